@@ -1,0 +1,300 @@
+#include "guard/connection.h"
+
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <errmsg.h>
+
+#include <cstdio>
+
+#include "guard/session_settings.h"
+
+namespace sqlguard::guard {
+namespace {
+
+std::string type_name(enum_field_types t, unsigned flags, unsigned charset) {
+  switch (t) {
+    case MYSQL_TYPE_TINY: return "TINYINT";
+    case MYSQL_TYPE_SHORT: return "SMALLINT";
+    case MYSQL_TYPE_INT24: return "MEDIUMINT";
+    case MYSQL_TYPE_LONG: return "INT";
+    case MYSQL_TYPE_LONGLONG: return "BIGINT";
+    case MYSQL_TYPE_DECIMAL:
+    case MYSQL_TYPE_NEWDECIMAL: return "DECIMAL";
+    case MYSQL_TYPE_FLOAT: return "FLOAT";
+    case MYSQL_TYPE_DOUBLE: return "DOUBLE";
+    case MYSQL_TYPE_BIT: return "BIT";
+    case MYSQL_TYPE_YEAR: return "YEAR";
+    case MYSQL_TYPE_DATE:
+    case MYSQL_TYPE_NEWDATE: return "DATE";
+    case MYSQL_TYPE_TIME: return "TIME";
+    case MYSQL_TYPE_DATETIME: return "DATETIME";
+    case MYSQL_TYPE_TIMESTAMP: return "TIMESTAMP";
+    case MYSQL_TYPE_JSON: return "JSON";
+    case MYSQL_TYPE_ENUM: return "ENUM";
+    case MYSQL_TYPE_SET: return "SET";
+    case MYSQL_TYPE_GEOMETRY: return "GEOMETRY";
+    case MYSQL_TYPE_NULL: return "NULL";
+    case MYSQL_TYPE_TINY_BLOB:
+    case MYSQL_TYPE_MEDIUM_BLOB:
+    case MYSQL_TYPE_LONG_BLOB:
+    case MYSQL_TYPE_BLOB: return charset == 63 ? "BLOB" : "TEXT";
+    case MYSQL_TYPE_VARCHAR:
+    case MYSQL_TYPE_VAR_STRING:
+      if (flags & ENUM_FLAG) return "ENUM";
+      if (flags & SET_FLAG) return "SET";
+      return charset == 63 ? "VARBINARY" : "VARCHAR";
+    case MYSQL_TYPE_STRING:
+      if (flags & ENUM_FLAG) return "ENUM";
+      if (flags & SET_FLAG) return "SET";
+      return charset == 63 ? "BINARY" : "CHAR";
+    default: return "UNKNOWN";
+  }
+}
+
+bool connection_lost(unsigned err) {
+  return err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST || err == CR_CONNECTION_ERROR ||
+         err == CR_CONN_HOST_ERROR || err == CR_SERVER_LOST_EXTENDED || err == 1927 /* ER_CONNECTION_KILLED */ ||
+         err == ER_SERVER_SHUTDOWN || err == CR_COMMANDS_OUT_OF_SYNC;
+}
+
+GuardError error_from(st_mysql* m, std::string_view what) {
+  GuardError e;
+  e.db_errno = mysql_errno(m);
+  e.sqlstate = mysql_sqlstate(m);
+  const std::string msg = mysql_error(m);
+  if (e.db_errno == 1969 /* ER_STATEMENT_TIMEOUT (MariaDB) */ || e.db_errno == 3024 /* MySQL */) {
+    e.error_class = ErrorClass::kTimeout;
+    e.message = "the statement exceeded its time limit and was stopped by the server";
+  } else if (connection_lost(e.db_errno) || e.db_errno >= 2000) {
+    e.error_class = ErrorClass::kUnavailable;
+    e.message = "the database is unavailable (" + std::string(what) + ": error " +
+                std::to_string(e.db_errno) + "); try again shortly";
+  } else {
+    e.error_class = ErrorClass::kDatabase;
+    e.message = "database error " + std::to_string(e.db_errno) + " (" + e.sqlstate + "): " + msg;
+  }
+  return e;
+}
+
+}  // namespace
+
+std::string DatabaseEndpoint::describe() const {
+  std::string out = user + "@";
+  if (!socket.empty()) out += "unix:" + socket;
+  else out += host + ":" + std::to_string(port);
+  if (!database.empty()) out += "/" + database;
+  return out;
+}
+
+std::string_view to_string(ErrorClass c) {
+  switch (c) {
+    case ErrorClass::kRefused: return "refused";
+    case ErrorClass::kInvalidInput: return "invalid_input";
+    case ErrorClass::kUnavailable: return "unavailable";
+    case ErrorClass::kTimeout: return "timeout";
+    case ErrorClass::kDatabase: return "database";
+    case ErrorClass::kAuditFailure: return "audit_failure";
+    case ErrorClass::kCancelled: return "cancelled";
+    case ErrorClass::kInternal: return "internal";
+  }
+  return "internal";
+}
+
+std::expected<std::unique_ptr<Connection>, GuardError> Connection::open(const DatabaseEndpoint& ep) {
+  st_mysql* m = mysql_init(nullptr);
+  if (m == nullptr) {
+    return std::unexpected(GuardError{ErrorClass::kInternal, "out of memory creating a connection"});
+  }
+  unsigned connect_timeout = std::max(1u, (ep.connect_timeout_ms + 999) / 1000);
+  unsigned read_timeout = ep.read_timeout_ms ? std::max(1u, ep.read_timeout_ms / 1000) : 3600;
+  unsigned zero = 0;
+  my_bool no = 0;
+  mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+  mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &read_timeout);
+  mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &read_timeout);
+  mysql_optionsv(m, MYSQL_OPT_LOCAL_INFILE, &zero);  // LOAD DATA LOCAL can read client files
+  mysql_optionsv(m, MYSQL_OPT_RECONNECT, &no);       // the pool reconnects, with a clean session
+  mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, std::string(kPinnedCharset).c_str());
+  mysql_optionsv(m, MYSQL_READ_DEFAULT_FILE, "/dev/null");  // no option files from the host
+  if (ep.tls.enabled) {
+    my_bool yes = 1;
+    mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &yes);
+    my_bool verify = ep.tls.verify_server_cert ? 1 : 0;
+    mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+    if (!ep.tls.ca_file.empty()) mysql_optionsv(m, MYSQL_OPT_SSL_CA, ep.tls.ca_file.c_str());
+    if (!ep.tls.cert_file.empty()) mysql_optionsv(m, MYSQL_OPT_SSL_CERT, ep.tls.cert_file.c_str());
+    if (!ep.tls.key_file.empty()) mysql_optionsv(m, MYSQL_OPT_SSL_KEY, ep.tls.key_file.c_str());
+  }
+  // No CLIENT_MULTI_STATEMENTS, no CLIENT_LOCAL_FILES: one statement per call, no client files.
+  const unsigned long flags = CLIENT_FOUND_ROWS;
+  const char* host = ep.socket.empty() ? ep.host.c_str() : "localhost";
+  const char* sock = ep.socket.empty() ? nullptr : ep.socket.c_str();
+  if (mysql_real_connect(m, host, ep.user.c_str(), ep.password.c_str(),
+                         ep.database.empty() ? nullptr : ep.database.c_str(), ep.port, sock,
+                         flags) == nullptr) {
+    GuardError e = error_from(m, "connect");
+    // Connect errors from the server ("Access denied for user ...") carry no password, but are
+    // reduced to the error number anyway: the agent needs no account details.
+    e.error_class = ErrorClass::kUnavailable;
+    e.message = "the database is unavailable (connect to " + ep.describe() + " failed: error " +
+                std::to_string(e.db_errno) + "); try again shortly";
+    mysql_close(m);
+    return std::unexpected(std::move(e));
+  }
+  std::unique_ptr<Connection> c(new Connection(m, ep.database));
+  c->mariadb_ = std::string_view(mysql_get_server_info(m)).find("MariaDB") != std::string_view::npos;
+  if (!c->pin_session(0)) {
+    return std::unexpected(error_from(m, "session setup"));
+  }
+  return c;
+}
+
+Connection::Connection(st_mysql* mysql, std::string database)
+    : mysql_(mysql), database_(std::move(database)) {}
+
+Connection::~Connection() {
+  if (mysql_ != nullptr) mysql_close(mysql_);
+}
+
+bool Connection::pin_session(uint32_t timeout_ms) {
+  std::string sql = "SET SESSION sql_mode='" + std::string(kPinnedSqlMode) + "'";
+  char buf[64];
+  if (mariadb_) {
+    std::snprintf(buf, sizeof buf, ", max_statement_time=%.3f", timeout_ms / 1000.0);
+  } else {
+    std::snprintf(buf, sizeof buf, ", max_execution_time=%u", timeout_ms);
+  }
+  sql += buf;
+  return mysql_real_query(mysql_, sql.data(), sql.size()) == 0;
+}
+
+std::expected<policy::ResultSet, GuardError> Connection::execute(std::string_view sql,
+                                                                 const ExecuteOptions& options) {
+  if (broken_) return std::unexpected(GuardError{ErrorClass::kUnavailable, "connection is broken"});
+  if (!pin_session(options.timeout_ms)) {
+    broken_ = true;
+    return std::unexpected(error_from(mysql_, "session setup"));
+  }
+  if (options.read_only) {
+    static constexpr std::string_view kStart = "START TRANSACTION READ ONLY";
+    if (mysql_real_query(mysql_, kStart.data(), kStart.size()) != 0) {
+      broken_ = true;
+      return std::unexpected(error_from(mysql_, "start read-only transaction"));
+    }
+  }
+  auto result = run(sql, options);
+  if (options.read_only && !broken_) {
+    static constexpr std::string_view kRollback = "ROLLBACK";
+    if (mysql_real_query(mysql_, kRollback.data(), kRollback.size()) != 0) broken_ = true;
+  }
+  return result;
+}
+
+std::expected<policy::ResultSet, GuardError> Connection::query(std::string_view sql) {
+  ExecuteOptions unlimited;
+  unlimited.max_rows = UINT64_MAX - 1;
+  unlimited.max_result_bytes = UINT64_MAX - 1;
+  return run(sql, unlimited);
+}
+
+std::expected<policy::ResultSet, GuardError> Connection::run(std::string_view sql,
+                                                             const ExecuteOptions& options) {
+  if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) {
+    GuardError e = error_from(mysql_, "query");
+    if (e.error_class == ErrorClass::kUnavailable) broken_ = true;
+    return std::unexpected(std::move(e));
+  }
+  policy::ResultSet rs;
+  MYSQL_RES* res = mysql_use_result(mysql_);
+  if (res == nullptr) {
+    if (mysql_field_count(mysql_) != 0) {
+      GuardError e = error_from(mysql_, "read result");
+      broken_ = true;
+      return std::unexpected(std::move(e));
+    }
+    rs.affected_rows = mysql_affected_rows(mysql_);
+    rs.last_insert_id = mysql_insert_id(mysql_);
+    rs.warning_count = mysql_warning_count(mysql_);
+    return rs;
+  }
+  rs.has_result_set = true;
+  const unsigned n = mysql_num_fields(res);
+  MYSQL_FIELD* fields = mysql_fetch_fields(res);
+  rs.columns.reserve(n);
+  for (unsigned i = 0; i < n; ++i) {
+    const MYSQL_FIELD& f = fields[i];
+    policy::ResultColumn c;
+    c.name.assign(f.name, f.name_length);
+    c.org_name.assign(f.org_name, f.org_name_length);
+    c.table.assign(f.table, f.table_length);
+    c.org_table.assign(f.org_table, f.org_table_length);
+    c.schema.assign(f.db, f.db_length);
+    c.type = f.type;
+    c.flags = f.flags;
+    c.charset = f.charsetnr;
+    c.type_name = type_name(f.type, f.flags, f.charsetnr);
+    rs.columns.push_back(std::move(c));
+  }
+  uint64_t bytes = 0;
+  uint64_t extra = 0;
+  // After the limit, rows are drained without being kept, up to a bound; beyond it the
+  // connection is dropped (the server aborts the query) rather than reading an unbounded result.
+  static constexpr uint64_t kDrainLimit = 100000;
+  while (MYSQL_ROW row = mysql_fetch_row(res)) {
+    if (rs.truncated) {
+      if (++extra > kDrainLimit) {
+        broken_ = true;
+        break;
+      }
+      continue;
+    }
+    unsigned long* lengths = mysql_fetch_lengths(res);
+    uint64_t row_bytes = 0;
+    for (unsigned i = 0; i < n; ++i) row_bytes += lengths[i];
+    if (rs.rows.size() >= options.max_rows || bytes + row_bytes > options.max_result_bytes) {
+      rs.truncated = true;
+      continue;
+    }
+    bytes += row_bytes;
+    policy::Row out;
+    out.reserve(n);
+    for (unsigned i = 0; i < n; ++i) {
+      if (row[i] == nullptr) out.emplace_back(std::nullopt);
+      else out.emplace_back(std::string(row[i], lengths[i]));
+    }
+    rs.rows.push_back(std::move(out));
+  }
+  if (!broken_ && mysql_errno(mysql_) != 0) {
+    GuardError e = error_from(mysql_, "read rows");
+    mysql_free_result(res);
+    if (e.error_class == ErrorClass::kUnavailable) broken_ = true;
+    return std::unexpected(std::move(e));
+  }
+  if (broken_) {
+    // Do not drain: close the socket so the server stops sending.
+    mysql_close(mysql_);
+    mysql_ = nullptr;
+    mysql_free_result(res);
+    return rs;
+  }
+  mysql_free_result(res);
+  rs.warning_count = mysql_warning_count(mysql_);
+  return rs;
+}
+
+bool Connection::reset() {
+  if (broken_ || mysql_ == nullptr) return false;
+  // COM_RESET_CONNECTION: drops user variables, prepared statements, temporary tables, named
+  // locks, open transactions and session variables; the next execute() re-pins the session.
+  if (mysql_reset_connection(mysql_) != 0) {
+    broken_ = true;
+    return false;
+  }
+  return true;
+}
+
+bool Connection::ping() { return mysql_ != nullptr && !broken_ && mysql_ping(mysql_) == 0; }
+
+uint64_t Connection::thread_id() const { return mysql_ ? mysql_thread_id(mysql_) : 0; }
+
+}  // namespace sqlguard::guard

@@ -1,0 +1,455 @@
+#include "guard/guard.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <chrono>
+#include <mutex>
+
+#include <re2/re2.h>
+#include <spdlog/spdlog.h>
+
+namespace sqlguard::guard {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string base64(const unsigned char* data, size_t n) {
+  std::string out(4 * ((n + 2) / 3), '\0');
+  const int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
+  out.resize(static_cast<size_t>(len));
+  return out;
+}
+
+/// Base64 SHA-256 of `data` (OpenSSL EVP).
+std::string sha256_b64(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  return base64(md, len);
+}
+
+uint64_t micros_since(Clock::time_point t0) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count());
+}
+
+/// The digest of a (masked) result: SHA-256 over the canonical JSON of
+/// {"columns":[labels],"rows":[[cell|null,...],...]} (keys sorted, no whitespace, no floats:
+/// the RFC 8785 form for this shape). Replay compares these.
+std::string result_digest(const policy::ResultSet& rs) {
+  nlohmann::json doc;
+  auto& cols = doc["columns"] = nlohmann::json::array();
+  for (const auto& c : rs.columns) cols.push_back(c.name);
+  auto& rows = doc["rows"] = nlohmann::json::array();
+  for (const auto& r : rs.rows) {
+    nlohmann::json row = nlohmann::json::array();
+    for (const auto& cell : r) row.push_back(cell ? nlohmann::json(*cell) : nlohmann::json());
+    rows.push_back(std::move(row));
+  }
+  return sha256_b64(doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+nlohmann::json tables_json(const policy::StatementAnalysis& a) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& t : a.tables) {
+    if (t.is_cte || t.is_derived) continue;
+    const std::string name = t.schema.empty() ? t.table : t.schema + "." + t.table;
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
+  return out;
+}
+
+nlohmann::json decision_json(const policy::Decision& d) {
+  return {{"action", std::string(policy::to_string(d.action))}, {"rule", d.rule}, {"reason", d.reason}};
+}
+
+const RE2& identifier_re() {
+  // Unquoted identifiers only: letters, digits, '_' and '$', 1-64 characters.
+  static const RE2 re("[A-Za-z0-9_$]{1,64}");
+  return re;
+}
+
+}  // namespace
+
+Guard::Guard(const policy::StatementAnalyzer& analyzer, const policy::PolicyEngine& policy,
+             std::shared_ptr<const policy::MaskingEngine> masking, recorder::AuditLog& audit,
+             ConnectionPool& pool, const CredentialVault& vault, GuardOptions options)
+    : analyzer_(analyzer),
+      policy_(policy),
+      masking_(std::move(masking)),
+      audit_(audit),
+      pool_(pool),
+      vault_(vault),
+      options_(options),
+      default_schema_(pool.endpoint().database) {
+  unsigned char r[6];
+  if (RAND_bytes(r, sizeof r) != 1) std::fill(std::begin(r), std::end(r), 0);
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (unsigned char c : r) {
+    instance_ += kHex[c >> 4];
+    instance_ += kHex[c & 15];
+  }
+}
+
+std::string Guard::next_call_id() {
+  return instance_ + "-" + std::to_string(call_counter_.fetch_add(1) + 1);
+}
+
+std::string Guard::safe(std::string message) const { return vault_.scrub(std::move(message)); }
+
+nlohmann::json Guard::principal_json(const CallInfo& call) const {
+  const auto& p = call.principal;
+  return {{"subject", p.subject},
+          {"issuer", p.issuer},
+          {"groups", p.groups},
+          {"auth", p.auth_method},
+          {"client", {{"name", p.client_name}, {"version", p.client_version}}}};
+}
+
+std::expected<void, GuardError> Guard::record(nlohmann::json event) {
+  auto r = audit_.append(std::move(event));
+  if (!r) {
+    spdlog::error("audit log append failed: {}", r.error());
+    return std::unexpected(GuardError{
+        ErrorClass::kAuditFailure,
+        "refused: the audit log cannot record right now, so nothing runs (" + audit_.reason() + ")"});
+  }
+  return {};
+}
+
+bool Guard::audit_healthy(std::string* reason) const {
+  if (audit_.healthy()) return true;
+  if (reason) *reason = audit_.reason();
+  return false;
+}
+
+std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const std::string& sql,
+                                                     std::optional<uint64_t> max_rows) {
+  const auto t0 = Clock::now();
+  const std::string call_id = next_call_id();
+  auto fail = [&](ErrorClass cls, std::string msg) {
+    return std::unexpected(SqlFailure{call_id, GuardError{cls, safe(std::move(msg))}, std::nullopt});
+  };
+  if (!audit_.healthy()) {
+    return fail(ErrorClass::kAuditFailure,
+                "refused: the audit log cannot record right now, so nothing runs (" + audit_.reason() + ")");
+  }
+  if (sql.size() > options_.max_sql_bytes) {
+    return fail(ErrorClass::kInvalidInput, "refused: the statement is longer than " +
+                                               std::to_string(options_.max_sql_bytes) + " bytes");
+  }
+
+  // 1-2. Analyse and decide.
+  const policy::StatementAnalysis analysis = analyzer_.analyze(sql, default_schema_);
+  policy::Decision decision = policy_.decide(call.principal, analysis);
+
+  nlohmann::json intent = {
+      {"type", "call.intent"},
+      {"session", call.session_id},
+      {"call", call_id},
+      {"request_id", call.request_id},
+      {"tool", call.tool},
+      {"transport", call.transport},
+      {"principal", principal_json(call)},
+      {"statement",
+       {{"text", sql},
+        {"sha256", sha256_b64(sql)},
+        {"kind", std::string(policy::to_string(analysis.kind))},
+        {"tables", tables_json(analysis)},
+        {"digest", analysis.digest_text}}},
+  };
+
+  auto refuse = [&](const policy::Decision& d) -> std::expected<SqlOutcome, SqlFailure> {
+    intent["decision"] = decision_json(d);
+    if (auto r = record(intent); !r) return std::unexpected(SqlFailure{call_id, r.error(), d});
+    nlohmann::json outcome = {{"type", "call.outcome"}, {"session", call.session_id},
+                              {"call", call_id},        {"status", "refused"},
+                              {"error_class", "refused"}, {"duration_us", micros_since(t0)}};
+    if (auto r = record(outcome); !r) return std::unexpected(SqlFailure{call_id, r.error(), d});
+    return std::unexpected(SqlFailure{
+        call_id, GuardError{ErrorClass::kRefused, safe("refused: " + d.reason)}, d});
+  };
+
+  if (decision.action == policy::Action::kDeny) return refuse(decision);
+  if (decision.action == policy::Action::kApprove) {
+    policy::Decision held = decision;
+    held.action = policy::Action::kDeny;
+    held.reason = decision.reason + "; this statement needs approval (rule " + decision.rule +
+                  ") and approvals are not enabled on this server";
+    return refuse(held);
+  }
+
+  // 3. A connection, then the masking plan (it may need the catalog to expand '*').
+  auto lease = pool_.acquire();
+  if (!lease) {
+    intent["decision"] = decision_json(decision);
+    if (auto r = record(intent); !r) return std::unexpected(SqlFailure{call_id, r.error(), decision});
+    nlohmann::json outcome = {{"type", "call.outcome"}, {"session", call.session_id},
+                              {"call", call_id}, {"status", "error"},
+                              {"error_class", "unavailable"}, {"error", safe(lease.error().message)},
+                              {"duration_us", micros_since(t0)}};
+    (void)record(outcome);
+    return std::unexpected(SqlFailure{call_id, lease.error(), decision});
+  }
+  LeasedCatalog catalog(catalog_, **lease);
+  auto plan = masking_->plan(call.principal, analysis, catalog);
+  if (!plan) {
+    policy::Decision masked = decision;
+    masked.action = policy::Action::kDeny;
+    masked.rule = "masking";
+    masked.reason = plan.error();
+    return refuse(masked);
+  }
+
+  // 4. Intent on disk before anything executes.
+  intent["decision"] = decision_json(decision);
+  if (!plan->exemptions_used.empty()) intent["masking_exemptions"] = plan->exemptions_used;
+  if (auto r = record(intent); !r) return std::unexpected(SqlFailure{call_id, r.error(), decision});
+
+  // 5. Execute with the decision's limits; a cancelled call kills its statement server-side.
+  ExecuteOptions exec;
+  exec.max_rows = decision.limits.max_rows;
+  if (max_rows && *max_rows > 0) exec.max_rows = std::min(exec.max_rows, *max_rows);
+  exec.max_result_bytes = decision.limits.max_result_bytes;
+  exec.timeout_ms = decision.limits.timeout_ms;
+  exec.read_only = decision.read_only;
+  std::expected<policy::ResultSet, GuardError> result;
+  if (call.cancel.stop_requested()) {
+    result = std::unexpected(GuardError{ErrorClass::kCancelled, "the call was cancelled before it ran"});
+  } else {
+    const uint64_t thread_id = (*lease)->thread_id();
+    std::stop_callback on_cancel(call.cancel, [this, thread_id] { pool_.kill_query(thread_id); });
+    result = (*lease)->execute(sql, exec);
+    if (!result && call.cancel.stop_requested()) {
+      result = std::unexpected(GuardError{ErrorClass::kCancelled, "the call was cancelled"});
+    }
+  }
+  lease = std::unexpected(GuardError{});  // return the connection (reset) before recording
+
+  nlohmann::json outcome = {{"type", "call.outcome"}, {"session", call.session_id}, {"call", call_id}};
+  if (!result) {
+    GuardError err = result.error();
+    // Database messages can echo values ("Duplicate entry '...'", conversion warnings): when
+    // masked columns may be involved, only the error number is passed on.
+    if (err.error_class == ErrorClass::kDatabase && masking_->error_may_leak(*plan)) {
+      err.message = "database error " + std::to_string(err.db_errno) + " (" + err.sqlstate +
+                    "); the message is withheld because it may contain masked values";
+    }
+    err.message = safe(std::move(err.message));
+    outcome["status"] = "error";
+    outcome["error_class"] = std::string(to_string(err.error_class));
+    outcome["error"] = err.message;
+    if (err.db_errno) outcome["db_errno"] = err.db_errno;
+    outcome["duration_us"] = micros_since(t0);
+    if (auto r = record(outcome); !r) return std::unexpected(SqlFailure{call_id, r.error(), decision});
+    return std::unexpected(SqlFailure{call_id, std::move(err), decision});
+  }
+
+  // 6. Mask; a masking failure withholds the whole result.
+  policy::ResultSet rs = std::move(*result);
+  auto report = masking_->apply(call.principal, *plan, rs);
+  if (!report) {
+    outcome["status"] = "error";
+    outcome["error_class"] = "refused";
+    outcome["error"] = safe(report.error());
+    outcome["duration_us"] = micros_since(t0);
+    (void)record(outcome);
+    return std::unexpected(SqlFailure{
+        call_id, GuardError{ErrorClass::kRefused, safe("refused: result withheld: " + report.error())},
+        decision});
+  }
+
+  // 7. Outcome on disk before the result is returned.
+  SqlOutcome out;
+  out.call_id = call_id;
+  out.kind = analysis.kind;
+  out.decision = decision;
+  out.masked_columns = report->masked_columns;
+  nlohmann::json columns = nlohmann::json::array();
+  for (const auto& c : rs.columns) columns.push_back({{"name", c.name}, {"type", c.type_name}});
+  nlohmann::json masked = nlohmann::json::array();
+  for (const auto& m : report->masked_columns) {
+    masked.push_back({{"column", m.column}, {"rule", m.rule}, {"method", m.method}});
+  }
+  outcome["status"] = "ok";
+  outcome["rows"] = rs.rows.size();
+  outcome["affected_rows"] = rs.affected_rows;
+  outcome["truncated"] = rs.truncated;
+  outcome["columns"] = columns;
+  outcome["masked_columns"] = masked;
+  outcome["result_sha256"] = result_digest(rs);
+  if (report->detector_hits) outcome["detector_hits"] = report->detector_hits;
+  if (!report->exemptions_used.empty()) outcome["masking_exemptions"] = report->exemptions_used;
+  if (options_.record_results && rs.has_result_set) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (size_t i = 0; i < rs.rows.size() && i < options_.record_results_max_rows; ++i) {
+      nlohmann::json row = nlohmann::json::array();
+      for (const auto& cell : rs.rows[i]) row.push_back(cell ? nlohmann::json(*cell) : nlohmann::json());
+      rows.push_back(std::move(row));
+    }
+    outcome["result_rows"] = std::move(rows);
+  }
+  out.duration_us = micros_since(t0);
+  outcome["duration_us"] = out.duration_us;
+  if (auto r = record(outcome); !r) return std::unexpected(SqlFailure{call_id, r.error(), decision});
+  out.result = std::move(rs);
+  return out;
+}
+
+std::expected<void, SqlFailure> Guard::record_metadata_call(const CallInfo& call,
+                                                            const std::string& call_id,
+                                                            const std::string& target) {
+  nlohmann::json intent = {{"type", "call.intent"},       {"session", call.session_id},
+                           {"call", call_id},             {"request_id", call.request_id},
+                           {"tool", call.tool},           {"transport", call.transport},
+                           {"principal", principal_json(call)},
+                           {"target", target},
+                           {"decision", {{"action", "allow"}, {"rule", "builtin:catalog"},
+                                         {"reason", "catalog lookups are filtered by policy"}}}};
+  if (auto r = record(std::move(intent)); !r) return std::unexpected(SqlFailure{call_id, r.error(), std::nullopt});
+  return {};
+}
+
+std::expected<std::vector<ColumnInfo>, SqlFailure> Guard::describe_table(const CallInfo& call,
+                                                                         const std::string& table) {
+  const auto t0 = Clock::now();
+  const std::string call_id = next_call_id();
+  std::string schema = default_schema_;
+  std::string name = table;
+  if (auto dot = table.find('.'); dot != std::string::npos) {
+    schema = table.substr(0, dot);
+    name = table.substr(dot + 1);
+  }
+  auto failure = [&](ErrorClass cls, std::string msg) {
+    return std::unexpected(SqlFailure{call_id, GuardError{cls, safe(std::move(msg))}, std::nullopt});
+  };
+  if (!RE2::FullMatch(schema, identifier_re()) || !RE2::FullMatch(name, identifier_re())) {
+    return failure(ErrorClass::kInvalidInput,
+                   "table must be 'name' or 'schema.name' using letters, digits, '_' and '$'");
+  }
+  if (!audit_.healthy()) {
+    return failure(ErrorClass::kAuditFailure, "refused: the audit log cannot record right now (" + audit_.reason() + ")");
+  }
+  if (auto r = record_metadata_call(call, call_id, schema + "." + name); !r) return std::unexpected(r.error());
+  auto finish = [&](const std::string& status, size_t n, const std::string& err) -> std::expected<void, SqlFailure> {
+    nlohmann::json outcome = {{"type", "call.outcome"}, {"session", call.session_id}, {"call", call_id},
+                              {"status", status}, {"rows", n}, {"duration_us", micros_since(t0)}};
+    if (!err.empty()) outcome["error"] = err;
+    if (auto r = record(std::move(outcome)); !r) return std::unexpected(SqlFailure{call_id, r.error(), std::nullopt});
+    return {};
+  };
+  const std::string not_found = "table " + schema + "." + name + " does not exist or you may not read it";
+  if (!policy_.may_read_table(call.principal, schema, name)) {
+    if (auto r = finish("refused", 0, not_found); !r) return std::unexpected(r.error());
+    return failure(ErrorClass::kRefused, not_found);
+  }
+  auto lease = pool_.acquire();
+  if (!lease) {
+    (void)finish("error", 0, lease.error().message);
+    return std::unexpected(SqlFailure{call_id, lease.error(), std::nullopt});
+  }
+  auto rs = (*lease)->query(
+      "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY, COLUMN_DEFAULT, COLUMN_COMMENT "
+      "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " + sql_quote(schema) +
+      " AND TABLE_NAME = " + sql_quote(name) + " ORDER BY ORDINAL_POSITION");
+  if (!rs) {
+    GuardError e = rs.error();
+    e.message = safe(e.message);
+    (void)finish("error", 0, e.message);
+    return std::unexpected(SqlFailure{call_id, e, std::nullopt});
+  }
+  if (rs->rows.empty()) {
+    if (auto r = finish("error", 0, not_found); !r) return std::unexpected(r.error());
+    return failure(ErrorClass::kInvalidInput, not_found);
+  }
+  std::vector<ColumnInfo> out;
+  for (const auto& row : rs->rows) {
+    ColumnInfo c;
+    c.name = row[0].value_or("");
+    c.type = row[1].value_or("");
+    c.nullable = row[2].value_or("") == "YES";
+    c.key = row[3].value_or("");
+    c.has_default = row[4].has_value();
+    c.default_value = row[4].value_or("");
+    c.comment = row[5].value_or("");
+    c.masking = masking_->rule_for(call.principal, schema, name, c.name);
+    // A default value of a masked column is data too.
+    if (c.masking) c.default_value = c.has_default ? "(masked)" : "";
+    out.push_back(std::move(c));
+  }
+  if (auto r = finish("ok", out.size(), ""); !r) return std::unexpected(r.error());
+  return out;
+}
+
+std::expected<std::vector<TableInfo>, SqlFailure> Guard::list_tables(const CallInfo& call,
+                                                                     const std::string& schema_arg) {
+  const auto t0 = Clock::now();
+  const std::string call_id = next_call_id();
+  const std::string schema = schema_arg.empty() ? default_schema_ : schema_arg;
+  auto failure = [&](ErrorClass cls, std::string msg) {
+    return std::unexpected(SqlFailure{call_id, GuardError{cls, safe(std::move(msg))}, std::nullopt});
+  };
+  if (!RE2::FullMatch(schema, identifier_re())) {
+    return failure(ErrorClass::kInvalidInput, "schema must use letters, digits, '_' and '$'");
+  }
+  if (!audit_.healthy()) {
+    return failure(ErrorClass::kAuditFailure, "refused: the audit log cannot record right now (" + audit_.reason() + ")");
+  }
+  if (auto r = record_metadata_call(call, call_id, schema); !r) return std::unexpected(r.error());
+  auto finish = [&](const std::string& status, size_t n, const std::string& err) -> std::expected<void, SqlFailure> {
+    nlohmann::json outcome = {{"type", "call.outcome"}, {"session", call.session_id}, {"call", call_id},
+                              {"status", status}, {"rows", n}, {"duration_us", micros_since(t0)}};
+    if (!err.empty()) outcome["error"] = err;
+    if (auto r = record(std::move(outcome)); !r) return std::unexpected(SqlFailure{call_id, r.error(), std::nullopt});
+    return {};
+  };
+  auto lease = pool_.acquire();
+  if (!lease) {
+    (void)finish("error", 0, lease.error().message);
+    return std::unexpected(SqlFailure{call_id, lease.error(), std::nullopt});
+  }
+  auto rs = (*lease)->query(
+      "SELECT TABLE_NAME, TABLE_TYPE, TABLE_COMMENT, TABLE_ROWS FROM information_schema.TABLES "
+      "WHERE TABLE_SCHEMA = " + sql_quote(schema) + " ORDER BY TABLE_NAME");
+  if (!rs) {
+    GuardError e = rs.error();
+    e.message = safe(e.message);
+    (void)finish("error", 0, e.message);
+    return std::unexpected(SqlFailure{call_id, e, std::nullopt});
+  }
+  std::vector<TableInfo> out;
+  LeasedCatalog catalog(catalog_, **lease);
+  for (const auto& row : rs->rows) {
+    TableInfo t;
+    t.schema = schema;
+    t.name = row[0].value_or("");
+    if (!policy_.may_read_table(call.principal, schema, t.name)) continue;
+    t.type = row[1].value_or("");
+    t.comment = row[2].value_or("");
+    t.approx_rows = row[3] ? std::strtoull(row[3]->c_str(), nullptr, 10) : 0;
+    if (auto cols = catalog.columns(schema, t.name)) {
+      for (const auto& c : *cols) {
+        if (masking_->rule_for(call.principal, schema, t.name, c)) t.masked_columns.push_back(c);
+      }
+    }
+    out.push_back(std::move(t));
+  }
+  if (auto r = finish("ok", out.size(), ""); !r) return std::unexpected(r.error());
+  return out;
+}
+
+void Guard::session_started(const CallInfo& call) {
+  nlohmann::json ev = {{"type", "session.start"},      {"session", call.session_id},
+                       {"principal", principal_json(call)}, {"transport", call.transport},
+                       {"remote_address", call.remote_address}};
+  if (auto r = record(std::move(ev)); !r) spdlog::error("{}", r.error().message);
+}
+
+void Guard::session_ended(const CallInfo& call, const std::string& reason) {
+  nlohmann::json ev = {{"type", "session.end"}, {"session", call.session_id}, {"reason", reason},
+                       {"principal", principal_json(call)}, {"transport", call.transport}};
+  if (auto r = record(std::move(ev)); !r) spdlog::error("{}", r.error().message);
+}
+
+}  // namespace sqlguard::guard

@@ -1,0 +1,136 @@
+// The connection-level guard: every tool call passes here. Analyse → decide → (hold) → record
+// intent → execute → mask → record outcome. See DESIGN.md "One tool call, end to end".
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "guard/catalog_cache.h"
+#include "guard/connection_pool.h"
+#include "guard/credential_vault.h"
+#include "guard/guard_error.h"
+#include "policy/decision.h"
+#include "policy/masking_engine.h"
+#include "policy/policy_engine.h"
+#include "policy/principal.h"
+#include "policy/result_set.h"
+#include "policy/statement_analysis.h"
+#include "policy/statement_analyzer.h"
+#include "recorder/audit_log.h"
+
+namespace sqlguard::guard {
+
+/// Who is calling, over which session. Built by the tools layer from the MCP call context.
+struct CallInfo {
+  policy::Principal principal;
+  std::string session_id;
+  std::string request_id;   ///< JSON-RPC id as JSON text
+  std::string transport;    ///< "stdio", "http", "sse"
+  std::string remote_address;
+  std::string tool;         ///< "run_sql", "describe_table", "list_tables"
+  std::stop_token cancel;
+};
+
+/// A successful run_sql.
+struct SqlOutcome {
+  std::string call_id;
+  policy::StatementKind kind = policy::StatementKind::kUnknown;
+  policy::Decision decision;
+  policy::ResultSet result;  ///< masked
+  std::vector<policy::MaskedColumn> masked_columns;
+  uint64_t duration_us = 0;  ///< from receipt to outcome record, µs
+};
+
+/// A refusal or failure of run_sql, with what the agent may be told.
+struct SqlFailure {
+  std::string call_id;
+  GuardError error;
+  std::optional<policy::Decision> decision;  ///< set when policy or masking refused
+};
+
+struct ColumnInfo {
+  std::string name;
+  std::string type;       ///< COLUMN_TYPE, e.g. "varchar(255)"
+  bool nullable = true;
+  std::string key;        ///< "PRI", "UNI", "MUL" or ""
+  std::string default_value;  ///< "" when none
+  bool has_default = false;
+  std::string comment;
+  std::optional<policy::MaskedColumn> masking;  ///< set when masked for this principal
+};
+
+struct TableInfo {
+  std::string schema;
+  std::string name;
+  std::string type;  ///< "BASE TABLE", "VIEW", "SYSTEM VIEW"
+  std::string comment;
+  uint64_t approx_rows = 0;
+  std::vector<std::string> masked_columns;  ///< columns masked for this principal
+};
+
+struct GuardOptions {
+  bool record_results = false;          ///< put masked rows into outcome records
+  uint32_t record_results_max_rows = 100;
+  uint64_t max_sql_bytes = 1 << 20;     ///< longer statements are refused before analysis
+};
+
+/// Thread-safe: calls run concurrently; the pool serialises database access per connection and
+/// the audit log serialises records (group commit).
+class Guard {
+ public:
+  Guard(const policy::StatementAnalyzer& analyzer, const policy::PolicyEngine& policy,
+        std::shared_ptr<const policy::MaskingEngine> masking, recorder::AuditLog& audit,
+        ConnectionPool& pool, const CredentialVault& vault, GuardOptions options);
+
+  /// Runs one statement for `call.principal`. `max_rows` (optional) can only lower the
+  /// policy's limit. Failures carry an agent-safe message (never a credential or an unmasked
+  /// value). Nothing executes unless its intent record is durable.
+  std::expected<SqlOutcome, SqlFailure> run_sql(const CallInfo& call, const std::string& sql,
+                                                std::optional<uint64_t> max_rows);
+
+  /// Columns of `table` ("t" in the default schema, or "schema.t") with masking flags, if the
+  /// principal may read it (otherwise the same "not found or not allowed" error as a missing
+  /// table, so existence is not disclosed).
+  std::expected<std::vector<ColumnInfo>, SqlFailure> describe_table(const CallInfo& call,
+                                                                    const std::string& table);
+
+  /// Tables and views of `schema` (default schema when empty) the principal may read.
+  std::expected<std::vector<TableInfo>, SqlFailure> list_tables(const CallInfo& call,
+                                                                const std::string& schema);
+
+  /// Session lifecycle records ("session.start" / "session.end").
+  void session_started(const CallInfo& call);
+  void session_ended(const CallInfo& call, const std::string& reason);
+
+  /// Healthy when the audit log can record; `reason` says why not.
+  bool audit_healthy(std::string* reason) const;
+  const std::string& default_schema() const { return default_schema_; }
+
+ private:
+  std::string next_call_id();
+  std::expected<void, GuardError> record(nlohmann::json event);
+  std::expected<void, SqlFailure> record_metadata_call(const CallInfo& call, const std::string& call_id,
+                                                       const std::string& target);
+  nlohmann::json principal_json(const CallInfo& call) const;
+  std::string safe(std::string message) const;
+
+  const policy::StatementAnalyzer& analyzer_;
+  const policy::PolicyEngine& policy_;
+  std::shared_ptr<const policy::MaskingEngine> masking_;
+  recorder::AuditLog& audit_;
+  ConnectionPool& pool_;
+  const CredentialVault& vault_;
+  GuardOptions options_;
+  std::string default_schema_;
+  CatalogCache catalog_;
+  std::atomic<uint64_t> call_counter_{0};
+  std::string instance_;  ///< random prefix of call ids
+};
+
+}  // namespace sqlguard::guard

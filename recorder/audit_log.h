@@ -1,0 +1,80 @@
+// The append-only, hash-chained, signed audit log (docs/audit.md, schemas/audit-record.schema.json).
+//
+// Format: JSON lines, each record canonicalised with RFC 8785 (JCS), integers only. Every record
+// carries `v` (1), `seq` (0-based, gap-free across segments), `time` (RFC 3339 UTC with µs),
+// `origin` (the log's name) and `prev` (base64 RFC 6962 leaf hash of the previous record;
+// genesis: base64 SHA-256("")). Leaf hash = SHA-256(0x00 || line bytes without '\n')
+// (RFC 6962 §2.1). Checkpoints: C2SP tlog-checkpoint in a C2SP signed note, Ed25519.
+//
+// The recorder knows nothing about SQL: callers hand it event objects. Event types written by
+// the guard (field `type`): "session.start", "session.end", "call.intent" (before execution,
+// also for refusals), "call.outcome", "approval.request", "approval.decision", "auth.rejected";
+// written by the recorder itself: "checkpoint", "recovery".
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace sqlguard::recorder {
+
+struct AuditLogOptions {
+  std::filesystem::path dir;              ///< created if missing (mode 0700)
+  std::string origin = "sqlguard.local/audit";  ///< log identity, C2SP origin line
+  uint64_t segment_bytes = 64ull << 20;   ///< rotate segments at this size (bytes)
+  uint64_t checkpoint_every_records = 1000;  ///< 0 = never by count
+  std::chrono::milliseconds checkpoint_every{60000};  ///< 0 = never by time
+  std::filesystem::path signing_key_file; ///< Ed25519 private key (sqlguard keygen); empty =
+                                          ///< checkpoints are not signed (verify warns)
+  std::filesystem::path witness_dir;      ///< optional second directory for checkpoint copies
+  /// Called once, from the failing thread, when the log becomes unhealthy (write/sync failure),
+  /// with the reason; the server logs it. Empty: the reason is printed to stderr.
+  std::function<void(const std::string& reason)> on_failure;
+  /// Test hook (fault injection): called before each file operation with its name ("open",
+  /// "write", "fdatasync", "dirsync", "rename"); a non-zero return is used as the errno of a
+  /// failure of that operation. Empty in production.
+  std::function<int(std::string_view operation)> fault_injector;
+};
+
+/// Proof that a record is durable.
+struct AppendReceipt {
+  uint64_t seq = 0;
+  std::string leaf_hash;  ///< base64 RFC 6962 leaf hash
+};
+
+/// Thread-safe. append() may be called from many threads; concurrent appends share one
+/// fdatasync (group commit). After any write or sync failure the log is unhealthy for good
+/// (fail closed) until the process restarts.
+class AuditLog {
+ public:
+  /// Opens or creates the log in options.dir, recovering a torn last record (cut, then a
+  /// "recovery" record is appended). Errors: unreadable dir, broken chain on the tail, a
+  /// signing key readable by group/others.
+  static std::expected<std::unique_ptr<AuditLog>, std::string> open(const AuditLogOptions& options);
+
+  virtual ~AuditLog() = default;
+
+  /// Appends `event` (an object with at least `type`; must not contain v/seq/time/origin/prev)
+  /// and returns once it is on disk (write + fdatasync). Errors: the log is unhealthy, or the
+  /// event is not representable (floats, invalid UTF-8 are replaced, never written raw).
+  virtual std::expected<AppendReceipt, std::string> append(nlohmann::json event) = 0;
+
+  /// false after a write/sync failure; reason() says why.
+  virtual bool healthy() const = 0;
+  virtual std::string reason() const = 0;
+
+  /// Writes a checkpoint now (also done at shutdown by the destructor of the implementation).
+  virtual std::expected<void, std::string> checkpoint() = 0;
+
+  /// Number of records (next seq).
+  virtual uint64_t size() const = 0;
+};
+
+}  // namespace sqlguard::recorder
