@@ -1,0 +1,575 @@
+// FileAuditLog: the AuditLog implementation (recorder/audit_log.h, docs/audit.md).
+//
+// Write path (group commit, no artificial delay): append() canonicalizes the payload outside
+// the lock, then under `mu_` assigns seq/time/prev, hashes the line, extends the compact range
+// and queues the line. The first waiter that finds no flush in progress becomes the leader: it
+// takes every queued line, writes them with one write() per segment and one fdatasync(), and
+// wakes the followers whose records it made durable. Records that arrive meanwhile form the
+// next batch. Any failed write or sync marks the log unhealthy for good (fail closed).
+//
+// Checkpoints run on a background thread (every N records / T ms) and at shutdown: a
+// "checkpoint" record carrying the current size and root is appended, then the tree including
+// that record is signed as a C2SP checkpoint and written to checkpoints/, `checkpoint` and the
+// witness directory (temp file + fsync + rename + directory fsync).
+#include "recorder/audit_log.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "recorder/checkpoint.h"
+#include "recorder/codec.h"
+#include "recorder/jcs.h"
+#include "recorder/key_file.h"
+#include "recorder/log_files.h"
+#include "recorder/merkle.h"
+#include "recorder/signed_note.h"
+
+namespace sqlguard::recorder {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kRecordVersion = 1;
+
+/// RFC 3339 UTC with microseconds: 2026-01-02T03:04:05.123456Z.
+std::string format_time(std::chrono::system_clock::time_point tp) {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(tp.time_since_epoch()).count();
+  time_t secs = static_cast<time_t>(us / 1000000);
+  long frac = static_cast<long>(us % 1000000);
+  if (frac < 0) {
+    frac += 1000000;
+    --secs;
+  }
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+  return buf;
+}
+
+bool is_envelope_key(std::string_view key) {
+  return key == "v" || key == "seq" || key == "time" || key == "origin" || key == "prev";
+}
+
+struct Chunk {
+  uint32_t segment = 0;
+  std::string data;
+};
+
+using Members = std::vector<std::pair<std::string, std::string>>;
+
+class FileAuditLog final : public AuditLog {
+ public:
+  explicit FileAuditLog(AuditLogOptions options) : options_(std::move(options)) {}
+
+  ~FileAuditLog() override {
+    {
+      std::lock_guard lock(bg_mu_);
+      stop_ = true;
+    }
+    bg_cv_.notify_all();
+    if (bg_.joinable()) bg_.join();
+    if (started_ && healthy() && size() > last_checkpoint_size_.load()) (void)checkpoint();
+    if (fd_ >= 0) ::close(fd_);
+    if (dir_fd_ >= 0) ::close(dir_fd_);
+  }
+
+  std::expected<void, std::string> init();
+
+  std::expected<AppendReceipt, std::string> append(nlohmann::json event) override;
+  bool healthy() const override {
+    std::lock_guard lock(mu_);
+    return healthy_;
+  }
+  std::string reason() const override {
+    std::lock_guard lock(mu_);
+    return reason_;
+  }
+  std::expected<void, std::string> checkpoint() override;
+  uint64_t size() const override {
+    std::lock_guard lock(mu_);
+    return next_seq_;
+  }
+
+ private:
+  // File operations with the fault-injection hook; return 0 or an errno value.
+  int inject(std::string_view op) const { return options_.fault_injector ? options_.fault_injector(op) : 0; }
+  int write_all(int fd, std::string_view data) const;
+  int datasync(int fd) const;
+  int sync_dir(int dir_fd) const;
+  std::expected<void, std::string> write_file_atomically(const fs::path& path, const std::string& data);
+
+  // Must hold mu_. Builds the line for `members` (payload, canonical order), queues it.
+  AppendReceipt enqueue_locked(const Members& members);
+  // Must hold mu_ (via `lock`). Waits until record `seq` is durable, leading a flush if none runs.
+  std::expected<void, std::string> wait_durable(std::unique_lock<std::mutex>& lock, uint64_t seq);
+  // Leader: writes and syncs everything queued. Called with mu_ held; releases it during I/O.
+  void flush(std::unique_lock<std::mutex>& lock);
+  // Must hold mu_. Marks the log unhealthy (first failure wins) and reports it.
+  void fail_locked(const std::string& reason);
+  void fail(const std::string& reason) {
+    std::lock_guard lock(mu_);
+    fail_locked(reason);
+  }
+  void background_loop();
+
+  AuditLogOptions options_;
+  std::optional<NoteSigner> signer_;
+  std::string origin_jcs_;
+
+  mutable std::mutex mu_;
+  std::condition_variable durable_cv_;
+  uint64_t next_seq_ = 0;        // guarded by mu_
+  Hash last_leaf_ = empty_root();  // guarded by mu_ (genesis prev = SHA-256(""))
+  CompactRange tree_;             // guarded by mu_
+  uint32_t assign_segment_ = 1;   // guarded by mu_: segment the next record goes to
+  uint64_t assign_bytes_ = 0;     // guarded by mu_: bytes assigned to that segment
+  std::deque<Chunk> pending_;     // guarded by mu_
+  bool flushing_ = false;         // guarded by mu_
+  uint64_t durable_ = 0;          // guarded by mu_: records [0, durable_) are on disk
+  bool healthy_ = true;           // guarded by mu_
+  std::string reason_;            // guarded by mu_
+
+  // Owned by the current flush leader (flushing_ == true), or by init()/destructor.
+  int fd_ = -1;
+  uint32_t fd_segment_ = 0;
+  int dir_fd_ = -1;
+
+  std::mutex checkpoint_mu_;  // serializes checkpoints so sizes on disk only grow
+  std::atomic<uint64_t> last_checkpoint_size_{0};
+
+  std::mutex bg_mu_;
+  std::condition_variable bg_cv_;
+  bool stop_ = false;                // guarded by bg_mu_
+  bool checkpoint_requested_ = false;  // guarded by bg_mu_
+  std::thread bg_;
+  bool started_ = false;  // init() completed; only then is a shutdown checkpoint written
+};
+
+int FileAuditLog::write_all(int fd, std::string_view data) const {
+  if (int e = inject("write")) return e;
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return 0;
+}
+
+int FileAuditLog::datasync(int fd) const {
+  if (int e = inject("fdatasync")) return e;
+  return ::fdatasync(fd) == 0 ? 0 : errno;
+}
+
+int FileAuditLog::sync_dir(int dir_fd) const {
+  if (int e = inject("dirsync")) return e;
+  return ::fsync(dir_fd) == 0 ? 0 : errno;
+}
+
+std::expected<void, std::string> FileAuditLog::write_file_atomically(const fs::path& path, const std::string& data) {
+  fs::path tmp = path;
+  tmp += ".tmp";
+  if (int e = inject("open")) return std::unexpected(tmp.string() + ": open: " + std::strerror(e));
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return std::unexpected(tmp.string() + ": open: " + std::strerror(errno));
+  int e = write_all(fd, data);
+  if (e == 0) e = ::fsync(fd) == 0 ? inject("fdatasync") : errno;
+  ::close(fd);
+  if (e != 0) return std::unexpected(tmp.string() + ": write/fsync: " + std::strerror(e));
+  if (int re = inject("rename")) return std::unexpected(path.string() + ": rename: " + std::strerror(re));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return std::unexpected(path.string() + ": rename: " + std::strerror(errno));
+  int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return std::unexpected(path.parent_path().string() + ": open: " + std::strerror(errno));
+  e = sync_dir(dfd);
+  ::close(dfd);
+  if (e != 0) return std::unexpected(path.parent_path().string() + ": fsync: " + std::strerror(e));
+  return {};
+}
+
+void FileAuditLog::fail_locked(const std::string& reason) {
+  if (!healthy_) return;
+  healthy_ = false;
+  reason_ = "audit log failed, refusing to serve SQL until restart: " + reason;
+  durable_cv_.notify_all();
+  if (options_.on_failure) {
+    options_.on_failure(reason_);
+  } else {
+    std::fprintf(stderr, "sqlguard: %s\n", reason_.c_str());
+  }
+}
+
+std::expected<void, std::string> FileAuditLog::init() {
+  const fs::path& dir = options_.dir;
+  if (dir.empty()) return std::unexpected("audit log: no directory configured");
+  if (!is_valid_key_name(options_.origin)) return std::unexpected("audit log: origin must be non-empty, without spaces or '+'");
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) {
+    fs::create_directories(dir, ec);
+    if (ec) return std::unexpected(dir.string() + ": cannot create: " + ec.message());
+    ::chmod(dir.c_str(), 0700);
+  }
+  fs::create_directories(dir / kCheckpointDir, ec);
+  if (ec) return std::unexpected((dir / kCheckpointDir).string() + ": cannot create: " + ec.message());
+  if (!options_.witness_dir.empty()) {
+    fs::create_directories(options_.witness_dir, ec);
+    if (ec) return std::unexpected(options_.witness_dir.string() + ": cannot create: " + ec.message());
+  }
+  dir_fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd_ < 0) return std::unexpected(dir.string() + ": " + std::strerror(errno));
+
+  if (!options_.signing_key_file.empty()) {
+    auto signer = load_signer_file(options_.signing_key_file);
+    if (!signer) return std::unexpected("audit signing key: " + signer.error());
+    signer_ = std::move(*signer);
+    std::string vkey = signer_->verifier().vkey() + "\n";
+    auto existing = read_file(dir / kVkeyFile);
+    if (!existing || *existing != vkey) {
+      if (auto r = write_file_atomically(dir / kVkeyFile, vkey); !r) return std::unexpected(r.error());
+    }
+  }
+  append_jcs_string(origin_jcs_, options_.origin);
+
+  // The latest checkpoint, if any: the log must still contain it (else it was truncated).
+  std::optional<Checkpoint> latest;
+  if (auto note = read_file(dir / kCheckpointFile)) {
+    auto cp = read_checkpoint_note(*note, {}, true);
+    if (!cp) return std::unexpected((dir / kCheckpointFile).string() + ": " + cp.error());
+    latest = cp->checkpoint;
+  }
+
+  auto segments = list_segments(dir);
+  if (!segments) return std::unexpected(segments.error());
+  std::optional<nlohmann::json> recovery;
+  std::optional<Hash> root_at_latest;
+  if (latest && latest->size == 0) root_at_latest = empty_root();
+  std::string last_line, prev_line;
+  uint64_t last_segment_bytes = 0;
+  for (size_t i = 0; i < segments->size(); ++i) {
+    const SegmentFile& seg = (*segments)[i];
+    if (seg.index != i + 1)
+      return std::unexpected(dir.string() + ": segment " + segment_file_name(static_cast<uint32_t>(i + 1)) +
+                             " is missing (found " + seg.name + "); run `sqlguard audit verify`");
+    auto content = read_file(seg.path);
+    if (!content) return std::unexpected(content.error());
+    size_t good = content->rfind('\n');
+    good = good == std::string::npos ? 0 : good + 1;
+    if (good != content->size()) {
+      if (i + 1 != segments->size())
+        return std::unexpected(seg.path.string() + ": ends in the middle of a record but is not the last segment; "
+                               "run `sqlguard audit verify`");
+      // Torn tail from a crash mid-write: cut it (the record was never acknowledged).
+      std::string cut = content->substr(good);
+      int fd = ::open(seg.path.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || ::ftruncate(fd, static_cast<off_t>(good)) != 0 || ::fsync(fd) != 0) {
+        int e = errno;
+        if (fd >= 0) ::close(fd);
+        return std::unexpected(seg.path.string() + ": cannot cut torn record: " + std::strerror(e));
+      }
+      ::close(fd);
+      recovery = nlohmann::json{{"type", "recovery"},
+                                {"segment", seg.name},
+                                {"offset", static_cast<int64_t>(good)},
+                                {"cut_bytes", static_cast<int64_t>(cut.size())},
+                                {"cut_sha256", base64_encode(sha256(cut))},
+                                {"reason", "torn last record (no terminating newline) cut at start"}};
+      content->resize(good);
+    }
+    std::string_view rest(*content);
+    while (!rest.empty()) {
+      size_t nl = rest.find('\n');
+      std::string_view line = rest.substr(0, nl);
+      rest.remove_prefix(nl + 1);
+      Hash leaf = leaf_hash(line);
+      tree_.append(leaf);
+      ++next_seq_;
+      if (latest && tree_.size() == latest->size) root_at_latest = tree_.root();
+      if (next_seq_ == 1) {
+        auto first = nlohmann::json::parse(line, nullptr, false);
+        if (!first.is_object() || !first.contains("origin") || first["origin"] != options_.origin)
+          return std::unexpected(seg.path.string() + ": the log's origin is not \"" + options_.origin +
+                                 "\" (configured); use a new directory for a new origin");
+      }
+      prev_line.swap(last_line);
+      last_line.assign(line);
+      last_leaf_ = leaf;
+    }
+    last_segment_bytes = content->size();
+  }
+  // Light tail check (the full check is `sqlguard audit verify`): the last record's seq and prev.
+  if (next_seq_ > 0) {
+    auto last = nlohmann::json::parse(last_line, nullptr, false);
+    std::string expect_prev = base64_encode(next_seq_ > 1 ? leaf_hash(prev_line) : empty_root());
+    if (!last.is_object() || !last.contains("seq") || last["seq"] != next_seq_ - 1 || !last.contains("prev") ||
+        last["prev"] != expect_prev)
+      return std::unexpected(dir.string() + ": the last record does not continue the chain (seq " +
+                             std::to_string(next_seq_ - 1) + "); run `sqlguard audit verify`");
+  }
+  if (latest) {
+    if (latest->origin != options_.origin)
+      return std::unexpected((dir / kCheckpointFile).string() + ": checkpoint origin \"" + latest->origin +
+                             "\" differs from the configured origin \"" + options_.origin + "\"");
+    if (latest->size > next_seq_)
+      return std::unexpected(dir.string() + ": the log has " + std::to_string(next_seq_) +
+                             " records but its latest checkpoint covers " + std::to_string(latest->size) +
+                             " (records were deleted); run `sqlguard audit verify`");
+    if (!root_at_latest || *root_at_latest != latest->root)
+      return std::unexpected(dir.string() + ": the first " + std::to_string(latest->size) +
+                             " records do not match the latest checkpoint root (the log was modified); "
+                             "run `sqlguard audit verify`");
+    last_checkpoint_size_ = latest->size;
+  }
+
+  assign_segment_ = segments->empty() ? 1 : segments->back().index;
+  assign_bytes_ = segments->empty() ? 0 : last_segment_bytes;
+  durable_ = next_seq_;
+  fs::path path = dir / segment_file_name(assign_segment_);
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd_ < 0) return std::unexpected(path.string() + ": " + std::strerror(errno));
+  fd_segment_ = assign_segment_;
+  if (segments->empty() && sync_dir(dir_fd_) != 0) return std::unexpected(dir.string() + ": fsync failed");
+
+  if (recovery) {
+    auto r = append(*recovery);
+    if (!r) return std::unexpected("audit log: cannot write the recovery record: " + r.error());
+  }
+  bg_ = std::thread([this] { background_loop(); });
+  started_ = true;
+  return {};
+}
+
+AppendReceipt FileAuditLog::enqueue_locked(const Members& members) {
+  const uint64_t seq = next_seq_++;
+  std::string line;
+  line.reserve(256 + members.size() * 32);
+  // Envelope members spliced into canonical order (all names ASCII, so byte order = UTF-16).
+  struct Env {
+    std::string_view key;
+    std::string value;
+  };
+  Env env[] = {{"origin", origin_jcs_},
+               {"prev", "\"" + base64_encode(last_leaf_) + "\""},
+               {"seq", std::to_string(seq)},
+               {"time", "\"" + format_time(std::chrono::system_clock::now()) + "\""},
+               {"v", std::to_string(kRecordVersion)}};
+  line.push_back('{');
+  size_t e = 0;
+  bool first = true;
+  auto put = [&](std::string_view key, std::string_view value) {
+    if (!first) line.push_back(',');
+    first = false;
+    line.push_back('"');
+    line.append(key);  // envelope keys need no escaping; payload keys arrive escaped below
+    line += "\":";
+    line.append(value);
+  };
+  for (const auto& [key, value] : members) {
+    while (e < std::size(env) && compare_utf16(env[e].key, key) < 0) {
+      put(env[e].key, env[e].value);
+      ++e;
+    }
+    if (!first) line.push_back(',');
+    first = false;
+    append_jcs_string(line, key);
+    line.push_back(':');
+    line += value;
+  }
+  for (; e < std::size(env); ++e) put(env[e].key, env[e].value);
+  line.push_back('}');
+
+  Hash leaf = leaf_hash(line);
+  last_leaf_ = leaf;
+  tree_.append(leaf);
+  line.push_back('\n');
+  if (assign_bytes_ > 0 && assign_bytes_ + line.size() > options_.segment_bytes) {
+    ++assign_segment_;
+    assign_bytes_ = 0;
+  }
+  assign_bytes_ += line.size();
+  if (pending_.empty() || pending_.back().segment != assign_segment_) pending_.push_back({assign_segment_, {}});
+  pending_.back().data += line;
+  return {seq, base64_encode(leaf)};
+}
+
+void FileAuditLog::flush(std::unique_lock<std::mutex>& lock) {
+  flushing_ = true;
+  std::deque<Chunk> batch;
+  batch.swap(pending_);
+  const uint64_t upto = next_seq_;
+  lock.unlock();
+
+  std::string error;
+  bool dirty = false;
+  for (const Chunk& chunk : batch) {
+    if (chunk.segment != fd_segment_) {
+      // Rotation: make the old segment durable, create the next one, persist its directory entry.
+      if (dirty) {
+        if (int e = datasync(fd_)) {
+          error = segment_file_name(fd_segment_) + ": fdatasync: " + std::strerror(e);
+          break;
+        }
+        dirty = false;
+      }
+      fs::path path = options_.dir / segment_file_name(chunk.segment);
+      int e = inject("open");
+      int fd = e != 0 ? -1 : ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
+      if (fd < 0) {
+        error = path.string() + ": create: " + std::strerror(e != 0 ? e : errno);
+        break;
+      }
+      ::close(fd_);
+      fd_ = fd;
+      fd_segment_ = chunk.segment;
+      if (int se = sync_dir(dir_fd_)) {
+        error = options_.dir.string() + ": fsync: " + std::strerror(se);
+        break;
+      }
+    }
+    if (int e = write_all(fd_, chunk.data)) {
+      error = segment_file_name(fd_segment_) + ": write: " + std::strerror(e);
+      break;
+    }
+    dirty = true;
+  }
+  if (error.empty() && dirty) {
+    if (int e = datasync(fd_)) error = segment_file_name(fd_segment_) + ": fdatasync: " + std::strerror(e);
+  }
+
+  lock.lock();
+  flushing_ = false;
+  if (error.empty()) {
+    durable_ = upto;
+  } else {
+    fail_locked(error);
+  }
+  durable_cv_.notify_all();
+}
+
+std::expected<void, std::string> FileAuditLog::wait_durable(std::unique_lock<std::mutex>& lock, uint64_t seq) {
+  while (true) {
+    if (durable_ > seq) return {};
+    if (!healthy_) return std::unexpected(reason_);
+    if (!flushing_) {
+      flush(lock);
+      continue;
+    }
+    durable_cv_.wait(lock);
+  }
+}
+
+std::expected<AppendReceipt, std::string> FileAuditLog::append(nlohmann::json event) {
+  if (!event.is_object()) return std::unexpected("audit event must be a JSON object");
+  auto type = event.find("type");
+  if (type == event.end() || !type->is_string() || type->get_ref<const std::string&>().empty())
+    return std::unexpected("audit event needs a non-empty string \"type\"");
+  for (auto it = event.begin(); it != event.end(); ++it)
+    if (is_envelope_key(it.key()))
+      return std::unexpected("audit event must not set the envelope field \"" + it.key() + "\"");
+  bool replaced = false;
+  nlohmann::json clean = sanitize_utf8(event, replaced);
+  if (replaced) clean["utf8_replaced"] = true;  // invalid UTF-8 was replaced by U+FFFD, never written raw
+  auto members = canonical_members(clean, JcsNumbers::integers_only);
+  if (!members) return std::unexpected("audit event is not representable: " + members.error());
+
+  std::unique_lock lock(mu_);
+  if (!healthy_) return std::unexpected(reason_);
+  AppendReceipt receipt = enqueue_locked(*members);
+  if (auto r = wait_durable(lock, receipt.seq); !r) return std::unexpected(r.error());
+  const uint64_t size_now = next_seq_;
+  lock.unlock();
+  if (options_.checkpoint_every_records > 0 &&
+      size_now >= last_checkpoint_size_.load() + options_.checkpoint_every_records) {
+    std::lock_guard bg(bg_mu_);
+    checkpoint_requested_ = true;
+    bg_cv_.notify_one();
+  }
+  return receipt;
+}
+
+std::expected<void, std::string> FileAuditLog::checkpoint() {
+  std::lock_guard cp_lock(checkpoint_mu_);
+  Checkpoint cp;
+  cp.origin = options_.origin;
+  {
+    std::unique_lock lock(mu_);
+    if (!healthy_) return std::unexpected(reason_);
+    // The "checkpoint" record states the tree head before it; the signed checkpoint covers it.
+    nlohmann::json record = {{"type", "checkpoint"},
+                             {"size", static_cast<int64_t>(next_seq_)},
+                             {"root", base64_encode(tree_.root())}};
+    if (signer_) record["key"] = signer_->verifier().display();
+    auto members = canonical_members(record);
+    if (!members) return std::unexpected(members.error());
+    AppendReceipt receipt = enqueue_locked(*members);
+    cp.size = next_seq_;
+    cp.root = tree_.root();
+    if (auto r = wait_durable(lock, receipt.seq); !r) return std::unexpected(r.error());
+  }
+  std::string text = format_checkpoint(cp);
+  std::string note = text;
+  if (signer_) {
+    auto signed_note = sign_note(text, {&*signer_});
+    if (!signed_note) {
+      fail("checkpoint signing: " + signed_note.error());
+      return std::unexpected(reason());
+    }
+    note = *signed_note;
+  }
+  const fs::path history = checkpoint_history_path(options_.dir, cp.size);
+  for (const fs::path& path : {history, options_.dir / kCheckpointFile}) {
+    if (auto r = write_file_atomically(path, note); !r) {
+      fail("checkpoint: " + r.error());
+      return std::unexpected(reason());
+    }
+  }
+  if (!options_.witness_dir.empty()) {
+    if (auto r = write_file_atomically(options_.witness_dir / kCheckpointFile, note); !r) {
+      fail("witness checkpoint: " + r.error());
+      return std::unexpected(reason());
+    }
+  }
+  last_checkpoint_size_ = cp.size;
+  return {};
+}
+
+void FileAuditLog::background_loop() {
+  std::unique_lock lock(bg_mu_);
+  while (!stop_) {
+    if (options_.checkpoint_every.count() > 0) {
+      bg_cv_.wait_for(lock, options_.checkpoint_every, [&] { return stop_ || checkpoint_requested_; });
+    } else {
+      bg_cv_.wait(lock, [&] { return stop_ || checkpoint_requested_; });
+    }
+    if (stop_) break;
+    checkpoint_requested_ = false;
+    lock.unlock();
+    if (healthy() && size() > last_checkpoint_size_.load()) (void)checkpoint();
+    lock.lock();
+  }
+}
+
+}  // namespace
+
+std::expected<std::unique_ptr<AuditLog>, std::string> AuditLog::open(const AuditLogOptions& options) {
+  auto log = std::make_unique<FileAuditLog>(options);
+  if (auto r = log->init(); !r) return std::unexpected(r.error());
+  return std::unique_ptr<AuditLog>(std::move(log));
+}
+
+}  // namespace sqlguard::recorder

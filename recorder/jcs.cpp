@@ -1,0 +1,312 @@
+#include "recorder/jcs.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+namespace sqlguard::recorder {
+namespace {
+
+// Decodes one UTF-8 sequence at text[i]; returns the code point and advances i, or -1 (and
+// advances by one byte) if the sequence is ill-formed.
+int32_t decode_utf8(std::string_view text, size_t& i) {
+  auto b = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  unsigned char c = b(i);
+  if (c < 0x80) {
+    ++i;
+    return c;
+  }
+  size_t len = 0;
+  int32_t cp = 0;
+  int32_t min = 0;
+  if ((c & 0xE0) == 0xC0) {
+    len = 2, cp = c & 0x1F, min = 0x80;
+  } else if ((c & 0xF0) == 0xE0) {
+    len = 3, cp = c & 0x0F, min = 0x800;
+  } else if ((c & 0xF8) == 0xF0) {
+    len = 4, cp = c & 0x07, min = 0x10000;
+  } else {
+    ++i;
+    return -1;
+  }
+  if (i + len > text.size()) {
+    ++i;
+    return -1;
+  }
+  for (size_t k = 1; k < len; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) {
+      ++i;
+      return -1;
+    }
+    cp = (cp << 6) | (b(i + k) & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    ++i;
+    return -1;
+  }
+  i += len;
+  return cp;
+}
+
+std::u16string to_utf16(std::string_view text) {
+  std::u16string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    int32_t cp = decode_utf8(text, i);
+    if (cp < 0) cp = 0xFFFD;
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      out.push_back(static_cast<char16_t>(0xD800 + (cp >> 10)));
+      out.push_back(static_cast<char16_t>(0xDC00 + (cp & 0x3FF)));
+    } else {
+      out.push_back(static_cast<char16_t>(cp));
+    }
+  }
+  return out;
+}
+
+bool is_ascii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+struct Writer {
+  JcsNumbers numbers;
+  std::string out;
+  std::string error;
+
+  bool fail(const std::string& path, const std::string& what) {
+    error = path + ": " + what;
+    return false;
+  }
+
+  bool write(const nlohmann::json& v, const std::string& path) {
+    using T = nlohmann::json::value_t;
+    switch (v.type()) {
+      case T::null: out += "null"; return true;
+      case T::boolean: out += v.get<bool>() ? "true" : "false"; return true;
+      case T::number_integer: {
+        int64_t n = v.get<int64_t>();
+        if (n > kMaxJsonSafeInteger || n < -kMaxJsonSafeInteger) {
+          if (numbers == JcsNumbers::integers_only) return fail(path, "integer outside ±(2^53-1)");
+          out += format_ecmascript_number(static_cast<double>(n));
+          return true;
+        }
+        out += std::to_string(n);
+        return true;
+      }
+      case T::number_unsigned: {
+        uint64_t n = v.get<uint64_t>();
+        if (n > static_cast<uint64_t>(kMaxJsonSafeInteger)) {
+          if (numbers == JcsNumbers::integers_only) return fail(path, "integer outside ±(2^53-1)");
+          out += format_ecmascript_number(static_cast<double>(n));
+          return true;
+        }
+        out += std::to_string(n);
+        return true;
+      }
+      case T::number_float: {
+        double d = v.get<double>();
+        if (!std::isfinite(d)) return fail(path, "NaN or Infinity is not allowed");
+        if (numbers == JcsNumbers::integers_only)
+          return fail(path, "floating-point numbers are not allowed in audit records");
+        out += format_ecmascript_number(d);
+        return true;
+      }
+      case T::string: {
+        const auto& s = v.get_ref<const std::string&>();
+        if (!is_valid_utf8(s)) return fail(path, "string is not valid UTF-8");
+        append_jcs_string(out, s);
+        return true;
+      }
+      case T::array: {
+        out.push_back('[');
+        size_t i = 0;
+        for (const auto& item : v) {
+          if (i != 0) out.push_back(',');
+          if (!write(item, path + "[" + std::to_string(i) + "]")) return false;
+          ++i;
+        }
+        out.push_back(']');
+        return true;
+      }
+      case T::object: {
+        // nlohmann orders members by UTF-8 bytes; that equals UTF-16 order only for ASCII names.
+        std::vector<std::pair<const std::string*, const nlohmann::json*>> members;
+        members.reserve(v.size());
+        bool all_ascii = true;
+        for (auto it = v.begin(); it != v.end(); ++it) {
+          if (!is_valid_utf8(it.key())) return fail(path, "member name is not valid UTF-8");
+          all_ascii = all_ascii && is_ascii(it.key());
+          members.emplace_back(&it.key(), &it.value());
+        }
+        if (!all_ascii) {
+          std::stable_sort(members.begin(), members.end(), [](const auto& a, const auto& b) {
+            return compare_utf16(*a.first, *b.first) < 0;
+          });
+        }
+        out.push_back('{');
+        bool first = true;
+        for (const auto& [key, value] : members) {
+          if (!first) out.push_back(',');
+          first = false;
+          append_jcs_string(out, *key);
+          out.push_back(':');
+          if (!write(*value, path + "." + *key)) return false;
+        }
+        out.push_back('}');
+        return true;
+      }
+      case T::binary: return fail(path, "binary values are not JSON");
+      case T::discarded: return fail(path, "discarded value");
+    }
+    return fail(path, "unknown value type");
+  }
+};
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    if (decode_utf8(text, i) < 0) return false;
+  }
+  return true;
+}
+
+std::string replace_invalid_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    size_t start = i;
+    if (decode_utf8(text, i) < 0) {
+      out += "\xEF\xBF\xBD";
+    } else {
+      out.append(text.substr(start, i - start));
+    }
+  }
+  return out;
+}
+
+nlohmann::json sanitize_utf8(const nlohmann::json& value, bool& replaced) {
+  if (value.is_string()) {
+    const auto& s = value.get_ref<const std::string&>();
+    if (is_valid_utf8(s)) return value;
+    replaced = true;
+    return replace_invalid_utf8(s);
+  }
+  if (value.is_array()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& item : value) out.push_back(sanitize_utf8(item, replaced));
+    return out;
+  }
+  if (value.is_object()) {
+    nlohmann::json out = nlohmann::json::object();
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      std::string key = it.key();
+      if (!is_valid_utf8(key)) {
+        replaced = true;
+        key = replace_invalid_utf8(key);
+      }
+      out[key] = sanitize_utf8(it.value(), replaced);
+    }
+    return out;
+  }
+  return value;
+}
+
+int compare_utf16(std::string_view a, std::string_view b) {
+  std::u16string ua = to_utf16(a), ub = to_utf16(b);
+  return ua.compare(ub);
+}
+
+void append_jcs_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  size_t run = 0;  // start of the pending run of bytes that need no escaping
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.substr(run, i - run));
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\f': out += "\\f"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 15]);
+    }
+  }
+  out.append(s.substr(run));
+  out.push_back('"');
+}
+
+std::string format_ecmascript_number(double value) {
+  if (value == 0) return "0";  // also -0 (ECMA-262: ToString(-0) is "0")
+  if (value < 0) return "-" + format_ecmascript_number(-value);
+  // Shortest round-trip digits in scientific form: d[.ddd]e±XX.
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
+  std::string_view sci(buf, static_cast<size_t>(res.ptr - buf));
+  size_t e_pos = sci.find('e');
+  std::string digits;
+  for (char c : sci.substr(0, e_pos))
+    if (c != '.') digits.push_back(c);
+  int exp10 = 0;
+  std::string_view exp_text = sci.substr(e_pos + 1);
+  if (!exp_text.empty() && exp_text[0] == '+') exp_text.remove_prefix(1);
+  std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(), exp10);
+  const int k = static_cast<int>(digits.size());
+  const int n = exp10 + 1;  // value = 0.digits × 10^n
+  std::string out;
+  if (k <= n && n <= 21) {
+    out = digits + std::string(static_cast<size_t>(n - k), '0');
+  } else if (0 < n && n <= 21) {
+    out = digits.substr(0, static_cast<size_t>(n)) + "." + digits.substr(static_cast<size_t>(n));
+  } else if (-6 < n && n <= 0) {
+    out = "0." + std::string(static_cast<size_t>(-n), '0') + digits;
+  } else {
+    int e = n - 1;
+    out = digits.substr(0, 1);
+    if (k > 1) out += "." + digits.substr(1);
+    out += e < 0 ? "e-" : "e+";
+    out += std::to_string(e < 0 ? -e : e);
+  }
+  return out;
+}
+
+std::expected<std::string, std::string> canonicalize(const nlohmann::json& value, JcsNumbers numbers) {
+  Writer w{numbers, {}, {}};
+  if (!w.write(value, "$")) return std::unexpected("JCS: " + w.error);
+  return std::move(w.out);
+}
+
+std::expected<std::vector<std::pair<std::string, std::string>>, std::string> canonical_members(
+    const nlohmann::json& value, JcsNumbers numbers) {
+  if (!value.is_object()) return std::unexpected("JCS: $: expected an object");
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(value.size());
+  bool all_ascii = true;
+  for (auto it = value.begin(); it != value.end(); ++it) {
+    if (!is_valid_utf8(it.key())) return std::unexpected("JCS: $: member name is not valid UTF-8");
+    all_ascii = all_ascii && is_ascii(it.key());
+    Writer w{numbers, {}, {}};
+    if (!w.write(it.value(), "$." + it.key())) return std::unexpected("JCS: " + w.error);
+    out.emplace_back(it.key(), std::move(w.out));
+  }
+  if (!all_ascii)
+    std::stable_sort(out.begin(), out.end(),
+                     [](const auto& a, const auto& b) { return compare_utf16(a.first, b.first) < 0; });
+  return out;
+}
+
+}  // namespace sqlguard::recorder

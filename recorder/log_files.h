@@ -1,0 +1,44 @@
+// File layout of an audit log directory (docs/audit.md):
+//
+//   audit-000001.jsonl, audit-000002.jsonl, ...  segments of JCS records, one per line
+//   checkpoint                                   latest checkpoint (signed note)
+//   checkpoints/000000001234.note                every checkpoint issued, by tree size
+//   vkey                                         public key of the signer (convenience copy;
+//                                                verifiers should pin their own)
+//
+// Thread-safety: free functions without shared state.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace sqlguard::recorder {
+
+inline constexpr const char* kCheckpointFile = "checkpoint";
+inline constexpr const char* kCheckpointDir = "checkpoints";
+inline constexpr const char* kVkeyFile = "vkey";
+
+/// One segment file of the log.
+struct SegmentFile {
+  uint32_t index = 0;  ///< 1-based number in the file name
+  std::filesystem::path path;
+  std::string name;  ///< file name, e.g. "audit-000001.jsonl"
+};
+
+/// "audit-%06u.jsonl".
+std::string segment_file_name(uint32_t index);
+
+/// "checkpoints/%012llu.note" relative path for a checkpoint of `size` records.
+std::filesystem::path checkpoint_history_path(const std::filesystem::path& dir, uint64_t size);
+
+/// Lists the segment files of `dir` in index order. Other files are ignored.
+/// Errors: `dir` unreadable.
+std::expected<std::vector<SegmentFile>, std::string> list_segments(const std::filesystem::path& dir);
+
+/// Lists checkpoints/*.note under `dir` in size order (empty if the folder is missing).
+std::vector<std::filesystem::path> list_checkpoint_history(const std::filesystem::path& dir);
+
+}  // namespace sqlguard::recorder
