@@ -2,6 +2,8 @@
 // untraceable way, and masks result sets after execution.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <expected>
 #include <memory>
 #include <optional>
@@ -25,6 +27,17 @@ class Catalog {
   /// cannot be looked up (masking then fails closed if the answer matters).
   virtual std::optional<std::vector<std::string>> columns(std::string_view schema,
                                                           std::string_view table) const = 0;
+  /// True when schema.table is a view (information_schema.TABLES.TABLE_TYPE = 'VIEW'),
+  /// std::nullopt when that cannot be looked up. Masking refuses reads through views for a
+  /// principal with masking rules, because a view's result metadata names the view, not the base
+  /// column (reference §4.3), and a view may rename a masked column. The default answers false
+  /// ("not a view") for catalogs that cannot tell; the guard's catalog must override it, or views
+  /// are only covered by rules that name them and by value detectors (docs/masking.md, Limits).
+  virtual std::optional<bool> is_view(std::string_view schema, std::string_view table) const {
+    (void)schema;
+    (void)table;
+    return false;
+  }
 };
 
 /// A masked column as reported to the caller and recorded in the audit log.
@@ -41,7 +54,23 @@ struct MaskingPlan {
   /// masks it or -1. Confirmed against the result metadata in apply().
   std::vector<int> output_rules;
   std::vector<std::string> exemptions_used;  ///< rule ids whose exemption let values through
+  /// output_rules has exactly one entry per result column (every `*` could be expanded). When
+  /// false, apply() relies on origin metadata alone, which plan() made safe by refusing every
+  /// shape in which a masked value could reach a column without its origin.
+  bool outputs_exact = false;
+  /// The statement reads a table that has masked columns for this principal (or one whose
+  /// columns could not be checked). Database error messages may then echo masked values.
+  bool sensitive = false;
+  /// Masked columns the statement references anywhere, "schema.table.column (rule id)".
+  std::vector<std::string> masked_references;
 };
+
+/// True when a database error message for a statement planned as `plan` could contain a masked
+/// value (e.g. "Duplicate entry '900-11-2233-5' for key ..." or "Truncated incorrect DOUBLE
+/// value: '900-11-2233'"): the statement referenced a masked column or read a table that has
+/// one. The guard must then not show the server's message; use
+/// MaskingEngine::sanitize_error_message(). A plan that refused is not a plan: nothing ran.
+bool error_may_leak(const MaskingPlan& plan);
 
 /// What apply() did.
 struct MaskingReport {
@@ -75,6 +104,20 @@ class MaskingEngine {
   /// considered). Used by describe_table and list_tables.
   std::optional<MaskedColumn> rule_for(const Principal& principal, std::string_view schema,
                                        std::string_view table, std::string_view column) const;
+
+  /// The text the guard may show (and log, and record) for a database error of a statement
+  /// planned as `plan`. When error_may_leak(plan), the server's message is withheld and replaced
+  /// by "database error <errno> (SQLSTATE <state>); the message is withheld because the
+  /// statement touches masked columns"; otherwise the message passes through the value
+  /// detectors the principal is not exempt from. Never fails.
+  std::string sanitize_error_message(const Principal& principal, const MaskingPlan& plan,
+                                     uint32_t db_errno, std::string_view sqlstate,
+                                     std::string_view message) const;
+
+  /// Runs the value detectors that apply to `principal` over `text` (any text about to leave
+  /// sqlguard that is not a result cell, e.g. a message). Returns the number of values masked;
+  /// false in `ok` when masking failed (fail closed: do not show `text`).
+  std::size_t scrub_text(const Principal& principal, std::string& text, bool* ok) const;
 
   /// True when a database error message for a statement with this plan could echo a masked
   /// value (e.g. "Duplicate entry '...'", conversion warnings): the guard then withholds the
