@@ -1,0 +1,371 @@
+// AuditLog: record format, group commit under concurrency, rotation, reopen, torn-tail
+// recovery (including kill -9 during load), checkpoints, witness copies, key file permissions,
+// and fail-closed behaviour on injected write/sync failures.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "recorder/audit_log.h"
+#include "recorder/audit_verify.h"
+#include "recorder/checkpoint.h"
+#include "recorder/codec.h"
+#include "recorder/jcs.h"
+#include "recorder/key_file.h"
+#include "recorder/log_files.h"
+#include "recorder/merkle.h"
+
+namespace sqlguard::recorder {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "sqlguard-audit-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::vector<std::string> read_lines(const fs::path& p) {
+  std::ifstream in(p);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+std::vector<std::string> all_lines(const fs::path& dir) {
+  std::vector<std::string> out;
+  auto segs = list_segments(dir).value();
+  for (const auto& seg : segs)
+    for (auto& l : read_lines(seg.path)) out.push_back(std::move(l));
+  return out;
+}
+
+nlohmann::json intent(int i) {
+  return {{"type", "call.intent"},
+          {"session", "s-1"},
+          {"call", "c-" + std::to_string(i)},
+          {"tool", "run_sql"},
+          {"principal", {{"subject", "alice@example.com"}, {"client", {{"name", "inspector"}, {"version", "1.0"}}}}},
+          {"statement", {{"text", "SELECT " + std::to_string(i)}, {"kind", "select"}, {"tables", {"shop.orders"}}}},
+          {"decision", {{"action", "allow"}, {"rule", "read-orders"}, {"reason", "reads are allowed"}}}};
+}
+
+class AuditLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    keys_ = write_key_pair("test.example/audit", tmp_.path() / "signing").value();
+    options_.dir = tmp_.path() / "log";
+    options_.origin = "test.example/audit";
+    options_.signing_key_file = keys_.private_key;
+    options_.checkpoint_every = std::chrono::milliseconds(0);
+    options_.checkpoint_every_records = 0;
+  }
+  VerifyReport verify(std::vector<fs::path> external = {}) {
+    return verify_log({options_.dir, std::move(external), {keys_.public_key}});
+  }
+  TempDir tmp_;
+  KeyPairFiles keys_;
+  AuditLogOptions options_;
+};
+
+TEST_F(AuditLogTest, WritesChainedCanonicalRecords) {
+  {
+    auto log = AuditLog::open(options_).value();
+    for (int i = 0; i < 5; ++i) {
+      auto r = log->append(intent(i));
+      ASSERT_TRUE(r.has_value()) << r.error();
+      EXPECT_EQ(r->seq, static_cast<uint64_t>(i));
+    }
+    EXPECT_EQ(log->size(), 5u);
+    EXPECT_TRUE(log->healthy());
+  }
+  auto lines = all_lines(options_.dir);
+  ASSERT_EQ(lines.size(), 6u);  // 5 + the shutdown "checkpoint" record
+  Hash prev = empty_root();
+  for (size_t i = 0; i < lines.size(); ++i) {
+    auto rec = nlohmann::json::parse(lines[i]);
+    EXPECT_EQ(canonicalize(rec).value(), lines[i]);
+    EXPECT_EQ(rec["v"], 1);
+    EXPECT_EQ(rec["seq"], i);
+    EXPECT_EQ(rec["origin"], "test.example/audit");
+    EXPECT_EQ(rec["prev"], base64_encode(prev));
+    EXPECT_EQ(rec["time"].get<std::string>().size(), 27u);
+    prev = leaf_hash(lines[i]);
+  }
+  EXPECT_EQ(nlohmann::json::parse(lines[5])["type"], "checkpoint");
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << report.summary();
+  EXPECT_EQ(report.records, 6u);
+  EXPECT_EQ(report.latest_checkpoint_size, 6u);
+  EXPECT_NE(report.summary().find("audit verify: OK: 6 records in 1 segment, chain intact, "), std::string::npos)
+      << report.summary();
+  EXPECT_NE(report.summary().find("signed by test.example/audit+"), std::string::npos);
+}
+
+TEST_F(AuditLogTest, RejectsUnrepresentableEvents) {
+  auto log = AuditLog::open(options_).value();
+  EXPECT_FALSE(log->append({{"type", "x"}, {"ratio", 0.5}}).has_value());
+  EXPECT_FALSE(log->append({{"type", "x"}, {"seq", 3}}).has_value());
+  EXPECT_FALSE(log->append({{"no_type", 1}}).has_value());
+  EXPECT_FALSE(log->append(nlohmann::json::array()).has_value());
+  EXPECT_FALSE(log->append({{"type", "x"}, {"big", uint64_t{1} << 60}}).has_value());
+  auto r = log->append({{"type", "x"}, {"text", std::string("bad \xff byte")}});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(log->healthy());
+  EXPECT_EQ(log->size(), 1u);
+  auto line = all_lines(options_.dir).at(0);
+  EXPECT_NE(line.find("bad \xEF\xBF\xBD byte"), std::string::npos);
+  EXPECT_NE(line.find("\"utf8_replaced\":true"), std::string::npos);
+}
+
+TEST_F(AuditLogTest, GroupCommitSharesSyncsAcrossConcurrentWriters) {
+  std::atomic<int> syncs{0};
+  options_.fault_injector = [&](std::string_view op) {
+    if (op == "fdatasync") ++syncs;
+    return 0;
+  };
+  constexpr int kThreads = 16, kPerThread = 200;
+  {
+    auto log = AuditLog::open(options_).value();
+    std::vector<std::thread> threads;
+    std::mutex mu;
+    std::set<uint64_t> seqs;
+    for (int t = 0; t < kThreads; ++t)
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kPerThread; ++i) {
+          auto r = log->append(intent(t * 1000 + i));
+          ASSERT_TRUE(r.has_value());
+          std::lock_guard lock(mu);
+          EXPECT_TRUE(seqs.insert(r->seq).second);
+        }
+      });
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(seqs.size(), static_cast<size_t>(kThreads * kPerThread));
+    EXPECT_EQ(*seqs.rbegin(), static_cast<uint64_t>(kThreads * kPerThread - 1));
+  }
+  EXPECT_LT(syncs.load(), kThreads * kPerThread) << "no batching happened";
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << report.summary();
+  EXPECT_EQ(report.records, static_cast<uint64_t>(kThreads * kPerThread + 1));
+}
+
+TEST_F(AuditLogTest, RotatesSegmentsAndContinuesTheChainAcrossReopen) {
+  options_.segment_bytes = 2000;
+  for (int round = 0; round < 2; ++round) {
+    auto log = AuditLog::open(options_).value();
+    for (int i = 0; i < 30; ++i) ASSERT_TRUE(log->append(intent(i)).has_value());
+  }
+  auto segs = list_segments(options_.dir).value();
+  EXPECT_GT(segs.size(), 5u);
+  for (const auto& seg : segs) EXPECT_LE(fs::file_size(seg.path), 2000u + 600u);
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << report.summary();
+  EXPECT_EQ(report.records, 62u);
+  EXPECT_EQ(report.segments, segs.size());
+  EXPECT_EQ(report.checkpoints_verified, 3u);  // history 31, 62 + latest 62
+}
+
+TEST_F(AuditLogTest, TornLastRecordIsCutAndRecorded) {
+  {
+    auto log = AuditLog::open(options_).value();
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(log->append(intent(i)).has_value());
+  }
+  fs::path seg = options_.dir / segment_file_name(1);
+  const std::string torn = R"({"call":"c-9","origin":"test.example/audit","prev":"abc)";
+  {
+    std::ofstream out(seg, std::ios::app | std::ios::binary);
+    out << torn;
+  }
+  EXPECT_FALSE(verify().ok());
+  {
+    auto log = AuditLog::open(options_);
+    ASSERT_TRUE(log.has_value()) << log.error();
+    EXPECT_EQ((*log)->size(), 5u);  // 3 + checkpoint + recovery
+  }
+  auto lines = all_lines(options_.dir);
+  auto recovery = nlohmann::json::parse(lines.at(4));
+  EXPECT_EQ(recovery["type"], "recovery");
+  EXPECT_EQ(recovery["cut_bytes"], torn.size());
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << report.summary();
+}
+
+TEST_F(AuditLogTest, KillDashNineDuringLoadLeavesAVerifiableLog) {
+  options_.segment_bytes = 64 * 1024;
+  options_.checkpoint_every_records = 200;
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto log = AuditLog::open(options_);
+    if (!log) ::_exit(2);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+      threads.emplace_back([&, t] {
+        for (int i = 0;; ++i) (void)(*log)->append(intent(t * 1000000 + i));
+      });
+    for (auto& th : threads) th.join();
+    ::_exit(0);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  // A crash mid-write may leave a torn tail: reopening cuts it and records the recovery.
+  {
+    auto log = AuditLog::open(options_);
+    ASSERT_TRUE(log.has_value()) << log.error();
+    EXPECT_GT((*log)->size(), 10u);
+    ASSERT_TRUE((*log)->append(intent(1)).has_value());
+  }
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << report.summary();
+  EXPECT_GT(report.segments, 1u);
+}
+
+TEST_F(AuditLogTest, SyncFailureFailsClosed) {
+  std::atomic<int> syncs{0};
+  std::atomic<int> reported{0};
+  std::string reason_seen;
+  std::atomic<bool> armed{false};
+  options_.fault_injector = [&](std::string_view op) {
+    return armed && op == "fdatasync" && ++syncs > 3 ? EIO : 0;
+  };
+  options_.on_failure = [&](const std::string& reason) {
+    ++reported;
+    reason_seen = reason;
+  };
+  auto log = AuditLog::open(options_).value();
+  armed = true;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(log->append(intent(i)).has_value());
+  auto r = log->append(intent(3));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().find("fdatasync"), std::string::npos) << r.error();
+  EXPECT_FALSE(log->healthy());
+  EXPECT_NE(log->reason().find("Input/output error"), std::string::npos) << log->reason();
+  EXPECT_EQ(reported.load(), 1);
+  EXPECT_NE(reason_seen.find("refusing to serve SQL"), std::string::npos);
+  // No retry-and-continue (PostgreSQL fsync lesson): later appends fail even if the disk recovers.
+  syncs = -1000;
+  EXPECT_FALSE(log->append(intent(4)).has_value());
+  EXPECT_FALSE(log->checkpoint().has_value());
+}
+
+TEST_F(AuditLogTest, WriteFailureFailsClosedForAllConcurrentWaiters) {
+  std::atomic<bool> broken{false};
+  options_.fault_injector = [&](std::string_view op) { return op == "write" && broken ? ENOSPC : 0; };
+  auto log = AuditLog::open(options_).value();
+  ASSERT_TRUE(log->append(intent(0)).has_value());
+  broken = true;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      if (!log->append(intent(1)).has_value()) ++failures;
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 8);
+  EXPECT_FALSE(log->healthy());
+  EXPECT_NE(log->reason().find("No space left"), std::string::npos) << log->reason();
+}
+
+TEST_F(AuditLogTest, CheckpointFailureFailsClosed) {
+  std::atomic<bool> armed{false};
+  options_.fault_injector = [&](std::string_view op) { return armed && op == "rename" ? EROFS : 0; };
+  auto log = AuditLog::open(options_).value();
+  armed = true;
+  ASSERT_TRUE(log->append(intent(0)).has_value());
+  EXPECT_FALSE(log->checkpoint().has_value());
+  EXPECT_FALSE(log->healthy());
+}
+
+TEST_F(AuditLogTest, CheckpointsByCountAndTimeAndWitnessCopy) {
+  options_.checkpoint_every_records = 10;
+  options_.checkpoint_every = std::chrono::milliseconds(100);
+  options_.witness_dir = tmp_.path() / "witness";
+  auto log = AuditLog::open(options_).value();
+  for (int i = 0; i < 25; ++i) ASSERT_TRUE(log->append(intent(i)).has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_GE(list_checkpoint_history(options_.dir).size(), 2u);
+  auto witness = read_file(options_.witness_dir / kCheckpointFile);
+  ASSERT_TRUE(witness.has_value());
+  auto local = read_file(options_.dir / kCheckpointFile).value();
+  EXPECT_EQ(*witness, local);
+  auto cp = read_checkpoint_note(local, {load_verifier_file(keys_.public_key).value()}, false);
+  ASSERT_TRUE(cp.has_value()) << cp.error();
+  EXPECT_EQ(cp->checkpoint.size, log->size());  // the time trigger covered the tail
+  auto report = verify({options_.witness_dir / kCheckpointFile});
+  EXPECT_TRUE(report.ok()) << report.summary();
+}
+
+TEST_F(AuditLogTest, UnsignedLogWarns) {
+  options_.signing_key_file.clear();
+  { ASSERT_TRUE(AuditLog::open(options_).value()->append(intent(0)).has_value()); }
+  auto report = verify_log({options_.dir, {}, {}});
+  EXPECT_TRUE(report.ok()) << report.summary();
+  EXPECT_NE(report.summary().find("unsigned"), std::string::npos) << report.summary();
+}
+
+TEST_F(AuditLogTest, RefusesPrivateKeyReadableByOthers) {
+  ::chmod(keys_.private_key.c_str(), 0644);
+  auto log = AuditLog::open(options_);
+  ASSERT_FALSE(log.has_value());
+  EXPECT_NE(log.error().find("chmod 600"), std::string::npos) << log.error();
+  struct stat st {};
+  ::stat(keys_.public_key.c_str(), &st);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+}
+
+TEST_F(AuditLogTest, KeygenWritesPrivateKeyMode0600AndRefusesOverwrite) {
+  struct stat st {};
+  ASSERT_EQ(::stat(keys_.private_key.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_FALSE(write_key_pair("test.example/audit", tmp_.path() / "signing").has_value());
+  auto signer = load_signer_file(keys_.private_key).value();
+  EXPECT_EQ(signer.verifier().vkey(), load_verifier_file(keys_.public_key).value().vkey());
+}
+
+TEST_F(AuditLogTest, OpenRefusesALogShorterThanItsCheckpoint) {
+  {
+    auto log = AuditLog::open(options_).value();
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(log->append(intent(i)).has_value());
+  }
+  fs::path seg = options_.dir / segment_file_name(1);
+  auto lines = read_lines(seg);
+  {
+    std::ofstream out(seg, std::ios::trunc);
+    for (size_t i = 0; i + 2 < lines.size(); ++i) out << lines[i] << "\n";
+  }
+  auto log = AuditLog::open(options_);
+  ASSERT_FALSE(log.has_value());
+  EXPECT_NE(log.error().find("records were deleted"), std::string::npos) << log.error();
+}
+
+TEST_F(AuditLogTest, OpenRefusesAnotherOrigin) {
+  { ASSERT_TRUE(AuditLog::open(options_).value()->append(intent(0)).has_value()); }
+  options_.origin = "other.example/audit";
+  EXPECT_FALSE(AuditLog::open(options_).has_value());
+}
+
+}  // namespace
+}  // namespace sqlguard::recorder
