@@ -48,6 +48,9 @@ struct UnsafeAllowances {
   bool executable_comments = false; ///< /*! */, /*!NNNNN */, /*M! */
   bool optimizer_hints = false;     ///< /*+ */
   bool administration = false;      ///< KILL, FLUSH, SHUTDOWN, INSTALL, replication, ...
+  // Added by the policy helper (additions only):
+  bool system_variables = false;    ///< reading @@system variables (@@datadir, @@hostname, ...)
+  bool locking_reads = false;       ///< SELECT ... FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE
 };
 
 /// The whole `policy:` section.

@@ -140,6 +140,19 @@ struct StatementAnalysis {
   bool writes_data = false;         ///< the statement can change data, schema or server state
   bool has_where = false;           ///< UPDATE/DELETE with a WHERE clause
   bool has_limit = false;
+  // Added by the policy helper (additions only):
+  bool user_variable_writes = false;  ///< assigns a user variable (@v := ..., INTO @v, SET @v)
+  /// Functions and procedures that are not MySQL/MariaDB built-ins: stored functions, UDFs,
+  /// schema-qualified names and CALL targets; lower-case as written ("shop.purge_old").
+  /// Also present in `functions`. An allow rule must name them in `functions` to permit them.
+  std::vector<std::string> stored_functions;
+  /// Part of the statement (a routine/trigger/event body, a DDL definition, a SHOW filter) was
+  /// recognised but not analysed; `tables`/`columns` may be incomplete for that part. Allow
+  /// rules that restrict tables or columns never cover such a statement.
+  bool opaque_body = false;
+  /// For kExplain: the kind of the explained statement (kUnknown for EXPLAIN FOR CONNECTION).
+  /// EXPLAIN ANALYZE / ANALYZE of a non-read statement executes it, so its kind is the inner kind.
+  StatementKind explained_kind = StatementKind::kUnknown;
 
   /// Canonical form: literals replaced by '?', whitespace and comments normalised, keywords
   /// upper-case. Stable across literal values; used as an audit and approval key.

@@ -1,0 +1,46 @@
+#include "policy/principal_spec.h"
+
+namespace sqlguard::policy {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::expected<Principal, std::string> parse_principal_spec(std::string_view spec) {
+  for (char c : spec) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      return std::unexpected(std::string("principal spec contains a control character"));
+    }
+  }
+  Principal p;
+  p.auth_method = "config";
+  const auto colon = spec.find(':');
+  const std::string_view subject = trim(spec.substr(0, colon));
+  if (subject.empty()) {
+    return std::unexpected(std::string("principal spec needs a subject: SUBJECT[:group,group]"));
+  }
+  p.subject = std::string(subject);
+  if (colon == std::string_view::npos) return p;
+  std::string_view rest = spec.substr(colon + 1);
+  while (true) {
+    const auto comma = rest.find(',');
+    const std::string_view g = trim(rest.substr(0, comma));
+    if (g.empty()) {
+      return std::unexpected(std::string("principal spec has an empty group name: ") +
+                             std::string(spec));
+    }
+    p.groups.emplace_back(g);
+    if (comma == std::string_view::npos) break;
+    rest = rest.substr(comma + 1);
+  }
+  return p;
+}
+
+}  // namespace sqlguard::policy
