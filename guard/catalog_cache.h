@@ -23,11 +23,18 @@ class CatalogCache {
   std::optional<std::vector<std::string>> columns(Connection& connection, const std::string& schema,
                                                   const std::string& table);
 
+  /// Whether schema.table is a view; std::nullopt when unknown or the lookup failed.
+  std::optional<bool> is_view(Connection& connection, const std::string& schema,
+                              const std::string& table);
+
  private:
   struct Entry {
     std::vector<std::string> columns;
+    bool is_view = false;
     std::chrono::steady_clock::time_point at;
   };
+  std::optional<Entry> lookup(Connection& connection, const std::string& schema,
+                              const std::string& table);
   std::chrono::seconds ttl_;
   std::mutex mu_;
   std::map<std::pair<std::string, std::string>, Entry> entries_;
@@ -40,6 +47,9 @@ class LeasedCatalog final : public policy::Catalog {
   std::optional<std::vector<std::string>> columns(std::string_view schema,
                                                   std::string_view table) const override {
     return cache_.columns(connection_, std::string(schema), std::string(table));
+  }
+  std::optional<bool> is_view(std::string_view schema, std::string_view table) const override {
+    return cache_.is_view(connection_, std::string(schema), std::string(table));
   }
 
  private:

@@ -232,9 +232,9 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
     GuardError err = result.error();
     // Database messages can echo values ("Duplicate entry '...'", conversion warnings): when
     // masked columns may be involved, only the error number is passed on.
-    if (err.error_class == ErrorClass::kDatabase && masking_->error_may_leak(*plan)) {
-      err.message = "database error " + std::to_string(err.db_errno) + " (" + err.sqlstate +
-                    "); the message is withheld because it may contain masked values";
+    if (err.error_class == ErrorClass::kDatabase) {
+      err.message = masking_->sanitize_error_message(call.principal, *plan, err.db_errno,
+                                                     err.sqlstate, err.message);
     }
     err.message = safe(std::move(err.message));
     outcome["status"] = "error";

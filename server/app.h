@@ -1,0 +1,51 @@
+// The object graph of a running sqlguard, built once from the configuration.
+#pragma once
+
+#include <expected>
+#include <memory>
+#include <string>
+
+#include "guard/connection_pool.h"
+#include "guard/credential_vault.h"
+#include "guard/guard.h"
+#include "policy/masking_engine.h"
+#include "policy/policy_engine.h"
+#include "policy/statement_analyzer.h"
+#include "recorder/audit_log.h"
+#include "server/config.h"
+#include "tools/sql_tools.h"
+
+namespace sqlguard::server {
+
+/// Owns every component; members are built in dependency order and destroyed in reverse.
+/// Creating an App does not connect to the database (sqlguard starts and answers MCP while the
+/// database is down; tool calls then fail with a clear error until it is back).
+class App {
+ public:
+  /// Errors: credential source unusable, audit log cannot be opened or recovered, masking rules
+  /// invalid. Messages never contain the credential.
+  static std::expected<std::unique_ptr<App>, std::string> create(const Config& config);
+
+  guard::Guard& guard() { return *guard_; }
+  tools::ToolRegistry& tools() { return tools_; }
+  tools::SessionObserver& session_observer() { return *observer_; }
+  recorder::AuditLog& audit() { return *audit_; }
+  guard::ConnectionPool& pool() { return *pool_; }
+  const Config& config() const { return config_; }
+
+ private:
+  explicit App(Config config, guard::CredentialVault vault);
+
+  Config config_;
+  guard::CredentialVault vault_;
+  std::unique_ptr<recorder::AuditLog> audit_;
+  std::shared_ptr<const policy::MaskingEngine> masking_;
+  std::unique_ptr<policy::PolicyEngine> policy_;
+  policy::StatementAnalyzer analyzer_;
+  std::unique_ptr<guard::ConnectionPool> pool_;
+  std::unique_ptr<guard::Guard> guard_;
+  tools::ToolRegistry tools_;
+  std::unique_ptr<tools::GuardSessionObserver> observer_;
+};
+
+}  // namespace sqlguard::server
