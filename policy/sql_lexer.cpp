@@ -244,7 +244,11 @@ void lex_sql(std::string_view sql, LexResult& out) {
         out.tokens.back().end == i && out.tokens.size() >= 2 &&
         (out.tokens[out.tokens.size() - 2].type == TokenType::kWord ||
          out.tokens[out.tokens.size() - 2].type == TokenType::kQuotedIdent);
-    if (is_ident(c) || (c == '.' && is_digit(u(i + 1)) && !after_qualifier_dot)) {
+    const bool dot_after_name =
+        c == '.' && !out.tokens.empty() && out.tokens.back().end == i &&
+        (out.tokens.back().type == TokenType::kWord ||
+         out.tokens.back().type == TokenType::kQuotedIdent);
+    if (is_ident(c) || (c == '.' && is_digit(u(i + 1)) && !after_qualifier_dot && !dot_after_name)) {
       const std::size_t b = i;
       if (is_digit(c) || c == '.') {
         if (c == '0' && (u(i + 1) == 'x') && is_hex(u(i + 2))) {

@@ -1379,7 +1379,9 @@ bool Parser::table_factor(uint32_t base, int scope) {
     if (paren_starts_query()) {
       ++p_;
       const uint32_t dctx = base | kCtxDerivedTable | (lateral ? kCtxSubquery : 0u);
-      if (!query_expr(dctx, scope, false, nullptr)) return false;
+      // A derived table does not see the FROM clause it stands in (LATERAL does).
+      const int outer = lateral || scope < 0 ? scope : scopes_[static_cast<std::size_t>(scope)].parent;
+      if (!query_expr(dctx, outer, false, nullptr)) return false;
       if (!expect_op(")")) return false;
       TableRef r;
       if (!alias(r.table, true)) return false;
@@ -2251,6 +2253,10 @@ void Parser::resolve() {
     ColumnRef& c = a_.columns[pd.column];
     c.candidates.clear();
     if (pd.scope < 0) continue;
+    if (c.qualifier.empty() && c.column == "*") {
+      c.candidates = scopes_[static_cast<std::size_t>(pd.scope)].tables;  // a star is local
+      continue;
+    }
     if (c.qualifier.empty()) {
       for (int s = pd.scope; s >= 0; s = scopes_[static_cast<std::size_t>(s)].parent) {
         for (uint32_t ti : scopes_[static_cast<std::size_t>(s)].tables) c.candidates.push_back(ti);
