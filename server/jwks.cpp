@@ -191,6 +191,7 @@ bool is_loopback_host(std::string_view host) {
   return host == "127.0.0.1" || host == "[::1]" || host == "localhost";
 }
 
+#if defined(SQLGUARD_HAVE_HTTPLIB)
 /// Splits "scheme://host[:port]/path" into ("scheme://host[:port]", "/path").
 std::pair<std::string, std::string> split_url(const std::string& url) {
   const auto scheme_end = url.find("://");
@@ -199,7 +200,6 @@ std::pair<std::string, std::string> split_url(const std::string& url) {
   return {url.substr(0, path_start), url.substr(path_start)};
 }
 
-#if defined(SQLGUARD_HAVE_HTTPLIB)
 class HttplibFetcher final : public HttpFetcher {
  public:
   explicit HttplibFetcher(std::chrono::milliseconds timeout) : timeout_(timeout) {}
