@@ -237,10 +237,17 @@ class Parser {
   bool create_stmt();
   bool drop_stmt();
   bool alter_stmt();
-  bool opaque_rest() {
-    a_.opaque_body = true;
+  // Skips the rest of a statement whose tail cannot reference data (options, names, column
+  // definitions of a statement that is denied or needs an explicit kind grant anyway).
+  bool skip_rest() {
     while (!at_end()) ++p_;
     return true;
+  }
+  // Skips a tail that may reference data we do not analyse (routine, trigger and event bodies,
+  // unknown object definitions): flags the analysis as incomplete.
+  bool opaque_rest() {
+    a_.opaque_body = true;
+    return skip_rest();
   }
   bool table_list_written(int scope) {
     do {
@@ -1670,7 +1677,7 @@ bool Parser::show_stmt() {
       if (!take_name(s)) return false;
     }
     add_table(make_table(std::move(s), std::move(t)), -1);
-    if (!at_end()) return opaque_rest();
+    if (!at_end()) return skip_rest();
     return true;
   }
   if (kw("CREATE") && (is_kw(peek(), "TABLE") || is_kw(peek(), "VIEW"))) {
@@ -1697,7 +1704,7 @@ bool Parser::show_stmt() {
         if (cur().type != TT::kString) return fail("expected a pattern");
         ++p_;
       }
-      if (!at_end()) return opaque_rest();
+      if (!at_end()) return skip_rest();
     }
     return true;
   }
@@ -1715,7 +1722,7 @@ bool Parser::show_stmt() {
     if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 32);
   }
   system_table("information_schema", std::move(what));
-  if (!at_end()) return opaque_rest();
+  if (!at_end()) return skip_rest();
   return true;
 }
 
@@ -1782,20 +1789,20 @@ bool Parser::set_stmt() {
     a_.kind = StatementKind::kSetStatement;
     return true;
   }
-  if (kw("PASSWORD")) { a_.kind = StatementKind::kSetPassword; return opaque_rest(); }
+  if (kw("PASSWORD")) { a_.kind = StatementKind::kSetPassword; return skip_rest(); }
   if (kw("ROLE") || (kw("DEFAULT") && is_kw(peek(), "ROLE"))) {
     a_.kind = StatementKind::kSetRole;
-    return opaque_rest();
+    return skip_rest();
   }
   std::size_t k = p_;
   if (is_kw(t_[k], "GLOBAL") || is_kw(t_[k], "SESSION") || is_kw(t_[k], "LOCAL")) ++k;
   if (is_kw(t_[k], "TRANSACTION")) {
     a_.kind = StatementKind::kSetTransaction;
-    return opaque_rest();
+    return skip_rest();
   }
   a_.kind = StatementKind::kSet;
   a_.writes_data = true;
-  if (kw("NAMES") || kw("CHARACTER") || kw("CHARSET")) return opaque_rest();
+  if (kw("NAMES") || kw("CHARACTER") || kw("CHARSET")) return skip_rest();
   do {
     if (cur().type == TT::kUserVar) {
       a_.user_variables = true;
@@ -1873,7 +1880,6 @@ bool Parser::create_stmt() {
       if (kw("SELECT") || kw("WITH")) return fail("query inside a table definition");
       if (op("(")) ++depth;
       if (op(")")) --depth;
-      a_.opaque_body = true;
       ++p_;
     }
     return true;
@@ -1913,7 +1919,7 @@ bool Parser::create_stmt() {
     TableRef r = make_table(std::move(s), std::move(t));
     r.written = true;
     add_table(std::move(r), -1);
-    return opaque_rest();
+    return skip_rest();
   }
   if (accept_kw("DATABASE") || accept_kw("SCHEMA")) {
     a_.kind = StatementKind::kCreateDatabase;
@@ -1926,7 +1932,7 @@ bool Parser::create_stmt() {
     r.written = true;
     r.is_system_schema = is_system_schema_name(r.schema);
     add_table(std::move(r), -1);
-    return opaque_rest();
+    return skip_rest();
   }
   if (kw("FUNCTION") || kw("PROCEDURE")) {
     a_.kind = StatementKind::kCreateRoutine;
@@ -1941,8 +1947,8 @@ bool Parser::create_stmt() {
   }
   if (kw("TRIGGER")) { a_.kind = StatementKind::kCreateTrigger; return opaque_rest(); }
   if (kw("EVENT")) { a_.kind = StatementKind::kCreateEvent; return opaque_rest(); }
-  if (kw("USER")) { a_.kind = StatementKind::kCreateUser; return opaque_rest(); }
-  if (kw("ROLE")) { a_.kind = StatementKind::kCreateRole; return opaque_rest(); }
+  if (kw("USER")) { a_.kind = StatementKind::kCreateUser; return skip_rest(); }
+  if (kw("ROLE")) { a_.kind = StatementKind::kCreateRole; return skip_rest(); }
   if (cur().type == TT::kWord) { a_.kind = StatementKind::kCreateOther; return opaque_rest(); }
   return fail("expected what to CREATE");
 }
@@ -1974,7 +1980,7 @@ bool Parser::drop_stmt() {
     ++p_;
     if (!expect_kw("ON")) return false;
     if (!table_list_written(-1)) return false;
-    return opaque_rest();
+    return skip_rest();
   }
   if (accept_kw("DATABASE") || accept_kw("SCHEMA")) {
     a_.kind = StatementKind::kDropDatabase;
@@ -1987,9 +1993,9 @@ bool Parser::drop_stmt() {
     add_table(std::move(r), -1);
     return true;
   }
-  if (kw("USER")) { a_.kind = StatementKind::kDropUser; return opaque_rest(); }
-  if (kw("ROLE")) { a_.kind = StatementKind::kDropRole; return opaque_rest(); }
-  if (kw("PREPARE")) { a_.kind = StatementKind::kDeallocate; return opaque_rest(); }
+  if (kw("USER")) { a_.kind = StatementKind::kDropUser; return skip_rest(); }
+  if (kw("ROLE")) { a_.kind = StatementKind::kDropRole; return skip_rest(); }
+  if (kw("PREPARE")) { a_.kind = StatementKind::kDeallocate; return skip_rest(); }
   if (cur().type == TT::kWord) { a_.kind = StatementKind::kDropOther; return opaque_rest(); }
   return fail("expected what to DROP");
 }
@@ -2006,9 +2012,9 @@ bool Parser::alter_stmt() {
     TableRef r = make_table(std::move(s), std::move(t));
     r.written = true;
     add_table(std::move(r), -1);
-    return opaque_rest();
+    return skip_rest();
   }
-  if (kw("USER")) { a_.kind = StatementKind::kAlterUser; return opaque_rest(); }
+  if (kw("USER")) { a_.kind = StatementKind::kAlterUser; return skip_rest(); }
   if (cur().type == TT::kWord) { a_.kind = StatementKind::kAlterOther; return opaque_rest(); }
   return fail("expected what to ALTER");
 }
@@ -2065,7 +2071,7 @@ bool Parser::statement(bool allow_with) {
     if (kw("TABLE") || kw("TABLES") || kw("NO_WRITE_TO_BINLOG") || kw("LOCAL")) {
       a_.kind = K::kAnalyzeTable;
       a_.writes_data = true;
-      return opaque_rest();
+      return skip_rest();
     }
     if (accept_kw("FORMAT")) {
       if (!expect_op("=") || !is_any_word(cur())) return fail("expected a format");
@@ -2130,7 +2136,7 @@ bool Parser::statement(bool allow_with) {
       add_table(std::move(r), -1);
       return opaque_rest();
     }
-    if (kw("INDEX")) { a_.kind = K::kCache; return opaque_rest(); }
+    if (kw("INDEX")) { a_.kind = K::kCache; return skip_rest(); }
     return fail("expected DATA, XML or INDEX after LOAD");
   }
   if (accept_kw("SET")) return set_stmt();
@@ -2141,10 +2147,10 @@ bool Parser::statement(bool allow_with) {
     return true;
   }
   if (accept_kw("START")) {
-    if (kw("TRANSACTION")) { a_.kind = K::kStartTransaction; return opaque_rest(); }
+    if (kw("TRANSACTION")) { a_.kind = K::kStartTransaction; return skip_rest(); }
     a_.kind = K::kReplication;
     a_.writes_data = true;
-    return opaque_rest();
+    return skip_rest();
   }
   if (accept_kw("BEGIN")) {
     a_.kind = K::kStartTransaction;
@@ -2152,38 +2158,38 @@ bool Parser::statement(bool allow_with) {
     if (!at_end()) return fail("BEGIN blocks are not supported");
     return true;
   }
-  if (accept_kw("COMMIT")) { a_.kind = K::kCommit; return opaque_rest(); }
-  if (accept_kw("ROLLBACK")) { a_.kind = K::kRollback; return opaque_rest(); }
-  if (accept_kw("SAVEPOINT")) { a_.kind = K::kSavepoint; return opaque_rest(); }
+  if (accept_kw("COMMIT")) { a_.kind = K::kCommit; return skip_rest(); }
+  if (accept_kw("ROLLBACK")) { a_.kind = K::kRollback; return skip_rest(); }
+  if (accept_kw("SAVEPOINT")) { a_.kind = K::kSavepoint; return skip_rest(); }
   if (kw("RELEASE") && is_kw(peek(), "SAVEPOINT")) {
     a_.kind = K::kReleaseSavepoint;
-    return opaque_rest();
+    return skip_rest();
   }
-  if (accept_kw("XA")) { a_.kind = K::kXa; return opaque_rest(); }
+  if (accept_kw("XA")) { a_.kind = K::kXa; return skip_rest(); }
   if (accept_kw("LOCK")) {
-    if (kw("TABLES") || kw("TABLE")) { a_.kind = K::kLockTables; return opaque_rest(); }
+    if (kw("TABLES") || kw("TABLE")) { a_.kind = K::kLockTables; return skip_rest(); }
     a_.kind = K::kBackup;  // LOCK INSTANCE FOR BACKUP
-    return opaque_rest();
+    return skip_rest();
   }
   if (accept_kw("UNLOCK")) {
-    if (kw("TABLES") || kw("TABLE")) { a_.kind = K::kUnlockTables; return opaque_rest(); }
+    if (kw("TABLES") || kw("TABLE")) { a_.kind = K::kUnlockTables; return skip_rest(); }
     a_.kind = K::kBackup;
-    return opaque_rest();
+    return skip_rest();
   }
-  if (accept_kw("PREPARE")) { a_.kind = K::kPrepare; return opaque_rest(); }
+  if (accept_kw("PREPARE")) { a_.kind = K::kPrepare; return skip_rest(); }
   if (accept_kw("EXECUTE")) {
     a_.kind = kw("IMMEDIATE") ? K::kExecuteImmediate : K::kExecute;
-    return opaque_rest();
+    return skip_rest();
   }
-  if (accept_kw("DEALLOCATE")) { a_.kind = K::kDeallocate; return opaque_rest(); }
-  if (accept_kw("GRANT")) { a_.kind = K::kGrant; a_.writes_data = true; return opaque_rest(); }
-  if (accept_kw("REVOKE")) { a_.kind = K::kRevoke; a_.writes_data = true; return opaque_rest(); }
+  if (accept_kw("DEALLOCATE")) { a_.kind = K::kDeallocate; return skip_rest(); }
+  if (accept_kw("GRANT")) { a_.kind = K::kGrant; a_.writes_data = true; return skip_rest(); }
+  if (accept_kw("REVOKE")) { a_.kind = K::kRevoke; a_.writes_data = true; return skip_rest(); }
   if (accept_kw("CREATE")) return create_stmt();
   if (accept_kw("DROP")) return drop_stmt();
   if (accept_kw("ALTER")) return alter_stmt();
   if (accept_kw("RENAME")) {
     a_.writes_data = true;
-    if (accept_kw("USER")) { a_.kind = K::kRenameUser; return opaque_rest(); }
+    if (accept_kw("USER")) { a_.kind = K::kRenameUser; return skip_rest(); }
     if (!(accept_kw("TABLE") || accept_kw("TABLES"))) return fail("expected TABLE");
     a_.kind = K::kRenameTable;
     do {
@@ -2230,7 +2236,7 @@ bool Parser::statement(bool allow_with) {
       a_.kind = ad.kind;
       a_.writes_data = ad.kind != K::kHelp && ad.kind != K::kGetDiagnostics &&
                        ad.kind != K::kChecksumTable && ad.kind != K::kCheckTable;
-      return opaque_rest();
+      return skip_rest();
     }
   }
   return fail("unknown statement");
