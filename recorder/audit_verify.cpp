@@ -1,6 +1,7 @@
 #include "recorder/audit_verify.h"
 
 #include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -266,11 +267,13 @@ VerifyReport verify_log(const VerifyOptions& options) {
 
   // ---- summary -------------------------------------------------------------------------------
   const LoadedCheckpoint* latest = nullptr;
+  std::set<uint64_t> verified_sizes;  // copies of one checkpoint (latest, history, witness) count once
   for (const auto& cp : checkpoints) {
     if (!cp.verified) continue;
-    ++report.checkpoints_verified;
+    verified_sizes.insert(cp.checkpoint.size);
     if (latest == nullptr || cp.checkpoint.size > latest->checkpoint.size) latest = &cp;
   }
+  report.checkpoints_verified = verified_sizes.size();
   if (latest != nullptr) {
     report.latest_checkpoint_size = latest->checkpoint.size;
     report.latest_signer = latest->signer;

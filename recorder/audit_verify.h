@@ -42,7 +42,7 @@ struct VerifyFailure {
 struct VerifyReport {
   uint64_t records = 0;               ///< records read and checked
   size_t segments = 0;                ///< segment files
-  size_t checkpoints_verified = 0;    ///< checkpoint notes whose root matched the log
+  size_t checkpoints_verified = 0;    ///< distinct checkpoint sizes whose notes matched the log
   uint64_t latest_checkpoint_size = 0;
   std::string latest_signer;          ///< "<name>+<hex id>" of the latest checkpoint's key
   std::string origin;
