@@ -170,16 +170,24 @@ bool Connection::pin_session(uint32_t timeout_ms) {
 
 std::expected<policy::ResultSet, GuardError> Connection::execute(std::string_view sql,
                                                                  const ExecuteOptions& options) {
-  if (broken_) return std::unexpected(GuardError{ErrorClass::kUnavailable, "connection is broken"});
+  if (broken_) {
+    GuardError e{ErrorClass::kUnavailable, "the database connection was lost; try again"};
+    e.before_statement = true;
+    return std::unexpected(std::move(e));
+  }
   if (!pin_session(options.timeout_ms)) {
     broken_ = true;
-    return std::unexpected(error_from(mysql_, "session setup"));
+    GuardError e = error_from(mysql_, "session setup");
+    e.before_statement = true;
+    return std::unexpected(std::move(e));
   }
   if (options.read_only) {
     static constexpr std::string_view kStart = "START TRANSACTION READ ONLY";
     if (mysql_real_query(mysql_, kStart.data(), kStart.size()) != 0) {
       broken_ = true;
-      return std::unexpected(error_from(mysql_, "start read-only transaction"));
+      GuardError e = error_from(mysql_, "start read-only transaction");
+      e.before_statement = true;
+      return std::unexpected(std::move(e));
     }
   }
   auto result = run(sql, options);

@@ -221,11 +221,22 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
     const uint64_t thread_id = (*lease)->thread_id();
     std::stop_callback on_cancel(call.cancel, [this, thread_id] { pool_.kill_query(thread_id); });
     result = (*lease)->execute(sql, exec);
+    if (!result && result.error().before_statement) {
+      // The pooled connection was dead (server restart): nothing ran; once more on a new one.
+      lease = pool_.acquire();
+      if (!lease) {
+        result = std::unexpected(lease.error());
+      } else {
+        const uint64_t retry_thread = (*lease)->thread_id();
+        std::stop_callback on_cancel_retry(call.cancel, [this, retry_thread] { pool_.kill_query(retry_thread); });
+        result = (*lease)->execute(sql, exec);
+      }
+    }
     if (!result && call.cancel.stop_requested()) {
       result = std::unexpected(GuardError{ErrorClass::kCancelled, "the call was cancelled"});
     }
   }
-  lease = std::unexpected(GuardError{});  // return the connection (reset) before recording
+  if (lease) lease = std::unexpected(GuardError{});  // return the connection before recording
 
   nlohmann::json outcome = {{"type", "call.outcome"}, {"session", call.session_id}, {"call", call_id}};
   if (!result) {

@@ -27,6 +27,9 @@ struct GuardError {
   std::string message;
   uint32_t db_errno = 0;   ///< MariaDB error number when error_class is kDatabase
   std::string sqlstate;    ///< five characters when known
+  /// The failure happened before the caller's statement was sent (session setup on a connection
+  /// the server had dropped, e.g. after a restart): safe to retry once on a new connection.
+  bool before_statement = false;
 };
 
 }  // namespace sqlguard::guard

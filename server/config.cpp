@@ -207,7 +207,7 @@ void parse_masking(YamlReader& r, const YAML::Node& n, const fs::path& base, Con
   const YAML::Node rules = n["rules"];
   if (rules.IsDefined() && !rules.IsNull() && !rules.IsSequence()) {
     r.error(rules, path + ".rules", "expected a list of rules");
-  } else if (rules.IsSequence()) {
+  } else if (rules.IsDefined() && rules.IsSequence()) {
     for (size_t i = 0; i < rules.size(); ++i) {
       const YAML::Node rn = rules[i];
       const std::string rp = YamlReader::index(path + ".rules", i);
@@ -259,7 +259,7 @@ void parse_masking(YamlReader& r, const YAML::Node& n, const fs::path& base, Con
     }
   }
   const YAML::Node detectors = n["detectors"];
-  if (detectors.IsSequence()) {
+  if (detectors.IsDefined() && detectors.IsSequence()) {
     for (size_t i = 0; i < detectors.size(); ++i) {
       const YAML::Node dn = detectors[i];
       const std::string dp = YamlReader::index(path + ".detectors", i);
@@ -405,7 +405,7 @@ void parse_auth(YamlReader& r, const YAML::Node& n, const fs::path& base, Config
     c.auth.oidc = std::move(oc);
   }
   const YAML::Node keys = n["api_keys"];
-  if (keys.IsSequence()) {
+  if (keys.IsDefined() && keys.IsSequence()) {
     for (size_t i = 0; i < keys.size(); ++i) {
       const std::string kp = YamlReader::index(path + ".api_keys", i);
       const YAML::Node kn = keys[i];

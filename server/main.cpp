@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "policy/analysis_format.h"
+#include "policy/principal_spec.h"
 #include "server/app.h"
 #include "server/audit_commands.h"
 #include "server/config.h"
@@ -56,6 +58,70 @@ int cmd_validate(const std::string& config_file) {
   return 0;
 }
 
+/// A catalog for `check`: no database is contacted, so table shapes are unknown.
+class OfflineCatalog final : public policy::Catalog {
+ public:
+  std::optional<std::vector<std::string>> columns(std::string_view, std::string_view) const override {
+    return std::nullopt;
+  }
+  std::optional<bool> is_view(std::string_view, std::string_view) const override { return std::nullopt; }
+};
+
+int cmd_check(const std::string& config_file, const std::string& as, const std::string& sql,
+              const std::string& client, const std::string& expect) {
+  auto config = server::load_config(config_file);
+  if (!config) {
+    std::cerr << config.error() << "\n";
+    return 2;
+  }
+  policy::Principal principal = config->stdio_principal;
+  if (!as.empty()) {
+    auto p = policy::parse_principal_spec(as);
+    if (!p) {
+      std::cerr << "--as: " << p.error() << "\n";
+      return 2;
+    }
+    principal = *p;
+  }
+  principal.client_name = client;
+  const policy::StatementAnalyzer analyzer;
+  const policy::PolicyEngine engine(config->policy);
+  const auto analysis = analyzer.analyze(sql, config->database.database);
+  const auto decision = engine.decide(principal, analysis);
+  std::cout << "principal: " << principal.subject;
+  if (!principal.groups.empty()) {
+    std::cout << " (groups:";
+    for (const auto& g : principal.groups) std::cout << " " << g;
+    std::cout << ")";
+  }
+  std::cout << "\n" << policy::describe(analysis) << "\n";
+  std::cout << "decision: " << policy::to_string(decision.action) << "\nrule: " << decision.rule
+            << "\nreason: " << decision.reason << "\n";
+  if (decision.action != policy::Action::kDeny) {
+    std::cout << "limits: max_rows=" << decision.limits.max_rows
+              << " max_result_bytes=" << decision.limits.max_result_bytes
+              << " timeout_ms=" << decision.limits.timeout_ms
+              << (decision.read_only ? " (read-only transaction)" : "") << "\n";
+    auto masking = policy::MaskingEngine::create(config->masking);
+    if (masking) {
+      auto plan = (*masking)->plan(principal, analysis, OfflineCatalog{});
+      if (plan) {
+        std::cout << "masking: " << (plan->bypass ? "no rule applies" : "planned");
+        for (const auto& m : plan->masked_references) std::cout << "\n  masked: " << m;
+        std::cout << "\n";
+      } else {
+        std::cout << "masking: refused: " << plan.error()
+                  << "\n  (offline: `*` over tables with masked columns needs the catalog)\n";
+      }
+    }
+  }
+  if (!expect.empty() && expect != policy::to_string(decision.action)) {
+    std::cerr << "check: expected " << expect << ", got " << policy::to_string(decision.action) << "\n";
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -81,6 +147,16 @@ int main(int argc, char** argv) {
   std::string validate_config;
   validate->add_option("--config", validate_config, "configuration file (YAML)")->required();
   validate->callback([&] { exit_code = cmd_validate(validate_config); });
+
+  auto* check = app.add_subcommand("check", "Analyse and decide one statement without touching the database");
+  std::string check_config, check_as, check_sql, check_client, check_expect;
+  check->add_option("--config", check_config, "configuration file (YAML)")->required();
+  check->add_option("--as", check_as, "principal SUBJECT[:group,group] (default: the stdio principal)");
+  check->add_option("--client", check_client, "MCP client name to evaluate with");
+  check->add_option("--expect", check_expect, "exit 1 unless the decision is this (allow, deny, approve)")
+      ->check(CLI::IsMember({"allow", "deny", "approve"}));
+  check->add_option("sql", check_sql, "the statement")->required();
+  check->callback([&] { exit_code = cmd_check(check_config, check_as, check_sql, check_client, check_expect); });
 
   server::register_audit_commands(app, exit_code);
 

@@ -1,0 +1,238 @@
+// The guard end to end against a real MariaDB: policy refusals have no effect, limits hold,
+// sessions do not carry state, the database can restart, and every call is recorded.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "mariadb_fixture.h"
+#include "recorder/audit_verify.h"
+#include "server/app.h"
+#include "server/config.h"
+
+namespace sqlguard {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::MariaDbFixture;
+
+/// Writes a config for the fixture's database with the given policy section (YAML text).
+server::Config make_config(const fs::path& dir, const std::string& policy_yaml) {
+  auto& db = MariaDbFixture::instance();
+  std::ofstream(dir / "sqlguard.yaml")
+      << "database:\n"
+      << "  socket: " << db.socket() << "\n"
+      << "  user: sqlguard_agent\n"
+      << "  password_file: " << db.password_file().string() << "\n"
+      << "  database: shop\n"
+      << "stdio:\n  principal: {subject: it-agent, groups: [analysts]}\n"
+      << policy_yaml
+      << "masking:\n"
+      << "  hash_key_file: " << db.masking_key_file().string() << "\n"
+      << "  rules:\n"
+      << "    - {id: pii-email, columns: [shop.customers.email], method: email}\n"
+      << "    - {id: pii-ssn, columns: [shop.customers.ssn], method: redact}\n"
+      << "audit:\n  dir: " << (dir / "audit").string() << "\n  origin: it.sqlguard/audit\n";
+  auto config = server::load_config(dir / "sqlguard.yaml");
+  EXPECT_TRUE(config.has_value()) << config.error();
+  return config.value_or(server::Config{});
+}
+
+const char* kReadPolicy =
+    "policy:\n"
+    "  defaults: {max_rows: 100, timeout_ms: 5000}\n"
+    "  rules:\n"
+    "    - {id: read-shop, action: allow, principals: {groups: [analysts]}, kinds: [select, show, describe, explain], tables: ['shop.*']}\n"
+    "    - {id: no-notes, action: deny, tables: [shop.staff_notes]}\n"
+    "    - {id: order-updates, action: approve, kinds: [update], tables: [shop.orders], approvers: [dba]}\n"
+    "    - {id: slow-limit, action: allow, principals: {groups: [analysts]}, kinds: [select], tables: [shop.orders], timeout_ms: 200}\n";
+
+class GuardIntegration : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::temp_dir("guard");
+    config_ = make_config(dir_, kReadPolicy);
+    auto app = server::App::create(config_);
+    ASSERT_TRUE(app.has_value()) << app.error();
+    app_ = std::move(*app);
+  }
+
+  guard::CallInfo call() const {
+    guard::CallInfo c;
+    c.principal = config_.stdio_principal;
+    c.session_id = "it-session";
+    c.request_id = "1";
+    c.transport = "stdio";
+    c.tool = "run_sql";
+    return c;
+  }
+
+  std::expected<guard::SqlOutcome, guard::SqlFailure> run(const std::string& sql) {
+    return app_->guard().run_sql(call(), sql, std::nullopt);
+  }
+
+  static std::string count(const std::string& sql) {
+    auto rs = MariaDbFixture::instance().root_query(sql);
+    return rs.rows.empty() || !rs.rows[0][0] ? "" : *rs.rows[0][0];
+  }
+
+  fs::path dir_;
+  server::Config config_;
+  std::unique_ptr<server::App> app_;
+};
+
+TEST_F(GuardIntegration, AllowedSelectReturnsRowsAndMasks) {
+  auto r = run("SELECT id, name, email, ssn FROM customers WHERE id = 1");
+  ASSERT_TRUE(r.has_value()) << r.error().error.message;
+  ASSERT_EQ(r->result.rows.size(), 1u);
+  EXPECT_EQ(r->result.rows[0][1], "Ada Lovelace");
+  EXPECT_NE(r->result.rows[0][2], "ada.lovelace@example.com");
+  EXPECT_TRUE(r->result.columns[2].masked);
+  EXPECT_NE(r->result.rows[0][3], "900-12-0001");
+  EXPECT_EQ(r->masked_columns.size(), 2u);
+}
+
+struct Hostile {
+  std::string sql;
+  std::string effect_check;  // root query that must return `expected` afterwards
+  std::string expected;
+};
+
+TEST_F(GuardIntegration, RefusedStatementsHaveNoEffect) {
+  MariaDbFixture::instance().reset_data();
+  const std::string files = (MariaDbFixture::instance().dir() / "db" / "files").string();
+  const std::string table_exists = "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA='shop' AND TABLE_NAME=";
+  const std::vector<Hostile> cases = {
+      {"DROP TABLE customers", table_exists + "'customers'", "1"},
+      {"SELECT 1; DROP TABLE orders", table_exists + "'orders'", "1"},
+      {"SELECT 1 /*!50000 ; DROP TABLE orders */", table_exists + "'orders'", "1"},
+      {"/*!DROP TABLE orders*/", table_exists + "'orders'", "1"},
+      {"/*M!100000 DROP TABLE orders */", table_exists + "'orders'", "1"},
+      {"SELECT 1 #'\n;DROP TABLE orders;#'", table_exists + "'orders'", "1"},
+      {"SELECT '\\' , ' ; DROP TABLE orders; -- '", table_exists + "'orders'", "1"},
+      {"SELECT 1--1;DROP TABLE orders", table_exists + "'orders'", "1"},
+      {"EXECUTE IMMEDIATE CONCAT('DR','OP TABLE orders')", table_exists + "'orders'", "1"},
+      {"PREPARE s FROM 'DROP TABLE orders'", table_exists + "'orders'", "1"},
+      {"UPDATE orders SET status='cancelled' WHERE id=1", "SELECT status FROM shop.orders WHERE id=1", "delivered"},
+      {"DELETE FROM orders", "SELECT COUNT(*) FROM shop.orders", "16"},
+      {"INSERT INTO orders VALUES (99,1,1,1,1,'placed',NOW())", "SELECT COUNT(*) FROM shop.orders", "16"},
+      {"TRUNCATE TABLE orders", "SELECT COUNT(*) FROM shop.orders", "16"},
+      {"CREATE TABLE shop.copy AS SELECT * FROM customers", table_exists + "'copy'", "0"},
+      {"GRANT ALL ON *.* TO 'sqlguard_agent'@'localhost'",
+       "SELECT COUNT(*) FROM mysql.global_priv WHERE User='sqlguard_agent' AND Priv LIKE '%\"access\":18446744073709551615%'", "0"},
+      {"CREATE USER evil IDENTIFIED BY 'x'", "SELECT COUNT(*) FROM mysql.global_priv WHERE User='evil'", "0"},
+  };
+  for (const auto& c : cases) {
+    auto r = run(c.sql);
+    EXPECT_FALSE(r.has_value()) << "allowed: " << c.sql;
+    if (!r) {
+      EXPECT_EQ(r.error().error.error_class, guard::ErrorClass::kRefused) << c.sql << ": " << r.error().error.message;
+    }
+    EXPECT_EQ(count(c.effect_check), c.expected) << "effect of: " << c.sql;
+  }
+  // File I/O: nothing written, nothing read.
+  for (const std::string& sql : std::vector<std::string>{"SELECT * FROM customers INTO OUTFILE '" + files + "/out.txt'",
+                                "SELECT email FROM customers LIMIT 1 INTO DUMPFILE '" + files + "/dump.bin'",
+                                std::string("SELECT LOAD_FILE('/etc/passwd')"),
+                                std::string("SELECT load_file /**/ ('/etc/hostname')"),
+                                "LOAD DATA INFILE '" + files + "/x' INTO TABLE orders"}) {
+    auto r = run(sql);
+    EXPECT_FALSE(r.has_value()) << "allowed: " << sql;
+  }
+  EXPECT_FALSE(fs::exists(files + "/out.txt"));
+  EXPECT_FALSE(fs::exists(files + "/dump.bin"));
+  // Locks and timing: refused, so no lock is held afterwards.
+  for (const char* sql : {"SELECT GET_LOCK('sg_it', 0)", "DO GET_LOCK('sg_it', 0)", "SELECT SLEEP(3)",
+                          "SELECT BENCHMARK(100000000, SHA2('x', 256))",
+                          "SET STATEMENT max_statement_time=0 FOR SELECT * FROM orders",
+                          "SELECT * FROM orders FOR UPDATE", "LOCK TABLES orders WRITE",
+                          "START TRANSACTION", "SET @a = 1", "SET SESSION sql_mode = 'ANSI_QUOTES'",
+                          "HANDLER customers OPEN", "SELECT * FROM staff_notes",
+                          "SELECT note FROM shop.staff_notes", "SELECT * FROM mysql.user",
+                          "SHOW PROCESSLIST", "SELECT @@datadir"}) {
+    auto r = run(sql);
+    EXPECT_FALSE(r.has_value()) << "allowed: " << sql;
+  }
+  EXPECT_EQ(count("SELECT IS_FREE_LOCK('sg_it')"), "1");
+}
+
+TEST_F(GuardIntegration, LimitsHold) {
+  auto r = app_->guard().run_sql(call(), "SELECT id FROM orders ORDER BY id", 3);
+  ASSERT_TRUE(r.has_value()) << r.error().error.message;
+  EXPECT_EQ(r->result.rows.size(), 3u);
+  EXPECT_TRUE(r->result.truncated);
+  // rule slow-limit sets a 200 ms timeout for selects on orders; a cartesian product exceeds it.
+  auto slow = run("SELECT COUNT(*) FROM orders a, orders b, orders c, orders d, orders e, orders f, orders g");
+  ASSERT_FALSE(slow.has_value());
+  EXPECT_EQ(slow.error().error.error_class, guard::ErrorClass::kTimeout) << slow.error().error.message;
+  // The connection went back healthy.
+  auto after = run("SELECT COUNT(*) FROM orders");
+  ASSERT_TRUE(after.has_value()) << after.error().error.message;
+}
+
+TEST_F(GuardIntegration, SessionStateDoesNotCarryOver) {
+  auto c = guard::Connection::open(MariaDbFixture::instance().agent_endpoint());
+  ASSERT_TRUE(c.has_value());
+  ASSERT_TRUE((*c)->query("SET @leak = 'x'").has_value());
+  ASSERT_TRUE((*c)->query("SELECT GET_LOCK('sg_carry', 0)").has_value());
+  ASSERT_TRUE((*c)->reset());
+  auto v = (*c)->query("SELECT @leak, IS_FREE_LOCK('sg_carry')");
+  ASSERT_TRUE(v.has_value());
+  EXPECT_FALSE(v->rows[0][0].has_value());
+  EXPECT_EQ(v->rows[0][1], "1");
+}
+
+TEST_F(GuardIntegration, ReadOnlyDecisionRunsInReadOnlyTransaction) {
+  auto c = guard::Connection::open(MariaDbFixture::instance().root_endpoint());
+  ASSERT_TRUE(c.has_value());
+  guard::ExecuteOptions ro;
+  ro.read_only = true;
+  // Even with a privileged account, a write inside the guard's read-only transaction fails.
+  auto w = (*c)->execute("UPDATE shop.orders SET quantity = quantity WHERE id = 1", ro);
+  ASSERT_FALSE(w.has_value());
+  EXPECT_EQ(w.error().db_errno, 1792u);  // ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION
+}
+
+TEST_F(GuardIntegration, SurvivesDatabaseRestart) {
+  ASSERT_TRUE(run("SELECT 1 FROM orders LIMIT 1").has_value());
+  MariaDbFixture::instance().restart();
+  auto r = run("SELECT COUNT(*) FROM orders");
+  ASSERT_TRUE(r.has_value()) << r.error().error.message;
+  EXPECT_EQ(r->result.rows[0][0], "16");
+}
+
+TEST_F(GuardIntegration, EveryCallIsRecordedAndTheLogVerifies) {
+  ASSERT_TRUE(run("SELECT id FROM products").has_value());
+  ASSERT_FALSE(run("DROP TABLE products").has_value());
+  const uint64_t size = app_->audit().size();
+  EXPECT_GE(size, 4u);  // intent + outcome for each call
+  app_.reset();         // closes the log (final checkpoint)
+  recorder::VerifyOptions opts;
+  opts.dir = dir_ / "audit";
+  auto report = recorder::verify_log(opts);
+  EXPECT_TRUE(report.ok()) << report.summary();
+  EXPECT_GE(report.records, size);
+}
+
+TEST_F(GuardIntegration, AuditFailureRefusesEverything) {
+  auto cfg = config_;
+  cfg.audit.log.dir = dir_ / "audit-faulty";
+  bool fail = false;
+  cfg.audit.log.fault_injector = [&fail](std::string_view) { return fail ? 28 /* ENOSPC */ : 0; };
+  auto app = server::App::create(cfg);
+  ASSERT_TRUE(app.has_value()) << app.error();
+  ASSERT_TRUE((*app)->guard().run_sql(call(), "SELECT 1 FROM orders LIMIT 1", std::nullopt).has_value());
+  fail = true;
+  MariaDbFixture::instance().reset_data();
+  auto r = (*app)->guard().run_sql(call(), "SELECT COUNT(*) FROM orders", std::nullopt);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().error.error_class, guard::ErrorClass::kAuditFailure);
+  std::string reason;
+  EXPECT_FALSE((*app)->guard().audit_healthy(&reason));
+  fail = false;  // the log stays unhealthy until restart: nothing runs unrecorded
+  EXPECT_FALSE((*app)->guard().run_sql(call(), "SELECT 1 FROM orders LIMIT 1", std::nullopt).has_value());
+}
+
+}  // namespace
+}  // namespace sqlguard
