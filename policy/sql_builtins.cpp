@@ -162,6 +162,44 @@ bool lower(std::string_view word, std::array<char, 64>& buf, std::string_view& o
   return true;
 }
 
+// Open-addressing hash set over a static word table, built once (thread-safe static init).
+// Lookups lower-case into a stack buffer and compare once or twice: no allocation.
+class WordSet {
+ public:
+  template <std::size_t N>
+  explicit WordSet(const std::array<std::string_view, N>& words) {
+    for (const auto& w : words) {
+      std::size_t h = hash(w) & kMask;
+      while (!slots_[h].empty()) h = (h + 1) & kMask;
+      slots_[h] = w;
+    }
+  }
+  bool contains(std::string_view word) const {
+    std::array<char, 64> buf{};
+    std::string_view w;
+    if (!lower(word, buf, w)) return false;
+    std::size_t h = hash(w) & kMask;
+    while (!slots_[h].empty()) {
+      if (slots_[h] == w) return true;
+      h = (h + 1) & kMask;
+    }
+    return false;
+  }
+
+ private:
+  static constexpr std::size_t kSize = 4096;  // > 4x the largest table: short probe chains
+  static constexpr std::size_t kMask = kSize - 1;
+  static std::size_t hash(std::string_view w) {
+    std::size_t h = 1469598103934665603ull;
+    for (char c : w) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 1099511628211ull;
+    }
+    return h ^ (h >> 29);
+  }
+  std::array<std::string_view, kSize> slots_{};
+};
+
 template <std::size_t N>
 bool contains(const std::array<std::string_view, N>& table, std::string_view word) {
   std::array<char, 64> buf{};
@@ -170,10 +208,19 @@ bool contains(const std::array<std::string_view, N>& table, std::string_view wor
   return std::binary_search(table.begin(), table.end(), w);
 }
 
+const WordSet& reserved_set() {
+  static const WordSet set(kReserved);
+  return set;
+}
+const WordSet& function_set() {
+  static const WordSet set(kFunctions);
+  return set;
+}
+
 }  // namespace
 
-bool is_reserved_word(std::string_view word) { return contains(kReserved, word); }
-bool is_builtin_function(std::string_view name) { return contains(kFunctions, name); }
+bool is_reserved_word(std::string_view word) { return reserved_set().contains(word); }
+bool is_builtin_function(std::string_view name) { return function_set().contains(name); }
 bool is_charset_introducer(std::string_view word) { return contains(kIntroducers, word); }
 bool is_sleep_or_lock_function(std::string_view name) {
   std::array<char, 64> buf{};
