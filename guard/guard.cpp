@@ -167,8 +167,9 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
                               {"call", call_id},        {"status", "refused"},
                               {"error_class", "refused"}, {"duration_us", micros_since(t0)}};
     if (auto r = record(outcome); !r) return std::unexpected(SqlFailure{call_id, r.error(), d});
+    const bool prefixed = d.reason.rfind("statement refused", 0) == 0;
     return std::unexpected(SqlFailure{
-        call_id, GuardError{ErrorClass::kRefused, safe("refused: " + d.reason)}, d});
+        call_id, GuardError{ErrorClass::kRefused, safe(prefixed ? d.reason : "statement refused: " + d.reason)}, d});
   };
 
   if (decision.action == policy::Action::kDeny) return refuse(decision);
