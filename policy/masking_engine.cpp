@@ -450,6 +450,36 @@ bool occurrences_allowed(const DigestTokens& d, std::string_view name, uint32_t 
   return true;
 }
 
+
+// True when every occurrence of column `name` is a write target: `SET name =` /
+// `, name =` (UPDATE, ON DUPLICATE KEY UPDATE) or an item of an INSERT/REPLACE column list
+// `INTO t (a, name, b)`.
+bool only_write_targets(const DigestTokens& d, std::string_view name) {
+  for (std::size_t i = 0; i + 1 < d.size(); ++i) {
+    if (!d.ident(i)) continue;
+    if (!iequals(identifier_text(d.text, d.lex.tokens[i]), name)) continue;
+    if (d.op(i + 1, ".") || d.op(i + 1, "(")) continue;  // a qualifier or a function name
+    const std::size_t s = chain_start(d, i);
+    if (s == 0) return false;
+    const std::size_t prev = s - 1;
+    if ((d.word(prev, "set") || d.op(prev, ",") || d.word(prev, "update")) && d.op(i + 1, "=")) continue;
+    // Column list: walk back over identifiers and commas to '(' preceded by INTO t / INSERT t.
+    std::size_t k = prev;
+    bool ok = d.op(i + 1, ",") || d.op(i + 1, ")");
+    while (ok && !d.op(k, "(")) {
+      ok = (d.op(k, ",") || d.ident(k)) && k > 0;
+      if (ok) --k;
+    }
+    if (ok && k >= 1 && d.ident(k - 1)) {
+      const std::size_t ts = chain_start(d, k - 1);
+      if (ts >= 1 && (d.word(ts - 1, "into") || d.word(ts - 1, "insert") || d.word(ts - 1, "replace"))) {
+        continue;
+      }
+    }
+    return false;
+  }
+  return true;
+}
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -571,22 +601,28 @@ class Planner {
   MaskingPlan plan_;
   // Masked references that a relaxation may allow, verified on the canonical text.
   std::vector<std::pair<const ColumnRef*, RefMatch>> relaxed_;
+  // Masked references in assignment context: allowed only as write targets.
+  std::vector<std::pair<const ColumnRef*, RefMatch>> assignments_;
   std::vector<bool> ref_is_output_column_;
 };
 
 std::expected<void, std::string> Planner::check_tables() {
   const StatementKind kind = a_.kind;
+  // SHOW and DESCRIBE return definitions, never column values.
+  if (kind == StatementKind::kShow || kind == StatementKind::kDescribe) return {};
   for (uint32_t ti = 0; ti < a_.tables.size(); ++ti) {
     const TableRef& t = a_.tables[ti];
     if (!base_table(t) || t.is_system_schema) continue;
     const TableState& st = table_state(ti);
     const std::string name = qualified(t.schema, "", t.table);
+    // A write target may not exist yet (CREATE TABLE ... AS SELECT): its columns are the
+    // statement's own; what is copied into it is checked on the column references.
+    if (st.failed && t.written) continue;
     if (st.failed) {
       return std::unexpected("statement refused: the columns of " + name +
                              " could not be looked up, so masking cannot be checked");
     }
     if (!st.masked.empty()) plan_.sensitive = true;
-    if (kind == StatementKind::kShow || kind == StatementKind::kDescribe) continue;
     const auto view = catalog_.is_view(t.schema, t.table);
     if (!view.has_value()) {
       return std::unexpected("statement refused: could not check whether " + name +
@@ -652,7 +688,13 @@ std::expected<void, std::string> Planner::check_references() {
     plan_.sensitive = true;
     const uint32_t bits = ref.contexts;
     if (query && bits == kCtxSelectList && ref_is_output_column_[ci]) continue;  // plain
-    if (a_.writes_data && bits == kCtxAssignment) continue;  // written, not read
+    // EXPLAIN shows the plan, not the values; its predicates are still checked (ANALYZE runs).
+    if (kind == StatementKind::kExplain && bits == kCtxSelectList) continue;
+    if (a_.writes_data && bits == kCtxAssignment) {
+      // Written, not read, if every occurrence is a write target (verified on the digest).
+      assignments_.emplace_back(&ref, matches.front());
+      continue;
+    }
     // Relaxations: every matched rule must allow every context the reference has.
     uint32_t allow = ~0u;
     for (const auto& m : matches) allow &= c_.rules[static_cast<std::size_t>(m.rule)].allow;
@@ -667,10 +709,15 @@ std::expected<void, std::string> Planner::check_references() {
 }
 
 std::expected<void, std::string> Planner::check_relaxed() {
-  if (relaxed_.empty()) return {};
+  if (relaxed_.empty() && assignments_.empty()) return {};
   DigestTokens d;
   d.text = a_.digest_text;
   lex_sql(d.text, d.lex);
+  for (const auto& [ref, m] : assignments_) {
+    if (d.text.empty() || !d.lex.ok || !only_write_targets(d, ref->column)) {
+      return std::unexpected(refuse_column(m, "read as the value of an assignment"));
+    }
+  }
   for (const auto& [ref, m] : relaxed_) {
     uint32_t allow = c_.rules[static_cast<std::size_t>(m.rule)].allow;
     if (d.text.empty() || !d.lex.ok || !occurrences_allowed(d, ref->column, allow)) {
@@ -693,7 +740,18 @@ std::expected<void, std::string> Planner::plan_outputs() {
     return {};
   }
   if (!a_.outputs_known) {
-    if (plan_.sensitive) {
+    // Masked references that passed the checks above, or a top-level `*` over a table with
+    // masked columns, would reach the result in a way we cannot confirm.
+    bool star_over_masked = false;
+    for (const auto& ref : a_.columns) {
+      if (ref.column != "*" || ref.contexts != kCtxSelectList) continue;
+      for (uint32_t ti : ref.candidates) {
+        if (ti < a_.tables.size() && (!table_state(ti).masked.empty() || table_state(ti).failed)) {
+          star_over_masked = true;
+        }
+      }
+    }
+    if (!plan_.masked_references.empty() || star_over_masked) {
       return std::unexpected(
           "statement refused: the result columns of this statement could not be determined, and "
           "it reads masked columns (" +
