@@ -143,7 +143,10 @@ std::expected<std::unique_ptr<Connection>, GuardError> Connection::open(const Da
   }
   std::unique_ptr<Connection> c(new Connection(m, ep.database));
   c->mariadb_ = std::string_view(mysql_get_server_info(m)).find("MariaDB") != std::string_view::npos;
-  if (!c->pin_session(0)) {
+  // MariaDB renamed tx_read_only to transaction_read_only in 11.1.
+  c->read_only_variable_ = c->mariadb_ && mysql_get_server_version(m) < 110100 ? "tx_read_only"
+                                                                                : "transaction_read_only";
+  if (!c->pin_session(0, true)) {
     return std::unexpected(error_from(m, "session setup"));
   }
   return c;
@@ -156,13 +159,18 @@ Connection::~Connection() {
   if (mysql_ != nullptr) mysql_close(mysql_);
 }
 
-bool Connection::pin_session(uint32_t timeout_ms) {
+bool Connection::pin_session(uint32_t timeout_ms, bool read_only) {
+  // One round trip pins everything: sql_mode (the analyzer lexes under exactly this mode), the
+  // statement timeout, and the session access mode. A read-only session refuses writes and DDL
+  // alike (unlike START TRANSACTION READ ONLY, which DDL escapes through its implicit commit).
   std::string sql = "SET SESSION sql_mode='" + std::string(kPinnedSqlMode) + "'";
-  char buf[64];
+  char buf[96];
   if (mariadb_) {
-    std::snprintf(buf, sizeof buf, ", max_statement_time=%.3f", timeout_ms / 1000.0);
+    std::snprintf(buf, sizeof buf, ", max_statement_time=%.3f, %s=%d", timeout_ms / 1000.0,
+                  read_only_variable_, read_only ? 1 : 0);
   } else {
-    std::snprintf(buf, sizeof buf, ", max_execution_time=%u", timeout_ms);
+    std::snprintf(buf, sizeof buf, ", max_execution_time=%u, transaction_read_only=%d", timeout_ms,
+                  read_only ? 1 : 0);
   }
   sql += buf;
   return mysql_real_query(mysql_, sql.data(), sql.size()) == 0;
@@ -175,27 +183,13 @@ std::expected<policy::ResultSet, GuardError> Connection::execute(std::string_vie
     e.before_statement = true;
     return std::unexpected(std::move(e));
   }
-  if (!pin_session(options.timeout_ms)) {
+  if (!pin_session(options.timeout_ms, options.read_only)) {
     broken_ = true;
     GuardError e = error_from(mysql_, "session setup");
     e.before_statement = true;
     return std::unexpected(std::move(e));
   }
-  if (options.read_only) {
-    static constexpr std::string_view kStart = "START TRANSACTION READ ONLY";
-    if (mysql_real_query(mysql_, kStart.data(), kStart.size()) != 0) {
-      broken_ = true;
-      GuardError e = error_from(mysql_, "start read-only transaction");
-      e.before_statement = true;
-      return std::unexpected(std::move(e));
-    }
-  }
-  auto result = run(sql, options);
-  if (options.read_only && !broken_) {
-    static constexpr std::string_view kRollback = "ROLLBACK";
-    if (mysql_real_query(mysql_, kRollback.data(), kRollback.size()) != 0) broken_ = true;
-  }
-  return result;
+  return run(sql, options);
 }
 
 std::expected<policy::ResultSet, GuardError> Connection::query(std::string_view sql) {

@@ -21,7 +21,7 @@ struct ExecuteOptions {
   uint64_t max_rows = 1000;             ///< rows kept; reading stops after max_rows + 1
   uint64_t max_result_bytes = 1 << 20;  ///< bytes of cell data kept
   uint32_t timeout_ms = 10000;          ///< server-side max_statement_time; 0 = none
-  bool read_only = true;                ///< run inside START TRANSACTION READ ONLY ... ROLLBACK
+  bool read_only = true;                ///< run in a read-only session (writes and DDL refused)
 };
 
 /// Not thread-safe: one caller at a time (the pool hands it out exclusively).
@@ -60,12 +60,13 @@ class Connection {
 
  private:
   Connection(st_mysql* mysql, std::string database);
-  bool pin_session(uint32_t timeout_ms);
+  bool pin_session(uint32_t timeout_ms, bool read_only);
   std::expected<policy::ResultSet, GuardError> run(std::string_view sql, const ExecuteOptions& options);
 
   st_mysql* mysql_;
   std::string database_;
   bool mariadb_ = true;
+  const char* read_only_variable_ = "tx_read_only";
   bool broken_ = false;
 };
 

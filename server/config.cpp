@@ -114,11 +114,14 @@ void parse_policy(YamlReader& r, const YAML::Node& n, Config& c) {
     else if (name == "executable_comments") u.executable_comments = true;
     else if (name == "optimizer_hints") u.optimizer_hints = true;
     else if (name == "administration") u.administration = true;
+    else if (name == "system_variables") u.system_variables = true;
+    else if (name == "locking_reads") u.locking_reads = true;
     else {
       r.error(unsafe, path + ".unsafe_allow",
               "unknown allowance '" + name +
                   "'; expected file_io, privilege_statements, session_control, dynamic_sql, "
-                  "sleep_and_lock_functions, executable_comments, optimizer_hints, administration");
+                  "sleep_and_lock_functions, executable_comments, optimizer_hints, administration, "
+                  "system_variables, locking_reads");
     }
   }
   const YAML::Node rules = n["rules"];

@@ -192,6 +192,11 @@ TEST_F(GuardIntegration, ReadOnlyDecisionRunsInReadOnlyTransaction) {
   auto w = (*c)->execute("UPDATE shop.orders SET quantity = quantity WHERE id = 1", ro);
   ASSERT_FALSE(w.has_value());
   EXPECT_EQ(w.error().db_errno, 1792u);  // ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION
+  // DDL too: a read-only session is not escaped by an implicit commit.
+  auto ddl = (*c)->execute("CREATE TABLE shop.ro_escape (id INT)", ro);
+  ASSERT_FALSE(ddl.has_value());
+  EXPECT_EQ(ddl.error().db_errno, 1792u);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME='ro_escape'"), "0");
 }
 
 TEST_F(GuardIntegration, SurvivesDatabaseRestart) {
