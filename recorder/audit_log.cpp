@@ -481,10 +481,14 @@ std::expected<AppendReceipt, std::string> FileAuditLog::append(nlohmann::json ev
   for (auto it = event.begin(); it != event.end(); ++it)
     if (is_envelope_key(it.key()))
       return std::unexpected("audit event must not set the envelope field \"" + it.key() + "\"");
-  bool replaced = false;
-  nlohmann::json clean = sanitize_utf8(event, replaced);
-  if (replaced) clean["utf8_replaced"] = true;  // invalid UTF-8 was replaced by U+FFFD, never written raw
-  auto members = canonical_members(clean, JcsNumbers::integers_only);
+  auto members = canonical_members(event, JcsNumbers::integers_only);
+  if (!members && members.error().find("UTF-8") != std::string::npos) {
+    // Invalid UTF-8 (e.g. bytes from a database error) is replaced by U+FFFD, never written raw.
+    bool replaced = false;
+    nlohmann::json clean = sanitize_utf8(event, replaced);
+    clean["utf8_replaced"] = true;
+    members = canonical_members(clean, JcsNumbers::integers_only);
+  }
   if (!members) return std::unexpected("audit event is not representable: " + members.error());
 
   std::unique_lock lock(mu_);

@@ -75,7 +75,13 @@ struct Writer {
   std::string out;
   std::string error;
 
-  bool fail(const std::string& path, const std::string& what) {
+  // The JSON path of the value being written, kept as segments so that the path string is only
+  // built when an error is reported (member names are short: no allocation in the common case).
+  std::vector<std::string> path_segments;
+
+  bool fail(const std::string& root, const std::string& what) {
+    std::string path = root;
+    for (const auto& seg : path_segments) path += seg;
     error = path + ": " + what;
     return false;
   }
@@ -124,7 +130,9 @@ struct Writer {
         size_t i = 0;
         for (const auto& item : v) {
           if (i != 0) out.push_back(',');
-          if (!write(item, path + "[" + std::to_string(i) + "]")) return false;
+          path_segments.push_back("[" + std::to_string(i) + "]");
+          if (!write(item, path)) return false;
+          path_segments.pop_back();
           ++i;
         }
         out.push_back(']');
@@ -152,7 +160,9 @@ struct Writer {
           first = false;
           append_jcs_string(out, *key);
           out.push_back(':');
-          if (!write(*value, path + "." + *key)) return false;
+          path_segments.push_back("." + *key);
+          if (!write(*value, path)) return false;
+          path_segments.pop_back();
         }
         out.push_back('}');
         return true;
@@ -285,7 +295,7 @@ std::string format_ecmascript_number(double value) {
 }
 
 std::expected<std::string, std::string> canonicalize(const nlohmann::json& value, JcsNumbers numbers) {
-  Writer w{numbers, {}, {}};
+  Writer w{numbers, {}, {}, {}};
   if (!w.write(value, "$")) return std::unexpected("JCS: " + w.error);
   return std::move(w.out);
 }
@@ -299,8 +309,10 @@ std::expected<std::vector<std::pair<std::string, std::string>>, std::string> can
   for (auto it = value.begin(); it != value.end(); ++it) {
     if (!is_valid_utf8(it.key())) return std::unexpected("JCS: $: member name is not valid UTF-8");
     all_ascii = all_ascii && is_ascii(it.key());
-    Writer w{numbers, {}, {}};
-    if (!w.write(it.value(), "$." + it.key())) return std::unexpected("JCS: " + w.error);
+    Writer w{numbers, {}, {}, {}};
+    w.out.reserve(64);
+    w.path_segments.push_back("." + it.key());
+    if (!w.write(it.value(), "$")) return std::unexpected("JCS: " + w.error);
     out.emplace_back(it.key(), std::move(w.out));
   }
   if (!all_ascii)
