@@ -458,6 +458,12 @@ void Guard::session_started(const CallInfo& call) {
   if (auto r = record(std::move(ev)); !r) spdlog::error("{}", r.error().message);
 }
 
+void Guard::auth_rejected(nlohmann::json details, const std::string& remote_address) {
+  details["type"] = "auth.rejected";
+  details["remote_address"] = remote_address;
+  if (auto r = record(std::move(details)); !r) spdlog::error("{}", r.error().message);
+}
+
 void Guard::session_ended(const CallInfo& call, const std::string& reason) {
   nlohmann::json ev = {{"type", "session.end"}, {"session", call.session_id}, {"reason", reason},
                        {"principal", principal_json(call)}, {"transport", call.transport}};

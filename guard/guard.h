@@ -108,6 +108,10 @@ class Guard {
   void session_started(const CallInfo& call);
   void session_ended(const CallInfo& call, const std::string& reason);
 
+  /// Records a rejected credential ("auth.rejected"): `details` carries status, reason, the
+  /// token's alg/kid and, when its signature verified, who it was. Never the credential.
+  void auth_rejected(nlohmann::json details, const std::string& remote_address);
+
   /// Healthy when the audit log can record; `reason` says why not.
   bool audit_healthy(std::string* reason) const;
   const std::string& default_schema() const { return default_schema_; }

@@ -10,6 +10,10 @@
 #include "policy/analysis_format.h"
 #include "policy/principal_spec.h"
 #include "server/app.h"
+#include "server/bearer_authenticator.h"
+#include "server/bearer_http_authenticator.h"
+#include "server/http_transport.h"
+#include "server/oauth_metadata.h"
 #include "server/audit_commands.h"
 #include "server/config.h"
 #include "server/server_info.h"
@@ -23,10 +27,20 @@ void setup_logging(const std::string& level) {
   spdlog::set_level(spdlog::level::from_str(level));
 }
 
-int cmd_serve(const std::string& config_file, bool stdio, const std::string& log_level) {
+nlohmann::json rejection_json(const server::AuthRejection& r) {
+  nlohmann::json j = {{"status", r.status}, {"error", r.error}, {"reason", r.reason}, {"message", r.message}};
+  if (!r.token_alg.empty()) j["token_alg"] = r.token_alg;
+  if (!r.token_kid.empty()) j["token_kid"] = r.token_kid;
+  if (!r.subject.empty()) j["subject"] = r.subject;
+  if (!r.issuer.empty()) j["issuer"] = r.issuer;
+  if (!r.client_id.empty()) j["client_id"] = r.client_id;
+  return j;
+}
+
+int cmd_serve(const std::string& config_file, bool stdio, bool http, const std::string& log_level) {
   setup_logging(log_level);
-  if (!stdio) {
-    std::cerr << "sqlguard serve: choose a transport (--stdio)\n";
+  if (stdio == http) {
+    std::cerr << "sqlguard serve: choose one transport: --stdio or --http\n";
     return 2;
   }
   auto config = server::load_config(config_file);
@@ -34,16 +48,88 @@ int cmd_serve(const std::string& config_file, bool stdio, const std::string& log
     std::cerr << config.error() << "\n";
     return 2;
   }
+  if (http) config->http.enabled = true;
   auto app = server::App::create(*config);
   if (!app) {
     spdlog::critical("cannot start: {}", app.error());
     return 1;
   }
-  spdlog::info("sqlguard {} serving over stdio; database {}; audit log {}",
-               server::server_version(), config->database.describe(), config->audit.log.dir.string());
-  const int rc = server::serve_stdio((*app)->tools(), &(*app)->session_observer(), config->stdio_principal);
-  if (rc == 2) std::_Exit(2);  // calls still running: do not destroy the guard under them
-  return rc;
+  guard::Guard& guard = (*app)->guard();
+  const bool auth_configured = config->auth.oidc.has_value() || !config->auth.api_keys.empty();
+  std::shared_ptr<server::BearerAuthenticator> bearer;
+  if (auth_configured) {
+    auto b = server::BearerAuthenticator::create(config->http, config->auth);
+    if (!b) {
+      spdlog::critical("cannot start: auth: {}", b.error());
+      return 1;
+    }
+    bearer = std::move(*b);
+  }
+
+  if (stdio) {
+    policy::Principal principal = config->stdio_principal;
+    if (bearer) {
+      // MCP: stdio servers take credentials from the environment.
+      if (auto token = server::authenticate_stdio_token(*bearer, config->auth)) {
+        if (!*token) {
+          guard.auth_rejected(rejection_json(token->error()), "stdio");
+          spdlog::critical("cannot start: the token in ${} was rejected: {}", config->auth.stdio_token_env,
+                           token->error().message);
+          return 1;
+        }
+        principal = (*token)->principal;
+      }
+    }
+    spdlog::info("sqlguard {} serving over stdio as {}; database {}; audit log {}", server::server_version(),
+                 principal.subject, config->database.describe(), config->audit.log.dir.string());
+    const int rc = server::serve_stdio((*app)->tools(), &(*app)->session_observer(), principal);
+    if (rc == 2) std::_Exit(2);  // calls still running: do not destroy the guard under them
+    return rc;
+  }
+
+  std::unique_ptr<server::BearerHttpAuthenticator> adapter;
+  if (bearer) {
+    server::AuthObserver observer;
+    observer.on_rejected = [&guard](const server::AuthRejection& r, std::string_view remote) {
+      guard.auth_rejected(rejection_json(r), std::string(remote));
+    };
+    adapter = std::make_unique<server::BearerHttpAuthenticator>(bearer, observer);
+  }
+  server::HttpOptions options;
+  options.bind_address = config->http.listen_host;
+  options.port = config->http.port;
+  options.allowed_hosts = config->http.allowed_hosts;
+  options.allowed_origins = config->http.allowed_origins;
+  options.session_idle_timeout = std::chrono::seconds(config->http.session_idle_timeout_s);
+  options.tls_cert_file = config->http.tls_cert_file.string();
+  options.tls_key_file = config->http.tls_key_file.string();
+  if (auth_configured) {
+    const auto doc = server::protected_resource_metadata(config->http, config->auth, config->server_name);
+    for (const auto& path : server::protected_resource_metadata_paths(config->http)) {
+      options.public_documents.emplace_back(path, doc);
+    }
+  }
+  server::ServerOptions session_options;
+  session_options.max_message_bytes = config->http.max_request_bytes;
+  policy::Principal anonymous = config->stdio_principal;
+  anonymous.auth_method = "loopback";
+  server::App* a = app->get();
+  auto health = [a]() {
+    std::string reason;
+    const bool audit_ok = a->guard().audit_healthy(&reason);
+    const auto pool = a->pool().stats();
+    nlohmann::json h = {{"status", audit_ok ? "ok" : "unhealthy"},
+                        {"audit", {{"writable", audit_ok}, {"records", a->audit().size()}}},
+                        {"pool", {{"open", pool.open}, {"leased", pool.leased}}}};
+    if (!audit_ok) h["audit"]["reason"] = reason;
+    return h;
+  };
+  spdlog::info("sqlguard {} serving Streamable HTTP on {}:{}{}; database {}; audit log {}",
+               server::server_version(), options.bind_address, options.port,
+               adapter ? " (authentication required)" : " (no authentication: loopback only)",
+               config->database.describe(), config->audit.log.dir.string());
+  return server::serve_http((*app)->tools(), &(*app)->session_observer(), adapter.get(), anonymous,
+                            session_options, options, health);
 }
 
 int cmd_validate(const std::string& config_file) {
@@ -139,9 +225,11 @@ int main(int argc, char** argv) {
   auto* serve = app.add_subcommand("serve", "Run the MCP server");
   std::string serve_config;
   bool serve_stdio = false;
+  bool serve_http = false;
   serve->add_option("--config", serve_config, "configuration file (YAML)")->required();
   serve->add_flag("--stdio", serve_stdio, "serve one MCP session over stdin/stdout");
-  serve->callback([&] { exit_code = cmd_serve(serve_config, serve_stdio, log_level); });
+  serve->add_flag("--http", serve_http, "serve Streamable HTTP (settings in the config's http: section)");
+  serve->callback([&] { exit_code = cmd_serve(serve_config, serve_stdio, serve_http, log_level); });
 
   auto* validate = app.add_subcommand("validate", "Check a configuration file and exit");
   std::string validate_config;
