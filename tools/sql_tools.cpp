@@ -25,7 +25,7 @@ std::string check_object(const json& arguments, std::initializer_list<std::strin
 
 }  // namespace
 
-json RunSqlTool::definition() const {
+json RunSqlTool::tool_definition() {
   return {
       {"name", "run_sql"},
       {"title", "Run SQL (governed)"},
@@ -76,7 +76,7 @@ ToolResult RunSqlTool::call(const json& arguments, const CallContext& context) {
   return r;
 }
 
-json DescribeTableTool::definition() const {
+json DescribeTableTool::tool_definition() {
   return {
       {"name", "describe_table"},
       {"title", "Describe table"},
@@ -140,7 +140,7 @@ ToolResult DescribeTableTool::call(const json& arguments, const CallContext& con
   return r;
 }
 
-json ListTablesTool::definition() const {
+json ListTablesTool::tool_definition() {
   return {
       {"name", "list_tables"},
       {"title", "List tables"},

@@ -13,7 +13,9 @@ class RunSqlTool final : public Tool {
  public:
   explicit RunSqlTool(guard::Guard& guard) : guard_(guard) {}
   std::string_view name() const override { return "run_sql"; }
-  nlohmann::json definition() const override;
+  nlohmann::json definition() const override { return tool_definition(); }
+  /// The Tool object for tools/list (static: needs no guard).
+  static nlohmann::json tool_definition();
   ToolResult call(const nlohmann::json& arguments, const CallContext& context) override;
 
  private:
@@ -25,7 +27,9 @@ class DescribeTableTool final : public Tool {
  public:
   explicit DescribeTableTool(guard::Guard& guard) : guard_(guard) {}
   std::string_view name() const override { return "describe_table"; }
-  nlohmann::json definition() const override;
+  nlohmann::json definition() const override { return tool_definition(); }
+  /// The Tool object for tools/list (static: needs no guard).
+  static nlohmann::json tool_definition();
   ToolResult call(const nlohmann::json& arguments, const CallContext& context) override;
 
  private:
@@ -37,7 +41,9 @@ class ListTablesTool final : public Tool {
  public:
   explicit ListTablesTool(guard::Guard& guard) : guard_(guard) {}
   std::string_view name() const override { return "list_tables"; }
-  nlohmann::json definition() const override;
+  nlohmann::json definition() const override { return tool_definition(); }
+  /// The Tool object for tools/list (static: needs no guard).
+  static nlohmann::json tool_definition();
   ToolResult call(const nlohmann::json& arguments, const CallContext& context) override;
 
  private:
