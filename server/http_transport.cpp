@@ -179,7 +179,7 @@ struct HttpTransport::Impl {
   const HttpOptions http;
   const HealthCheck health;
 
-  httplib::Server server;
+  std::unique_ptr<httplib::Server> server;
   std::thread listener;
   std::thread janitor;
   int bound_port = 0;
@@ -541,7 +541,21 @@ std::expected<int, std::string> HttpTransport::start() {
                            " without authentication: configure an authenticator or bind to "
                            "127.0.0.1");
   }
-  auto& svr = im.server;
+  const bool tls = !im.http.tls_cert_file.empty() || !im.http.tls_key_file.empty();
+  if (tls) {
+    if (im.http.tls_cert_file.empty() || im.http.tls_key_file.empty()) {
+      return std::unexpected("TLS needs both a certificate file and a key file");
+    }
+    im.server = std::make_unique<httplib::SSLServer>(im.http.tls_cert_file.c_str(),
+                                                     im.http.tls_key_file.c_str());
+    if (!im.server->is_valid()) {
+      return std::unexpected("cannot load the TLS certificate " + im.http.tls_cert_file +
+                             " or key " + im.http.tls_key_file);
+    }
+  } else {
+    im.server = std::make_unique<httplib::Server>();
+  }
+  auto& svr = *im.server;
   const std::size_t workers = std::max<std::size_t>(im.http.worker_threads, 2);
   svr.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
   svr.set_payload_max_length(im.options.max_message_bytes);
@@ -569,6 +583,13 @@ std::expected<int, std::string> HttpTransport::start() {
   svr.Get("/healthz", [&im](const httplib::Request& req, httplib::Response& res) {
     im.handle_health(req, res);
   });
+  for (const auto& [path, document] : im.http.public_documents) {
+    const std::string body = serialize(document);
+    svr.Get(regex_escape(path), [body](const httplib::Request&, httplib::Response& res) {
+      res.set_header("Access-Control-Allow-Origin", "*");
+      res.set_content(body, kJson);
+    });
+  }
   svr.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;
     if (res.status == 413) {
@@ -593,7 +614,7 @@ std::expected<int, std::string> HttpTransport::start() {
                            std::to_string(im.http.port));
   }
   im.started = true;
-  im.listener = std::thread([&im] { im.server.listen_after_bind(); });
+  im.listener = std::thread([&im] { im.server->listen_after_bind(); });
   im.janitor = std::thread([&im] { im.janitor_loop(); });
   return im.bound_port;
 }
@@ -616,7 +637,7 @@ void HttpTransport::stop() {
     for (auto& s : live) closers.emplace_back([s] { s->close("server shutdown"); });
   }
   live.clear();
-  im.server.stop();
+  im.server->stop();
   if (im.listener.joinable()) im.listener.join();
   im.janitor_cv.notify_all();
   if (im.janitor.joinable()) im.janitor.join();

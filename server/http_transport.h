@@ -18,7 +18,8 @@
 // Content-Type application/json (415), Accept (406 only if it excludes both JSON and SSE),
 // body size (413), MCP-Protocol-Version (400 when present and unsupported), JSON validity
 // (400 with -32700).
-// Also GET /healthz: {"status":"ok"|"unhealthy",...} from a callback (200 / 503).
+// Also GET /healthz: {"status":"ok"|"unhealthy",...} from a callback (200 / 503), and
+// HttpOptions::public_documents (e.g. RFC 9728 metadata).
 #pragma once
 
 #include <chrono>
@@ -27,6 +28,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -57,6 +59,15 @@ struct HttpOptions {
   std::size_t max_sessions = 256;    ///< live sessions; initialize beyond → 503
   std::size_t worker_threads = 64;   ///< HTTP worker threads (a POST holds one while its call runs)
   std::chrono::seconds sse_keepalive{15};  ///< comment line on an idle SSE stream
+  /// PEM certificate chain and private key: both set → HTTPS (httplib::SSLServer); both empty
+  /// → plain HTTP. A bad pair is a start() error.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  /// JSON documents served on GET at exact paths, without authentication or Host checks and
+  /// with `Access-Control-Allow-Origin: *` — for RFC 9728 protected resource metadata
+  /// (/.well-known/oauth-protected-resource[/mcp]), which clients fetch before they have a
+  /// token.
+  std::vector<std::pair<std::string, nlohmann::json>> public_documents;
 };
 
 /// Returns the health document for /healthz: {"status":"ok"} or {"status":"unhealthy", ...}.

@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -543,6 +546,53 @@ TEST_F(HttpTransportTest, StopClosesSessionsAndAnswersWaitingCalls) {
   EXPECT_EQ(call_res->status, 200);  // finished within the shutdown grace
   ASSERT_EQ(observer_.ended().size(), 1u);
   EXPECT_EQ(observer_.ended()[0], "server shutdown");
+}
+
+TEST_F(HttpTransportTest, PublicDocumentsNeedNoAuthentication) {
+  FakeAuthenticator auth;
+  HttpOptions http;
+  http.public_documents = {
+      {"/.well-known/oauth-protected-resource/mcp", {{"resource", "http://127.0.0.1/mcp"}}}};
+  start(http, &auth);
+  auto c = client();
+  auto res = c.Get("/.well-known/oauth-protected-resource/mcp");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(json::parse(res->body)["resource"], "http://127.0.0.1/mcp");
+  EXPECT_EQ(res->get_header_value("Access-Control-Allow-Origin"), "*");
+  res = c.Get("/.well-known/oauth-protected-resource");
+  EXPECT_EQ(res->status, 404);
+}
+
+TEST(HttpTransportTlsTest, ServesHttpsWithTheConfiguredCertificate) {
+  const std::string dir = ::testing::TempDir() + "sqlguard_tls_" + std::to_string(::getpid());
+  const std::string cert = dir + "/cert.pem";
+  const std::string key = dir + "/key.pem";
+  const std::string cmd = "mkdir -p " + dir +
+                          " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+                          "-nodes -days 1 -subj /CN=localhost -keyout " +
+                          key + " -out " + cert + " >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "openssl command line tool not available";
+  tools::ToolRegistry registry;
+  HttpOptions http;
+  http.port = 0;
+  http.tls_cert_file = cert;
+  http.tls_key_file = key;
+  HttpTransport t(registry, nullptr, nullptr, {}, {}, http, {});
+  auto port = t.start();
+  ASSERT_TRUE(port) << port.error();
+  httplib::SSLClient c("127.0.0.1", *port);
+  c.enable_server_certificate_verification(false);
+  auto res = c.Post("/mcp", httplib::Headers{{"Accept", "application/json"}},
+                    serialize(init_request()), "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  t.stop();
+
+  http.tls_key_file = dir + "/missing.pem";
+  HttpTransport bad(registry, nullptr, nullptr, {}, {}, http, {});
+  EXPECT_FALSE(bad.start());
+  if (std::system(("rm -rf " + dir).c_str()) != 0) ADD_FAILURE() << "cannot remove " << dir;
 }
 
 }  // namespace
