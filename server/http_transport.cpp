@@ -188,6 +188,7 @@ struct HttpTransport::Impl {
   mutable std::mutex mu;
   std::condition_variable janitor_cv;
   bool stopping = false;
+  std::atomic<std::size_t> abandoned{0};  // calls still running when close() gave up
   std::map<std::string, Entry> sessions;
   std::deque<std::pair<std::shared_ptr<McpSession>, std::string>> to_close;
 
@@ -517,7 +518,7 @@ struct HttpTransport::Impl {
         auto [session, reason] = std::move(to_close.front());
         to_close.pop_front();
         lock.unlock();
-        session->close(reason);
+        abandoned += session->close(reason);
         session.reset();
         lock.lock();
       }
@@ -619,9 +620,9 @@ std::expected<int, std::string> HttpTransport::start() {
   return im.bound_port;
 }
 
-void HttpTransport::stop() {
+std::size_t HttpTransport::stop() {
   Impl& im = *impl_;
-  if (!im.started) return;
+  if (!im.started) return im.abandoned;
   im.started = false;
   std::vector<std::shared_ptr<McpSession>> live;
   {
@@ -634,13 +635,16 @@ void HttpTransport::stop() {
   // waiting request threads get their answers before the server stops.
   {
     std::vector<std::jthread> closers;
-    for (auto& s : live) closers.emplace_back([s] { s->close("server shutdown"); });
+    for (auto& s : live) {
+      closers.emplace_back([s, &im] { im.abandoned += s->close("server shutdown"); });
+    }
   }
   live.clear();
   im.server->stop();
   if (im.listener.joinable()) im.listener.join();
   im.janitor_cv.notify_all();
   if (im.janitor.joinable()) im.janitor.join();
+  return im.abandoned;
 }
 
 int HttpTransport::port() const { return impl_->bound_port; }
@@ -659,7 +663,7 @@ std::expected<int, std::string> HttpTransport::start() {
   return std::unexpected(
       "sqlguard was built without cpp-httplib (link pkg-config cpp-httplib to enable HTTP)");
 }
-void HttpTransport::stop() {}
+std::size_t HttpTransport::stop() { return 0; }
 int HttpTransport::port() const { return 0; }
 std::size_t HttpTransport::session_count() const { return 0; }
 
@@ -688,9 +692,13 @@ int serve_http(tools::ToolRegistry& tools, tools::SessionObserver* observer,
   const auto old_term = std::signal(SIGTERM, on_stop_signal);
   while (g_stop_signal == 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));
   spdlog::info("mcp http: signal {} received, shutting down", static_cast<int>(g_stop_signal));
-  transport.stop();
+  const std::size_t abandoned = transport.stop();
   std::signal(SIGINT, old_int);
   std::signal(SIGTERM, old_term);
+  if (abandoned > 0) {
+    spdlog::warn("mcp http: {} call(s) still running at exit", abandoned);
+    return 2;
+  }
   return 0;
 }
 

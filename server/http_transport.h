@@ -94,8 +94,10 @@ class HttpTransport {
   /// (non-loopback bind without authenticator, address in use, built without cpp-httplib).
   std::expected<int, std::string> start();
   /// Stops accepting requests, closes every session (McpSession::close, "server shutdown"),
-  /// and joins the background threads. Idempotent.
-  void stop();
+  /// and joins the background threads. Idempotent. Returns the number of tool calls (over the
+  /// transport's lifetime) that were still running when their session's close() gave up; they
+  /// keep running detached, so the caller must not destroy `tools` while the process lives.
+  std::size_t stop();
   /// The bound port (0 before start()).
   int port() const;
   /// Number of live sessions.
@@ -108,7 +110,9 @@ class HttpTransport {
 
 /// Entry point for `sqlguard serve --http`: starts an HttpTransport, logs the URL, and blocks
 /// until SIGINT or SIGTERM (handlers installed for the duration of the call), then stops it.
-/// Returns the process exit code: 0 after a signal, 1 when the endpoint cannot start.
+/// Returns the process exit code: 0 after a signal, 1 when the endpoint cannot start, 2 when
+/// calls were abandoned at shutdown (see HttpTransport::stop(); then end the process with
+/// std::_Exit(2) instead of destroying `tools` under them).
 int serve_http(tools::ToolRegistry& tools, tools::SessionObserver* observer,
                Authenticator* authenticator, const policy::Principal& anonymous,
                ServerOptions options, HttpOptions http, HealthCheck health);

@@ -539,7 +539,7 @@ TEST_F(HttpTransportTest, StopClosesSessionsAndAnswersWaitingCalls) {
     std::this_thread::sleep_for(100ms);
     gate_->release();
   });
-  transport_->stop();
+  EXPECT_EQ(transport_->stop(), 0u);
   releaser.join();
   caller.join();
   ASSERT_TRUE(call_res);
