@@ -16,6 +16,8 @@
 #include "server/oauth_metadata.h"
 #include "server/audit_commands.h"
 #include "server/config.h"
+#include "server/doctor_command.h"
+#include "server/replay_command.h"
 #include "server/server_info.h"
 #include "server/stdio_transport.h"
 
@@ -128,8 +130,17 @@ int cmd_serve(const std::string& config_file, bool stdio, bool http, const std::
                server::server_version(), options.bind_address, options.port,
                adapter ? " (authentication required)" : " (no authentication: loopback only)",
                config->database.describe(), config->audit.log.dir.string());
-  return server::serve_http((*app)->tools(), &(*app)->session_observer(), adapter.get(), anonymous,
-                            session_options, options, health);
+  if (!config->http.resource_url.empty()) {
+    // Serve the endpoint at the path clients are told about (RFC 9728 `resource`).
+    const auto scheme_end = config->http.resource_url.find("://");
+    const auto path_start = scheme_end == std::string::npos ? std::string::npos
+                                                            : config->http.resource_url.find('/', scheme_end + 3);
+    if (path_start != std::string::npos) options.path = config->http.resource_url.substr(path_start);
+  }
+  const int rc = server::serve_http((*app)->tools(), &(*app)->session_observer(), adapter.get(), anonymous,
+                                    session_options, options, health);
+  if (rc == 2) std::_Exit(2);  // calls still running: do not destroy the guard under them
+  return rc;
 }
 
 int cmd_validate(const std::string& config_file) {
@@ -246,7 +257,8 @@ int main(int argc, char** argv) {
   check->add_option("sql", check_sql, "the statement")->required();
   check->callback([&] { exit_code = cmd_check(check_config, check_as, check_sql, check_client, check_expect); });
 
-  server::register_audit_commands(app, exit_code);
+  server::register_replay_command(*server::register_audit_commands(app, exit_code), exit_code);
+  server::register_doctor_command(app, exit_code);
 
   CLI11_PARSE(app, argc, argv);
   return exit_code;
