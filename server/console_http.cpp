@@ -1,15 +1,18 @@
 #include "server/console_http.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <utility>
 
 #include <spdlog/spdlog.h>
 
+#include "policy/principal_spec.h"
 #include "recorder/audit_export.h"
 #include "recorder/audit_verify.h"
 #include "server/console_assets.h"
@@ -128,6 +131,19 @@ void reply_json(httplib::Response& res, int status, const json& body) {
   res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), kJson);
 }
 
+/// The Host header without port, lower case ("[::1]" keeps its brackets).
+std::string host_of(const httplib::Request& req) {
+  std::string host = req.get_header_value("Host");
+  if (!host.empty() && host.front() == '[') {
+    host = host.substr(0, host.find(']') + 1);
+  } else if (auto colon = host.find(':'); colon != std::string::npos) {
+    host.resize(colon);
+  }
+  std::transform(host.begin(), host.end(), host.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return host;
+}
+
 void reply_error(httplib::Response& res, int status, std::string message) {
   reply_json(res, status, json{{"error", std::move(message)}});
 }
@@ -205,12 +221,9 @@ class ConsoleRoutes {
       }
       principal = std::move(*authenticated);
     } else {
-      if (!options_.trust_loopback_without_auth || !is_loopback_address(req.remote_addr)) {
-        reply_error(res, 401, "authentication required: this server has no authenticator "
-                              "configured for the console's audit API");
-        return false;
-      }
-      return true;  // loopback trust: the local operator is the auditor
+      auto trusted = header_principal(req, res);
+      if (!trusted) return false;
+      principal = std::move(*trusted);
     }
     for (const auto& group : options_.auditor_groups) {
       if (principal.in_group(group)) return true;
@@ -218,6 +231,36 @@ class ConsoleRoutes {
     reply_error(res, 403, "forbidden: " + principal.subject +
                               " is not in an auditor or reviewer group");
     return false;
+  }
+
+  // Loopback header trust without an Authenticator (the approvals API's rule).
+  std::optional<policy::Principal> header_principal(const httplib::Request& req,
+                                                    httplib::Response& res) const {
+    if (!options_.trust_loopback_reviewer_header) {
+      reply_error(res, 401, "authentication is not configured for the audit API (configure auth:, "
+                            "or approvals.trust_loopback_reviewer_header on a single-user host)");
+      return std::nullopt;
+    }
+    const std::string host = host_of(req);
+    const bool host_ok = host == "localhost" || host == "127.0.0.1" || host == "[::1]" ||
+                         std::find(options_.allowed_hosts.begin(), options_.allowed_hosts.end(),
+                                   host) != options_.allowed_hosts.end();
+    if (!is_loopback_address(req.remote_addr) || !host_ok) {
+      reply_error(res, 401, "the reviewer header is only accepted from loopback with a loopback Host");
+      return std::nullopt;
+    }
+    const std::string spec = req.get_header_value("X-Sqlguard-Reviewer");
+    if (spec.empty()) {
+      reply_error(res, 401, "missing X-Sqlguard-Reviewer: SUBJECT[:group,group]");
+      return std::nullopt;
+    }
+    auto principal = policy::parse_principal_spec(spec);
+    if (!principal) {
+      reply_error(res, 401, "X-Sqlguard-Reviewer: " + principal.error());
+      return std::nullopt;
+    }
+    principal->auth_method = "loopback-header";
+    return std::move(*principal);
   }
 
   std::expected<std::vector<json>, std::string> load() const {

@@ -52,10 +52,16 @@ struct ConsoleOptions {
   std::vector<std::filesystem::path> audit_public_keys;
   std::vector<std::filesystem::path> audit_external_checkpoints;
   /// Only consulted when the Authenticator is nullptr (a loopback-only deployment without
-  /// authentication): true → requests from a loopback peer (127.0.0.0/8, ::1) are accepted as
-  /// an auditor named by the `X-Sqlguard-Reviewer` header (or "local"); false → every
-  /// /api/audit/* request is refused with 401.
-  bool trust_loopback_without_auth = false;
+  /// authentication), with the same rule as the approvals API (config
+  /// approvals.trust_loopback_reviewer_header): true → the principal comes from
+  /// `X-Sqlguard-Reviewer: SUBJECT[:group,group]` on requests from a loopback peer with a
+  /// loopback Host (or one of `allowed_hosts`), and must still be in an auditor group; false →
+  /// every /api/audit/* request is refused with 401. Anyone who can reach the port can claim
+  /// any identity in this mode: single-user hosts only. The browser console itself always
+  /// sends a bearer token, so it needs an Authenticator.
+  bool trust_loopback_reviewer_header = false;
+  /// Extra Host names (lower case, without port) accepted in header-trust mode.
+  std::vector<std::string> allowed_hosts;
   /// Most records returned by GET /api/audit/sessions/{id}; later ones are cut and
   /// "truncated" is true.
   std::size_t max_session_records = 5000;

@@ -425,7 +425,7 @@
         defs([
           ['Call', r.call], ['Tool', r.tool], ['By', principal.subject],
           ['Kind', st.kind], ['Tables', Array.isArray(st.tables) ? st.tables.join(', ') : ''],
-          ['Decision', dec.action ? badge(dec.action) : null], ['Rule', dec.rule], ['Reason', dec.reason],
+          ['Decision', dec.action ? badge(dec.action === 'approve' ? 'approve (held for review)' : dec.action, dec.action) : null], ['Rule', dec.rule], ['Reason', dec.reason],
           ['Statement SHA-256', st.sha256],
         ]),
       ]);
@@ -443,7 +443,32 @@
         ['Error class', r.error_class], ['Error', r.error],
       ]);
     }
-    // approval.* and anything else: every field but the envelope, in order.
+    if (type === 'approval.request') {
+      const st = (r.statement && typeof r.statement === 'object') ? r.statement : { text: r.statement };
+      return el('div', {}, [
+        st.text ? el('pre', { cls: 'sql', attrs: { 'aria-label': 'Statement' } }, [el('code', { text: st.text })]) : null,
+        defs([
+          ['Approval', r.approval], ['Call', r.call], ['Requested by', principal.subject],
+          ['Kind', st.kind], ['Tables', Array.isArray(st.tables) ? st.tables.join(', ') : ''],
+          ['Rule', r.rule], ['Reason', r.reason],
+          ['Approver groups', Array.isArray(r.approver_groups) ? r.approver_groups.join(', ') : ''],
+          ['Approvals required', r.approvals_required], ['Expires', r.expires ? timeNode(r.expires) : null],
+          ['Statement SHA-256', st.sha256],
+        ]),
+      ]);
+    }
+    if (type === 'approval.decision') {
+      const approver = (r.approver && typeof r.approver === 'object') ? r.approver : { subject: r.approver };
+      const groups = Array.isArray(approver.groups) ? ` (${approver.groups.join(', ')})` : '';
+      return defs([
+        ['Approval', r.approval], ['Call', r.call],
+        ['Decision', r.decision ? badge(r.decision, { approve: 'approved', deny: 'denied' }[r.decision] || 'expired') : null],
+        ['By', approver.subject ? `${approver.subject}${groups}` : ''],
+        ['Comment', r.comment], ['At', r.at ? timeNode(r.at) : null],
+        ['Request state', r.state], ['Via', r.via],
+      ]);
+    }
+    // Anything else: every field but the envelope, in order.
     const pairs = [];
     for (const [k, v] of Object.entries(r)) {
       if (ENVELOPE.has(k)) continue;

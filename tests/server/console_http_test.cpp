@@ -266,9 +266,16 @@ TEST_F(ConsoleHttpTest, WithoutAnAuthenticatorOnlyTrustedLoopbackIsServed) {
     TearDown();
   }
   ConsoleOptions o = reviewers();
-  o.trust_loopback_without_auth = true;
+  o.trust_loopback_reviewer_header = true;
   start(o, nullptr);
-  EXPECT_EQ(get("/api/audit/sessions")->status, 200);
+  EXPECT_EQ(get("/api/audit/sessions")->status, 401);  // no header
+  auto as = [&](const std::string& spec, const std::string& host = "127.0.0.1") {
+    return client_->Get("/api/audit/sessions", {{"X-Sqlguard-Reviewer", spec}, {"Host", host}})->status;
+  };
+  EXPECT_EQ(as("bob:dba"), 200);
+  EXPECT_EQ(as("bob:dba", "localhost:8080"), 200);
+  EXPECT_EQ(as("alice:analysts"), 403);  // still needs an auditor group
+  EXPECT_EQ(as("bob:dba", "evil.example"), 401);  // DNS rebinding
 }
 
 TEST_F(ConsoleHttpTest, RequestFilterRunsFirst) {
