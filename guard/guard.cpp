@@ -74,7 +74,8 @@ const RE2& identifier_re() {
 
 Guard::Guard(const policy::StatementAnalyzer& analyzer, const policy::PolicyEngine& policy,
              std::shared_ptr<const policy::MaskingEngine> masking, recorder::AuditLog& audit,
-             ConnectionPool& pool, const CredentialVault& vault, GuardOptions options)
+             ConnectionPool& pool, const CredentialVault& vault, GuardOptions options,
+             ApprovalService* approvals)
     : analyzer_(analyzer),
       policy_(policy),
       masking_(std::move(masking)),
@@ -82,6 +83,7 @@ Guard::Guard(const policy::StatementAnalyzer& analyzer, const policy::PolicyEngi
       pool_(pool),
       vault_(vault),
       options_(options),
+      approvals_(approvals),
       default_schema_(pool.endpoint().database) {
   unsigned char r[6];
   if (RAND_bytes(r, sizeof r) != 1) std::fill(std::begin(r), std::end(r), 0);
@@ -173,12 +175,19 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
   };
 
   if (decision.action == policy::Action::kDeny) return refuse(decision);
+  std::optional<ApprovalRequest> approval;
   if (decision.action == policy::Action::kApprove) {
-    policy::Decision held = decision;
-    held.action = policy::Action::kDeny;
-    held.reason = decision.reason + "; this statement needs approval (rule " + decision.rule +
-                  ") and approvals are not enabled on this server";
-    return refuse(held);
+    if (approvals_ == nullptr) {
+      policy::Decision held = decision;
+      held.action = policy::Action::kDeny;
+      held.reason = decision.reason + "; this statement needs approval (rule " + decision.rule +
+                    ") and approvals are not enabled on this server";
+      return refuse(held);
+    }
+    auto approved = await_approval(call, sql, intent["statement"]["sha256"].get<std::string>(), analysis,
+                                   decision, call_id, intent, t0);
+    if (!approved) return std::unexpected(approved.error());
+    approval = std::move(*approved);
   }
 
   // 3. A connection, then the masking plan (it may need the catalog to expand '*').
@@ -203,7 +212,22 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
     return refuse(masked);
   }
 
-  // 4. Intent on disk before anything executes.
+  // 4. Consume the approval (exactly one call wins it), then intent on disk before anything
+  // executes.
+  if (approval) {
+    auto used = approvals_->consume(approval->id, call.principal, intent["statement"]["sha256"].get<std::string>());
+    if (!used) {
+      policy::Decision refused = decision;
+      refused.action = policy::Action::kDeny;
+      refused.reason = "statement refused: " + used.error().message;
+      auto r = refuse(refused);
+      r.error().approval = HeldApproval{approval->id, ApprovalState::kUsed, "", ""};
+      return r;
+    }
+    nlohmann::json approvers = nlohmann::json::array();
+    for (const auto& v : used->approvals) approvers.push_back(v.reviewer);
+    intent["approval"] = {{"id", used->id}, {"approvers", approvers}};
+  }
   intent["decision"] = decision_json(decision);
   if (!plan->exemptions_used.empty()) intent["masking_exemptions"] = plan->exemptions_used;
   if (auto r = record(intent); !r) return std::unexpected(SqlFailure{call_id, r.error(), decision});
@@ -275,6 +299,7 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
   // 7. Outcome on disk before the result is returned.
   SqlOutcome out;
   out.call_id = call_id;
+  if (approval) out.approval_id = approval->id;
   out.kind = analysis.kind;
   out.decision = decision;
   out.masked_columns = report->masked_columns;
@@ -307,6 +332,115 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
   if (auto r = record(outcome); !r) return std::unexpected(SqlFailure{call_id, r.error(), decision});
   out.result = std::move(rs);
   return out;
+}
+
+std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(
+    const CallInfo& call, const std::string& sql, const std::string& sha256,
+    const policy::StatementAnalysis& analysis, const policy::Decision& decision, const std::string& call_id,
+    nlohmann::json& intent, Clock::time_point t0) {
+  // Records the call as held or refused (intent + outcome) and builds the agent's failure.
+  auto stop = [&](const ApprovalRequest* r, ErrorClass cls, const std::string& error_class,
+                  std::string message) -> SqlFailure {
+    intent["decision"] = decision_json(decision);
+    if (r) intent["approval"] = {{"id", r->id}, {"state", std::string(to_string(r->state))}};
+    SqlFailure failure{call_id, GuardError{cls, safe(std::move(message))}, decision, std::nullopt};
+    if (r) {
+      HeldApproval held{r->id, r->state, "", ""};
+      if (r->denial) {
+        held.reviewer = r->denial->reviewer;
+        held.comment = r->denial->comment;
+      }
+      failure.approval = std::move(held);
+    }
+    if (auto rec = record(intent); !rec) return SqlFailure{call_id, rec.error(), decision, failure.approval};
+    nlohmann::json outcome = {{"type", "call.outcome"}, {"session", call.session_id}, {"call", call_id},
+                              {"status", "refused"},    {"error_class", error_class},
+                              {"duration_us", micros_since(t0)}};
+    if (r) outcome["approval"] = r->id;
+    if (auto rec = record(std::move(outcome)); !rec) return SqlFailure{call_id, rec.error(), decision, failure.approval};
+    return failure;
+  };
+  auto store_failure = [&](const ApprovalError& e) {
+    return std::unexpected(stop(nullptr, ErrorClass::kRefused, "refused",
+                                "statement refused: it needs approval (rule " + decision.rule +
+                                    ") and the approval store cannot be used right now (" + e.message + ")"));
+  };
+
+  ApprovalRequest request;
+  if (!call.approval_id.empty()) {
+    auto got = approvals_->get(call.approval_id);
+    if (!got) {
+      if (got.error().code != ApprovalError::Code::kNotFound) return store_failure(got.error());
+      return std::unexpected(stop(nullptr, ErrorClass::kRefused, "refused",
+                                  "statement refused: there is no approval request '" + call.approval_id +
+                                      "'; call run_sql without approval_id to request approval"));
+    }
+    if (got->principal.subject != call.principal.subject || got->principal.issuer != call.principal.issuer ||
+        got->sha256 != sha256) {
+      return std::unexpected(stop(nullptr, ErrorClass::kRefused, "refused",
+                                  "statement refused: approval " + got->id +
+                                      " was requested for a different statement or principal; an approval "
+                                      "only runs the exact sql it was granted for (call run_sql without "
+                                      "approval_id to request approval for this statement)"));
+    }
+    request = std::move(*got);
+  } else {
+    NewApproval n;
+    n.principal = call.principal;
+    n.session_id = call.session_id;
+    n.call_id = call_id;
+    n.statement = sql;
+    n.sha256 = sha256;
+    n.kind = std::string(policy::to_string(analysis.kind));
+    for (const auto& t : tables_json(analysis)) n.tables.push_back(t.get<std::string>());
+    n.rule = decision.rule;
+    n.reason = decision.reason;
+    n.approver_groups = decision.approver_groups;
+    n.approvals_required = std::max<uint32_t>(1, decision.approvals_required);
+    auto created = approvals_->create(n);
+    if (!created) return store_failure(created.error());
+    request = std::move(*created);
+  }
+
+  if (request.state == ApprovalState::kPending) {
+    auto waited = approvals_->wait(request.id, call.cancel, call.progress);
+    if (!waited) return store_failure(waited.error());
+    request = std::move(*waited);
+  }
+
+  const std::string& id = request.id;
+  switch (request.state) {
+    case ApprovalState::kApproved:
+      return request;
+    case ApprovalState::kPending: {
+      std::string groups;
+      for (const auto& g : request.approver_groups) groups += (groups.empty() ? "" : ", ") + g;
+      return std::unexpected(stop(
+          &request, ErrorClass::kRefused, "held_for_approval",
+          "held for approval: approval " + id + " is pending (" + std::to_string(request.approvals.size()) + "/" +
+              std::to_string(request.approvals_required) + " approvals; reviewers: " + groups + "; rule " +
+              request.rule + "). Once it is approved, call run_sql again with the same sql and approval_id \"" + id +
+              "\" (expires " + rfc3339_ms(request.expires_ms) + ")."));
+    }
+    case ApprovalState::kDenied: {
+      std::string who = request.denial ? request.denial->reviewer : "a reviewer";
+      std::string comment = request.denial && !request.denial->comment.empty()
+                                ? ": \"" + request.denial->comment + "\""
+                                : " (no comment)";
+      return std::unexpected(stop(&request, ErrorClass::kRefused, "refused",
+                                  "statement refused: approval " + id + " was denied by " + who + comment));
+    }
+    case ApprovalState::kExpired:
+      return std::unexpected(stop(&request, ErrorClass::kRefused, "refused",
+                                  "statement refused: approval " + id +
+                                      " expired; call run_sql without approval_id to request a new approval"));
+    case ApprovalState::kUsed:
+      return std::unexpected(stop(&request, ErrorClass::kRefused, "refused",
+                                  "statement refused: approval " + id +
+                                      " was already used (approvals are single-use); call run_sql without "
+                                      "approval_id to request a new approval"));
+  }
+  return std::unexpected(stop(&request, ErrorClass::kInternal, "internal", "internal error"));
 }
 
 std::expected<void, SqlFailure> Guard::record_metadata_call(const CallInfo& call,

@@ -5,12 +5,14 @@
 #include <atomic>
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
 
+#include "guard/approval_service.h"
 #include "guard/catalog_cache.h"
 #include "guard/connection_pool.h"
 #include "guard/credential_vault.h"
@@ -35,6 +37,10 @@ struct CallInfo {
   std::string remote_address;
   std::string tool;         ///< "run_sql", "describe_table", "list_tables"
   std::stop_token cancel;
+  /// run_sql's `approval_id`: run a statement held earlier once it is approved ("" = none).
+  std::string approval_id;
+  /// MCP progress while the call waits for an approval: (progress, total, message); may be empty.
+  std::function<void(double, double, std::string_view)> progress;
 };
 
 /// A successful run_sql.
@@ -45,6 +51,15 @@ struct SqlOutcome {
   policy::ResultSet result;  ///< masked
   std::vector<policy::MaskedColumn> masked_columns;
   uint64_t duration_us = 0;  ///< from receipt to outcome record, µs
+  std::string approval_id;   ///< set when the statement ran on an approval
+};
+
+/// A run_sql held for approval (or refused because of its approval): what the agent is told.
+struct HeldApproval {
+  std::string id;
+  guard::ApprovalState state = guard::ApprovalState::kPending;
+  std::string reviewer;  ///< for denied: who denied
+  std::string comment;   ///< for denied: the reviewer's comment
 };
 
 /// A refusal or failure of run_sql, with what the agent may be told.
@@ -52,6 +67,7 @@ struct SqlFailure {
   std::string call_id;
   GuardError error;
   std::optional<policy::Decision> decision;  ///< set when policy or masking refused
+  std::optional<HeldApproval> approval;      ///< set when the statement is held or its approval refused
 };
 
 struct ColumnInfo {
@@ -84,13 +100,22 @@ struct GuardOptions {
 /// the audit log serialises records (group commit).
 class Guard {
  public:
+  /// `approvals` (may be nullptr: statements a rule holds for approval are then refused) must
+  /// outlive the guard.
   Guard(const policy::StatementAnalyzer& analyzer, const policy::PolicyEngine& policy,
         std::shared_ptr<const policy::MaskingEngine> masking, recorder::AuditLog& audit,
-        ConnectionPool& pool, const CredentialVault& vault, GuardOptions options);
+        ConnectionPool& pool, const CredentialVault& vault, GuardOptions options,
+        ApprovalService* approvals = nullptr);
 
   /// Runs one statement for `call.principal`. `max_rows` (optional) can only lower the
   /// policy's limit. Failures carry an agent-safe message (never a credential or an unmasked
   /// value). Nothing executes unless its intent record is durable.
+  /// Approvals (docs/approvals.md): a statement an `approve` rule matches creates an approval
+  /// request (or, with `call.approval_id`, uses that one: same principal and exact statement
+  /// only), waits up to the configured time sending `call.progress`, and runs once approved —
+  /// the approval is consumed (single use). Otherwise the failure carries `approval` (held:
+  /// state pending; denied: the reviewer's comment; expired/used/mismatch: refused). Any
+  /// approval store error refuses the call.
   std::expected<SqlOutcome, SqlFailure> run_sql(const CallInfo& call, const std::string& sql,
                                                 std::optional<uint64_t> max_rows);
 
@@ -122,6 +147,14 @@ class Guard {
   std::expected<void, SqlFailure> record_metadata_call(const CallInfo& call, const std::string& call_id,
                                                        const std::string& target);
   nlohmann::json principal_json(const CallInfo& call) const;
+  /// The approval step of run_sql: the approved (and not yet consumed) request, or the failure
+  /// to return (held, denied, refused). Records intent/outcome for the failures itself.
+  std::expected<ApprovalRequest, SqlFailure> await_approval(const CallInfo& call, const std::string& sql,
+                                                            const std::string& sha256,
+                                                            const policy::StatementAnalysis& analysis,
+                                                            const policy::Decision& decision,
+                                                            const std::string& call_id, nlohmann::json& intent,
+                                                            std::chrono::steady_clock::time_point t0);
   std::string safe(std::string message) const;
 
   const policy::StatementAnalyzer& analyzer_;
@@ -131,6 +164,7 @@ class Guard {
   ConnectionPool& pool_;
   const CredentialVault& vault_;
   GuardOptions options_;
+  ApprovalService* approvals_;
   std::string default_schema_;
   CatalogCache catalog_;
   std::atomic<uint64_t> call_counter_{0};

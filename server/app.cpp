@@ -1,9 +1,49 @@
 #include "server/app.h"
 
+#include <algorithm>
+
+#include "guard/mariadb_approval_store.h"
+#include "guard/sqlite_approval_store.h"
+#include "server/approvals_http.h"
+
 namespace sqlguard::server {
 
 App::App(Config config, guard::CredentialVault vault)
     : config_(std::move(config)), vault_(std::move(vault)) {}
+
+App::~App() = default;
+
+std::expected<std::unique_ptr<guard::ApprovalStore>, std::string> open_approval_store(const ApprovalsConfig& config) {
+  if (config.store == "mariadb") {
+    auto vault = guard::CredentialVault::open(config.mariadb_credential.password_file,
+                                              config.mariadb_credential.password_env);
+    if (!vault) return std::unexpected("approvals.store: " + vault.error());
+    guard::DatabaseEndpoint endpoint = config.mariadb;
+    endpoint.password = vault->password();
+    auto store = guard::MariaDbApprovalStore::open(std::move(endpoint));
+    if (!store) return std::unexpected(vault->scrub(store.error()));
+    return std::unique_ptr<guard::ApprovalStore>(std::move(*store));
+  }
+  auto store = guard::SqliteApprovalStore::open(config.sqlite_path);
+  if (!store) return std::unexpected(store.error());
+  return std::unique_ptr<guard::ApprovalStore>(std::move(*store));
+}
+
+guard::ApprovalServiceOptions approval_service_options(const Config& config) {
+  guard::ApprovalServiceOptions o;
+  o.wait = std::chrono::milliseconds(config.approvals.wait_ms);
+  o.expiry = std::chrono::milliseconds(uint64_t{config.approvals.expiry_s} * 1000);
+  o.reviewer_groups = config.approvals.reviewer_groups;
+  for (const auto& rule : config.policy.rules) {
+    for (const auto& g : rule.approver_groups) {
+      if (std::find(o.known_approver_groups.begin(), o.known_approver_groups.end(), g) ==
+          o.known_approver_groups.end()) {
+        o.known_approver_groups.push_back(g);
+      }
+    }
+  }
+  return o;
+}
 
 std::expected<std::unique_ptr<App>, std::string> App::create(const Config& config) {
   auto vault = guard::CredentialVault::open(config.credential.password_file, config.credential.password_env);
@@ -15,6 +55,16 @@ std::expected<std::unique_ptr<App>, std::string> App::create(const Config& confi
   auto audit = recorder::AuditLog::open(config.audit.log);
   if (!audit) return std::unexpected("audit log " + config.audit.log.dir.string() + ": " + audit.error());
   app->audit_ = std::move(*audit);
+  if (config.approvals.enabled) {
+    auto store = open_approval_store(config.approvals);
+    if (!store) return std::unexpected(store.error());
+    guard::ApprovalServiceOptions options = approval_service_options(config);
+    if (!config.approvals.webhook_url.empty()) {
+      app->webhook_ = std::make_unique<WebhookNotifier>(config.approvals.webhook_url);
+      options.on_created = [w = app->webhook_.get()](const guard::ApprovalRequest& r) { w->announce(r); };
+    }
+    app->approvals_ = std::make_unique<guard::ApprovalService>(std::move(*store), app->audit_.get(), std::move(options));
+  }
   app->policy_ = std::make_unique<policy::PolicyEngine>(config.policy);
   app->pool_ = std::make_unique<guard::ConnectionPool>(
       config.database, app->vault_, config.pool.max_connections,
@@ -23,7 +73,8 @@ std::expected<std::unique_ptr<App>, std::string> App::create(const Config& confi
   options.record_results = config.audit.record_results;
   options.record_results_max_rows = config.audit.record_results_max_rows;
   app->guard_ = std::make_unique<guard::Guard>(app->analyzer_, *app->policy_, app->masking_,
-                                               *app->audit_, *app->pool_, app->vault_, options);
+                                               *app->audit_, *app->pool_, app->vault_, options,
+                                               app->approvals_.get());
   app->tools_ = tools::make_sql_tools(*app->guard_);
   app->observer_ = std::make_unique<tools::GuardSessionObserver>(*app->guard_);
   return app;

@@ -5,6 +5,8 @@
 #include <memory>
 #include <string>
 
+#include "guard/approval_service.h"
+#include "guard/approval_store.h"
 #include "guard/connection_pool.h"
 #include "guard/credential_vault.h"
 #include "guard/guard.h"
@@ -17,13 +19,24 @@
 
 namespace sqlguard::server {
 
+class WebhookNotifier;
+
+/// Opens the approval store `config` names (SQLite file or shared MariaDB schema; for MariaDB the
+/// credential is read from its password_file/password_env). Errors never contain the password.
+std::expected<std::unique_ptr<guard::ApprovalStore>, std::string> open_approval_store(const ApprovalsConfig& config);
+
+/// ApprovalService options from the config (wait, expiry, reviewer groups, and every approver
+/// group the policy names).
+guard::ApprovalServiceOptions approval_service_options(const Config& config);
+
 /// Owns every component; members are built in dependency order and destroyed in reverse.
 /// Creating an App does not connect to the database (sqlguard starts and answers MCP while the
 /// database is down; tool calls then fail with a clear error until it is back).
 class App {
  public:
   /// Errors: credential source unusable, audit log cannot be opened or recovered, masking rules
-  /// invalid. Messages never contain the credential.
+  /// invalid, approval store unusable (when `approvals:` is configured). Messages never contain
+  /// the credential.
   static std::expected<std::unique_ptr<App>, std::string> create(const Config& config);
 
   guard::Guard& guard() { return *guard_; }
@@ -31,7 +44,13 @@ class App {
   tools::SessionObserver& session_observer() { return *observer_; }
   recorder::AuditLog& audit() { return *audit_; }
   guard::ConnectionPool& pool() { return *pool_; }
+  /// nullptr when the config has no `approvals:` section.
+  guard::ApprovalService* approvals() { return approvals_.get(); }
   const Config& config() const { return config_; }
+
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
 
  private:
   explicit App(Config config, guard::CredentialVault vault);
@@ -39,6 +58,8 @@ class App {
   Config config_;
   guard::CredentialVault vault_;
   std::unique_ptr<recorder::AuditLog> audit_;
+  std::unique_ptr<WebhookNotifier> webhook_;
+  std::unique_ptr<guard::ApprovalService> approvals_;  ///< after audit_ and webhook_: uses both
   std::shared_ptr<const policy::MaskingEngine> masking_;
   std::unique_ptr<policy::PolicyEngine> policy_;
   policy::StatementAnalyzer analyzer_;

@@ -429,6 +429,67 @@ void parse_auth(YamlReader& r, const YAML::Node& n, const fs::path& base, Config
   }
 }
 
+void parse_approvals(YamlReader& r, const YAML::Node& n, const fs::path& base, Config& c) {
+  const std::string path = "approvals";
+  if (!n.IsDefined()) return;
+  auto& a = c.approvals;
+  a.enabled = true;
+  a.sqlite_path = base / "approvals.db";
+  if (n.IsNull()) return;
+  if (!r.expect_map(n, path, {"store", "wait_ms", "expiry_s", "reviewer_groups", "webhook_url",
+                              "trust_loopback_reviewer_header"})) {
+    return;
+  }
+  if (auto v = r.uint(n, "wait_ms", path, 0, 600000)) a.wait_ms = static_cast<uint32_t>(*v);
+  if (auto v = r.uint(n, "expiry_s", path, 1, 86400 * 30)) a.expiry_s = static_cast<uint32_t>(*v);
+  a.reviewer_groups = r.strings(n, "reviewer_groups", path);
+  if (auto v = r.string(n, "webhook_url", path)) {
+    a.webhook_url = *v;
+    if (!v->starts_with("https://") && !v->starts_with("http://")) {
+      r.error(n["webhook_url"], path + ".webhook_url", "expected an http:// or https:// URL");
+    }
+  }
+  if (auto v = r.boolean(n, "trust_loopback_reviewer_header", path)) a.trust_loopback_reviewer_header = *v;
+  const YAML::Node st = n["store"];
+  const std::string sp = path + ".store";
+  if (!r.expect_map(st, sp, {"type", "path", "socket", "host", "port", "user", "password", "password_file",
+                             "password_env", "database", "connect_timeout_ms"})) {
+    return;
+  }
+  if (auto v = r.string(st, "type", sp)) {
+    if (*v != "sqlite" && *v != "mariadb") {
+      r.error(st["type"], sp + ".type", "expected sqlite or mariadb, got '" + *v + "'");
+      return;
+    }
+    a.store = *v;
+  }
+  if (a.store == "sqlite") {
+    if (auto v = r.string(st, "path", sp)) a.sqlite_path = resolve(base, *v);
+    for (const char* k : {"socket", "host", "port", "user", "password_file", "password_env", "database"}) {
+      if (st[k].IsDefined()) r.error(st[k], sp + "." + k, "only for type: mariadb");
+    }
+    return;
+  }
+  if (st["path"].IsDefined()) r.error(st["path"], sp + ".path", "only for type: sqlite");
+  if (st["password"].IsDefined()) {
+    r.error(st["password"], sp + ".password", "inline passwords are not allowed; use password_file or password_env");
+  }
+  auto& db = a.mariadb;
+  if (auto v = r.string(st, "host", sp)) db.host = *v;
+  if (auto v = r.uint(st, "port", sp, 1, 65535)) db.port = static_cast<uint16_t>(*v);
+  if (auto v = r.string(st, "socket", sp)) db.socket = resolve(base, *v).string();
+  if (auto v = r.string(st, "user", sp)) db.user = *v;
+  else r.error(st, sp + ".user", "required for type: mariadb");
+  if (auto v = r.string(st, "database", sp)) db.database = *v;
+  else r.error(st, sp + ".database", "required for type: mariadb (the schema holding sqlguard_approvals)");
+  if (auto v = r.uint(st, "connect_timeout_ms", sp, 100, 600000)) db.connect_timeout_ms = static_cast<uint32_t>(*v);
+  if (auto v = r.string(st, "password_file", sp)) a.mariadb_credential.password_file = resolve(base, *v);
+  if (auto v = r.string(st, "password_env", sp)) a.mariadb_credential.password_env = *v;
+  if (a.mariadb_credential.password_file.empty() == a.mariadb_credential.password_env.empty()) {
+    r.error(st, sp, "set password_file or password_env (exactly one)");
+  }
+}
+
 }  // namespace
 
 std::expected<Config, std::string> parse_config(std::string_view yaml_text,
@@ -448,7 +509,7 @@ std::expected<Config, std::string> parse_config(std::string_view yaml_text,
     return std::unexpected(file_name + ": expected a mapping at the top level");
   }
   r.expect_map(root, "", {"server", "database", "stdio", "policy", "masking", "audit", "http",
-                          "auth"});
+                          "auth", "approvals"});
   const YAML::Node server = root["server"];
   if (r.expect_map(server, "server", {"name"})) {
     if (auto v = r.string(server, "name", "server")) c.server_name = *v;
@@ -465,6 +526,7 @@ std::expected<Config, std::string> parse_config(std::string_view yaml_text,
   parse_audit(r, root["audit"], base_dir, c);
   parse_http(r, root["http"], base_dir, c);
   parse_auth(r, root["auth"], base_dir, c);
+  parse_approvals(r, root["approvals"], base_dir, c);
   if (c.http.enabled && c.http.resource_url.empty()) {
     c.http.resource_url = std::string(c.http.tls_cert_file.empty() ? "http://" : "https://") +
                           c.http.listen_host + ":" + std::to_string(c.http.port) + "/mcp";

@@ -81,6 +81,21 @@ struct AuditConfig {
   uint32_t record_results_max_rows = 100;
 };
 
+/// `approvals:` — just-in-time approvals (docs/approvals.md). Absent: statements an `approve`
+/// rule matches are refused.
+struct ApprovalsConfig {
+  bool enabled = false;                  ///< true when the section is present
+  std::string store = "sqlite";          ///< "sqlite" (one instance) or "mariadb" (shared by instances)
+  std::filesystem::path sqlite_path;     ///< default: approvals.db next to the config file
+  guard::DatabaseEndpoint mariadb;       ///< store.* for mariadb; password left empty
+  CredentialSource mariadb_credential;   ///< store.password_file / store.password_env
+  uint32_t wait_ms = 25000;              ///< run_sql waits this long for a decision
+  uint32_t expiry_s = 3600;              ///< requests (and unused approvals) expire after this
+  std::vector<std::string> reviewer_groups;  ///< global reviewers, besides each rule's approvers
+  std::string webhook_url;               ///< Slack-compatible webhook announcing new requests
+  bool trust_loopback_reviewer_header = false;  ///< X-Sqlguard-Reviewer without authentication
+};
+
 /// The whole file.
 struct Config {
   std::filesystem::path file;  ///< absolute path of the file that was loaded
@@ -94,6 +109,7 @@ struct Config {
   AuditConfig audit;
   HttpConfig http;
   AuthConfig auth;
+  ApprovalsConfig approvals;
 };
 
 /// Loads and validates `file`. Relative paths inside are resolved against the file's directory.

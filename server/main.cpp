@@ -15,6 +15,7 @@
 #include "server/http_transport.h"
 #include "server/oauth_metadata.h"
 #include "server/audit_commands.h"
+#include "server/approvals_commands.h"
 #include "server/config.h"
 #include "server/doctor_command.h"
 #include "server/replay_command.h"
@@ -259,6 +260,7 @@ int main(int argc, char** argv) {
 
   server::register_replay_command(*server::register_audit_commands(app, exit_code), exit_code);
   server::register_doctor_command(app, exit_code);
+  server::register_approvals_commands(app, exit_code);
 
   CLI11_PARSE(app, argc, argv);
   return exit_code;

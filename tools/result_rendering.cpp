@@ -103,7 +103,8 @@ nlohmann::json run_sql_output_schema() {
       "truncated": {"type": "boolean", "description": "more rows existed than the row or byte limit allowed"},
       "affected_rows": {"type": "integer"},
       "statement_kind": {"type": "string"},
-      "call_id": {"type": "string", "description": "id of this call in the audit log"}
+      "call_id": {"type": "string", "description": "id of this call in the audit log"},
+      "approval_id": {"type": "string", "description": "the approval this statement ran on (single use)"}
     },
     "required": ["columns", "rows", "row_count", "truncated", "affected_rows"]
   })json");
@@ -123,13 +124,15 @@ nlohmann::json render_structured(const guard::SqlOutcome& o) {
     for (size_t i = 0; i < r.size() && i < rs.columns.size(); ++i) row.push_back(cell_json(rs.columns[i], r[i]));
     rows.push_back(std::move(row));
   }
-  return {{"columns", std::move(cols)},
-          {"rows", std::move(rows)},
-          {"row_count", rs.rows.size()},
-          {"truncated", rs.truncated},
-          {"affected_rows", rs.affected_rows},
-          {"statement_kind", std::string(policy::to_string(o.kind))},
-          {"call_id", o.call_id}};
+  nlohmann::json out = {{"columns", std::move(cols)},
+                        {"rows", std::move(rows)},
+                        {"row_count", rs.rows.size()},
+                        {"truncated", rs.truncated},
+                        {"affected_rows", rs.affected_rows},
+                        {"statement_kind", std::string(policy::to_string(o.kind))},
+                        {"call_id", o.call_id}};
+  if (!o.approval_id.empty()) out["approval_id"] = o.approval_id;
+  return out;
 }
 
 std::string render_text(const guard::SqlOutcome& o, size_t max_chars) {
@@ -137,12 +140,14 @@ std::string render_text(const guard::SqlOutcome& o, size_t max_chars) {
   std::string out;
   if (!rs.has_result_set) {
     out = "OK: " + std::to_string(rs.affected_rows) + " row(s) affected (" +
-          std::string(policy::to_string(o.kind)) + ", audit call " + o.call_id + ")";
+          std::string(policy::to_string(o.kind)) + ", audit call " + o.call_id +
+          (o.approval_id.empty() ? "" : ", approval " + o.approval_id) + ")";
     return out;
   }
   out = std::to_string(rs.rows.size()) + " row(s)";
   if (rs.truncated) out += " (truncated at the row or byte limit; add LIMIT or filters)";
   out += ", audit call " + o.call_id;
+  if (!o.approval_id.empty()) out += ", approval " + o.approval_id;
   if (!o.masked_columns.empty()) {
     out += "; masked columns:";
     for (const auto& m : o.masked_columns) out += " " + m.column + " (" + m.method + ", rule " + m.rule + ")";
@@ -179,6 +184,7 @@ guard::CallInfo call_info(const CallContext& c, std::string tool) {
   info.remote_address = c.remote_address;
   info.tool = std::move(tool);
   info.cancel = c.cancel;
+  info.progress = c.progress;
   return info;
 }
 

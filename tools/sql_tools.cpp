@@ -41,7 +41,12 @@ json RunSqlTool::tool_definition() {
          {{"sql", {{"type", "string"}, {"description", "exactly one SQL statement (MariaDB/MySQL dialect)"}}},
           {"max_rows",
            {{"type", "integer"}, {"minimum", 1}, {"maximum", 100000},
-            {"description", "return at most this many rows (policy limits still apply)"}}}}},
+            {"description", "return at most this many rows (policy limits still apply)"}}},
+          {"approval_id",
+           {{"type", "string"}, {"maxLength", 64},
+            {"description",
+             "id of an approval request from an earlier call that was held for approval; send it "
+             "with the exact same sql to run that statement once a reviewer approved it"}}}}},
         {"required", {"sql"}},
         {"additionalProperties", false}}},
       {"outputSchema", run_sql_output_schema()},
@@ -52,7 +57,7 @@ json RunSqlTool::tool_definition() {
 }
 
 ToolResult RunSqlTool::call(const json& arguments, const CallContext& context) {
-  if (auto err = check_object(arguments, {"sql", "max_rows"}); !err.empty()) return ToolResult::error(err);
+  if (auto err = check_object(arguments, {"sql", "max_rows", "approval_id"}); !err.empty()) return ToolResult::error(err);
   if (!arguments.is_object() || !arguments.contains("sql") || !arguments["sql"].is_string()) {
     return ToolResult::error("invalid arguments: 'sql' is required and must be a string");
   }
@@ -68,7 +73,15 @@ ToolResult RunSqlTool::call(const json& arguments, const CallContext& context) {
     }
     max_rows = m.get<uint64_t>();
   }
-  auto outcome = guard_.run_sql(call_info(context, "run_sql"), sql, max_rows);
+  guard::CallInfo info = call_info(context, "run_sql");
+  if (arguments.contains("approval_id")) {
+    const json& a = arguments["approval_id"];
+    if (!a.is_string() || a.get<std::string>().empty() || a.get<std::string>().size() > 64) {
+      return ToolResult::error("invalid arguments: 'approval_id' must be a non-empty string of at most 64 characters");
+    }
+    info.approval_id = a.get<std::string>();
+  }
+  auto outcome = guard_.run_sql(info, sql, max_rows);
   if (!outcome) return failure_result(outcome.error());
   ToolResult r;
   r.structured = render_structured(*outcome);

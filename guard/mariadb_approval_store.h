@@ -1,0 +1,45 @@
+// The shared approval store: a table in a MySQL/MariaDB schema that several sqlguard instances
+// (behind a load balancer) use together, so a request held on one can be decided through another.
+#pragma once
+
+#include <expected>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "guard/approval_store.h"
+#include "guard/connection.h"
+#include "guard/database_endpoint.h"
+
+namespace sqlguard::guard {
+
+/// ApprovalStore on table `sqlguard_approvals` (InnoDB, created if missing) in
+/// `endpoint.database`, reached with its own account (not the agent's). Every state change is
+/// a single conditional UPDATE, so exactly one instance wins it.
+/// Thread-safety: thread-safe (one connection behind a mutex, reopened when it breaks).
+class MariaDbApprovalStore final : public ApprovalStore {
+ public:
+  /// Connects and creates the table if missing. `endpoint.password` holds the store's
+  /// credential. Errors: unreachable, access denied, no database named (messages never contain
+  /// the password).
+  static std::expected<std::unique_ptr<MariaDbApprovalStore>, std::string> open(DatabaseEndpoint endpoint);
+
+  std::expected<void, std::string> insert(const ApprovalRequest& request) override;
+  std::expected<std::optional<ApprovalRequest>, std::string> get(std::string_view id) override;
+  std::expected<std::vector<ApprovalRequest>, std::string> list(size_t limit) override;
+  std::expected<bool, std::string> update(const ApprovalRequest& next, uint64_t expected_version,
+                                          ApprovalState expected_state) override;
+  std::expected<bool, std::string> consume(std::string_view id, int64_t now_ms) override;
+
+ private:
+  explicit MariaDbApprovalStore(DatabaseEndpoint endpoint) : endpoint_(std::move(endpoint)) {}
+  /// Runs one statement (writable session), reconnecting once when the connection was lost
+  /// before the statement was sent. Caller holds mu_.
+  std::expected<policy::ResultSet, std::string> run(const std::string& sql);
+
+  std::mutex mu_;
+  DatabaseEndpoint endpoint_;
+  std::unique_ptr<Connection> connection_;
+};
+
+}  // namespace sqlguard::guard
