@@ -161,6 +161,45 @@ describe('sqlguard over stdio', () => {
   });
 });
 
+describe('operator commands on the same database', () => {
+  let db;
+  before(() => { db = provision('ops'); });
+  after(() => db?.cleanup());
+
+  test('doctor finds the demo account grants fit the policy, and flags a wider grant', async () => {
+    const config = writeConfig(db);
+    const ok = await sqlguard(['doctor', '--config', config]);
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /grants fit the policy/);
+    assert.ok(!ok.stdout.includes(db.password));
+    db.sql("GRANT FILE ON *.* TO 'sqlguard_agent'@'localhost'");
+    const wide = await sqlguard(['doctor', '--config', config]);
+    assert.equal(wide.status, 1);
+    assert.match(wide.stdout, /FILE on \*\.\* is an administrative privilege/);
+    db.sql("REVOKE FILE ON *.* FROM 'sqlguard_agent'@'localhost'");
+  });
+
+  test('audit replay re-runs a session on a test database and every digest matches', async () => {
+    const config = writeConfig(db);
+    const { client } = await connect(config, { clientName: 'e2e-replay' });
+    for (const sql of ['SELECT id, name, email FROM customers ORDER BY id', 'SELECT COUNT(*) FROM orders', 'DROP TABLE orders']) {
+      await client.callTool({ name: 'run_sql', arguments: { sql } });
+    }
+    await client.close();
+    const records = readTree(path.join(db.dir, 'audit')).split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const session = records.filter((r) => r.type === 'session.start').at(-1).session;
+    const replayConfig = writeConfig(db, (c) => { c.audit.dir = path.join(db.dir, 'audit-replay'); });
+    const r = await sqlguard(['audit', 'replay', path.join(db.dir, 'audit'), '--session', session, '--config', replayConfig]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /2 of 2 statements of session \S+ match/);
+    // A changed database is detected.
+    db.sql("UPDATE shop.orders SET quantity = quantity WHERE id = 1; DELETE FROM shop.orders WHERE id = 16");
+    const changed = await sqlguard(['audit', 'replay', path.join(db.dir, 'audit'), '--session', session, '--config', replayConfig]);
+    assert.equal(changed.status, 1);
+    assert.match(changed.stdout, /MISMATCH/);
+  });
+});
+
 describe('sqlguard while the database is down', () => {
   let db;
   after(() => db?.cleanup());
