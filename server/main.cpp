@@ -156,13 +156,14 @@ int cmd_validate(const std::string& config_file) {
   return 0;
 }
 
-/// A catalog for `check`: no database is contacted, so table shapes are unknown.
+/// A catalog for `check`: no database is contacted, so tables are assumed to be base tables
+/// and `*` cannot be expanded (the running server looks both up).
 class OfflineCatalog final : public policy::Catalog {
  public:
   std::optional<std::vector<std::string>> columns(std::string_view, std::string_view) const override {
     return std::nullopt;
   }
-  std::optional<bool> is_view(std::string_view, std::string_view) const override { return std::nullopt; }
+  std::optional<bool> is_view(std::string_view, std::string_view) const override { return false; }
 };
 
 int cmd_check(const std::string& config_file, const std::string& as, const std::string& sql,
@@ -209,7 +210,8 @@ int cmd_check(const std::string& config_file, const std::string& as, const std::
         std::cout << "\n";
       } else {
         std::cout << "masking: refused: " << plan.error()
-                  << "\n  (offline: `*` over tables with masked columns needs the catalog)\n";
+                  << "\n  (offline check: tables are assumed to be base tables and `*` cannot be expanded;"
+                     " the server decides with the database catalog)\n";
       }
     }
   }
