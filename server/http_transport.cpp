@@ -151,6 +151,61 @@ bool is_notification(const json& message) {
   return message.is_object() && message.contains("method") && !message.contains("id");
 }
 
+// The server→client stream of one legacy HTTP+SSE session (MCP 2024-11-05): every message the
+// session sends, for whichever POST, goes here in order. done() is a no-op: the stream
+// outlives each request. A client that stops reading is cut off at the queue bounds.
+class SseStream : public Sink {
+ public:
+  SseStream(std::size_t max_messages, std::size_t max_bytes)
+      : max_messages_(max_messages), max_bytes_(max_bytes) {}
+
+  void send(const json& message) override {
+    std::string text = serialize(message);
+    std::lock_guard lock(mu_);
+    if (closed_) return;
+    if (queue_.size() >= max_messages_ || queued_bytes_ + text.size() > max_bytes_) {
+      spdlog::warn("mcp sse: a client does not read its stream; closing it");
+      queue_.clear();
+      queued_bytes_ = 0;
+      closed_ = true;
+    } else {
+      queued_bytes_ += text.size();
+      queue_.push_back(std::move(text));
+    }
+    cv_.notify_all();
+  }
+
+  // Ends the stream once what is queued has been taken.
+  void close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    cv_.notify_all();
+  }
+
+  // Waits up to `timeout` for the next serialized message.
+  Exchange::Next next(std::string& out, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, timeout, [&] { return !queue_.empty() || closed_; });
+    if (!queue_.empty()) {
+      out = std::move(queue_.front());
+      queue_.pop_front();
+      queued_bytes_ -= out.size();
+      return Exchange::Next::kMessage;
+    }
+    return closed_ ? Exchange::Next::kFinished : Exchange::Next::kTimeout;
+  }
+
+ private:
+  const std::size_t max_messages_;
+  const std::size_t max_bytes_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool closed_ = false;
+};
+
+
 }  // namespace
 
 struct HttpTransport::Impl {
@@ -159,6 +214,7 @@ struct HttpTransport::Impl {
     policy::Principal owner;
     std::chrono::steady_clock::time_point last_used;
     std::size_t active_requests = 0;
+    std::shared_ptr<SseStream> stream;  ///< legacy HTTP+SSE sessions only
   };
 
   Impl(tools::ToolRegistry& t, tools::SessionObserver* o, Authenticator* a,
@@ -257,8 +313,9 @@ struct HttpTransport::Impl {
     std::lock_guard lock(mu);
     const auto it = sessions.find(id);
     // A session of another principal is reported like an unknown one: ids are not proof of
-    // identity and their existence is not disclosed.
-    if (it == sessions.end() || !same_principal(it->second.owner, caller)) {
+    // identity and their existence is not disclosed. Legacy HTTP+SSE sessions are only
+    // reachable through their own message endpoint.
+    if (it == sessions.end() || it->second.stream || !same_principal(it->second.owner, caller)) {
       reply_error(res, 404, -32001, "Session not found");
       return nullptr;
     }
@@ -484,6 +541,196 @@ struct HttpTransport::Impl {
     res.set_content(serialize(body), kJson);
   }
 
+  // GET /sse (MCP 2024-11-05 HTTP+SSE): a new session and its stream, announced with the
+  // `endpoint` event.
+  void handle_sse_open(const httplib::Request& req, httplib::Response& res) {
+    if (!check_host_and_origin(req, res)) return;
+    auto caller = authenticate(req, res);
+    if (!caller) return;
+    if (req.has_header("Accept") && !accepts(req, "text/event-stream")) {
+      reply_error(res, 406, -32000, "Not Acceptable: Accept must allow text/event-stream");
+      return;
+    }
+    std::string session_id;
+    try {
+      session_id = generate_session_id();
+    } catch (const std::exception& e) {
+      spdlog::error("mcp sse: {}", e.what());
+      reply_error(res, 500, rpc_error::kInternalError, "Internal error");
+      return;
+    }
+    auto stream = std::make_shared<SseStream>(http.max_sse_queued_messages, http.max_sse_queued_bytes);
+    auto session = std::make_shared<McpSession>(
+        tools, observer, *caller, SessionInfo{session_id, "sse", req.remote_addr}, options);
+    session->set_notification_sink(stream);
+    {
+      std::lock_guard lock(mu);
+      std::size_t streams = 0;
+      for (const auto& [id, e] : sessions) streams += e.stream ? 1 : 0;
+      const char* refusal = stopping                            ? "shutting down"
+                            : sessions.size() >= http.max_sessions ? "too many sessions"
+                            : streams >= http.max_sse_streams      ? "too many SSE streams"
+                                                                   : nullptr;
+      if (refusal != nullptr) {
+        reply_error(res, 503, -32000, std::string("Service Unavailable: ") + refusal);
+        return;  // the unused session is destroyed after the lock is released
+      }
+      sessions.emplace(session_id,
+                       Entry{session, *caller, std::chrono::steady_clock::now(), 0, stream});
+    }
+    spdlog::info("mcp sse: session {} started for {}", session_id, caller->subject);
+
+    res.status = 200;
+    res.set_header("Cache-Control", "no-cache, no-transform");
+    res.set_header("X-Accel-Buffering", "no");
+    // The POST endpoint, relative to the SSE URL (the TS SDK client resolves it against that
+    // URL and refuses another origin).
+    auto endpoint = std::make_shared<std::optional<std::string>>(
+        "event: endpoint\ndata: " + http.sse_messages_path + "?sessionId=" + session_id + "\n\n");
+    const auto keepalive = std::chrono::duration_cast<std::chrono::milliseconds>(http.sse_keepalive);
+    auto idle = std::make_shared<std::chrono::milliseconds>(0);
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [this, stream, endpoint, keepalive, idle](size_t, httplib::DataSink& sink) {
+          if (endpoint->has_value()) {
+            const std::string first = std::move(**endpoint);
+            endpoint->reset();
+            return sink.write(first.data(), first.size());
+          }
+          std::string message;
+          constexpr std::chrono::milliseconds kSlice{500};
+          const auto step = stream->next(message, kSlice);
+          if (step == Exchange::Next::kFinished) {
+            sink.done();
+            return true;
+          }
+          if (step == Exchange::Next::kTimeout) {
+            *idle += kSlice;
+            {
+              std::lock_guard lock(mu);
+              if (stopping) return false;
+            }
+            if (*idle < keepalive) return true;
+            *idle = std::chrono::milliseconds(0);
+            static constexpr std::string_view kPing = ": keepalive\n\n";
+            return sink.write(kPing.data(), kPing.size());
+          }
+          *idle = std::chrono::milliseconds(0);
+          const std::string event = "event: message\ndata: " + message + "\n\n";
+          return sink.write(event.data(), event.size());
+        },
+        [this, session_id, stream](bool) {
+          // The stream is over (client gone, expiry, shutdown): so is the session.
+          stream->close();
+          std::shared_ptr<McpSession> ended;
+          {
+            std::lock_guard lock(mu);
+            const auto it = sessions.find(session_id);
+            if (it == sessions.end() || it->second.stream != stream) return;
+            ended = std::move(it->second.session);
+            sessions.erase(it);
+          }
+          spdlog::info("mcp sse: session {} ended: stream closed", session_id);
+          queue_close(std::move(ended), "SSE stream closed");
+        });
+  }
+
+  // POST /messages?sessionId=<id> (MCP 2024-11-05 HTTP+SSE): one message for the session; the
+  // answer goes to its stream.
+  void handle_sse_post(const httplib::Request& req, httplib::Response& res) {
+    if (!check_host_and_origin(req, res)) return;
+    auto caller = authenticate(req, res);
+    if (!caller) return;
+    const std::string id = req.get_param_value("sessionId");
+    if (id.empty()) {
+      reply_error(res, 400, -32000, "Bad Request: the sessionId query parameter is required");
+      return;
+    }
+    const auto content_types = media_types(req.get_header_value("Content-Type"));
+    if (content_types.empty() || content_types.front() != kJson) {
+      reply_error(res, 415, -32000, "Unsupported Media Type: Content-Type must be application/json");
+      return;
+    }
+    if (req.has_header(kVersionHeader) &&
+        !is_supported_protocol_version(req.get_header_value(kVersionHeader))) {
+      reply_error(res, 400, -32000,
+                  "Bad Request: unsupported MCP-Protocol-Version; supported: 2025-11-25, "
+                  "2025-06-18, 2025-03-26, 2024-11-05");
+      return;
+    }
+    std::shared_ptr<McpSession> session;
+    std::shared_ptr<SseStream> stream;
+    {
+      std::lock_guard lock(mu);
+      const auto it = sessions.find(id);
+      if (it == sessions.end() || !it->second.stream || !same_principal(it->second.owner, *caller)) {
+        reply_error(res, 404, -32001, "Session not found");
+        return;
+      }
+      it->second.last_used = std::chrono::steady_clock::now();
+      ++it->second.active_requests;
+      session = it->second.session;
+      stream = it->second.stream;
+    }
+    struct Release {
+      Impl* impl;
+      const std::string& id;
+      ~Release() { impl->release_session(id); }
+    } release{this, id};
+    auto parsed = parse_json_text(req.body, options.max_json_depth);
+    if (!parsed) {
+      reply_error(res, 400, parsed.error().code, parsed.error().message);
+      return;
+    }
+    session->handle(*parsed, stream);
+    res.status = 202;
+    res.set_content("Accepted", "text/plain");
+  }
+
+  // GET /metrics: Prometheus text exposition format 0.0.4.
+  void handle_metrics(const httplib::Request& req, httplib::Response& res) {
+    if (authenticator != nullptr) {
+      if (!authenticate(req, res)) return;
+    } else {
+      // No credential to check: only this machine may read, and only under an allowed Host
+      // (DNS rebinding).
+      if (!is_loopback_address(req.remote_addr)) {
+        reply_error(res, 403, -32000, "Forbidden: /metrics is served to loopback clients only");
+        return;
+      }
+      if (!check_host_and_origin(req, res)) return;
+    }
+    const MetricsRoute& m = http.metrics;
+    std::string body = m.registry->render();
+    try {
+      if (m.pool) {
+        const guard::PoolStats pool = m.pool();
+        render_gauge(body, "sqlguard_db_connections",
+                     "Database connections in the pool: open (idle + leased) and leased.", {"state"},
+                     {{{"open"}, static_cast<double>(pool.open)}, {{"leased"}, static_cast<double>(pool.leased)}});
+      }
+      if (m.approvals_pending) {
+        if (const auto pending = m.approvals_pending()) {
+          render_gauge(body, "sqlguard_approvals_pending", "Approval requests waiting for a reviewer.",
+                       {}, {{{}, static_cast<double>(*pending)}});
+        }
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("mcp http: metrics callback threw: {}", e.what());
+    }
+    std::size_t streamable = 0;
+    std::size_t legacy = 0;
+    {
+      std::lock_guard lock(mu);
+      for (const auto& [id, e] : sessions) ++(e.stream ? legacy : streamable);
+    }
+    render_gauge(body, "sqlguard_mcp_sessions", "Live MCP sessions by transport.", {"transport"},
+                 {{{"streamable_http"}, static_cast<double>(streamable)},
+                  {{"sse"}, static_cast<double>(legacy)}});
+    res.status = 200;
+    res.set_content(body, "text/plain; version=0.0.4; charset=utf-8");
+  }
+
   std::size_t session_count() const {
     std::lock_guard lock(mu);
     return sessions.size();
@@ -508,6 +755,7 @@ struct HttpTransport::Impl {
         if (e.active_requests == 0 && now - e.last_used > http.session_idle_timeout &&
             e.session->calls_in_flight() == 0) {
           spdlog::info("mcp http: session {} expired after inactivity", it->first);
+          if (e.stream) e.stream->close();
           to_close.emplace_back(e.session, "idle timeout");
           it = sessions.erase(it);
         } else {
@@ -584,6 +832,17 @@ std::expected<int, std::string> HttpTransport::start() {
   svr.Get("/healthz", [&im](const httplib::Request& req, httplib::Response& res) {
     im.handle_health(req, res);
   });
+  if (!im.http.sse_path.empty()) {
+    svr.Get(regex_escape(im.http.sse_path), [&im](const httplib::Request& req, httplib::Response& res) {
+      im.handle_sse_open(req, res);
+    });
+    svr.Post(regex_escape(im.http.sse_messages_path),
+             [&im](const httplib::Request& req, httplib::Response& res) { im.handle_sse_post(req, res); });
+  }
+  if (im.http.metrics.registry != nullptr) {
+    svr.Get(regex_escape(im.http.metrics.path),
+            [&im](const httplib::Request& req, httplib::Response& res) { im.handle_metrics(req, res); });
+  }
   for (const auto& [path, document] : im.http.public_documents) {
     const std::string body = serialize(document);
     svr.Get(regex_escape(path), [body](const httplib::Request&, httplib::Response& res) {
@@ -628,7 +887,10 @@ std::size_t HttpTransport::stop() {
   {
     std::lock_guard lock(im.mu);
     im.stopping = true;
-    for (auto& [id, entry] : im.sessions) live.push_back(entry.session);
+    for (auto& [id, entry] : im.sessions) {
+      live.push_back(entry.session);
+      if (entry.stream) entry.stream->close();
+    }
     im.sessions.clear();
   }
   // Close sessions in parallel (each waits for its calls up to the shutdown grace), so that

@@ -20,25 +20,61 @@
 // (400 with -32700).
 // Also GET /healthz: {"status":"ok"|"unhealthy",...} from a callback (200 / 503), and
 // HttpOptions::public_documents (e.g. RFC 9728 metadata).
+//
+// Legacy HTTP+SSE (MCP 2024-11-05 §basic/transports "HTTP with SSE"), for clients that predate
+// Streamable HTTP (HttpOptions::sse_path, default /sse, and sse_messages_path, default
+// /messages; an empty sse_path disables it):
+// - GET /sse opens a session and its server→client stream (`text/event-stream`). The first
+//   event is `event: endpoint` with `data: /messages?sessionId=<id>`; then every message the
+//   session sends (responses, progress, log notifications) is an `event: message`; comment
+//   lines keep an idle stream alive. The session ends when the stream closes (client gone,
+//   idle expiry, shutdown).
+// - POST /messages?sessionId=<id> carries one JSON-RPC message: 202 "Accepted" (the answer
+//   goes to the stream); missing sessionId → 400; unknown, expired, or owned by another
+//   principal → 404; otherwise the same status codes as POST /mcp (415, 413, 400).
+// Same Host/Origin checks, authentication and principal binding as /mcp. Each open stream
+// holds one HTTP worker thread, so at most HttpOptions::max_sse_streams are open (503 beyond).
+//
+// GET /metrics (when HttpOptions::metrics.registry is set): the registry plus scrape-time
+// gauges in the Prometheus text exposition format 0.0.4 (`text/plain; version=0.0.4`). With an
+// Authenticator the request must authenticate like /mcp (any principal may read metrics);
+// without one only loopback peers with an allowed Host are served (403 otherwise).
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <expected>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "guard/connection_pool.h"
 #include "policy/principal.h"
 #include "server/authenticator.h"
 #include "server/mcp_session.h"
+#include "server/metrics.h"
 #include "tools/tool.h"
 
 namespace sqlguard::server {
+
+/// GET /metrics: what it renders.
+struct MetricsRoute {
+  /// nullptr → no /metrics route. Must outlive the transport.
+  const MetricsRegistry* registry = nullptr;
+  std::string path = "/metrics";
+  /// Scrape-time connection pool usage → `sqlguard_db_connections{state="open"|"leased"}`.
+  /// Empty → not rendered. Called on HTTP worker threads; must be thread-safe.
+  std::function<guard::PoolStats()> pool;
+  /// Scrape-time number of pending approval requests → `sqlguard_approvals_pending`; empty or
+  /// std::nullopt (approvals off, store unreachable) → not rendered. Thread-safe, quick.
+  std::function<std::optional<std::uint64_t>()> approvals_pending;
+};
 
 /// Network settings of the HTTP transport.
 struct HttpOptions {
@@ -68,6 +104,18 @@ struct HttpOptions {
   /// (/.well-known/oauth-protected-resource[/mcp]), which clients fetch before they have a
   /// token.
   std::vector<std::pair<std::string, nlohmann::json>> public_documents;
+  /// Legacy HTTP+SSE (MCP 2024-11-05) stream endpoint; "" disables the legacy transport.
+  std::string sse_path = "/sse";
+  /// Legacy HTTP+SSE message endpoint, announced in the `endpoint` event with `?sessionId=`.
+  std::string sse_messages_path = "/messages";
+  /// Open legacy SSE streams at once (each holds a worker thread); beyond → 503.
+  std::size_t max_sse_streams = 16;
+  /// Messages queued on one legacy SSE stream that the client does not read fast enough; beyond
+  /// either bound the stream (and its session) is closed.
+  std::size_t max_sse_queued_messages = 1024;
+  std::size_t max_sse_queued_bytes = 64u * 1024u * 1024u;
+  /// GET /metrics.
+  MetricsRoute metrics;
 };
 
 /// Returns the health document for /healthz: {"status":"ok"} or {"status":"unhealthy", ...}.
@@ -100,7 +148,7 @@ class HttpTransport {
   std::size_t stop();
   /// The bound port (0 before start()).
   int port() const;
-  /// Number of live sessions.
+  /// Number of live sessions (Streamable HTTP and legacy HTTP+SSE).
   std::size_t session_count() const;
 
  private:
