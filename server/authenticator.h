@@ -10,6 +10,7 @@
 
 namespace httplib {
 struct Request;
+class Server;
 }  // namespace httplib
 
 namespace sqlguard::server {

@@ -843,6 +843,7 @@ std::expected<int, std::string> HttpTransport::start() {
     svr.Get(regex_escape(im.http.metrics.path),
             [&im](const httplib::Request& req, httplib::Response& res) { im.handle_metrics(req, res); });
   }
+  for (const auto& mount : im.http.extra_routes) mount(svr);
   for (const auto& [path, document] : im.http.public_documents) {
     const std::string body = serialize(document);
     svr.Get(regex_escape(path), [body](const httplib::Request&, httplib::Response& res) {

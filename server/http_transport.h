@@ -56,7 +56,7 @@
 
 #include "guard/connection_pool.h"
 #include "policy/principal.h"
-#include "server/authenticator.h"
+#include "server/authenticator.h"  // forward-declares httplib::Request
 #include "server/mcp_session.h"
 #include "server/metrics.h"
 #include "tools/tool.h"
@@ -116,6 +116,10 @@ struct HttpOptions {
   std::size_t max_sse_queued_bytes = 64u * 1024u * 1024u;
   /// GET /metrics.
   MetricsRoute metrics;
+  /// Further routes mounted on the same server at start() (the approvals API and the web
+  /// console). Each registers its own handlers and does its own authentication; they run
+  /// after the built-in routes, so they cannot shadow /mcp, /healthz or /metrics.
+  std::vector<std::function<void(httplib::Server&)>> extra_routes;
 };
 
 /// Returns the health document for /healthz: {"status":"ok"} or {"status":"unhealthy", ...}.

@@ -12,7 +12,10 @@
 #include "server/app.h"
 #include "server/bearer_authenticator.h"
 #include "server/bearer_http_authenticator.h"
+#include "server/approvals_http.h"
+#include "server/console_http.h"
 #include "server/http_transport.h"
+#include "server/metrics.h"
 #include "server/oauth_metadata.h"
 #include "server/audit_commands.h"
 #include "server/approvals_commands.h"
@@ -52,6 +55,8 @@ int cmd_serve(const std::string& config_file, bool stdio, bool http, const std::
     return 2;
   }
   if (http) config->http.enabled = true;
+  // Created before the App so that it outlives everything that observes into it.
+  server::MetricsRegistry metrics;
   auto app = server::App::create(*config);
   if (!app) {
     spdlog::critical("cannot start: {}", app.error());
@@ -126,6 +131,33 @@ int cmd_serve(const std::string& config_file, bool stdio, bool http, const std::
                         {"pool", {{"open", pool.open}, {"leased", pool.leased}}}};
     if (!audit_ok) h["audit"]["reason"] = reason;
     return h;
+  };
+  // The approvals API and the web console, on the same server and behind the same
+  // authentication (docs/approvals.md, docs/console.md).
+  if (guard::ApprovalService* approvals = a->approvals()) {
+    server::ApprovalsHttpOptions ao;
+    ao.trust_loopback_reviewer_header = config->approvals.trust_loopback_reviewer_header;
+    ao.allowed_hosts = config->http.allowed_hosts;
+    options.extra_routes.push_back([approvals, ao, auth = adapter.get()](httplib::Server& svr) {
+      server::register_approval_routes(svr, *approvals, auth, ao);
+    });
+  }
+  server::ConsoleOptions console;
+  console.audit_dir = config->audit.log.dir;
+  console.reviewer_groups = config->approvals.reviewer_groups;
+  console.trust_loopback_reviewer_header = config->approvals.trust_loopback_reviewer_header;
+  console.allowed_hosts = config->http.allowed_hosts;
+  options.extra_routes.push_back([console, auth = adapter.get()](httplib::Server& svr) {
+    server::register_console_routes(svr, console, auth);
+  });
+  // GET /metrics (Prometheus text format 0.0.4): the registry plus scrape-time gauges.
+  options.metrics.registry = &metrics;
+  options.metrics.pool = [a] { return a->pool().stats(); };
+  options.metrics.approvals_pending = [a]() -> std::optional<std::uint64_t> {
+    if (a->approvals() == nullptr) return std::nullopt;
+    auto pending = a->approvals()->list(guard::ApprovalState::kPending, 100000);
+    if (!pending) return std::nullopt;
+    return pending->size();
   };
   spdlog::info("sqlguard {} serving Streamable HTTP on {}:{}{}; database {}; audit log {}",
                server::server_version(), options.bind_address, options.port,
