@@ -1,5 +1,7 @@
 #include "guard/guard.h"
 
+#include "guard/result_digest.h"
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -14,40 +16,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string base64(const unsigned char* data, size_t n) {
-  std::string out(4 * ((n + 2) / 3), '\0');
-  const int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
-  out.resize(static_cast<size_t>(len));
-  return out;
-}
-
-/// Base64 SHA-256 of `data` (OpenSSL EVP).
-std::string sha256_b64(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  return base64(md, len);
-}
-
 uint64_t micros_since(Clock::time_point t0) {
   return static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count());
-}
-
-/// The digest of a (masked) result: SHA-256 over the canonical JSON of
-/// {"columns":[labels],"rows":[[cell|null,...],...]} (keys sorted, no whitespace, no floats:
-/// the RFC 8785 form for this shape). Replay compares these.
-std::string result_digest(const policy::ResultSet& rs) {
-  nlohmann::json doc;
-  auto& cols = doc["columns"] = nlohmann::json::array();
-  for (const auto& c : rs.columns) cols.push_back(c.name);
-  auto& rows = doc["rows"] = nlohmann::json::array();
-  for (const auto& r : rs.rows) {
-    nlohmann::json row = nlohmann::json::array();
-    for (const auto& cell : r) row.push_back(cell ? nlohmann::json(*cell) : nlohmann::json());
-    rows.push_back(std::move(row));
-  }
-  return sha256_b64(doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 nlohmann::json tables_json(const policy::StatementAnalysis& a) {
@@ -156,7 +127,7 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
       {"principal", principal_json(call)},
       {"statement",
        {{"text", sql},
-        {"sha256", sha256_b64(sql)},
+        {"sha256", sha256_base64(sql)},
         {"kind", std::string(policy::to_string(analysis.kind))},
         {"tables", tables_json(analysis)},
         {"digest", analysis.digest_text}}},
@@ -457,6 +428,19 @@ std::expected<void, SqlFailure> Guard::record_metadata_call(const CallInfo& call
   return {};
 }
 
+std::expected<void, SqlFailure> Guard::record_metadata_outcome(const CallInfo& call,
+                                                               const std::string& call_id,
+                                                               uint64_t duration_us,
+                                                               const std::string& status, size_t rows,
+                                                               const std::string& error) {
+  nlohmann::json outcome = {{"type", "call.outcome"}, {"session", call.session_id}, {"call", call_id},
+                            {"status", status},       {"rows", rows},
+                            {"duration_us", duration_us}};
+  if (!error.empty()) outcome["error"] = error;
+  if (auto r = record(std::move(outcome)); !r) return std::unexpected(SqlFailure{call_id, r.error(), std::nullopt});
+  return {};
+}
+
 std::expected<std::vector<ColumnInfo>, SqlFailure> Guard::describe_table(const CallInfo& call,
                                                                          const std::string& table) {
   const auto t0 = Clock::now();
@@ -478,12 +462,8 @@ std::expected<std::vector<ColumnInfo>, SqlFailure> Guard::describe_table(const C
     return failure(ErrorClass::kAuditFailure, "refused: the audit log cannot record right now (" + audit_.reason() + ")");
   }
   if (auto r = record_metadata_call(call, call_id, schema + "." + name); !r) return std::unexpected(r.error());
-  auto finish = [&](const std::string& status, size_t n, const std::string& err) -> std::expected<void, SqlFailure> {
-    nlohmann::json outcome = {{"type", "call.outcome"}, {"session", call.session_id}, {"call", call_id},
-                              {"status", status}, {"rows", n}, {"duration_us", micros_since(t0)}};
-    if (!err.empty()) outcome["error"] = err;
-    if (auto r = record(std::move(outcome)); !r) return std::unexpected(SqlFailure{call_id, r.error(), std::nullopt});
-    return {};
+  auto finish = [&](const std::string& status, size_t n, const std::string& err) {
+    return record_metadata_outcome(call, call_id, micros_since(t0), status, n, err);
   };
   const std::string not_found = "table " + schema + "." + name + " does not exist or you may not read it";
   if (!policy_.may_read_table(call.principal, schema, name)) {
@@ -543,12 +523,8 @@ std::expected<std::vector<TableInfo>, SqlFailure> Guard::list_tables(const CallI
     return failure(ErrorClass::kAuditFailure, "refused: the audit log cannot record right now (" + audit_.reason() + ")");
   }
   if (auto r = record_metadata_call(call, call_id, schema); !r) return std::unexpected(r.error());
-  auto finish = [&](const std::string& status, size_t n, const std::string& err) -> std::expected<void, SqlFailure> {
-    nlohmann::json outcome = {{"type", "call.outcome"}, {"session", call.session_id}, {"call", call_id},
-                              {"status", status}, {"rows", n}, {"duration_us", micros_since(t0)}};
-    if (!err.empty()) outcome["error"] = err;
-    if (auto r = record(std::move(outcome)); !r) return std::unexpected(SqlFailure{call_id, r.error(), std::nullopt});
-    return {};
+  auto finish = [&](const std::string& status, size_t n, const std::string& err) {
+    return record_metadata_outcome(call, call_id, micros_since(t0), status, n, err);
   };
   auto lease = pool_.acquire();
   if (!lease) {

@@ -146,6 +146,9 @@ class Guard {
   std::expected<void, GuardError> record(nlohmann::json event);
   std::expected<void, SqlFailure> record_metadata_call(const CallInfo& call, const std::string& call_id,
                                                        const std::string& target);
+  std::expected<void, SqlFailure> record_metadata_outcome(const CallInfo& call, const std::string& call_id,
+                                                          uint64_t duration_us, const std::string& status,
+                                                          size_t rows, const std::string& error);
   nlohmann::json principal_json(const CallInfo& call) const;
   /// The approval step of run_sql: the approved (and not yet consumed) request, or the failure
   /// to return (held, denied, refused). Records intent/outcome for the failures itself.

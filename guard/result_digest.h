@@ -1,14 +1,18 @@
-// The digest of a (masked) result, as recorded in call.outcome records (`result_sha256`) and
-// compared by `sqlguard audit replay`.
+// Digests the guard records: of statements (`statement.sha256`, the approval binding) and of
+// (masked) results (`result_sha256`, compared by `sqlguard audit replay`).
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "policy/result_set.h"
 
 namespace sqlguard::guard {
 
-/// Base64 SHA-256 over the canonical JSON (RFC 8785 form for this shape: keys sorted, no
+/// Base64 (RFC 4648 §4, padded) SHA-256 of `data` (OpenSSL EVP).
+std::string sha256_base64(std::string_view data);
+
+/// sha256_base64 over the canonical JSON (RFC 8785 form for this shape: keys sorted, no
 /// whitespace, integers only) of {"columns":[labels],"rows":[[cell|null,...],...]}, cells as
 /// the text the server sent after masking (invalid UTF-8 replaced by U+FFFD).
 std::string result_digest(const policy::ResultSet& result);
