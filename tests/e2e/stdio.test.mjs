@@ -6,7 +6,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { bin, connect, provision, readTree, sqlguard, text, writeConfig } from './helpers/env.mjs';
+import Ajv2020 from 'ajv/dist/2020.js';
+import YAML from 'yaml';
+import { bin, connect, provision, readTree, root, sqlguard, text, writeConfig } from './helpers/env.mjs';
+
+const schema = (name) => new Ajv2020({ allErrors: true, strict: false }).compile(JSON.parse(fs.readFileSync(path.join(root, 'schemas', name), 'utf8')));
 
 // Values seeded in examples/demo/schema.sql that masking must never let out.
 const SECRETS = ['ada.lovelace@example.com', '900-12-0001', '4111111111111111', '+44 20 7946 0101', '1985-12-10'];
@@ -154,10 +158,23 @@ describe('sqlguard over stdio', () => {
     const records = readTree(path.join(db.dir, 'audit')).split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
     const types = new Set(records.map((r) => r.type));
     for (const t of ['session.start', 'session.end', 'call.intent', 'call.outcome']) assert.ok(types.has(t), t);
+    const validRecord = schema('audit-record.schema.json');
+    for (const r of records) assert.ok(validRecord(r), `record ${r.seq} does not match schemas/audit-record.schema.json: ${JSON.stringify(validRecord.errors)}`);
     const drop = records.find((r) => r.type === 'call.intent' && r.statement?.text === 'DROP TABLE customers');
     assert.equal(drop.decision.action, 'deny');
     assert.equal(drop.principal.subject, 'demo-agent');
     assert.equal(drop.principal.client.name, 'e2e-stdio');
+  });
+});
+
+describe('configuration schema', () => {
+  test('the shipped configs validate against schemas/config.schema.json, and a broken one does not', () => {
+    const valid = schema('config.schema.json');
+    for (const file of ['examples/demo/sqlguard.yaml', 'tests/corpus/corpus-config.yaml']) {
+      const doc = YAML.parse(fs.readFileSync(path.join(root, file), 'utf8'));
+      assert.ok(valid(doc), `${file}: ${JSON.stringify(valid.errors)}`);
+    }
+    assert.equal(valid({ database: { user: 'a', password: 'inline' }, policy: {}, audit: { dir: 'x' } }), false);
   });
 });
 
