@@ -425,7 +425,8 @@
         defs([
           ['Call', r.call], ['Tool', r.tool], ['By', principal.subject],
           ['Kind', st.kind], ['Tables', Array.isArray(st.tables) ? st.tables.join(', ') : ''],
-          ['Decision', dec.action ? badge(dec.action === 'approve' ? 'approve (held for review)' : dec.action, dec.action) : null], ['Rule', dec.rule], ['Reason', dec.reason],
+          ['Decision', dec.action ? badge(dec.action === 'approve' ? 'approval required' : dec.action, dec.action) : null], ['Rule', dec.rule], ['Reason', dec.reason],
+          ['Approval', approvalText(r.approval)],
           ['Statement SHA-256', st.sha256],
         ]),
       ]);
@@ -434,7 +435,7 @@
       const masked = Array.isArray(r.masked_columns) ? r.masked_columns.map((m) =>
         (m && typeof m === 'object') ? `${m.column} (${[m.method, m.rule && `rule ${m.rule}`].filter(Boolean).join(', ')})` : String(m)) : [];
       return defs([
-        ['Call', r.call], ['Status', r.status ? badge(r.status) : null],
+        ['Call', r.call], ['Status', r.status ? badge(r.status) : null], ['Approval', approvalText(r.approval)],
         ['Rows', r.rows], ['Affected rows', r.affected_rows], ['Truncated', r.truncated ? 'yes' : ''],
         ['Columns', Array.isArray(r.columns) ? r.columns.map((c) => (typeof c === 'object' && c ? c.name : c)).join(', ') : ''],
         ['Masked columns', masked.join('; ')],
@@ -476,6 +477,15 @@
       pairs.push([k, (v !== null && typeof v === 'object') ? JSON.stringify(v) : String(v)]);
     }
     return defs(pairs);
+  }
+
+  /** The `approval` member of a call record: an id, or {id, state} / {id, approvers[]}. */
+  function approvalText(a) {
+    if (!a) return '';
+    if (typeof a !== 'object') return String(a);
+    const approvers = Array.isArray(a.approvers)
+      ? a.approvers.map((x) => (x && typeof x === 'object') ? (x.subject || x.reviewer || JSON.stringify(x)) : String(x)) : [];
+    return [a.id, a.state, approvers.length ? `approved by ${approvers.join(', ')}` : ''].filter(Boolean).join(' · ');
   }
 
   async function loadTimeline(id) {

@@ -126,9 +126,12 @@ describe('web console: approve a held statement in the browser', { skip: !fs.exi
     });
     page.on('pageerror', (err) => consoleErrors.push(String(err)));
     await page.goto(`${base}/console`);
+    await page.getByLabel(/Bearer token/).waitFor();
+    assert.equal(await page.locator('#identity').isVisible(), false, 'nobody is signed in yet');
+    await page.screenshot({ path: path.join(shots, '0-sign-in.png') });
     await page.getByLabel(/Bearer token/).fill(await token('bob@example.com', ['dba']));
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByText('Signed in as').waitFor();
+    await page.locator('#who-subject', { hasText: 'bob@example.com' }).waitFor();
     assert.equal(await page.locator('#who-subject').textContent(), 'bob@example.com');
     assert.equal(await page.locator('#who-role').textContent(), 'reviewer');
 
