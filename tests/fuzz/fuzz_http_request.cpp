@@ -3,14 +3,15 @@
 // sessions, JSON parsing and McpSession dispatch — on a real in-process HttpTransport bound to
 // 127.0.0.1:0 with API-key authentication (BearerHttpAuthenticator) and echo tools.
 //
-// Input: raw bytes written to a fresh TCP connection (then the write side is shut down and the
-// answer read until EOF). If the input contains "@SID@", a fixed initialize request is sent first
+// Input: raw bytes written to a fresh TCP connection, and the answer read until the server closes
+// or goes quiet. If the input contains "@SID@", a fixed initialize request is sent first
 // and every "@SID@" is replaced with the Mcp-Session-Id it returned, so the fuzzer reaches
 // in-session requests. "@KEY@" is replaced with the valid API key. Slow-ish (one connection per
 // input) but exercises exactly what the network sees. After each input the transport must still
 // answer GET /healthz.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include <string_view>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "server/bearer_authenticator.h"
 #include "server/bearer_http_authenticator.h"
@@ -65,6 +67,7 @@ struct Fixture {
   int port = 0;
 
   Fixture() {
+    spdlog::set_level(spdlog::level::warn);
     tools.add(std::make_unique<EchoTool>("run_sql", tools::RunSqlTool::tool_definition()));
     tools.add(std::make_unique<EchoTool>("list_tables", tools::ListTablesTool::tool_definition()));
     server::HttpConfig http;
@@ -105,12 +108,27 @@ Fixture& fixture() {
   return *f;
 }
 
-// Writes `request`, half-closes, returns everything read until EOF or a 3 s silence.
-std::string exchange(int port, std::string_view request) {
+// Writes `request` and returns what comes back until the server closes the connection, or
+// a complete response (Content-Length or the last chunk) is in, or nothing arrives for `first_byte_ms`
+// (first byte) / 50 ms (later bytes): a keep-alive connection stays open after its answer. No half-close: the transport treats a client that shut down its sending side
+// as gone and drops the response (that is how it notices cancelled requests).
+bool response_complete(const std::string& r) {
+  const std::size_t end = r.find("\r\n\r\n");
+  if (end == std::string::npos) return false;
+  const std::string head = r.substr(0, end);
+  if (const std::size_t p = head.find("Content-Length: "); p != std::string::npos) {
+    return r.size() - end - 4 >= std::strtoull(head.c_str() + p + 16, nullptr, 10);
+  }
+  if (head.find("Transfer-Encoding: chunked") != std::string::npos) {
+    return r.size() >= 5 && r.compare(r.size() - 5, 5, "0\r\n\r\n") == 0;
+  }
+  return false;
+}
+
+std::string send_request(int port, std::string_view request, int first_byte_ms = 300) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) std::abort();
   timeval tv{3, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -123,13 +141,15 @@ std::string exchange(int port, std::string_view request) {
     if (n <= 0) break;  // the server may close early (e.g. 413); that is an answer too
     off += static_cast<std::size_t>(n);
   }
-  ::shutdown(fd, SHUT_WR);
   std::string response;
   char buf[4096];
   for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, response.empty() ? first_byte_ms : 50) <= 0) break;
     const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n <= 0) break;
     response.append(buf, static_cast<std::size_t>(n));
+    if (response_complete(response)) break;
   }
   ::close(fd);
   return response;
@@ -162,13 +182,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                              "\r\nContent-Type: application/json\r\nAccept: application/json, "
                              "text/event-stream\r\nConnection: close\r\nContent-Length: " +
                              std::to_string(body.size()) + "\r\n\r\n" + body;
-    const std::string sid = header_value(exchange(f.port, init), "Mcp-Session-Id");
-    if (sid.empty()) std::abort();  // a valid initialize must create a session
+    const std::string answer = send_request(f.port, init, 5000);
+    const std::string sid = header_value(answer, "Mcp-Session-Id");
+    if (sid.empty()) {  // a valid initialize must create a session
+      std::fprintf(stderr, "fuzz_http_request: initialize created no session: %.400s\n",
+                   answer.c_str());
+      std::abort();
+    }
     replace_all(request, "@SID@", sid);
   }
-  (void)exchange(f.port, request);
+  (void)send_request(f.port, request);
   const std::string health =
-      exchange(f.port, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
-  if (health.rfind("HTTP/1.1 200", 0) != 0) std::abort();  // the server must stay up
+      send_request(f.port, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", 5000);
+  if (health.rfind("HTTP/1.1 200", 0) != 0) {  // the server must stay up
+    std::fprintf(stderr, "fuzz_http_request: /healthz answered: %.200s\n", health.c_str());
+    std::abort();
+  }
   return 0;
 }

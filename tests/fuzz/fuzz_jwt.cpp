@@ -40,6 +40,7 @@ std::shared_ptr<server::BearerAuthenticator> make_authenticator() {
   server::OidcConfig oidc;
   oidc.issuer = "https://issuer.fuzz.test";
   oidc.jwks_file = file;
+  oidc.audiences = {"http://127.0.0.1/mcp"};
   oidc.required_scopes = {"sql"};
   oidc.groups_claim = "groups";
   auth.oidc = oidc;
