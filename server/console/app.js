@@ -12,7 +12,8 @@
     whoami: null,
     approvalCards: new Map(), // id -> {node, signature}
     refreshTimer: null,
-    loadingApprovals: false,
+    approvalsChain: Promise.resolve(),
+    approvalsInFlight: 0,
   };
 
   // ---- small DOM helpers (text only) ----
@@ -216,7 +217,7 @@
   function startRefresh() {
     stopRefresh();
     if (!$('approvals-auto').checked) return;
-    state.refreshTimer = setInterval(() => { loadApprovals(true); }, REFRESH_MS);
+    state.refreshTimer = setInterval(() => { loadApprovals(true, true); }, REFRESH_MS);
   }
 
   function stopRefresh() {
@@ -224,9 +225,18 @@
     state.refreshTimer = null;
   }
 
-  async function loadApprovals(quiet = false) {
-    if (state.loadingApprovals) return;
-    state.loadingApprovals = true;
+  /** Loads the approvals list; loads run one after another (a reload after a decision is never
+   *  lost behind a timer refresh), and a timer refresh is skipped while one is under way. */
+  function loadApprovals(quiet = false, fromTimer = false) {
+    if (fromTimer && state.approvalsInFlight > 0) return Promise.resolve();
+    state.approvalsInFlight += 1;
+    state.approvalsChain = state.approvalsChain.then(() => fetchApprovals(quiet)).finally(() => {
+      state.approvalsInFlight -= 1;
+    });
+    return state.approvalsChain;
+  }
+
+  async function fetchApprovals(quiet) {
     const filter = $('approvals-state').value;
     try {
       const data = await api(`/api/approvals?state=${encodeURIComponent(filter)}`);
@@ -238,8 +248,6 @@
       if (!quiet) say(note);
     } catch (e) {
       if (e.status !== 401) alertMessage(`Cannot load approvals: ${e.message}`);
-    } finally {
-      state.loadingApprovals = false;
     }
   }
 
@@ -354,18 +362,20 @@
       approve.disabled = true;
       deny.disabled = true;
       alertMessage('');
+      let message = '';
       try {
         const result = await api(`/api/approvals/${encodeURIComponent(a.id)}/${action}`, {
           method: 'POST', body: { comment: textarea.value },
         });
         const newState = result && result.state ? result.state : (action === 'approve' ? 'approved' : 'denied');
-        say(`Request ${a.id} ${action === 'approve' ? 'approved' : 'denied'}: now ${newState}.`);
+        message = `Request ${a.id} ${action === 'approve' ? 'approved' : 'denied'}: now ${newState}.`;
       } catch (e) {
         alertMessage(`Could not ${action} request ${a.id}: ${e.message}`);
         approve.disabled = false;
         deny.disabled = false;
       }
       await loadApprovals(true);
+      if (message) say(message);
       const next = $('approvals-list').querySelector('textarea, button');
       ($('approvals-list').contains(form) ? textarea : (next || $('approvals-state'))).focus();
     });

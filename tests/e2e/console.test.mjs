@@ -210,4 +210,60 @@ describe('web console: approve a held statement in the browser', { skip: !fs.exi
     assert.match(v.stdout + v.stderr, /audit verify: OK/);
     assert.ok(!stderr.includes(db.password));
   });
+
+  test('a denied statement never runs; data in the page is text, never markup; non-reviewers cannot decide', async () => {
+    const hostile = "UPDATE orders SET status='<img src=x onerror=alert(1)>' WHERE id=7";
+    const before = db.sql('SELECT status FROM shop.orders WHERE id = 7').trim();
+    const agentTransport = new StreamableHTTPClientTransport(new URL(url), {
+      requestInit: { headers: { Authorization: `Bearer ${await token('alice@example.com', ['analysts'])}` } },
+    });
+    const agent = new Client({ name: 'e2e-console-agent', version: '1.0.0' });
+    await agent.connect(agentTransport);
+    const call = agent.callTool({ name: 'run_sql', arguments: { sql: hostile } }, undefined, {
+      timeout: 120000, resetTimeoutOnProgress: true,
+    });
+    call.catch(() => {});
+
+    // alice herself (not a reviewer) sees her request but gets no decision form and no audit API.
+    const own = await browser.newPage();
+    await own.goto(`${base}/console`);
+    await own.getByLabel(/Bearer token/).fill(await token('alice@example.com', ['analysts']));
+    await own.getByRole('button', { name: 'Sign in' }).click();
+    await own.locator('#who-role', { hasText: 'not a reviewer' }).waitFor();
+    const ownCard = own.locator('#approvals-list li.card-pending', { hasText: hostile });
+    await ownCard.waitFor({ timeout: 30000 });
+    assert.equal(await ownCard.getByRole('button', { name: 'Approve' }).count(), 0);
+    await own.getByRole('tab', { name: 'Sessions' }).click();
+    await own.locator('#alert', { hasText: /forbidden/ }).waitFor();
+    await own.close();
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const dialogs = [];
+    page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+    await page.goto(`${base}/console`);
+    await page.getByLabel(/Bearer token/).fill(await token('bob@example.com', ['dba']));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const card = page.locator('#approvals-list li.card-pending', { hasText: hostile });
+    await card.waitFor({ timeout: 30000 });
+    assert.equal(await page.locator('#approvals-list img').count(), 0, 'the statement is shown as text');
+    await card.getByLabel(/Comment/).fill('no: not a valid status');
+    await card.getByRole('button', { name: 'Deny' }).click();
+    await page.locator('#status', { hasText: /denied/ }).waitFor();
+    await page.screenshot({ path: path.join(shots, '5-denied.png'), fullPage: true });
+
+    const result = await call;
+    assert.equal(result.isError, true, text(result));
+    assert.equal(db.sql('SELECT status FROM shop.orders WHERE id = 7').trim(), before, 'the denied statement did not run');
+    assert.deepEqual(dialogs, [], 'no script from the data ran');
+    await agentTransport.terminateSession().catch(() => {});
+    await agent.close();
+    await page.close();
+
+    const records = readTree(path.join(db.dir, 'audit')).split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const request = records.find((r) => r.type === 'approval.request' && r.statement?.text === hostile);
+    assert.ok(request);
+    const decision = records.find((r) => r.type === 'approval.decision' && r.approval === request.approval);
+    assert.equal(decision?.decision, 'deny');
+    assert.ok(!records.some((r) => r.type === 'call.outcome' && r.status === 'ok' && r.approval === request.approval));
+  });
 });
