@@ -69,13 +69,15 @@ async function main() {
   const db = provision('soak');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/mcp`;
-  const withApprovals = (c) => { c.approvals = { wait_ms: 100, expiry_s: 600, store: 'sqlite' }; };
+  const withApprovals = (c) => { c.approvals = { wait_ms: 100, expiry_s: 600, store: { type: 'sqlite' } }; };
   let config = writeConfig(db, (c) => {
     c.http = { listen: '127.0.0.1', port, resource_url: url };
     withApprovals(c);
   });
-  let held = (await sqlguard(['validate', '--config', config])).status === 0;
+  const probe = await sqlguard(['validate', '--config', config]);
+  const held = probe.status === 0;
   if (!held) {
+    console.error(`soak: this binary does not accept an approvals section, so no held calls: ${probe.stdout}${probe.stderr}`.trim());
     config = writeConfig(db, (c) => { c.http = { listen: '127.0.0.1', port, resource_url: url }; });
   }
   const kinds = held ? ['allowed', 'refused', 'masked', 'held'] : ['allowed', 'refused', 'masked'];
