@@ -809,6 +809,9 @@ std::expected<int, std::string> HttpTransport::start() {
   svr.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
   svr.set_payload_max_length(im.options.max_message_bytes);
   svr.set_keep_alive_max_count(1000);
+  // httplib writes a response's headers and body in separate send()s; with Nagle's algorithm
+  // the body then waits for the client's delayed ACK (~40 ms per response on Linux).
+  svr.set_tcp_nodelay(true);
   svr.set_read_timeout(std::chrono::seconds(30));
   svr.set_write_timeout(std::chrono::seconds(30));
   const std::string pattern = regex_escape(im.http.path);
