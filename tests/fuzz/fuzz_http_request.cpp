@@ -108,10 +108,7 @@ Fixture& fixture() {
   return *f;
 }
 
-// Writes `request` and returns what comes back until the server closes the connection, or
-// a complete response (Content-Length or the last chunk) is in, or nothing arrives for `first_byte_ms`
-// (first byte) / 50 ms (later bytes): a keep-alive connection stays open after its answer. No half-close: the transport treats a client that shut down its sending side
-// as gone and drops the response (that is how it notices cancelled requests).
+// True once `r` holds a whole HTTP response (Content-Length body or the last chunk).
 bool response_complete(const std::string& r) {
   const std::size_t end = r.find("\r\n\r\n");
   if (end == std::string::npos) return false;
@@ -125,6 +122,10 @@ bool response_complete(const std::string& r) {
   return false;
 }
 
+// Writes `request` and returns what comes back until the server closes the connection, a whole
+// response is in, or nothing arrives for `first_byte_ms` (first byte) / 50 ms (later bytes): a
+// keep-alive connection stays open after its answer. No half-close: the transport treats a
+// client that shut down its sending side as gone and drops the response.
 std::string send_request(int port, std::string_view request, int first_byte_ms = 300) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) std::abort();
@@ -176,7 +177,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   replace_all(request, "@KEY@", kApiKey);
   if (request.find("@SID@") != std::string::npos) {
     const std::string body =
-        R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"fuzz","version":"1"}}})";
+        R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":)"
+        R"("2025-11-25","capabilities":{},"clientInfo":{"name":"fuzz","version":"1"}}})";
     const std::string init = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " +
                              std::string(kApiKey) +
                              "\r\nContent-Type: application/json\r\nAccept: application/json, "
@@ -192,8 +194,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     replace_all(request, "@SID@", sid);
   }
   (void)send_request(f.port, request);
-  const std::string health =
-      send_request(f.port, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", 5000);
+  const std::string health = send_request(
+      f.port, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", 5000);
   if (health.rfind("HTTP/1.1 200", 0) != 0) {  // the server must stay up
     std::fprintf(stderr, "fuzz_http_request: /healthz answered: %.200s\n", health.c_str());
     std::abort();

@@ -151,7 +151,11 @@ async function main() {
     unexpected_examples: unexpected.slice(0, 5),
     latency_ms: { p50: pct(0.5), p95: pct(0.95), p99: pct(0.99), max: pct(1) },
     audit: { records: records.length, call_intent: intents, call_outcome: outcomes, verify_ok: verify.status === 0, verify: verify.stdout.trim().split('\n').pop() },
-    rss_kib: { start_after_warmup: rssStart, end: rssEnd, max_sampled: Math.max(rssEnd, ...rssSamples) },
+    rss_kib: {
+      start_after_warmup: rssStart, end: rssEnd, max_sampled: Math.max(rssEnd, ...rssSamples),
+      // one sample per minute (every 12th 5-second sample), to tell growth from a plateau
+      per_minute: rssSamples.filter((_, i) => i % 12 === 11),
+    },
     server_exit_code: exitCode,
   };
   console.log(JSON.stringify(summary, null, 2));
