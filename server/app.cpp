@@ -5,6 +5,7 @@
 #include "guard/mariadb_approval_store.h"
 #include "guard/sqlite_approval_store.h"
 #include "server/approvals_http.h"
+#include "server/metered_audit_log.h"
 
 namespace sqlguard::server {
 
@@ -45,7 +46,7 @@ guard::ApprovalServiceOptions approval_service_options(const Config& config) {
   return o;
 }
 
-std::expected<std::unique_ptr<App>, std::string> App::create(const Config& config) {
+std::expected<std::unique_ptr<App>, std::string> App::create(const Config& config, MetricsRegistry* metrics) {
   auto vault = guard::CredentialVault::open(config.credential.password_file, config.credential.password_env);
   if (!vault) return std::unexpected(vault.error());
   std::unique_ptr<App> app(new App(config, std::move(*vault)));
@@ -54,7 +55,13 @@ std::expected<std::unique_ptr<App>, std::string> App::create(const Config& confi
   app->masking_ = std::move(*masking);
   auto audit = recorder::AuditLog::open(config.audit.log);
   if (!audit) return std::unexpected("audit log " + config.audit.log.dir.string() + ": " + audit.error());
-  app->audit_ = std::move(*audit);
+  // With a metrics registry, every record passes through MeteredAuditLog on its way to disk:
+  // calls by tool and decision, durations, auth rejections and append latency (/metrics).
+  if (metrics != nullptr) {
+    app->audit_ = std::make_unique<MeteredAuditLog>(std::move(*audit), *metrics);
+  } else {
+    app->audit_ = std::move(*audit);
+  }
   if (config.approvals.enabled) {
     auto store = open_approval_store(config.approvals);
     if (!store) return std::unexpected(store.error());

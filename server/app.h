@@ -19,6 +19,8 @@
 
 namespace sqlguard::server {
 
+class MetricsRegistry;
+
 class WebhookNotifier;
 
 /// Opens the approval store `config` names (SQLite file or shared MariaDB schema; for MariaDB the
@@ -37,7 +39,10 @@ class App {
   /// Errors: credential source unusable, audit log cannot be opened or recovered, masking rules
   /// invalid, approval store unusable (when `approvals:` is configured). Messages never contain
   /// the credential.
-  static std::expected<std::unique_ptr<App>, std::string> create(const Config& config);
+  /// `metrics` (may be nullptr) receives tool-call, decision, auth and audit-latency metrics;
+  /// it must outlive the App.
+  static std::expected<std::unique_ptr<App>, std::string> create(const Config& config,
+                                                                 MetricsRegistry* metrics = nullptr);
 
   guard::Guard& guard() { return *guard_; }
   tools::ToolRegistry& tools() { return tools_; }

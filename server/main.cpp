@@ -57,7 +57,7 @@ int cmd_serve(const std::string& config_file, bool stdio, bool http, const std::
   if (http) config->http.enabled = true;
   // Created before the App so that it outlives everything that observes into it.
   server::MetricsRegistry metrics;
-  auto app = server::App::create(*config);
+  auto app = server::App::create(*config, &metrics);
   if (!app) {
     spdlog::critical("cannot start: {}", app.error());
     return 1;
