@@ -84,6 +84,10 @@ describe('sqlguard over legacy HTTP+SSE (2024-11-05)', () => {
     assert.match(body, /^# TYPE sqlguard_db_connections gauge$/m);
     assert.match(body, /^sqlguard_db_connections\{state="open"\} \d+$/m);
     assert.match(body, /^sqlguard_mcp_sessions\{transport="sse"\} \d+$/m);
+    // The audit stream feeds the call metrics: the SELECT allowed and the DROP denied above.
+    assert.match(body, /^sqlguard_tool_calls_total\{[^}]*decision="allow"[^}]*\} [1-9]\d*$/m);
+    assert.match(body, /^sqlguard_tool_calls_total\{[^}]*decision="deny"[^}]*\} [1-9]\d*$/m);
+    assert.match(body, /^sqlguard_audit_append_seconds_count \d+$/m);
     assert.ok(!stderr.includes(db.password));
   });
 });
