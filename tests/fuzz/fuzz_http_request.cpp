@@ -104,7 +104,14 @@ struct Fixture {
 };
 
 Fixture& fixture() {
-  static Fixture* f = new Fixture;  // never destroyed: libFuzzer exits without unwinding
+  // Never destroyed, but stopped at exit: libFuzzer ends with exit(), and the transport's worker
+  // threads must be joined before static objects of the libraries they use are destroyed
+  // (otherwise ASan reports a heap-use-after-free in a worker during exit).
+  static Fixture* f = [] {
+    auto* fx = new Fixture;
+    std::atexit([] { (void)fixture().transport->stop(); });
+    return fx;
+  }();
   return *f;
 }
 

@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "server/json_rpc.h"
 #include "server/mcp_session.h"
@@ -66,6 +67,7 @@ class CheckingSink : public server::Sink {
 
 tools::ToolRegistry& registry() {
   static tools::ToolRegistry* r = [] {
+    spdlog::set_level(spdlog::level::warn);  // info lines per message would dominate the run
     auto* reg = new tools::ToolRegistry;
     reg->add(std::make_unique<EchoTool>("run_sql", tools::RunSqlTool::tool_definition()));
     reg->add(std::make_unique<EchoTool>("describe_table",
