@@ -66,7 +66,9 @@ TEST_P(PolicyCorpus, Cases) {
                                 "\ndecision: " + std::string(to_string(d.action)) + " rule " +
                                 d.rule + ": " + d.reason + "\n" + describe(a);
     EXPECT_EQ(std::string(to_string(d.action)), expect) << context;
-    if (c["rule"]) EXPECT_EQ(d.rule, c["rule"].as<std::string>()) << context;
+    if (c["rule"]) {
+      EXPECT_EQ(d.rule, c["rule"].as<std::string>()) << context;
+    }
     if (c["reason_contains"]) {
       EXPECT_NE(d.reason.find(c["reason_contains"].as<std::string>()), std::string::npos)
           << context;
@@ -76,8 +78,8 @@ TEST_P(PolicyCorpus, Cases) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Files, PolicyCorpus, ::testing::ValuesIn(corpus_files()),
-                         [](const ::testing::TestParamInfo<fs::path>& info) {
-                           std::string n = info.param.stem().string();
+                         [](const ::testing::TestParamInfo<fs::path>& file_info) {
+                           std::string n = file_info.param.stem().string();
                            for (auto& ch : n) {
                              if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
                            }
