@@ -101,8 +101,9 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
                                                      std::optional<uint64_t> max_rows) {
   const auto t0 = Clock::now();
   const std::string call_id = next_call_id();
+  // Refusals before anything is recorded name no audit call: there is no record to point to.
   auto fail = [&](ErrorClass cls, std::string msg) {
-    return std::unexpected(SqlFailure{call_id, GuardError{cls, safe(std::move(msg))}, std::nullopt});
+    return std::unexpected(SqlFailure{"", GuardError{cls, safe(std::move(msg))}, std::nullopt});
   };
   if (!audit_.healthy()) {
     return fail(ErrorClass::kAuditFailure,
