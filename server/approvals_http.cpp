@@ -7,6 +7,7 @@
 
 #include "policy/principal_spec.h"
 #include "server/http_transport.h"
+#include "server/loopback_reviewer.h"
 
 // Same CPPHTTPLIB_* defines as the library (pkg-config Cflags); see http_transport.cpp.
 #include <httplib.h>
@@ -31,17 +32,6 @@ void reply_error(httplib::Response& res, int status, const std::string& message)
   reply(res, status, json{{"error", message}});
 }
 
-/// The Host header without port, lower case ("[::1]" keeps its brackets).
-std::string host_of(const httplib::Request& req) {
-  std::string host = req.get_header_value("Host");
-  if (!host.empty() && host.front() == '[') {
-    host = host.substr(0, host.find(']') + 1);
-  } else if (auto colon = host.find(':'); colon != std::string::npos) {
-    host.resize(colon);
-  }
-  std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return std::tolower(c); });
-  return host;
-}
 
 class Routes {
  public:
@@ -64,26 +54,12 @@ class Routes {
                             "(configure auth:, or approvals.trust_loopback_reviewer_header on a single-user host)");
       return std::nullopt;
     }
-    const std::string host = host_of(req);
-    const bool host_ok = host == "localhost" || host == "127.0.0.1" || host == "[::1]" ||
-                         std::find(options_.allowed_hosts.begin(), options_.allowed_hosts.end(), host) !=
-                             options_.allowed_hosts.end();
-    if (!is_loopback_address(req.remote_addr) || !host_ok) {
-      reply_error(res, 401, "the reviewer header is only accepted from loopback with a loopback Host");
+    auto reviewer = loopback_reviewer(req, options_.allowed_hosts);
+    if (!reviewer) {
+      reply_error(res, 401, reviewer.error());
       return std::nullopt;
     }
-    const std::string spec = req.get_header_value("X-Sqlguard-Reviewer");
-    if (spec.empty()) {
-      reply_error(res, 401, "missing X-Sqlguard-Reviewer: SUBJECT[:group,group]");
-      return std::nullopt;
-    }
-    auto p = policy::parse_principal_spec(spec);
-    if (!p) {
-      reply_error(res, 401, "X-Sqlguard-Reviewer: " + p.error());
-      return std::nullopt;
-    }
-    p->auth_method = "loopback-header";
-    return *p;
+    return std::move(*reviewer);
   }
 
   bool may_see(const policy::Principal& who, const guard::ApprovalRequest& r) const {

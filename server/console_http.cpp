@@ -17,6 +17,7 @@
 #include "recorder/audit_verify.h"
 #include "server/console_assets.h"
 #include "server/http_transport.h"
+#include "server/loopback_reviewer.h"
 
 // Same rule as server/http_transport.cpp: Debian's cpp-httplib is a compiled library, and every
 // translation unit including httplib.h must see its CPPHTTPLIB_* definitions (pkg-config Cflags).
@@ -131,18 +132,6 @@ void reply_json(httplib::Response& res, int status, const json& body) {
   res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), kJson);
 }
 
-/// The Host header without port, lower case ("[::1]" keeps its brackets).
-std::string host_of(const httplib::Request& req) {
-  std::string host = req.get_header_value("Host");
-  if (!host.empty() && host.front() == '[') {
-    host = host.substr(0, host.find(']') + 1);
-  } else if (auto colon = host.find(':'); colon != std::string::npos) {
-    host.resize(colon);
-  }
-  std::transform(host.begin(), host.end(), host.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return host;
-}
 
 void reply_error(httplib::Response& res, int status, std::string message) {
   reply_json(res, status, json{{"error", std::move(message)}});
@@ -241,26 +230,12 @@ class ConsoleRoutes {
                             "or approvals.trust_loopback_reviewer_header on a single-user host)");
       return std::nullopt;
     }
-    const std::string host = host_of(req);
-    const bool host_ok = host == "localhost" || host == "127.0.0.1" || host == "[::1]" ||
-                         std::find(options_.allowed_hosts.begin(), options_.allowed_hosts.end(),
-                                   host) != options_.allowed_hosts.end();
-    if (!is_loopback_address(req.remote_addr) || !host_ok) {
-      reply_error(res, 401, "the reviewer header is only accepted from loopback with a loopback Host");
+    auto reviewer = loopback_reviewer(req, options_.allowed_hosts);
+    if (!reviewer) {
+      reply_error(res, 401, reviewer.error());
       return std::nullopt;
     }
-    const std::string spec = req.get_header_value("X-Sqlguard-Reviewer");
-    if (spec.empty()) {
-      reply_error(res, 401, "missing X-Sqlguard-Reviewer: SUBJECT[:group,group]");
-      return std::nullopt;
-    }
-    auto principal = policy::parse_principal_spec(spec);
-    if (!principal) {
-      reply_error(res, 401, "X-Sqlguard-Reviewer: " + principal.error());
-      return std::nullopt;
-    }
-    principal->auth_method = "loopback-header";
-    return std::move(*principal);
+    return std::move(*reviewer);
   }
 
   std::expected<std::vector<json>, std::string> load() const {

@@ -6,11 +6,7 @@ namespace sqlguard::server {
 
 using nlohmann::json;
 
-namespace {
-
-// Returns false when arrays/objects nest deeper than max_depth. Brackets inside strings do not
-// count; the parser itself reports any structural error afterwards.
-bool depth_within(std::string_view text, std::size_t max_depth) {
+bool json_nesting_within(std::string_view text, std::size_t max_depth) {
   std::size_t depth = 0;
   bool in_string = false;
   bool escaped = false;
@@ -44,6 +40,9 @@ bool depth_within(std::string_view text, std::size_t max_depth) {
   return true;
 }
 
+namespace {
+
+
 bool usable_id(const json& id) {
   // number_float covers fractional ids and integer literals beyond 64 bits, which could not be
   // echoed exactly.
@@ -53,7 +52,7 @@ bool usable_id(const json& id) {
 }  // namespace
 
 std::expected<json, ParseFailure> parse_json_text(std::string_view text, std::size_t max_depth) {
-  if (!depth_within(text, max_depth)) {
+  if (!json_nesting_within(text, max_depth)) {
     return std::unexpected(ParseFailure{
         rpc_error::kParseError,
         "Parse error: JSON nested deeper than " + std::to_string(max_depth) + " levels"});

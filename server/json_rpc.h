@@ -14,6 +14,12 @@
 
 namespace sqlguard::server {
 
+/// True when JSON `text` nests arrays/objects at most `max_depth` deep (brackets inside strings
+/// do not count). Checked before parsing untrusted JSON (messages, tokens, JWK Sets) so a hostile
+/// document cannot exhaust the parser's stack; does not validate the JSON otherwise.
+bool json_nesting_within(std::string_view text, std::size_t max_depth);
+
+
 /// JSON-RPC 2.0 error codes (JSON-RPC 2.0 §5.1; MCP 2025-11-25 schema.ts).
 namespace rpc_error {
 inline constexpr int kParseError = -32700;

@@ -1,5 +1,7 @@
 #include "server/jwks.h"
 
+#include "server/json_rpc.h"
+
 #include <algorithm>
 #include <fstream>
 #include <utility>

@@ -1,5 +1,7 @@
 #include "server/jwt_validator.h"
 
+#include "server/json_rpc.h"
+
 #include <algorithm>
 #include <utility>
 
@@ -115,32 +117,6 @@ std::string base64url_encode(std::string_view bytes) {
     if (c == '/') c = '_';
   }
   return out;
-}
-
-bool json_nesting_within(std::string_view text, std::size_t max_depth) {
-  std::size_t depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return false;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return true;
 }
 
 std::expected<Jws, JwsError> parse_jws(std::string_view token) {

@@ -28,11 +28,6 @@ std::optional<std::string> base64url_decode(std::string_view text);
 /// Encodes bytes as base64url without padding (RFC 7515 §2).
 std::string base64url_encode(std::string_view bytes);
 
-/// True when JSON `text` nests arrays/objects at most `max_depth` deep (strings are skipped
-/// correctly). Checked before parsing untrusted JSON so a hostile document cannot exhaust the
-/// parser's stack. Does not validate the JSON otherwise.
-bool json_nesting_within(std::string_view text, std::size_t max_depth);
-
 /// Why a JWS was rejected.
 enum class JwsErrorCode {
   kTooLarge,             ///< over kMaxTokenBytes

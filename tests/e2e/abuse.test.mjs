@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { bin, provision, readTree, sqlguard, writeConfig } from './helpers/env.mjs';
+import { bin, freePort, provision, readTree, sqlguard, writeConfig } from './helpers/env.mjs';
 
 const INIT = (id = 1, version = '2025-11-25') => ({
   jsonrpc: '2.0', id, method: 'initialize',
@@ -179,12 +179,6 @@ describe('protocol abuse over stdio', () => {
   });
 });
 
-function freePort() {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
-  });
-}
 
 describe('protocol abuse over Streamable HTTP', () => {
   let db;

@@ -7,27 +7,17 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { chromium } from 'playwright-core';
-import { bin, provision, readTree, sqlguard, text, writeConfig } from './helpers/env.mjs';
+import { bin, freePort, provision, readTree, sqlguard, text, writeConfig } from './helpers/env.mjs';
 import { generateKeyFile, mintToken } from './helpers/mint-token.mjs';
 
 const ISSUER = 'https://issuer.sqlguard.test';
 const CHROMIUM = process.env.SQLGUARD_CHROMIUM ?? '/usr/bin/chromium';
 const UPDATE = "UPDATE orders SET status='shipped' WHERE id=6";
 
-function freePort() {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor(check, what, ms = 30000) {
   const until = Date.now() + ms;

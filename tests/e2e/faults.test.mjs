@@ -13,11 +13,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { bin, connect, provision, readTree, sqlguard, text, writeConfig } from './helpers/env.mjs';
+import { bin, freePort, connect, provision, readTree, sqlguard, text, writeConfig } from './helpers/env.mjs';
 
 // Never finishes within the tests' timeouts (16^8 rows); SLEEP/BENCHMARK are built-in denials.
 const SLOW_SQL = 'SELECT COUNT(*) AS n FROM orders a, orders b, orders c, orders d, orders e, orders f, orders g, orders h';
@@ -25,12 +24,6 @@ const SLOW_SQL = 'SELECT COUNT(*) AS n FROM orders a, orders b, orders c, orders
 const records = (dir) => readTree(dir).split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function freePort() {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
-  });
-}
 
 async function startHttp(config, port) {
   let stderr = '';

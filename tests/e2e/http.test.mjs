@@ -4,24 +4,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { bin, provision, readTree, sqlguard, text, writeConfig } from './helpers/env.mjs';
+import { bin, freePort, provision, readTree, sqlguard, text, writeConfig } from './helpers/env.mjs';
 import { forgeToken, generateKeyFile, mintToken } from './helpers/mint-token.mjs';
 
 const ISSUER = 'https://issuer.sqlguard.test';
 
-function freePort() {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('sqlguard over Streamable HTTP with OIDC tokens', () => {
   let db;

@@ -1,3 +1,4 @@
+#include "server/json_rpc.h"
 #include "server/jwt_validator.h"
 
 #include <gtest/gtest.h>

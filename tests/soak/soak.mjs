@@ -10,12 +10,11 @@
 // Prints a JSON summary on stdout; exit code 1 when any check fails.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { bin, provision, readTree, sqlguard, writeConfig } from '../e2e/helpers/env.mjs';
+import { bin, freePort, provision, readTree, sqlguard, writeConfig } from '../e2e/helpers/env.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,12 +30,6 @@ const WARMUP_S = Math.min(Number(args.warmup), Math.max(1, DURATION_S / 5));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const text = (res) => (res.content ?? []).filter((c) => c.type === 'text').map((c) => c.text).join('\n');
 
-function freePort() {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
-  });
-}
 
 function rssKiB(pid) {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');

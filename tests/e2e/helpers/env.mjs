@@ -2,6 +2,7 @@
 // (scripts/provision-db), a config with absolute paths, and the official MCP SDK client.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,4 +83,15 @@ export function readTree(dir) {
     if (entry.isFile()) out += fs.readFileSync(path.join(entry.parentPath ?? entry.path, entry.name), 'latin1');
   }
   return out;
+}
+
+/** A free TCP port on 127.0.0.1 (bind to port 0, read it, close). */
+export function freePort() {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
 }
