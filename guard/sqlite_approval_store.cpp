@@ -121,7 +121,7 @@ std::expected<std::optional<ApprovalRequest>, std::string> SqliteApprovalStore::
 
 std::expected<std::vector<ApprovalRequest>, std::string> SqliteApprovalStore::list(size_t limit) {
   std::lock_guard lock(mu_);
-  Stmt s(db_, (std::string(kSelect) + " ORDER BY created_ms DESC, id DESC LIMIT ?1").c_str());
+  Stmt s(db_, (std::string(kSelect) + " ORDER BY created_ms DESC, rowid DESC LIMIT ?1").c_str());
   if (!s.ok()) return std::unexpected(error("list"));
   s.bind(1, static_cast<int64_t>(limit));
   std::vector<ApprovalRequest> out;
