@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "server/bearer_authenticator.h"
+#include "server/json_rpc.h"
 #include "server/jwks.h"
 #include "server/jwt_validator.h"
 
