@@ -5,7 +5,17 @@
 // and queues the line. The first waiter that finds no flush in progress becomes the leader: it
 // takes every queued line, writes them with one write() per segment and one fdatasync(), and
 // wakes the followers whose records it made durable. Records that arrive meanwhile form the
-// next batch. Any failed write or sync marks the log unhealthy for good (fail closed).
+// next batch. Any failed write or sync marks the log unhealthy (fail closed): every append fails.
+//
+// Resuming after a failure (e.g. the disk was full): the leader that makes a batch durable also
+// saves the writer state at that point (`durable_state_`: next seq, prev hash, compact range,
+// segment and offset). While unhealthy, the background thread probes every
+// `recovery_probe_every`: it discards every record that was never durable (none was
+// acknowledged), restores the saved state, deletes segments created after it, cuts the segment
+// back to the durable offset and fsyncs it, re-reads the last durable record and checks its leaf
+// hash, then appends a "recovery" record naming the failure; only when that record is durable
+// does the log accept appends again. Pages whose fsync failed are never synced again: they are
+// cut, and the records rewritten from memory.
 //
 // Checkpoints run on a background thread (every N records / T ms) and at shutdown: a
 // "checkpoint" record carrying the current size and root is appended, then the tree including
@@ -70,7 +80,46 @@ struct Chunk {
   std::string data;
 };
 
+/// Where a record's line is: segment, byte offset, length without the '\n'.
+struct LinePosition {
+  uint32_t segment = 0;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
+/// The writer's state after some record: what a resumed log continues from.
+struct WriterState {
+  uint64_t next_seq = 0;
+  Hash last_leaf{};
+  CompactRange tree;
+  uint32_t segment = 1;  ///< segment the next record goes to
+  uint64_t bytes = 0;    ///< bytes in that segment
+  LinePosition last_line;  ///< the last record (length 0: none)
+};
+
+/// What resuming cut from the files: bytes after the durable offset, and later segments.
+struct CutReport {
+  std::string segment;
+  uint64_t offset = 0;
+  std::string cut;  ///< the bytes removed, in file order
+};
+
 using Members = std::vector<std::pair<std::string, std::string>>;
+
+/// The canonical (RFC 8785) members of an event. Invalid UTF-8 (e.g. bytes from a database error
+/// or a path) is replaced by U+FFFD and flagged `utf8_replaced`, never written raw.
+/// Errors: not representable (e.g. a float).
+std::expected<Members, std::string> payload_members(const nlohmann::json& event) {
+  auto members = canonical_members(event, JcsNumbers::integers_only);
+  if (!members && members.error().find("UTF-8") != std::string::npos) {
+    bool replaced = false;
+    nlohmann::json clean = sanitize_utf8(event, replaced);
+    clean["utf8_replaced"] = true;
+    members = canonical_members(clean, JcsNumbers::integers_only);
+  }
+  if (!members) return std::unexpected("audit event is not representable: " + members.error());
+  return members;
+}
 
 class FileAuditLog final : public AuditLog {
  public:
@@ -97,12 +146,13 @@ class FileAuditLog final : public AuditLog {
   }
   std::string reason() const override {
     std::lock_guard lock(mu_);
-    return reason_;
+    if (healthy_ || last_probe_error_.empty()) return reason_;
+    return reason_ + "; retry " + std::to_string(probes_) + " failed: " + last_probe_error_;
   }
   std::expected<void, std::string> checkpoint() override;
   uint64_t size() const override {
     std::lock_guard lock(mu_);
-    return next_seq_;
+    return healthy_ ? next_seq_ : durable_;  // unhealthy: records past durable_ will be discarded
   }
 
  private:
@@ -118,13 +168,24 @@ class FileAuditLog final : public AuditLog {
   // Must hold mu_ (via `lock`). Waits until record `seq` is durable, leading a flush if none runs.
   std::expected<void, std::string> wait_durable(std::unique_lock<std::mutex>& lock, uint64_t seq);
   // Leader: writes and syncs everything queued. Called with mu_ held; releases it during I/O.
-  void flush(std::unique_lock<std::mutex>& lock);
-  // Must hold mu_. Marks the log unhealthy (first failure wins) and reports it.
-  void fail_locked(const std::string& reason);
-  void fail(const std::string& reason) {
+  // Returns the error ("" on success); the first error also marks the log unhealthy.
+  std::string flush(std::unique_lock<std::mutex>& lock);
+  // Must hold mu_. Marks the log unhealthy (first failure wins) and reports it. `recoverable`:
+  // the background thread will try to resume (I/O failures); else unhealthy until restart.
+  void fail_locked(const std::string& reason, bool recoverable = true);
+  void fail(const std::string& reason, bool recoverable = true) {
     std::lock_guard lock(mu_);
-    fail_locked(reason);
+    fail_locked(reason, recoverable);
   }
+  // Must hold mu_. The writer state after the last assigned record.
+  WriterState capture_locked() const {
+    return {next_seq_, last_leaf_, tree_, assign_segment_, assign_bytes_, last_line_};
+  }
+  // Background thread, while unhealthy after an I/O failure: one attempt to resume.
+  void try_recover();
+  // Owner of the files (flushing_ set by the caller): deletes segments after `state`, cuts its
+  // segment to `state.bytes`, syncs, checks the last durable record, reopens fd_.
+  std::expected<CutReport, std::string> rewind_files(const WriterState& state);
   void background_loop();
 
   AuditLogOptions options_;
@@ -141,8 +202,23 @@ class FileAuditLog final : public AuditLog {
   std::deque<Chunk> pending_;     // guarded by mu_
   bool flushing_ = false;         // guarded by mu_
   uint64_t durable_ = 0;          // guarded by mu_: records [0, durable_) are on disk
+  LinePosition last_line_;        // guarded by mu_: the last assigned record
+  WriterState durable_state_;     // guarded by mu_: writer state after record durable_ - 1
   bool healthy_ = true;           // guarded by mu_
+  bool recoverable_ = false;      // guarded by mu_: unhealthy from an I/O failure (probe resumes)
   std::string reason_;            // guarded by mu_
+  std::string failure_;           // guarded by mu_: the first error of the current failure
+  std::string last_probe_error_;  // guarded by mu_: why the last resume attempt failed
+  std::chrono::system_clock::time_point failed_at_;  // guarded by mu_
+  uint64_t refused_appends_ = 0;  // guarded by mu_: appends refused since the failure
+  uint64_t probes_ = 0;           // guarded by mu_: resume attempts since the failure
+  uint64_t discarded_records_ = 0;  // guarded by mu_: unacknowledged records dropped (not probes')
+  bool probe_record_pending_ = false;  // guarded by mu_: the last probe's record was not durable
+  // What the failure left after the durable offset, as cut by the first rewind of this failure
+  // (later rewinds only cut earlier probes' records). Written by the rewinding thread while it
+  // owns the files; reset by fail_locked.
+  std::optional<CutReport> failure_cut_;
+  std::atomic<bool> recovery_wanted_{false};  // set with the failure, read by the background thread
 
   // Owned by the current flush leader (flushing_ == true), or by init()/destructor.
   int fd_ = -1;
@@ -203,15 +279,31 @@ std::expected<void, std::string> FileAuditLog::write_file_atomically(const fs::p
   return {};
 }
 
-void FileAuditLog::fail_locked(const std::string& reason) {
+void FileAuditLog::fail_locked(const std::string& reason, bool recoverable) {
   if (!healthy_) return;
   healthy_ = false;
-  reason_ = "audit log failed, refusing to serve SQL until restart: " + reason;
+  recoverable_ = recoverable;
+  failure_ = reason;
+  last_probe_error_.clear();
+  failed_at_ = std::chrono::system_clock::now();
+  refused_appends_ = 0;
+  probes_ = 0;
+  discarded_records_ = 0;
+  probe_record_pending_ = false;
+  failure_cut_.reset();
+  reason_ = recoverable ? "audit log failed, refusing to serve SQL until it can write again (retrying every " +
+                              std::to_string(options_.recovery_probe_every.count()) + " ms): " + reason
+                        : "audit log failed, refusing to serve SQL until restart: " + reason;
   durable_cv_.notify_all();
   if (options_.on_failure) {
     options_.on_failure(reason_);
   } else {
     std::fprintf(stderr, "sqlguard: %s\n", reason_.c_str());
+  }
+  if (recoverable) {
+    recovery_wanted_ = true;
+    { std::lock_guard bg(bg_mu_); }  // lock order mu_ -> bg_mu_; the loop reads only the atomic
+    bg_cv_.notify_all();
   }
 }
 
@@ -295,6 +387,7 @@ std::expected<void, std::string> FileAuditLog::init() {
     while (!rest.empty()) {
       size_t nl = rest.find('\n');
       std::string_view line = rest.substr(0, nl);
+      last_line_ = {seg.index, static_cast<uint64_t>(line.data() - content->data()), line.size()};
       rest.remove_prefix(nl + 1);
       Hash leaf = leaf_hash(line);
       tree_.append(leaf);
@@ -344,6 +437,7 @@ std::expected<void, std::string> FileAuditLog::init() {
   if (fd_ < 0) return std::unexpected(path.string() + ": " + std::strerror(errno));
   fd_segment_ = assign_segment_;
   if (segments->empty() && sync_dir(dir_fd_) != 0) return std::unexpected(dir.string() + ": fsync failed");
+  durable_state_ = capture_locked();
 
   if (recovery) {
     auto r = append(*recovery);
@@ -401,17 +495,19 @@ AppendReceipt FileAuditLog::enqueue_locked(const Members& members) {
     ++assign_segment_;
     assign_bytes_ = 0;
   }
+  last_line_ = {assign_segment_, assign_bytes_, line.size() - 1};
   assign_bytes_ += line.size();
   if (pending_.empty() || pending_.back().segment != assign_segment_) pending_.push_back({assign_segment_, {}});
   pending_.back().data += line;
   return {seq, base64_encode(leaf)};
 }
 
-void FileAuditLog::flush(std::unique_lock<std::mutex>& lock) {
+std::string FileAuditLog::flush(std::unique_lock<std::mutex>& lock) {
   flushing_ = true;
   std::deque<Chunk> batch;
   batch.swap(pending_);
   const uint64_t upto = next_seq_;
+  WriterState after = capture_locked();
   lock.unlock();
 
   std::string error;
@@ -455,10 +551,12 @@ void FileAuditLog::flush(std::unique_lock<std::mutex>& lock) {
   flushing_ = false;
   if (error.empty()) {
     durable_ = upto;
+    durable_state_ = std::move(after);
   } else {
     fail_locked(error);
   }
   durable_cv_.notify_all();
+  return error;
 }
 
 std::expected<void, std::string> FileAuditLog::wait_durable(std::unique_lock<std::mutex>& lock, uint64_t seq) {
@@ -481,18 +579,14 @@ std::expected<AppendReceipt, std::string> FileAuditLog::append(nlohmann::json ev
   for (auto it = event.begin(); it != event.end(); ++it)
     if (is_envelope_key(it.key()))
       return std::unexpected("audit event must not set the envelope field \"" + it.key() + "\"");
-  auto members = canonical_members(event, JcsNumbers::integers_only);
-  if (!members && members.error().find("UTF-8") != std::string::npos) {
-    // Invalid UTF-8 (e.g. bytes from a database error) is replaced by U+FFFD, never written raw.
-    bool replaced = false;
-    nlohmann::json clean = sanitize_utf8(event, replaced);
-    clean["utf8_replaced"] = true;
-    members = canonical_members(clean, JcsNumbers::integers_only);
-  }
-  if (!members) return std::unexpected("audit event is not representable: " + members.error());
+  auto members = payload_members(event);
+  if (!members) return std::unexpected(members.error());
 
   std::unique_lock lock(mu_);
-  if (!healthy_) return std::unexpected(reason_);
+  if (!healthy_) {
+    ++refused_appends_;
+    return std::unexpected(reason_);
+  }
   AppendReceipt receipt = enqueue_locked(*members);
   if (auto r = wait_durable(lock, receipt.seq); !r) return std::unexpected(r.error());
   const uint64_t size_now = next_seq_;
@@ -530,7 +624,7 @@ std::expected<void, std::string> FileAuditLog::checkpoint() {
   if (signer_) {
     auto signed_note = sign_note(text, {&*signer_});
     if (!signed_note) {
-      fail("checkpoint signing: " + signed_note.error());
+      fail("checkpoint signing: " + signed_note.error(), false);
       return std::unexpected(reason());
     }
     note = *signed_note;
@@ -552,15 +646,165 @@ std::expected<void, std::string> FileAuditLog::checkpoint() {
   return {};
 }
 
+std::expected<CutReport, std::string> FileAuditLog::rewind_files(const WriterState& state) {
+  const fs::path& dir = options_.dir;
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  CutReport report;
+  report.segment = segment_file_name(state.segment);
+  report.offset = state.bytes;
+  std::string later;  // bytes of segments created after the durable one (deleted below)
+  auto segments = list_segments(dir);
+  if (!segments) return std::unexpected(segments.error());
+  bool deleted = false;
+  for (const SegmentFile& seg : *segments) {
+    if (seg.index <= state.segment) continue;
+    auto content = read_file(seg.path);
+    if (!content) return std::unexpected(content.error());
+    later += *content;
+    if (::unlink(seg.path.c_str()) != 0) return std::unexpected(seg.path.string() + ": unlink: " + std::strerror(errno));
+    deleted = true;
+  }
+  if (deleted) {
+    if (int e = sync_dir(dir_fd_)) return std::unexpected(dir.string() + ": fsync: " + std::strerror(e));
+  }
+  const fs::path path = dir / report.segment;
+  // The segment must exist unless nothing was ever durable in it.
+  const int flags = O_RDWR | O_APPEND | O_CLOEXEC | (state.bytes == 0 ? O_CREAT : 0);
+  if (int e = inject("open")) return std::unexpected(path.string() + ": open: " + std::strerror(e));
+  int fd = ::open(path.c_str(), flags, 0640);
+  if (fd < 0) return std::unexpected(path.string() + ": open: " + std::strerror(errno));
+  auto fail_with = [&](std::string message) -> std::expected<CutReport, std::string> {
+    ::close(fd);
+    return std::unexpected(std::move(message));
+  };
+  struct stat st{};
+  if (::fstat(fd, &st) != 0) return fail_with(path.string() + ": fstat: " + std::strerror(errno));
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (size < state.bytes)
+    return fail_with(path.string() + ": " + std::to_string(size) + " bytes, shorter than its " +
+                     std::to_string(state.bytes) + " durable bytes (changed outside sqlguard?)");
+  if (size > state.bytes) {
+    std::string tail(size - state.bytes, '\0');
+    ssize_t n = ::pread(fd, tail.data(), tail.size(), static_cast<off_t>(state.bytes));
+    if (n < 0) return fail_with(path.string() + ": read: " + std::strerror(errno));
+    tail.resize(static_cast<size_t>(n));
+    report.cut = tail;
+    if (!failure_cut_) failure_cut_ = CutReport{report.segment, report.offset, tail + later};
+    if (int e = inject("ftruncate")) return fail_with(path.string() + ": ftruncate: " + std::strerror(e));
+    if (::ftruncate(fd, static_cast<off_t>(state.bytes)) != 0)
+      return fail_with(path.string() + ": ftruncate: " + std::strerror(errno));
+  }
+  report.cut += later;
+  if (!failure_cut_) failure_cut_ = report;  // before anything below can fail
+  if (int e = datasync(fd)) return fail_with(path.string() + ": fdatasync: " + std::strerror(e));
+  // The record the chain continues from must read back as the writer remembers it.
+  if (state.last_line.length > 0) {
+    const fs::path line_path = dir / segment_file_name(state.last_line.segment);
+    int rfd = state.last_line.segment == state.segment ? fd : ::open(line_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (rfd < 0) return fail_with(line_path.string() + ": open: " + std::strerror(errno));
+    std::string line(state.last_line.length, '\0');
+    ssize_t n = ::pread(rfd, line.data(), line.size(), static_cast<off_t>(state.last_line.offset));
+    if (rfd != fd) ::close(rfd);
+    if (n != static_cast<ssize_t>(line.size()) || leaf_hash(line) != state.last_leaf)
+      return fail_with(line_path.string() + ": record " + std::to_string(state.next_seq - 1) + " at offset " +
+                       std::to_string(state.last_line.offset) +
+                       " does not read back as written; run `sqlguard audit verify`");
+  }
+  fd_ = fd;
+  fd_segment_ = state.segment;
+  return report;
+}
+
+void FileAuditLog::try_recover() {
+  std::unique_lock lock(mu_);
+  if (healthy_ || !recoverable_) return;
+  durable_cv_.wait(lock, [&] { return !flushing_; });
+  ++probes_;
+  // Everything after the last durable record was never acknowledged: discard it.
+  discarded_records_ += next_seq_ - durable_ - (probe_record_pending_ ? 1 : 0);
+  probe_record_pending_ = false;
+  pending_.clear();
+  const WriterState& state = durable_state_;
+  next_seq_ = state.next_seq;
+  last_leaf_ = state.last_leaf;
+  tree_ = state.tree;
+  assign_segment_ = state.segment;
+  assign_bytes_ = state.bytes;
+  last_line_ = state.last_line;
+  flushing_ = true;  // owns the files while they are cut
+  lock.unlock();
+  auto cut = rewind_files(durable_state_);  // durable_state_ only changes under flushing_
+  lock.lock();
+  flushing_ = false;
+  durable_cv_.notify_all();
+  if (!cut) {
+    last_probe_error_ = cut.error();
+    return;
+  }
+  const auto now = std::chrono::system_clock::now();
+  const auto down_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - failed_at_).count();
+  const CutReport& failure_cut = failure_cut_ ? *failure_cut_ : *cut;
+  nlohmann::json record = {
+      {"type", "recovery"},
+      {"segment", cut->segment},
+      {"offset", static_cast<int64_t>(cut->offset)},
+      {"cut_bytes", static_cast<int64_t>(failure_cut.cut.size())},
+      {"cut_sha256", base64_encode(sha256(failure_cut.cut))},
+      {"reason", "resumed after an audit write failure: " + failure_},
+      {"failed_at", format_time(failed_at_)},
+      {"unavailable_ms", static_cast<int64_t>(down_ms)},
+      {"discarded_records", static_cast<int64_t>(discarded_records_)},
+      {"refused_appends", static_cast<int64_t>(refused_appends_)},
+      {"probes", static_cast<int64_t>(probes_)}};
+  auto members = payload_members(record);
+  if (!members) {
+    last_probe_error_ = members.error();
+    return;
+  }
+  AppendReceipt receipt = enqueue_locked(*members);
+  probe_record_pending_ = true;
+  if (std::string error = flush(lock); !error.empty() || durable_ <= receipt.seq) {
+    last_probe_error_ = error;
+    return;
+  }
+  probe_record_pending_ = false;
+  healthy_ = true;
+  recoverable_ = false;
+  recovery_wanted_ = false;
+  const std::string message = "audit log writable again after " + std::to_string(down_ms) +
+                              " ms; resumed at seq " + std::to_string(receipt.seq) + " with a recovery record (" +
+                              std::to_string(discarded_records_) + " unacknowledged records discarded, " +
+                              std::to_string(failure_cut.cut.size()) + " bytes cut)";
+  reason_.clear();
+  lock.unlock();
+  if (options_.on_recovery) {
+    options_.on_recovery(message);
+  } else {
+    std::fprintf(stderr, "sqlguard: %s\n", message.c_str());
+  }
+}
+
 void FileAuditLog::background_loop() {
   std::unique_lock lock(bg_mu_);
   while (!stop_) {
+    if (recovery_wanted_) {
+      // The first probe waits one interval too: the failed pages get no immediate retry.
+      bg_cv_.wait_for(lock, options_.recovery_probe_every, [&] { return stop_; });
+      if (stop_) break;
+      lock.unlock();
+      try_recover();
+      lock.lock();
+      continue;
+    }
+    auto wake = [&] { return stop_ || checkpoint_requested_ || recovery_wanted_.load(); };
     if (options_.checkpoint_every.count() > 0) {
-      bg_cv_.wait_for(lock, options_.checkpoint_every, [&] { return stop_ || checkpoint_requested_; });
+      bg_cv_.wait_for(lock, options_.checkpoint_every, wake);
     } else {
-      bg_cv_.wait(lock, [&] { return stop_ || checkpoint_requested_; });
+      bg_cv_.wait(lock, wake);
     }
     if (stop_) break;
+    if (recovery_wanted_) continue;
     checkpoint_requested_ = false;
     lock.unlock();
     if (healthy() && size() > last_checkpoint_size_.load()) (void)checkpoint();

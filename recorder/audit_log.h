@@ -34,12 +34,18 @@ struct AuditLogOptions {
   std::filesystem::path signing_key_file; ///< Ed25519 private key (sqlguard keygen); empty =
                                           ///< checkpoints are not signed (verify warns)
   std::filesystem::path witness_dir;      ///< optional second directory for checkpoint copies
-  /// Called once, from the failing thread, when the log becomes unhealthy (write/sync failure),
-  /// with the reason; the server logs it. Empty: the reason is printed to stderr.
+  /// Called once per failure, from the failing thread, when the log becomes unhealthy (write/sync
+  /// failure), with the reason; the server logs it. Empty: the reason is printed to stderr.
   std::function<void(const std::string& reason)> on_failure;
+  /// Called from the recorder's background thread when the log is writable again and the
+  /// "recovery" record naming the failure window is durable. Empty: printed to stderr.
+  std::function<void(const std::string& message)> on_recovery;
+  /// While unhealthy after a write/sync failure, how often the recorder tries to resume (ms):
+  /// cut the segment back to the last durable record, then append a "recovery" record.
+  std::chrono::milliseconds recovery_probe_every{1000};
   /// Test hook (fault injection): called before each file operation with its name ("open",
-  /// "write", "fdatasync", "dirsync", "rename"); a non-zero return is used as the errno of a
-  /// failure of that operation. Empty in production.
+  /// "write", "fdatasync", "dirsync", "rename", "ftruncate"); a non-zero return is used as the
+  /// errno of a failure of that operation. Empty in production.
   std::function<int(std::string_view operation)> fault_injector;
 };
 
@@ -50,8 +56,12 @@ struct AppendReceipt {
 };
 
 /// Thread-safe. append() may be called from many threads; concurrent appends share one
-/// fdatasync (group commit). After any write or sync failure the log is unhealthy for good
-/// (fail closed) until the process restarts.
+/// fdatasync (group commit). After a write or sync failure the log is unhealthy (fail closed:
+/// every append fails) until a probe, every `recovery_probe_every`, manages to cut the segment
+/// back to the last record that was durable, fsync it, and append a durable "recovery" record
+/// naming the failure; records that were never durable were never acknowledged and are
+/// discarded. The failed pages are never re-synced (PostgreSQL "fsyncgate" lesson). A
+/// checkpoint signing failure is not retried: unhealthy until restart.
 class AuditLog {
  public:
   /// Opens or creates the log in options.dir, recovering a torn last record (cut, then a
@@ -66,14 +76,14 @@ class AuditLog {
   /// event is not representable (floats, invalid UTF-8 are replaced, never written raw).
   virtual std::expected<AppendReceipt, std::string> append(nlohmann::json event) = 0;
 
-  /// false after a write/sync failure; reason() says why.
+  /// false from a write/sync failure until the log has resumed; reason() says why.
   virtual bool healthy() const = 0;
   virtual std::string reason() const = 0;
 
   /// Writes a checkpoint now (also done at shutdown by the destructor of the implementation).
   virtual std::expected<void, std::string> checkpoint() = 0;
 
-  /// Number of records (next seq).
+  /// Number of records (next seq); while unhealthy, the number of durable records.
   virtual uint64_t size() const = 0;
 };
 

@@ -1,6 +1,6 @@
 // AuditLog: record format, group commit under concurrency, rotation, reopen, torn-tail
 // recovery (including kill -9 during load), checkpoints, witness copies, key file permissions,
-// and fail-closed behaviour on injected write/sync failures.
+// fail-closed behaviour on injected write/sync failures, and resuming once the fault is gone.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -265,8 +265,7 @@ TEST_F(AuditLogTest, SyncFailureFailsClosed) {
   EXPECT_NE(log->reason().find("Input/output error"), std::string::npos) << log->reason();
   EXPECT_EQ(reported.load(), 1);
   EXPECT_NE(reason_seen.find("refusing to serve SQL"), std::string::npos);
-  // No retry-and-continue (PostgreSQL fsync lesson): later appends fail even if the disk recovers.
-  syncs = -1000;
+  // The failed pages are not synced again: until a probe has cut and rewritten, appends fail.
   EXPECT_FALSE(log->append(intent(4)).has_value());
   EXPECT_FALSE(log->checkpoint().has_value());
 }
@@ -297,6 +296,221 @@ TEST_F(AuditLogTest, CheckpointFailureFailsClosed) {
   ASSERT_TRUE(log->append(intent(0)).has_value());
   EXPECT_FALSE(log->checkpoint().has_value());
   EXPECT_FALSE(log->healthy());
+}
+
+/// Polls `log` until healthy (true) or `limit` passes (false).
+bool wait_healthy(AuditLog& log, std::chrono::milliseconds limit = std::chrono::milliseconds(10000)) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (log.healthy()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return log.healthy();
+}
+
+std::vector<nlohmann::json> records_of_type(const fs::path& dir, std::string_view type) {
+  std::vector<nlohmann::json> out;
+  for (const auto& line : all_lines(dir)) {
+    auto rec = nlohmann::json::parse(line);
+    if (rec["type"] == type) out.push_back(std::move(rec));
+  }
+  return out;
+}
+
+uint64_t segment_bytes_on_disk(const fs::path& dir) {
+  uint64_t total = 0;
+  const auto segments = list_segments(dir).value();
+  for (const auto& seg : segments) total += fs::file_size(seg.path);
+  return total;
+}
+
+TEST_F(AuditLogTest, ResumesAfterASyncFailureWithTheChainIntact) {
+  std::atomic<bool> broken{false};
+  std::atomic<int> recovered{0};
+  std::string recovery_message;
+  options_.recovery_probe_every = std::chrono::milliseconds(20);
+  options_.fault_injector = [&](std::string_view op) { return broken && op == "fdatasync" ? EIO : 0; };
+  options_.on_recovery = [&](const std::string& message) {
+    recovery_message = message;
+    ++recovered;
+  };
+  auto log = AuditLog::open(options_).value();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(log->append(intent(i)).has_value());
+  const uint64_t durable_bytes = segment_bytes_on_disk(options_.dir);
+  broken = true;
+  ASSERT_FALSE(log->append(intent(3)).has_value());  // written, not synced: never acknowledged
+  EXPECT_GT(segment_bytes_on_disk(options_.dir), durable_bytes);
+  EXPECT_NE(log->reason().find("until it can write again"), std::string::npos) << log->reason();
+  EXPECT_FALSE(log->append(intent(4)).has_value());
+  // While the fault lasts, probes cut the file back and fail again; nothing new is acknowledged.
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  EXPECT_FALSE(log->healthy());
+  EXPECT_FALSE(log->append(intent(5)).has_value());
+  EXPECT_EQ(recovered.load(), 0);
+
+  broken = false;
+  ASSERT_TRUE(wait_healthy(*log)) << log->reason();
+  EXPECT_EQ(recovered.load(), 1);
+  EXPECT_NE(recovery_message.find("resumed at seq 3"), std::string::npos) << recovery_message;
+  EXPECT_TRUE(log->reason().empty());
+  auto r = log->append(intent(6));
+  ASSERT_TRUE(r.has_value()) << r.error();
+  EXPECT_EQ(r->seq, 4u);  // 0-2, the recovery record, then this one
+  ASSERT_TRUE(log->checkpoint().has_value());
+  log.reset();
+
+  auto lines = all_lines(options_.dir);
+  ASSERT_EQ(lines.size(), 6u);  // 3 intents, recovery, intent 6, checkpoint (destructor: none new)
+  for (const auto& line : lines) {
+    EXPECT_EQ(line.find("\"call\":\"c-3\""), std::string::npos) << "the unacknowledged record is gone";
+    EXPECT_EQ(line.find("\"call\":\"c-5\""), std::string::npos);
+  }
+  auto recovery = nlohmann::json::parse(lines[3]);
+  EXPECT_EQ(recovery["type"], "recovery");
+  EXPECT_EQ(recovery["seq"], 3);
+  EXPECT_EQ(recovery["offset"], durable_bytes);
+  EXPECT_GT(recovery["cut_bytes"].get<int64_t>(), 0);  // the last probe's cut: its own record
+  EXPECT_EQ(recovery["discarded_records"], 1);
+  EXPECT_GE(recovery["refused_appends"].get<int64_t>(), 2);
+  EXPECT_GE(recovery["probes"].get<int64_t>(), 2);
+  EXPECT_NE(recovery["reason"].get<std::string>().find("fdatasync: Input/output error"), std::string::npos);
+  EXPECT_EQ(recovery["failed_at"].get<std::string>().size(), 27u);
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << report.summary();
+  EXPECT_EQ(report.records, 6u);
+  // And the resumed log reopens (tail check) and continues.
+  auto reopened = AuditLog::open(options_);
+  ASSERT_TRUE(reopened.has_value()) << reopened.error();
+  EXPECT_EQ((*reopened)->size(), 6u);
+}
+
+TEST_F(AuditLogTest, StaysRefusedWhileTheDiskIsFullAndLeavesTheFileAsItWas) {
+  std::atomic<bool> full{false};
+  options_.recovery_probe_every = std::chrono::milliseconds(10);
+  options_.fault_injector = [&](std::string_view op) { return full && op == "write" ? ENOSPC : 0; };
+  auto log = AuditLog::open(options_).value();
+  ASSERT_TRUE(log->append(intent(0)).has_value());
+  full = true;
+  ASSERT_FALSE(log->append(intent(1)).has_value());
+  const auto before = all_lines(options_.dir);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(log->healthy());
+  EXPECT_NE(log->reason().find("No space left on device"), std::string::npos) << log->reason();
+  EXPECT_EQ(all_lines(options_.dir), before);
+  EXPECT_EQ(log->size(), 1u);  // discarded records do not count
+  full = false;
+  ASSERT_TRUE(wait_healthy(*log)) << log->reason();
+  ASSERT_TRUE(log->append(intent(2)).has_value());
+  EXPECT_EQ(records_of_type(options_.dir, "recovery").size(), 1u);
+  log.reset();
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << report.summary();
+}
+
+TEST_F(AuditLogTest, AFailedRotationIsUndoneOnResume) {
+  std::atomic<bool> broken{false};
+  options_.segment_bytes = 1200;
+  options_.recovery_probe_every = std::chrono::milliseconds(10);
+  // The new segment is created, then persisting its directory entry fails.
+  options_.fault_injector = [&](std::string_view op) { return broken && op == "dirsync" ? EIO : 0; };
+  auto log = AuditLog::open(options_).value();
+  int i = 0;
+  while (list_segments(options_.dir).value().size() < 2) ASSERT_TRUE(log->append(intent(i++)).has_value());
+  broken = true;
+  std::optional<uint64_t> failed_at;
+  for (int k = 0; k < 50 && !failed_at; ++k, ++i)
+    if (!log->append(intent(i)).has_value()) failed_at = i;
+  ASSERT_TRUE(failed_at.has_value()) << "a rotation failed";
+  const size_t segments_after_failure = list_segments(options_.dir).value().size();
+  EXPECT_EQ(segments_after_failure, 3u);  // the half-made segment is on disk
+  broken = false;
+  ASSERT_TRUE(wait_healthy(*log)) << log->reason();
+  for (int k = 0; k < 10; ++k) ASSERT_TRUE(log->append(intent(1000 + k)).has_value());
+  log.reset();
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << report.summary();
+  EXPECT_EQ(records_of_type(options_.dir, "recovery").size(), 1u);
+}
+
+TEST_F(AuditLogTest, EveryAcknowledgedRecordSurvivesRepeatedFailuresUnderConcurrency) {
+  // Fault kinds by round: 1 = the disk is full (nothing written), 2 = fdatasync fails after the
+  // bytes were written, 3 = as 2 and cutting the file fails too (probes fail until it clears).
+  std::atomic<int> fault{0};
+  options_.recovery_probe_every = std::chrono::milliseconds(5);
+  options_.segment_bytes = 16 << 10;
+  options_.fault_injector = [&](std::string_view op) {
+    switch (fault.load()) {
+      case 1: return op == "write" ? ENOSPC : 0;
+      case 2: return op == "fdatasync" ? EIO : 0;
+      case 3: return op == "fdatasync" || op == "ftruncate" ? EIO : 0;
+      default: return 0;
+    }
+  };
+  auto log = AuditLog::open(options_).value();
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::vector<AppendReceipt> acknowledged;
+  std::atomic<int> refused{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 8; ++t)
+    writers.emplace_back([&, t] {
+      for (int n = 0; !stop; ++n) {
+        auto r = log->append(intent(t * 1000000 + n));
+        if (r) {
+          std::lock_guard lock(mu);
+          acknowledged.push_back(*r);
+        } else {
+          ++refused;
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+      }
+    });
+  uint64_t cut_bytes = 0;
+  for (int round = 0; round < 6; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(40));
+    fault = 1 + round % 3;
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    for (int k = 0; k < 1000 && log->healthy(); ++k) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_FALSE(log->healthy()) << "round " << round << ": the fault was hit";
+    fault = 0;
+    ASSERT_TRUE(wait_healthy(*log)) << log->reason();
+  }
+  stop = true;
+  for (auto& th : writers) th.join();
+  log.reset();
+  EXPECT_GT(refused.load(), 0);
+  auto report = verify();
+  ASSERT_TRUE(report.ok()) << report.summary();
+  auto lines = all_lines(options_.dir);
+  for (const auto& receipt : acknowledged) {
+    ASSERT_LT(receipt.seq, lines.size());
+    EXPECT_EQ(base64_encode(leaf_hash(lines[receipt.seq])), receipt.leaf_hash) << "record " << receipt.seq;
+  }
+  auto recoveries = records_of_type(options_.dir, "recovery");
+  EXPECT_GE(recoveries.size(), 6u);  // one per failure (the destructor's checkpoint may add none)
+  for (const auto& r : recoveries) cut_bytes += r["cut_bytes"].get<uint64_t>();
+  EXPECT_GT(cut_bytes, 0u) << "the fdatasync rounds left unacknowledged bytes that were cut";
+}
+
+TEST_F(AuditLogTest, ResumesAfterACheckpointWriteFailure) {
+  std::atomic<bool> broken{false};
+  options_.recovery_probe_every = std::chrono::milliseconds(10);
+  options_.fault_injector = [&](std::string_view op) { return broken && op == "rename" ? ENOSPC : 0; };
+  auto log = AuditLog::open(options_).value();
+  ASSERT_TRUE(log->append(intent(0)).has_value());
+  broken = true;
+  EXPECT_FALSE(log->checkpoint().has_value());
+  EXPECT_FALSE(log->healthy());
+  broken = false;
+  ASSERT_TRUE(wait_healthy(*log)) << log->reason();
+  ASSERT_TRUE(log->checkpoint().has_value());
+  log.reset();
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << report.summary();
+  auto recovery = records_of_type(options_.dir, "recovery");
+  ASSERT_EQ(recovery.size(), 1u);
+  EXPECT_EQ(recovery[0]["discarded_records"], 0);  // the checkpoint record itself was durable
+  EXPECT_EQ(recovery[0]["cut_bytes"], 0);
 }
 
 TEST_F(AuditLogTest, CheckpointsByCountAndTimeAndWitnessCopy) {
