@@ -65,6 +65,12 @@ Guard::Guard(const policy::StatementAnalyzer& analyzer, const policy::PolicyEngi
   }
 }
 
+Guard::~Guard() {
+  if (has_deferred_) append_deferred_outcomes();
+  if (size_t left = deferred_outcomes())
+    spdlog::error("{} outcome record(s) could not be written to the audit log before shutdown", left);
+}
+
 std::string Guard::next_call_id() {
   return instance_ + "-" + std::to_string(call_counter_.fetch_add(1) + 1);
 }
@@ -80,10 +86,38 @@ nlohmann::json Guard::principal_json(const CallInfo& call) const {
           {"client", {{"name", p.client_name}, {"version", p.client_version}}}};
 }
 
+size_t Guard::deferred_outcomes() const {
+  std::lock_guard lock(deferred_mu_);
+  return deferred_outcomes_.size();
+}
+
+void Guard::append_deferred_outcomes() {
+  if (!audit_.healthy()) return;
+  std::lock_guard lock(deferred_mu_);
+  while (!deferred_outcomes_.empty()) {
+    if (!audit_.append(deferred_outcomes_.front())) return;  // failed again: keep them
+    deferred_outcomes_.pop_front();
+  }
+  has_deferred_ = false;
+}
+
 std::expected<void, GuardError> Guard::record(nlohmann::json event) {
-  auto r = audit_.append(std::move(event));
+  if (has_deferred_) append_deferred_outcomes();
+  auto r = audit_.append(event);
   if (!r) {
     spdlog::error("audit log append failed: {}", r.error());
+    if (event.value("type", "") == "call.outcome") {
+      // The intent is on disk, so the statement may have run: its outcome must follow it.
+      event["late"] = {{"reason", r.error()}};
+      std::lock_guard lock(deferred_mu_);
+      if (deferred_outcomes_.size() < kMaxDeferredOutcomes) {
+        deferred_outcomes_.push_back(std::move(event));
+        has_deferred_ = true;
+      } else {
+        spdlog::error("outcome of call {} dropped: {} outcomes already wait for the audit log",
+                      event.value("call", ""), kMaxDeferredOutcomes);
+      }
+    }
     return std::unexpected(GuardError{
         ErrorClass::kAuditFailure,
         "refused: the audit log cannot record right now, so nothing runs (" + audit_.reason() + ")"});
@@ -106,6 +140,7 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
     return std::unexpected(SqlFailure{"", GuardError{cls, safe(std::move(msg))}, std::nullopt});
   };
   if (!audit_.healthy()) {
+    audit_.note_refusal();
     return fail(ErrorClass::kAuditFailure,
                 "refused: the audit log cannot record right now, so nothing runs (" + audit_.reason() + ")");
   }
@@ -460,6 +495,7 @@ std::expected<std::vector<ColumnInfo>, SqlFailure> Guard::describe_table(const C
                    "table must be 'name' or 'schema.name' using letters, digits, '_' and '$'");
   }
   if (!audit_.healthy()) {
+    audit_.note_refusal();
     return failure(ErrorClass::kAuditFailure, "refused: the audit log cannot record right now (" + audit_.reason() + ")");
   }
   if (auto r = record_metadata_call(call, call_id, schema + "." + name); !r) return std::unexpected(r.error());
@@ -521,6 +557,7 @@ std::expected<std::vector<TableInfo>, SqlFailure> Guard::list_tables(const CallI
     return failure(ErrorClass::kInvalidInput, "schema must use letters, digits, '_' and '$'");
   }
   if (!audit_.healthy()) {
+    audit_.note_refusal();
     return failure(ErrorClass::kAuditFailure, "refused: the audit log cannot record right now (" + audit_.reason() + ")");
   }
   if (auto r = record_metadata_call(call, call_id, schema); !r) return std::unexpected(r.error());

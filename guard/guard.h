@@ -4,9 +4,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <expected>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -106,6 +108,10 @@ class Guard {
         std::shared_ptr<const policy::MaskingEngine> masking, recorder::AuditLog& audit,
         ConnectionPool& pool, const CredentialVault& vault, GuardOptions options,
         ApprovalService* approvals = nullptr);
+  /// Appends outcome records still waiting for the audit log (see `late` outcomes), if it can.
+  ~Guard();
+  Guard(const Guard&) = delete;
+  Guard& operator=(const Guard&) = delete;
 
   /// Runs one statement for `call.principal`. `max_rows` (optional) can only lower the
   /// policy's limit. Failures carry an agent-safe message (never a credential or an unmasked
@@ -139,11 +145,17 @@ class Guard {
 
   /// Healthy when the audit log can record; `reason` says why not.
   bool audit_healthy(std::string* reason) const;
+  /// Outcome records held because the audit log failed after their intent was durable; they
+  /// are appended (with `late`) before the next record once the log resumes.
+  size_t deferred_outcomes() const;
   const std::string& default_schema() const { return default_schema_; }
 
  private:
   std::string next_call_id();
+  /// Appends `event`; first appends any deferred outcomes. A failed "call.outcome" (its intent is
+  /// durable, so the statement may have run) is kept and appended late (max kMaxDeferredOutcomes).
   std::expected<void, GuardError> record(nlohmann::json event);
+  void append_deferred_outcomes();
   std::expected<void, SqlFailure> record_metadata_call(const CallInfo& call, const std::string& call_id,
                                                        const std::string& target);
   std::expected<void, SqlFailure> record_metadata_outcome(const CallInfo& call, const std::string& call_id,
@@ -171,6 +183,10 @@ class Guard {
   std::string default_schema_;
   CatalogCache catalog_;
   std::atomic<uint64_t> call_counter_{0};
+  static constexpr size_t kMaxDeferredOutcomes = 10000;
+  mutable std::mutex deferred_mu_;
+  std::deque<nlohmann::json> deferred_outcomes_;  // guarded by deferred_mu_
+  std::atomic<bool> has_deferred_{false};
   std::string instance_;  ///< random prefix of call ids
 };
 

@@ -139,7 +139,7 @@ class FileAuditLog final : public AuditLog {
 
   std::expected<void, std::string> init();
 
-  std::expected<AppendReceipt, std::string> append(nlohmann::json event) override;
+  std::expected<AppendReceipt, std::string> append(const nlohmann::json& event) override;
   bool healthy() const override {
     std::lock_guard lock(mu_);
     return healthy_;
@@ -150,6 +150,10 @@ class FileAuditLog final : public AuditLog {
     return reason_ + "; retry " + std::to_string(probes_) + " failed: " + last_probe_error_;
   }
   std::expected<void, std::string> checkpoint() override;
+  void note_refusal() override {
+    std::lock_guard lock(mu_);
+    if (!healthy_) ++refused_requests_;
+  }
   uint64_t size() const override {
     std::lock_guard lock(mu_);
     return healthy_ ? next_seq_ : durable_;  // unhealthy: records past durable_ will be discarded
@@ -210,7 +214,7 @@ class FileAuditLog final : public AuditLog {
   std::string failure_;           // guarded by mu_: the first error of the current failure
   std::string last_probe_error_;  // guarded by mu_: why the last resume attempt failed
   std::chrono::system_clock::time_point failed_at_;  // guarded by mu_
-  uint64_t refused_appends_ = 0;  // guarded by mu_: appends refused since the failure
+  uint64_t refused_requests_ = 0;  // guarded by mu_: appends and calls refused since the failure
   uint64_t probes_ = 0;           // guarded by mu_: resume attempts since the failure
   uint64_t discarded_records_ = 0;  // guarded by mu_: unacknowledged records dropped (not probes')
   bool probe_record_pending_ = false;  // guarded by mu_: the last probe's record was not durable
@@ -286,7 +290,7 @@ void FileAuditLog::fail_locked(const std::string& reason, bool recoverable) {
   failure_ = reason;
   last_probe_error_.clear();
   failed_at_ = std::chrono::system_clock::now();
-  refused_appends_ = 0;
+  refused_requests_ = 0;
   probes_ = 0;
   discarded_records_ = 0;
   probe_record_pending_ = false;
@@ -571,7 +575,7 @@ std::expected<void, std::string> FileAuditLog::wait_durable(std::unique_lock<std
   }
 }
 
-std::expected<AppendReceipt, std::string> FileAuditLog::append(nlohmann::json event) {
+std::expected<AppendReceipt, std::string> FileAuditLog::append(const nlohmann::json& event) {
   if (!event.is_object()) return std::unexpected("audit event must be a JSON object");
   auto type = event.find("type");
   if (type == event.end() || !type->is_string() || type->get_ref<const std::string&>().empty())
@@ -584,7 +588,7 @@ std::expected<AppendReceipt, std::string> FileAuditLog::append(nlohmann::json ev
 
   std::unique_lock lock(mu_);
   if (!healthy_) {
-    ++refused_appends_;
+    ++refused_requests_;
     return std::unexpected(reason_);
   }
   AppendReceipt receipt = enqueue_locked(*members);
@@ -755,7 +759,7 @@ void FileAuditLog::try_recover() {
       {"failed_at", format_time(failed_at_)},
       {"unavailable_ms", static_cast<int64_t>(down_ms)},
       {"discarded_records", static_cast<int64_t>(discarded_records_)},
-      {"refused_appends", static_cast<int64_t>(refused_appends_)},
+      {"refused_requests", static_cast<int64_t>(refused_requests_)},
       {"probes", static_cast<int64_t>(probes_)}};
   auto members = payload_members(record);
   if (!members) {

@@ -74,7 +74,7 @@ class AuditLog {
   /// Appends `event` (an object with at least `type`; must not contain v/seq/time/origin/prev)
   /// and returns once it is on disk (write + fdatasync). Errors: the log is unhealthy, or the
   /// event is not representable (floats, invalid UTF-8 are replaced, never written raw).
-  virtual std::expected<AppendReceipt, std::string> append(nlohmann::json event) = 0;
+  virtual std::expected<AppendReceipt, std::string> append(const nlohmann::json& event) = 0;
 
   /// false from a write/sync failure until the log has resumed; reason() says why.
   virtual bool healthy() const = 0;
@@ -82,6 +82,10 @@ class AuditLog {
 
   /// Writes a checkpoint now (also done at shutdown by the destructor of the implementation).
   virtual std::expected<void, std::string> checkpoint() = 0;
+
+  /// Counts a request refused because the log is unhealthy without trying to append (e.g. the
+  /// guard's early refusal); reported with refused appends in the next "recovery" record.
+  virtual void note_refusal() {}
 
   /// Number of records (next seq); while unhealthy, the number of durable records.
   virtual uint64_t size() const = 0;

@@ -312,8 +312,8 @@ void parse_audit(YamlReader& r, const YAML::Node& n, const fs::path& base, Confi
     return;
   }
   if (!r.expect_map(n, path, {"dir", "origin", "segment_bytes", "checkpoint_every_records",
-                              "checkpoint_every_ms", "signing_key_file", "witness_dir",
-                              "record_results"})) {
+                              "checkpoint_every_ms", "recovery_probe_ms", "signing_key_file",
+                              "witness_dir", "record_results"})) {
     return;
   }
   auto& a = c.audit;
@@ -328,6 +328,7 @@ void parse_audit(YamlReader& r, const YAML::Node& n, const fs::path& base, Confi
   if (auto v = r.uint(n, "segment_bytes", path, 4096, 1ull << 40)) a.log.segment_bytes = *v;
   if (auto v = r.uint(n, "checkpoint_every_records", path)) a.log.checkpoint_every_records = *v;
   if (auto v = r.uint(n, "checkpoint_every_ms", path)) a.log.checkpoint_every = std::chrono::milliseconds(*v);
+  if (auto v = r.uint(n, "recovery_probe_ms", path, 10, 3600000)) a.log.recovery_probe_every = std::chrono::milliseconds(*v);
   if (auto v = r.string(n, "signing_key_file", path)) a.log.signing_key_file = resolve(base, *v);
   if (auto v = r.string(n, "witness_dir", path)) a.log.witness_dir = resolve(base, *v);
   const YAML::Node rr = n["record_results"];

@@ -59,7 +59,7 @@ MeteredAuditLog::MeteredAuditLog(std::unique_ptr<recorder::AuditLog> inner, Metr
   healthy_.set({}, inner_->healthy() ? 1 : 0);
 }
 
-std::expected<recorder::AppendReceipt, std::string> MeteredAuditLog::append(nlohmann::json event) {
+std::expected<recorder::AppendReceipt, std::string> MeteredAuditLog::append(const nlohmann::json& event) {
   Observation o;
   const std::string type = string_field(event, "type", "");
   if (type == "call.intent") {
@@ -80,7 +80,7 @@ std::expected<recorder::AppendReceipt, std::string> MeteredAuditLog::append(nloh
   }
 
   const auto t0 = std::chrono::steady_clock::now();
-  auto receipt = inner_->append(std::move(event));
+  auto receipt = inner_->append(event);
   append_seconds_.observe({}, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   healthy_.set({}, inner_->healthy() ? 1 : 0);
   if (!receipt) {

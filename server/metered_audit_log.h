@@ -47,8 +47,9 @@ class MeteredAuditLog final : public recorder::AuditLog {
   MeteredAuditLog(std::unique_ptr<recorder::AuditLog> inner, MetricsRegistry& registry,
                   std::size_t max_tracked_calls = kDefaultMaxTrackedCalls);
 
-  std::expected<recorder::AppendReceipt, std::string> append(nlohmann::json event) override;
+  std::expected<recorder::AppendReceipt, std::string> append(const nlohmann::json& event) override;
   bool healthy() const override { return inner_->healthy(); }
+  void note_refusal() override { inner_->note_refusal(); }
   std::string reason() const override { return inner_->reason(); }
   std::expected<void, std::string> checkpoint() override { return inner_->checkpoint(); }
   uint64_t size() const override { return inner_->size(); }

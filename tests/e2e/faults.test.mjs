@@ -195,7 +195,7 @@ describe('faults', () => {
     console.log(`# kill -9: ${answered.length} calls answered before the kill, ${executed.length} statements received by MariaDB, ${intents.size} intent records, verify: ${v.stdout.trim()}`);
   });
 
-  test('audit directory full: every call is refused with a clear reason and /healthz says unhealthy', async (t) => {
+  test('audit directory full: every call is refused with a clear reason, /healthz says unhealthy, and it resumes when space returns with the chain intact', async (t) => {
     const mnt = path.join(db.dir, 'audit-tmpfs');
     fs.mkdirSync(mnt, { recursive: true });
     try {
@@ -243,11 +243,46 @@ describe('faults', () => {
       assert.equal(doc.status, 'unhealthy');
       assert.equal(doc.audit.writable, false);
       console.log(`# audit full: ${text(refused[refused.length - 1]).slice(0, 160)}; healthz ${JSON.stringify(doc)}`);
-      // Space back does not silently resume: the log stays unhealthy until restart (fail closed).
+      // Space returns: within a few probe intervals (1 s) the log resumes by itself.
       fs.rmSync(path.join(mnt, 'filler'));
-      const still = await client.callTool({ name: 'run_sql', arguments: { sql: 'SELECT 1 AS k' } });
-      assert.equal(still.isError, true);
+      const resumeStart = Date.now();
+      for (;;) {
+        h = await fetch(`http://127.0.0.1:${port}/healthz`);
+        await h.text();
+        if (h.status === 200 || Date.now() - resumeStart > 15000) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(h.status, 200, '/healthz is healthy again once space returns');
+      const resumed = await client.callTool({ name: 'run_sql', arguments: { sql: 'SELECT 7 AS k, COUNT(*) AS n FROM orders' } });
+      assert.ok(!resumed.isError, text(resumed));
+      assert.equal(resumed.structuredContent.rows[0][0], 7);
       await client.close();
+      server.proc.kill('SIGTERM');
+      await new Promise((r) => server.proc.on('close', r));
+      server = undefined;
+
+      // The chain is intact across the failure, and the record says what happened.
+      const auditDir = path.join(mnt, 'audit');
+      const v = await sqlguard(['audit', 'verify', auditDir]);
+      assert.equal(v.status, 0, v.stdout + v.stderr);
+      const all = records(auditDir);
+      const recovery = all.filter((r) => r.type === 'recovery');
+      assert.equal(recovery.length, 1, 'one recovery record');
+      assert.match(recovery[0].reason, /No space left on device/);
+      assert.ok(recovery[0].refused_requests >= 3 && recovery[0].unavailable_ms > 0, JSON.stringify(recovery[0]));
+      // Every intent in the log has exactly one outcome: those whose first append failed after
+      // the statement ran were written late, after the recovery record.
+      const count = (type) => {
+        const m = new Map();
+        for (const r of all.filter((x) => x.type === type)) m.set(r.call, (m.get(r.call) ?? 0) + 1);
+        return m;
+      };
+      const intents = count('call.intent');
+      const outcomes = count('call.outcome');
+      for (const [call, n] of intents) assert.equal(outcomes.get(call), n, `call ${call}: ${n} intent(s), ${outcomes.get(call) ?? 0} outcome(s)`);
+      const late = all.filter((r) => r.type === 'call.outcome' && r.late);
+      for (const r of late) assert.ok(r.seq > recovery[0].seq, 'late outcomes follow the recovery record');
+      console.log(`# audit full, then space returned: resumed after ${recovery[0].unavailable_ms} ms (probes ${recovery[0].probes}, discarded ${recovery[0].discarded_records}, cut ${recovery[0].cut_bytes} bytes, refused requests ${recovery[0].refused_requests}), late outcomes ${late.length}; ${v.stdout.trim()}`);
     } finally {
       if (server) { server.proc.kill('SIGTERM'); await new Promise((r) => server.proc.on('close', r)); }
       try { execFileSync('umount', [mnt]); } catch {}

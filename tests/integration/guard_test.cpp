@@ -2,12 +2,15 @@
 // sessions do not carry state, the database can restart, and every call is recorded.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "mariadb_fixture.h"
 #include "recorder/audit_verify.h"
+#include "recorder/log_files.h"
 #include "server/app.h"
 #include "server/config.h"
 
@@ -220,23 +223,86 @@ TEST_F(GuardIntegration, EveryCallIsRecordedAndTheLogVerifies) {
   EXPECT_GE(report.records, size);
 }
 
-TEST_F(GuardIntegration, AuditFailureRefusesEverything) {
+TEST_F(GuardIntegration, AuditFailureRefusesEverythingUntilTheLogResumes) {
   auto cfg = config_;
   cfg.audit.log.dir = dir_ / "audit-faulty";
-  bool fail = false;
-  cfg.audit.log.fault_injector = [&fail](std::string_view) { return fail ? 28 /* ENOSPC */ : 0; };
+  cfg.audit.log.recovery_probe_every = std::chrono::milliseconds(20);
+  // -1: no fault; n >= 0: n more file operations succeed, then every one fails with ENOSPC.
+  std::atomic<int> ops_left{-1};
+  cfg.audit.log.fault_injector = [&ops_left](std::string_view) {
+    int n = ops_left.load();
+    if (n < 0) return 0;
+    if (n == 0) return 28;  // ENOSPC
+    ops_left.compare_exchange_strong(n, n - 1);
+    return 0;
+  };
   auto app = server::App::create(cfg);
   ASSERT_TRUE(app.has_value()) << app.error();
-  ASSERT_TRUE((*app)->guard().run_sql(call(), "SELECT 1 FROM orders LIMIT 1", std::nullopt).has_value());
-  fail = true;
-  MariaDbFixture::instance().reset_data();
-  auto r = (*app)->guard().run_sql(call(), "SELECT COUNT(*) FROM orders", std::nullopt);
+  guard::Guard& guard = (*app)->guard();
+  ASSERT_TRUE(guard.run_sql(call(), "SELECT 1 FROM orders LIMIT 1", std::nullopt).has_value());
+
+  // The intent (write + fdatasync) is durable, the statement runs, its outcome cannot be written:
+  // the result is withheld and the outcome waits for the log.
+  ops_left = 2;
+  auto r = guard.run_sql(call(), "SELECT COUNT(*) AS ran_before_the_disk_filled FROM orders", std::nullopt);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().error.error_class, guard::ErrorClass::kAuditFailure);
+  EXPECT_NE(r.error().error.message.find("No space left on device"), std::string::npos) << r.error().error.message;
+  const std::string late_call = r.error().call_id;
+  EXPECT_EQ(guard.deferred_outcomes(), 1u);
   std::string reason;
-  EXPECT_FALSE((*app)->guard().audit_healthy(&reason));
-  fail = false;  // the log stays unhealthy until restart: nothing runs unrecorded
-  EXPECT_FALSE((*app)->guard().run_sql(call(), "SELECT 1 FROM orders LIMIT 1", std::nullopt).has_value());
+  EXPECT_FALSE(guard.audit_healthy(&reason));
+  EXPECT_NE(reason.find("until it can write again"), std::string::npos) << reason;
+
+  // While the disk stays full, nothing runs, whatever the tool.
+  ops_left = 0;
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto refused = guard.run_sql(call(), "SELECT 2 FROM orders LIMIT 1", std::nullopt);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().error.error_class, guard::ErrorClass::kAuditFailure);
+  EXPECT_FALSE(guard.list_tables(call(), "").has_value());
+
+  // Space returns: the log resumes by itself; the next call runs and the late outcome precedes it.
+  ops_left = -1;
+  for (int i = 0; i < 500 && !guard.audit_healthy(nullptr); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(guard.audit_healthy(&reason)) << reason;
+  auto after = guard.run_sql(call(), "SELECT 3 AS k FROM orders LIMIT 1", std::nullopt);
+  ASSERT_TRUE(after.has_value()) << after.error().error.message;
+  EXPECT_EQ(guard.deferred_outcomes(), 0u);
+  app->reset();
+
+  recorder::VerifyOptions opts;
+  opts.dir = cfg.audit.log.dir;
+  auto report = recorder::verify_log(opts);
+  EXPECT_TRUE(report.ok()) << report.summary();
+  std::map<std::string, int> intents, outcomes;
+  int recoveries = 0, late = 0;
+  const auto segments = recorder::list_segments(opts.dir).value();
+  for (const auto& seg : segments) {
+    std::ifstream in(seg.path);
+    for (std::string line; std::getline(in, line);) {
+      auto rec = nlohmann::json::parse(line);
+      const std::string type = rec["type"];
+      if (type == "recovery") {
+        ++recoveries;
+        EXPECT_NE(rec["reason"].get<std::string>().find("No space left on device"), std::string::npos);
+        EXPECT_GE(rec["refused_requests"].get<int>(), 2);  // the SELECT and list_tables above
+      }
+      if (type == "call.intent") ++intents[rec["call"]];
+      if (type == "call.outcome") {
+        ++outcomes[rec["call"]];
+        if (rec.contains("late")) {
+          ++late;
+          EXPECT_EQ(rec["call"], late_call);
+          EXPECT_EQ(rec["status"], "ok");  // the statement did run
+        }
+      }
+    }
+  }
+  EXPECT_EQ(recoveries, 1);
+  EXPECT_EQ(late, 1);
+  EXPECT_EQ(intents, outcomes) << "every intent in the log has exactly one outcome";
+  EXPECT_EQ(intents.count(late_call), 1u);
 }
 
 }  // namespace

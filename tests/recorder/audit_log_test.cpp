@@ -371,7 +371,7 @@ TEST_F(AuditLogTest, ResumesAfterASyncFailureWithTheChainIntact) {
   EXPECT_EQ(recovery["offset"], durable_bytes);
   EXPECT_GT(recovery["cut_bytes"].get<int64_t>(), 0);  // the last probe's cut: its own record
   EXPECT_EQ(recovery["discarded_records"], 1);
-  EXPECT_GE(recovery["refused_appends"].get<int64_t>(), 2);
+  EXPECT_GE(recovery["refused_requests"].get<int64_t>(), 2);
   EXPECT_GE(recovery["probes"].get<int64_t>(), 2);
   EXPECT_NE(recovery["reason"].get<std::string>().find("fdatasync: Input/output error"), std::string::npos);
   EXPECT_EQ(recovery["failed_at"].get<std::string>().size(), 27u);

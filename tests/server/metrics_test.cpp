@@ -143,12 +143,12 @@ TEST(MetricsRegistry, ScrapeTimeGauges) {
 // An in-memory AuditLog that can be told to fail.
 class FakeAuditLog : public recorder::AuditLog {
  public:
-  std::expected<recorder::AppendReceipt, std::string> append(json event) override {
+  std::expected<recorder::AppendReceipt, std::string> append(const json& event) override {
     if (fail) {
       healthy_ = false;
       return std::unexpected(std::string("disk full"));
     }
-    events.push_back(std::move(event));
+    events.push_back(event);
     return recorder::AppendReceipt{events.size() - 1, "leaf"};
   }
   bool healthy() const override { return healthy_; }
