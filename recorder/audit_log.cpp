@@ -205,6 +205,7 @@ class FileAuditLog final : public AuditLog {
   uint64_t assign_bytes_ = 0;     // guarded by mu_: bytes assigned to that segment
   std::deque<Chunk> pending_;     // guarded by mu_
   bool flushing_ = false;         // guarded by mu_
+  uint64_t waiters_ = 0;          // guarded by mu_: threads inside wait_durable
   uint64_t durable_ = 0;          // guarded by mu_: records [0, durable_) are on disk
   LinePosition last_line_;        // guarded by mu_: the last assigned record
   WriterState durable_state_;     // guarded by mu_: writer state after record durable_ - 1
@@ -564,6 +565,15 @@ std::string FileAuditLog::flush(std::unique_lock<std::mutex>& lock) {
 }
 
 std::expected<void, std::string> FileAuditLog::wait_durable(std::unique_lock<std::mutex>& lock, uint64_t seq) {
+  // Resuming reuses the seq numbers of discarded records, so it waits until every waiter from
+  // before the failure has left (each sees !healthy_ or its record durable first).
+  ++waiters_;
+  struct Leave {
+    FileAuditLog& log;
+    ~Leave() {
+      if (--log.waiters_ == 0 && !log.healthy_) log.durable_cv_.notify_all();
+    }
+  } leave{*this};
   while (true) {
     if (durable_ > seq) return {};
     if (!healthy_) return std::unexpected(reason_);
@@ -723,7 +733,7 @@ std::expected<CutReport, std::string> FileAuditLog::rewind_files(const WriterSta
 void FileAuditLog::try_recover() {
   std::unique_lock lock(mu_);
   if (healthy_ || !recoverable_) return;
-  durable_cv_.wait(lock, [&] { return !flushing_; });
+  durable_cv_.wait(lock, [&] { return !flushing_ && waiters_ == 0; });
   ++probes_;
   // Everything after the last durable record was never acknowledged: discard it.
   discarded_records_ += next_seq_ - durable_ - (probe_record_pending_ ? 1 : 0);
