@@ -28,7 +28,7 @@ namespace sqlguard::server {
 /// | `sqlguard_auth_rejections_total` | counter | reason | each recorded `auth.rejected` (`reason`, e.g. expired, bad_signature) |
 /// | `sqlguard_audit_append_seconds` | histogram (audit_append_buckets) | — | wall time of every append, successful or not |
 /// | `sqlguard_audit_append_errors_total` | counter | — | appends that returned an error |
-/// | `sqlguard_audit_healthy` | gauge | — | 1 while inner.healthy(), else 0 (updated after every append) |
+/// | `sqlguard_audit_healthy` | gauge | — | 1 while inner.healthy(), else 0 (updated after every append and every healthy()) |
 ///
 /// Events are counted only once `inner` has made them durable (a call whose intent could not be
 /// recorded did not run). The call id → tool map holds at most `max_tracked_calls` entries;
@@ -48,7 +48,13 @@ class MeteredAuditLog final : public recorder::AuditLog {
                   std::size_t max_tracked_calls = kDefaultMaxTrackedCalls);
 
   std::expected<recorder::AppendReceipt, std::string> append(const nlohmann::json& event) override;
-  bool healthy() const override { return inner_->healthy(); }
+  /// Also refreshes `sqlguard_audit_healthy` (the guard asks before every call and /healthz on
+  /// every probe, so the gauge follows a log that resumed without an append).
+  bool healthy() const override {
+    const bool h = inner_->healthy();
+    healthy_.set({}, h ? 1 : 0);
+    return h;
+  }
   void note_refusal() override { inner_->note_refusal(); }
   std::string reason() const override { return inner_->reason(); }
   std::expected<void, std::string> checkpoint() override { return inner_->checkpoint(); }

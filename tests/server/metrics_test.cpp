@@ -233,6 +233,11 @@ TEST(MeteredAuditLog, FailuresAreCountedAndNothingElse) {
   EXPECT_EQ(registry.gauge("sqlguard_audit_healthy", "").value(), 0);
   EXPECT_EQ(registry.counter("sqlguard_tool_calls_total", "", {"tool", "decision"}).value({"run_sql", "allow"}), 0);
   EXPECT_EQ(registry.histogram("sqlguard_audit_append_seconds", "", {}, audit_append_buckets()).count(), 1u);
+  // The log resumes on its own (recovery probe): the gauge follows at the next healthy().
+  inner->fail = false;
+  inner->healthy_ = true;
+  EXPECT_TRUE(log.healthy());
+  EXPECT_EQ(registry.gauge("sqlguard_audit_healthy", "").value(), 1);
 }
 
 TEST(MeteredAuditLog, CallMapIsBounded) {
