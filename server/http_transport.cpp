@@ -847,6 +847,19 @@ std::expected<int, std::string> HttpTransport::start() {
             [&im](const httplib::Request& req, httplib::Response& res) { im.handle_metrics(req, res); });
   }
   for (const auto& mount : im.http.extra_routes) mount(svr);
+  // Every other path (the extra routes: approvals API, console; and unknown paths) gets the same
+  // Host/Origin check as /mcp before routing: DNS rebinding must not reach them either. The
+  // built-in routes above check for themselves (/healthz and public documents on purpose not).
+  svr.set_pre_routing_handler([&im](const httplib::Request& req, httplib::Response& res) {
+    const std::string& p = req.path;
+    const HttpOptions& h = im.http;
+    const bool builtin = p == h.path || p == "/healthz" || (!h.sse_path.empty() && (p == h.sse_path || p == h.sse_messages_path)) ||
+                         (h.metrics.registry != nullptr && p == h.metrics.path) ||
+                         std::any_of(h.public_documents.begin(), h.public_documents.end(),
+                                     [&p](const auto& doc) { return doc.first == p; });
+    if (builtin || im.check_host_and_origin(req, res)) return httplib::Server::HandlerResponse::Unhandled;
+    return httplib::Server::HandlerResponse::Handled;
+  });
   for (const auto& [path, document] : im.http.public_documents) {
     const std::string body = serialize(document);
     svr.Get(regex_escape(path), [body](const httplib::Request&, httplib::Response& res) {

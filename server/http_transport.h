@@ -118,7 +118,8 @@ struct HttpOptions {
   MetricsRoute metrics;
   /// Further routes mounted on the same server at start() (the approvals API and the web
   /// console). Each registers its own handlers and does its own authentication; they run
-  /// after the built-in routes, so they cannot shadow /mcp, /healthz or /metrics.
+  /// after the built-in routes, so they cannot shadow /mcp, /healthz or /metrics. Requests to
+  /// them pass the transport's Host/Origin check first (403 otherwise), as /mcp requests do.
   std::vector<std::function<void(httplib::Server&)>> extra_routes;
 };
 

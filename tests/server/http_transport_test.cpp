@@ -317,6 +317,27 @@ TEST_F(HttpTransportTest, DnsRebindingProtection) {
   EXPECT_EQ(res->status, 403);
 }
 
+TEST_F(HttpTransportTest, ExtraRoutesPassTheHostAndOriginCheckHealthzDoesNot) {
+  HttpOptions http;
+  http.extra_routes.push_back([](httplib::Server& svr) {
+    svr.Get("/api/thing", [](const httplib::Request&, httplib::Response& res) { res.set_content("{}", "application/json"); });
+  });
+  start(http);
+  auto c = client();
+  auto res = c.Get("/api/thing");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  res = c.Get("/api/thing", headers("", "Host", "rebound.attacker.test"));
+  EXPECT_EQ(res->status, 403);
+  res = c.Get("/api/thing", headers("", "Origin", "http://attacker.test"));
+  EXPECT_EQ(res->status, 403);
+  res = c.Get("/api/thing", headers("", "Origin", "http://127.0.0.1:" + std::to_string(port_)));
+  EXPECT_EQ(res->status, 200);
+  // Orchestrator probes address the pod by IP: /healthz answers whatever the Host.
+  res = c.Get("/healthz", headers("", "Host", "10.1.2.3:8080"));
+  EXPECT_EQ(res->status, 200);
+}
+
 TEST_F(HttpTransportTest, ConfiguredHostsAndOrigins) {
   HttpOptions http;
   http.allowed_hosts = {"mcp.example.com"};
