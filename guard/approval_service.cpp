@@ -156,6 +156,12 @@ std::expected<ApprovalRequest, ApprovalError> ApprovalService::get(std::string_v
   return r;
 }
 
+std::expected<uint64_t, ApprovalError> ApprovalService::count_pending() {
+  auto n = store_->count_pending(now_ms());
+  if (!n) return std::unexpected(error(Code::kStore, n.error()));
+  return *n;
+}
+
 std::expected<std::vector<ApprovalRequest>, ApprovalError> ApprovalService::list(std::optional<ApprovalState> state,
                                                                                  size_t limit) {
   auto all = store_->list(std::max<size_t>(limit, 1) * (state ? 4 : 1));

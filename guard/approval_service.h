@@ -117,6 +117,8 @@ class ApprovalService {
 
   /// One request with its effective state. Errors: kNotFound, kStore.
   std::expected<ApprovalRequest, ApprovalError> get(std::string_view id);
+  /// Requests waiting for a decision now (pending, not expired). Errors: kStore.
+  std::expected<uint64_t, ApprovalError> count_pending();
   /// Newest first, filtered by effective state (nullopt = all), at most `limit`.
   std::expected<std::vector<ApprovalRequest>, ApprovalError> list(std::optional<ApprovalState> state,
                                                                   size_t limit = 500);

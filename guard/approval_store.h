@@ -86,6 +86,10 @@ class ApprovalStore {
   /// The newest `limit` requests, newest first (all states; the caller filters).
   virtual std::expected<std::vector<ApprovalRequest>, std::string> list(size_t limit) = 0;
 
+  /// Number of requests still waiting for a decision at `now_ms` (state pending, not expired):
+  /// one COUNT query, for the scrape-time gauge.
+  virtual std::expected<uint64_t, std::string> count_pending(int64_t now_ms) = 0;
+
   /// Replaces the stored request with `next` (state and document) and bumps its version, iff the
   /// stored version is `expected_version` and its state is `expected_state`.
   /// Returns true when this caller won, false when someone else changed it first.

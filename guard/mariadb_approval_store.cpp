@@ -2,6 +2,8 @@
 
 #include "guard/catalog_cache.h"
 
+#include <cstdlib>
+
 namespace sqlguard::guard {
 namespace {
 
@@ -92,6 +94,15 @@ std::expected<std::optional<ApprovalRequest>, std::string> MariaDbApprovalStore:
   auto r = row_to_request(rs->rows[0]);
   if (!r) return std::unexpected(r.error());
   return std::optional<ApprovalRequest>(std::move(*r));
+}
+
+std::expected<uint64_t, std::string> MariaDbApprovalStore::count_pending(int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  auto rs = run("SELECT COUNT(*) FROM sqlguard_approvals WHERE state = 'pending' AND expires_ms > " +
+                std::to_string(now_ms));
+  if (!rs) return std::unexpected(rs.error());
+  if (rs->rows.empty() || rs->rows[0].empty() || !rs->rows[0][0]) return std::unexpected("count: no result");
+  return std::strtoull(rs->rows[0][0]->c_str(), nullptr, 10);
 }
 
 std::expected<std::vector<ApprovalRequest>, std::string> MariaDbApprovalStore::list(size_t limit) {

@@ -119,6 +119,15 @@ std::expected<std::optional<ApprovalRequest>, std::string> SqliteApprovalStore::
   return std::optional<ApprovalRequest>(std::move(*r));
 }
 
+std::expected<uint64_t, std::string> SqliteApprovalStore::count_pending(int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_, "SELECT COUNT(*) FROM sqlguard_approvals WHERE state = 'pending' AND expires_ms > ?1");
+  if (!s.ok()) return std::unexpected(error("count"));
+  s.bind(1, now_ms);
+  if (s.step() != SQLITE_ROW) return std::unexpected(error("count"));
+  return static_cast<uint64_t>(s.integer(0));
+}
+
 std::expected<std::vector<ApprovalRequest>, std::string> SqliteApprovalStore::list(size_t limit) {
   std::lock_guard lock(mu_);
   Stmt s(db_, (std::string(kSelect) + " ORDER BY created_ms DESC, rowid DESC LIMIT ?1").c_str());

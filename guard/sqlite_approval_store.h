@@ -29,6 +29,7 @@ class SqliteApprovalStore final : public ApprovalStore {
   std::expected<void, std::string> insert(const ApprovalRequest& request) override;
   std::expected<std::optional<ApprovalRequest>, std::string> get(std::string_view id) override;
   std::expected<std::vector<ApprovalRequest>, std::string> list(size_t limit) override;
+  std::expected<uint64_t, std::string> count_pending(int64_t now_ms) override;
   std::expected<bool, std::string> update(const ApprovalRequest& next, uint64_t expected_version,
                                           ApprovalState expected_state) override;
   std::expected<bool, std::string> consume(std::string_view id, int64_t now_ms) override;

@@ -155,9 +155,9 @@ int cmd_serve(const std::string& config_file, bool stdio, bool http, const std::
   options.metrics.pool = [a] { return a->pool().stats(); };
   options.metrics.approvals_pending = [a]() -> std::optional<std::uint64_t> {
     if (a->approvals() == nullptr) return std::nullopt;
-    auto pending = a->approvals()->list(guard::ApprovalState::kPending, 100000);
+    auto pending = a->approvals()->count_pending();
     if (!pending) return std::nullopt;
-    return pending->size();
+    return *pending;
   };
   spdlog::info("sqlguard {} serving Streamable HTTP on {}:{}{}; database {}; audit log {}",
                server::server_version(), options.bind_address, options.port,

@@ -132,10 +132,16 @@ describe('web console: approve a held statement in the browser', { skip: !fs.exi
     assert.match(await card.textContent(), /alice@example\.com/);
     assert.match(await card.textContent(), /order-updates-need-review/);
     await page.screenshot({ path: path.join(shots, '1-approvals-pending.png'), fullPage: true });
+    // The scrape-time gauge counts it (one COUNT query on the store).
+    const scrape = async () => (await fetch(`${base}/metrics`, {
+      headers: { Authorization: `Bearer ${await token('bob@example.com', ['dba'])}` },
+    })).text();
+    assert.match(await scrape(), /^sqlguard_approvals_pending 1$/m);
 
     await card.getByLabel(/Comment/).fill('ship it: ticket OPS-6');
     await card.getByRole('button', { name: 'Approve' }).click();
     await page.locator('#status', { hasText: /approved/ }).waitFor();
+    assert.match(await scrape(), /^sqlguard_approvals_pending 0$/m);
 
     // The agent's call completes with the update applied.
     const result = await call;

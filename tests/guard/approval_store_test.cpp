@@ -131,6 +131,21 @@ TEST(SqliteApprovalStore, ListsNewestFirst) {
   EXPECT_EQ((*list)[2].id, "apr_l2");
 }
 
+TEST(SqliteApprovalStore, CountsPendingRequestsThatHaveNotExpired) {
+  auto store = SqliteApprovalStore::open(temp_dir("store") / "a.db");
+  ASSERT_TRUE(store.has_value());
+  EXPECT_EQ((*store)->count_pending(0).value(), 0u);
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE((*store)->insert(request("apr_c" + std::to_string(i), 1000 * (i + 1))).has_value());
+  EXPECT_EQ((*store)->count_pending(1500).value(), 4u);
+  ApprovalRequest denied = request("apr_c0", 1000);
+  denied.state = ApprovalState::kDenied;
+  ASSERT_TRUE(*(*store)->update(denied, 0, ApprovalState::kPending));
+  EXPECT_EQ((*store)->count_pending(1500).value(), 3u);
+  // apr_c1 expires at 62 000 ms (created 2000 + 60 000): from then on it is not waiting.
+  EXPECT_EQ((*store)->count_pending(61999).value(), 3u);
+  EXPECT_EQ((*store)->count_pending(62000).value(), 2u);
+}
+
 TEST(SqliteApprovalStore, RefusesAFileThatIsNotADatabase) {
   const fs::path dir = temp_dir("store");
   { std::ofstream(dir / "junk.db") << "this is not sqlite, just text that is long enough to be a header......"; }

@@ -293,7 +293,9 @@ TEST_F(ApprovalsIntegration, MariaDbStoreConditionalUpdatesAndSingleUse) {
   r.sha256 = "x";
   r.created_ms = 1000;
   r.expires_ms = 4'000'000'000'000;
+  const uint64_t pending_before = (*store)->count_pending(2000).value();  // other tests share the table
   ASSERT_TRUE((*store)->insert(r).has_value());
+  EXPECT_EQ((*store)->count_pending(2000).value(), pending_before + 1);
   auto got = (*store)->get(r.id);
   ASSERT_TRUE(got && *got);
   EXPECT_EQ((*got)->statement, r.statement);
@@ -301,6 +303,7 @@ TEST_F(ApprovalsIntegration, MariaDbStoreConditionalUpdatesAndSingleUse) {
   approved.state = guard::ApprovalState::kApproved;
   EXPECT_TRUE(*(*store)->update(approved, 0, guard::ApprovalState::kPending));
   EXPECT_FALSE(*(*store)->update(approved, 0, guard::ApprovalState::kPending)) << "stale version won";
+  EXPECT_EQ((*store)->count_pending(2000).value(), pending_before) << "approved is not pending";
   std::atomic<int> winners{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 6; ++i) {
