@@ -40,26 +40,13 @@ class Routes {
 
   /// The reviewer or nullopt after replying 401/403/400.
   std::optional<policy::Principal> authenticate(const httplib::Request& req, httplib::Response& res) const {
-    if (auth_ != nullptr) {
-      auto p = auth_->authenticate(req);
-      if (!p) {
-        if (!p.error().www_authenticate.empty()) res.set_header("WWW-Authenticate", p.error().www_authenticate);
-        reply_error(res, p.error().status, p.error().message.empty() ? "unauthorized" : p.error().message);
-        return std::nullopt;
-      }
-      return *p;
-    }
-    if (!options_.trust_loopback_reviewer_header) {
-      reply_error(res, 401, "authentication is not configured for the approvals API "
-                            "(configure auth:, or approvals.trust_loopback_reviewer_header on a single-user host)");
+    auto who = api_caller(req, auth_, options_.trust_loopback_reviewer_header, options_.allowed_hosts, "approvals API");
+    if (!who) {
+      if (!who.error().www_authenticate.empty()) res.set_header("WWW-Authenticate", who.error().www_authenticate);
+      reply_error(res, who.error().status, who.error().message);
       return std::nullopt;
     }
-    auto reviewer = loopback_reviewer(req, options_.allowed_hosts);
-    if (!reviewer) {
-      reply_error(res, 401, reviewer.error());
-      return std::nullopt;
-    }
-    return std::move(*reviewer);
+    return std::move(*who);
   }
 
   bool may_see(const policy::Principal& who, const guard::ApprovalRequest& r) const {

@@ -196,46 +196,19 @@ class ConsoleRoutes {
   bool admit(const httplib::Request& req, httplib::Response& res) const {
     security_headers(res);
     if (!filter(req, res)) return false;
-    policy::Principal principal;
-    if (auth_ != nullptr) {
-      auto authenticated = auth_->authenticate(req);
-      if (!authenticated) {
-        const AuthFailure& failure = authenticated.error();
-        if (!failure.www_authenticate.empty()) {
-          res.set_header("WWW-Authenticate", failure.www_authenticate);
-        }
-        reply_error(res, failure.status, failure.message.empty() ? "authentication required"
-                                                                  : failure.message);
-        return false;
-      }
-      principal = std::move(*authenticated);
-    } else {
-      auto trusted = header_principal(req, res);
-      if (!trusted) return false;
-      principal = std::move(*trusted);
+    auto caller = api_caller(req, auth_, options_.trust_loopback_reviewer_header, options_.allowed_hosts, "audit API");
+    if (!caller) {
+      if (!caller.error().www_authenticate.empty()) res.set_header("WWW-Authenticate", caller.error().www_authenticate);
+      reply_error(res, caller.error().status, caller.error().message);
+      return false;
     }
+    const policy::Principal& principal = *caller;
     for (const auto& group : options_.auditor_groups) {
       if (principal.in_group(group)) return true;
     }
     reply_error(res, 403, "forbidden: " + principal.subject +
                               " is not in an auditor or reviewer group");
     return false;
-  }
-
-  // Loopback header trust without an Authenticator (the approvals API's rule).
-  std::optional<policy::Principal> header_principal(const httplib::Request& req,
-                                                    httplib::Response& res) const {
-    if (!options_.trust_loopback_reviewer_header) {
-      reply_error(res, 401, "authentication is not configured for the audit API (configure auth:, "
-                            "or approvals.trust_loopback_reviewer_header on a single-user host)");
-      return std::nullopt;
-    }
-    auto reviewer = loopback_reviewer(req, options_.allowed_hosts);
-    if (!reviewer) {
-      reply_error(res, 401, reviewer.error());
-      return std::nullopt;
-    }
-    return std::move(*reviewer);
   }
 
   std::expected<std::vector<json>, std::string> load() const {

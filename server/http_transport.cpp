@@ -256,6 +256,23 @@ struct HttpTransport::Impl {
     return false;
   }
 
+  // SSE providers wait for the next message in short slices so that stop() is noticed.
+  static constexpr std::chrono::milliseconds kSseSlice{500};
+
+  // A slice that brought no message: false (end the stream) when the server stops; otherwise a
+  // keep-alive comment once `keepalive` has passed without output, else nothing.
+  bool quiet_slice(httplib::DataSink& sink, std::chrono::milliseconds& idle, std::chrono::milliseconds keepalive) {
+    idle += kSseSlice;
+    {
+      std::lock_guard lock(mu);
+      if (stopping) return false;
+    }
+    if (idle < keepalive) return true;
+    idle = std::chrono::milliseconds(0);
+    static constexpr std::string_view kPing = ": keepalive\n\n";
+    return sink.write(kPing.data(), kPing.size());
+  }
+
   // Host and Origin checks against DNS rebinding (MCP 2025-11-25 §transports "Security
   // Warning"). Also sets CORS headers for an accepted Origin.
   bool check_host_and_origin(const httplib::Request& req, httplib::Response& res) const {
@@ -476,20 +493,8 @@ struct HttpTransport::Impl {
             pending->reset();
             step = Exchange::Next::kMessage;
           } else {
-            // Short slices so that stop() is noticed between provider calls.
-            constexpr std::chrono::milliseconds kSlice{500};
-            step = exchange->next(message, kSlice);
-            if (step == Exchange::Next::kTimeout) {
-              *idle += kSlice;
-              {
-                std::lock_guard lock(mu);
-                if (stopping) return false;
-              }
-              if (*idle < keepalive) return true;
-              *idle = std::chrono::milliseconds(0);
-              static constexpr std::string_view kPing = ": keepalive\n\n";
-              return sink.write(kPing.data(), kPing.size());
-            }
+            step = exchange->next(message, kSseSlice);
+            if (step == Exchange::Next::kTimeout) return quiet_slice(sink, *idle, keepalive);
           }
           if (step == Exchange::Next::kFinished) {
             sink.done();
@@ -598,23 +603,12 @@ struct HttpTransport::Impl {
             return sink.write(first.data(), first.size());
           }
           std::string message;
-          constexpr std::chrono::milliseconds kSlice{500};
-          const auto step = stream->next(message, kSlice);
+          const auto step = stream->next(message, kSseSlice);
           if (step == Exchange::Next::kFinished) {
             sink.done();
             return true;
           }
-          if (step == Exchange::Next::kTimeout) {
-            *idle += kSlice;
-            {
-              std::lock_guard lock(mu);
-              if (stopping) return false;
-            }
-            if (*idle < keepalive) return true;
-            *idle = std::chrono::milliseconds(0);
-            static constexpr std::string_view kPing = ": keepalive\n\n";
-            return sink.write(kPing.data(), kPing.size());
-          }
+          if (step == Exchange::Next::kTimeout) return quiet_slice(sink, *idle, keepalive);
           *idle = std::chrono::milliseconds(0);
           const std::string event = "event: message\ndata: " + message + "\n\n";
           return sink.write(event.data(), event.size());

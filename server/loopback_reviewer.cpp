@@ -22,6 +22,25 @@ std::string request_host(const httplib::Request& request) {
   return host;
 }
 
+std::expected<policy::Principal, AuthFailure> api_caller(const httplib::Request& request, Authenticator* auth,
+                                                         bool trust_loopback_header,
+                                                         const std::vector<std::string>& allowed_hosts,
+                                                         std::string_view api) {
+  if (auth != nullptr) {
+    auto principal = auth->authenticate(request);
+    if (!principal && principal.error().message.empty()) principal.error().message = "authentication required";
+    return principal;
+  }
+  if (!trust_loopback_header) {
+    return std::unexpected(AuthFailure{401, "", "authentication is not configured for the " + std::string(api) +
+                                                    " (configure auth:, or approvals.trust_loopback_reviewer_header "
+                                                    "on a single-user host)"});
+  }
+  auto reviewer = loopback_reviewer(request, allowed_hosts);
+  if (!reviewer) return std::unexpected(AuthFailure{401, "", reviewer.error()});
+  return std::move(*reviewer);
+}
+
 std::expected<policy::Principal, std::string> loopback_reviewer(
     const httplib::Request& request, const std::vector<std::string>& allowed_hosts) {
   const std::string host = request_host(request);

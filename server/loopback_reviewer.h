@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "policy/principal.h"
+#include "server/authenticator.h"
 
 namespace httplib {
 struct Request;
@@ -23,5 +24,13 @@ std::string request_host(const httplib::Request& request);
 /// claim any identity this way: single-user hosts only. Error: the message for a 401 answer.
 std::expected<policy::Principal, std::string> loopback_reviewer(
     const httplib::Request& request, const std::vector<std::string>& allowed_hosts);
+
+/// Who calls the approvals or audit API: `auth` decides when set; otherwise the loopback
+/// reviewer header, if `trust_loopback_header`. Error: the answer to send (status, message,
+/// WWW-Authenticate); `api` names the API in the "not configured" message.
+std::expected<policy::Principal, AuthFailure> api_caller(const httplib::Request& request, Authenticator* auth,
+                                                         bool trust_loopback_header,
+                                                         const std::vector<std::string>& allowed_hosts,
+                                                         std::string_view api);
 
 }  // namespace sqlguard::server
