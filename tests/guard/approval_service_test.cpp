@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "guard/sqlite_approval_store.h"
+#include "tests/temp_dir.h"
 
 namespace sqlguard::guard {
 namespace {
@@ -20,13 +21,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Code = ApprovalError::Code;
 
-fs::path temp_dir(const std::string& name) {
-  fs::path p = fs::temp_directory_path() / ("sqlguard-" + name + "-" + std::to_string(::getpid()) + "-" +
-                                            std::to_string(std::rand()));
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
+fs::path temp_dir(const std::string& name) { return test_support::make_temp_dir(name); }
 
 policy::Principal who(const std::string& subject, std::vector<std::string> groups) {
   policy::Principal p;

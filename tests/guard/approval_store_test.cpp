@@ -10,18 +10,14 @@
 #include <fstream>
 #include <thread>
 
+#include "tests/temp_dir.h"
+
 namespace sqlguard::guard {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path temp_dir(const std::string& name) {
-  fs::path p = fs::temp_directory_path() / ("sqlguard-" + name + "-" + std::to_string(::getpid()) + "-" +
-                                            std::to_string(std::rand()));
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
+fs::path temp_dir(const std::string& name) { return test_support::make_temp_dir(name); }
 
 ApprovalRequest request(const std::string& id, int64_t created) {
   ApprovalRequest r;

@@ -12,26 +12,16 @@
 #include "recorder/key_file.h"
 #include "recorder/log_files.h"
 #include "recorder/merkle.h"
+#include "tests/temp_dir.h"
 
 namespace sqlguard::recorder {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
+class TempDir : public test_support::TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sqlguard-tamper-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+  TempDir() : test_support::TempDir("tamper") {}
 };
 
 std::vector<std::string> read_lines(const fs::path& p) {

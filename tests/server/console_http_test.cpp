@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "recorder/audit_log.h"
+#include "tests/temp_dir.h"
 
 #if defined(CPPHTTPLIB_OPENSSL_SUPPORT)
 #include <httplib.h>
@@ -24,20 +25,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class TempDir {
+class TempDir : public test_support::TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sqlguard-console-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+  TempDir() : test_support::TempDir("console") {}
 };
 
 // "Bearer reviewer" → bob in dba; "Bearer agent" → alice in analysts; "Bearer auditor" → carol
