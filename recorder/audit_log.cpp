@@ -97,11 +97,12 @@ struct WriterState {
   LinePosition last_line;  ///< the last record (length 0: none)
 };
 
-/// What resuming cut from the files: bytes after the durable offset, and later segments.
+/// What a failure left after the last durable record: where it starts, and the bytes (the rest
+/// of that segment, then any later segments) that resuming removes.
 struct CutReport {
   std::string segment;
   uint64_t offset = 0;
-  std::string cut;  ///< the bytes removed, in file order
+  std::string cut;
 };
 
 using Members = std::vector<std::pair<std::string, std::string>>;
@@ -187,9 +188,10 @@ class FileAuditLog final : public AuditLog {
   }
   // Background thread, while unhealthy after an I/O failure: one attempt to resume.
   void try_recover();
-  // Owner of the files (flushing_ set by the caller): deletes segments after `state`, cuts its
-  // segment to `state.bytes`, syncs, checks the last durable record, reopens fd_.
-  std::expected<CutReport, std::string> rewind_files(const WriterState& state);
+  // Owner of the files (flushing_ set by the caller): records what the failure left in
+  // failure_cut_ (first call), deletes segments after `state`, cuts its segment to
+  // `state.bytes`, syncs, checks the last durable record, reopens fd_.
+  std::expected<void, std::string> rewind_files(const WriterState& state);
   void background_loop();
 
   AuditLogOptions options_;
@@ -219,7 +221,7 @@ class FileAuditLog final : public AuditLog {
   uint64_t probes_ = 0;           // guarded by mu_: resume attempts since the failure
   uint64_t discarded_records_ = 0;  // guarded by mu_: unacknowledged records dropped (not probes')
   bool probe_record_pending_ = false;  // guarded by mu_: the last probe's record was not durable
-  // What the failure left after the durable offset, as cut by the first rewind of this failure
+  // What the failure left after the durable offset, read by the first rewind of this failure
   // (later rewinds only cut earlier probes' records). Written by the rewinding thread while it
   // owns the files; reset by fail_locked.
   std::optional<CutReport> failure_cut_;
@@ -660,35 +662,18 @@ std::expected<void, std::string> FileAuditLog::checkpoint() {
   return {};
 }
 
-std::expected<CutReport, std::string> FileAuditLog::rewind_files(const WriterState& state) {
+std::expected<void, std::string> FileAuditLog::rewind_files(const WriterState& state) {
   const fs::path& dir = options_.dir;
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
-  CutReport report;
-  report.segment = segment_file_name(state.segment);
-  report.offset = state.bytes;
-  std::string later;  // bytes of segments created after the durable one (deleted below)
-  auto segments = list_segments(dir);
-  if (!segments) return std::unexpected(segments.error());
-  bool deleted = false;
-  for (const SegmentFile& seg : *segments) {
-    if (seg.index <= state.segment) continue;
-    auto content = read_file(seg.path);
-    if (!content) return std::unexpected(content.error());
-    later += *content;
-    if (::unlink(seg.path.c_str()) != 0) return std::unexpected(seg.path.string() + ": unlink: " + std::strerror(errno));
-    deleted = true;
-  }
-  if (deleted) {
-    if (int e = sync_dir(dir_fd_)) return std::unexpected(dir.string() + ": fsync: " + std::strerror(e));
-  }
-  const fs::path path = dir / report.segment;
+  const std::string name = segment_file_name(state.segment);
+  const fs::path path = dir / name;
   // The segment must exist unless nothing was ever durable in it.
   const int flags = O_RDWR | O_APPEND | O_CLOEXEC | (state.bytes == 0 ? O_CREAT : 0);
   if (int e = inject("open")) return std::unexpected(path.string() + ": open: " + std::strerror(e));
   int fd = ::open(path.c_str(), flags, 0640);
   if (fd < 0) return std::unexpected(path.string() + ": open: " + std::strerror(errno));
-  auto fail_with = [&](std::string message) -> std::expected<CutReport, std::string> {
+  auto fail_with = [&](std::string message) -> std::expected<void, std::string> {
     ::close(fd);
     return std::unexpected(std::move(message));
   };
@@ -698,19 +683,36 @@ std::expected<CutReport, std::string> FileAuditLog::rewind_files(const WriterSta
   if (size < state.bytes)
     return fail_with(path.string() + ": " + std::to_string(size) + " bytes, shorter than its " +
                      std::to_string(state.bytes) + " durable bytes (changed outside sqlguard?)");
-  if (size > state.bytes) {
-    std::string tail(size - state.bytes, '\0');
-    ssize_t n = ::pread(fd, tail.data(), tail.size(), static_cast<off_t>(state.bytes));
+  auto segments = list_segments(dir);
+  if (!segments) return fail_with(segments.error());
+  std::vector<fs::path> later;  // segments created after the durable one
+  for (const SegmentFile& seg : *segments)
+    if (seg.index > state.segment) later.push_back(seg.path);
+
+  // What the failure left is read (and reported once) before anything is removed.
+  if (!failure_cut_) {
+    std::string cut(size - state.bytes, '\0');
+    ssize_t n = ::pread(fd, cut.data(), cut.size(), static_cast<off_t>(state.bytes));
     if (n < 0) return fail_with(path.string() + ": read: " + std::strerror(errno));
-    tail.resize(static_cast<size_t>(n));
-    report.cut = tail;
-    if (!failure_cut_) failure_cut_ = CutReport{report.segment, report.offset, tail + later};
+    cut.resize(static_cast<size_t>(n));
+    for (const fs::path& p : later) {
+      auto content = read_file(p);
+      if (!content) return fail_with(content.error());
+      cut += *content;
+    }
+    failure_cut_ = CutReport{name, state.bytes, std::move(cut)};
+  }
+
+  for (const fs::path& p : later)
+    if (::unlink(p.c_str()) != 0) return fail_with(p.string() + ": unlink: " + std::strerror(errno));
+  if (!later.empty()) {
+    if (int e = sync_dir(dir_fd_)) return fail_with(dir.string() + ": fsync: " + std::strerror(e));
+  }
+  if (size > state.bytes) {
     if (int e = inject("ftruncate")) return fail_with(path.string() + ": ftruncate: " + std::strerror(e));
     if (::ftruncate(fd, static_cast<off_t>(state.bytes)) != 0)
       return fail_with(path.string() + ": ftruncate: " + std::strerror(errno));
   }
-  report.cut += later;
-  if (!failure_cut_) failure_cut_ = report;  // before anything below can fail
   if (int e = datasync(fd)) return fail_with(path.string() + ": fdatasync: " + std::strerror(e));
   // The record the chain continues from must read back as the writer remembers it.
   if (state.last_line.length > 0) {
@@ -727,7 +729,7 @@ std::expected<CutReport, std::string> FileAuditLog::rewind_files(const WriterSta
   }
   fd_ = fd;
   fd_segment_ = state.segment;
-  return report;
+  return {};
 }
 
 void FileAuditLog::try_recover() {
@@ -748,21 +750,21 @@ void FileAuditLog::try_recover() {
   last_line_ = state.last_line;
   flushing_ = true;  // owns the files while they are cut
   lock.unlock();
-  auto cut = rewind_files(durable_state_);  // durable_state_ only changes under flushing_
+  auto rewound = rewind_files(durable_state_);  // durable_state_ only changes under flushing_
   lock.lock();
   flushing_ = false;
   durable_cv_.notify_all();
-  if (!cut) {
-    last_probe_error_ = cut.error();
+  if (!rewound) {
+    last_probe_error_ = rewound.error();
     return;
   }
   const auto now = std::chrono::system_clock::now();
   const auto down_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - failed_at_).count();
-  const CutReport& failure_cut = failure_cut_ ? *failure_cut_ : *cut;
+  const CutReport& failure_cut = *failure_cut_;  // set by a successful rewind
   nlohmann::json record = {
       {"type", "recovery"},
-      {"segment", cut->segment},
-      {"offset", static_cast<int64_t>(cut->offset)},
+      {"segment", failure_cut.segment},
+      {"offset", static_cast<int64_t>(failure_cut.offset)},
       {"cut_bytes", static_cast<int64_t>(failure_cut.cut.size())},
       {"cut_sha256", base64_encode(sha256(failure_cut.cut))},
       {"reason", "resumed after an audit write failure: " + failure_},

@@ -56,7 +56,13 @@ MeteredAuditLog::MeteredAuditLog(std::unique_ptr<recorder::AuditLog> inner, Metr
       healthy_(registry.gauge("sqlguard_audit_healthy",
                               "1 while the audit log can record, 0 after a write or sync failure.")),
       max_tracked_calls_(max_tracked_calls == 0 ? 1 : max_tracked_calls) {
-  healthy_.set({}, inner_->healthy() ? 1 : 0);
+  refresh_health();
+}
+
+bool MeteredAuditLog::refresh_health() const {
+  const bool h = inner_->healthy();
+  if (reported_health_.exchange(h ? 1 : 0) != (h ? 1 : 0)) healthy_.set({}, h ? 1 : 0);
+  return h;
 }
 
 std::expected<recorder::AppendReceipt, std::string> MeteredAuditLog::append(const nlohmann::json& event) {
@@ -82,7 +88,7 @@ std::expected<recorder::AppendReceipt, std::string> MeteredAuditLog::append(cons
   const auto t0 = std::chrono::steady_clock::now();
   auto receipt = inner_->append(event);
   append_seconds_.observe({}, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  healthy_.set({}, inner_->healthy() ? 1 : 0);
+  refresh_health();
   if (!receipt) {
     append_errors_.inc();
     return receipt;

@@ -3,6 +3,7 @@
 // from the one place every call already passes through, durably, in order.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <deque>
 #include <expected>
@@ -50,11 +51,7 @@ class MeteredAuditLog final : public recorder::AuditLog {
   std::expected<recorder::AppendReceipt, std::string> append(const nlohmann::json& event) override;
   /// Also refreshes `sqlguard_audit_healthy` (the guard asks before every call and /healthz on
   /// every probe, so the gauge follows a log that resumed without an append).
-  bool healthy() const override {
-    const bool h = inner_->healthy();
-    healthy_.set({}, h ? 1 : 0);
-    return h;
-  }
+  bool healthy() const override { return refresh_health(); }
   void note_refusal() override { inner_->note_refusal(); }
   std::string reason() const override { return inner_->reason(); }
   std::expected<void, std::string> checkpoint() override { return inner_->checkpoint(); }
@@ -68,6 +65,9 @@ class MeteredAuditLog final : public recorder::AuditLog {
   struct Observation;
 
   void remember_tool(const std::string& call, const std::string& tool);
+  /// inner.healthy(), written to the gauge only when it changed (hot path: once per call). Two
+  /// racing callers may leave a stale value until the next call writes the current one.
+  bool refresh_health() const;
   std::string take_tool(const std::string& call);
 
   std::unique_ptr<recorder::AuditLog> inner_;
@@ -77,6 +77,7 @@ class MeteredAuditLog final : public recorder::AuditLog {
   Histogram& append_seconds_;
   Counter& append_errors_;
   Gauge& healthy_;
+  mutable std::atomic<int> reported_health_{-1};  ///< last value written to healthy_
   const std::size_t max_tracked_calls_;
 
   std::mutex mu_;  ///< guards the two members below
