@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_database.h"
 #include "guard/connection.h"
 #include "server/app.h"
 #include "server/config.h"
@@ -60,33 +61,16 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]) == "--iterations" && i + 1 < argc) iterations = std::atoi(argv[++i]);
   }
-  const fs::path source = SQLGUARD_BENCH_SOURCE_DIR;
-  const fs::path dir = fs::path("/tmp") / ("sg-bench-" + std::to_string(::getpid()));
-  const std::string provision = (source / "scripts" / "provision-db").string() + " " + dir.string() + " >/dev/null";
-  if (std::system(provision.c_str()) != 0) {
-    std::fprintf(stderr, "bench_guard: cannot start MariaDB (run scripts/setup)\n");
-    return 1;
-  }
-  const std::string stop = (source / "scripts" / "mariadb-sandbox").string() + " stop " + (dir / "db").string();
-
-  std::ofstream(dir / "bench.yaml")
-      << "database: {socket: " << (dir / "db" / "mysqld.sock").string()
-      << ", user: sqlguard_agent, password_file: " << (dir / "db-password").string() << ", database: shop}\n"
-      << "stdio: {principal: {subject: bench, groups: [analysts]}}\n"
-      << "policy:\n  rules:\n    - {id: read, action: allow, kinds: [select], tables: ['shop.*']}\n"
-      << "masking:\n  hash_key_file: " << (dir / "masking.key").string() << "\n"
-      << "  rules:\n    - {id: pii-email, columns: [shop.customers.email], method: email}\n"
-      << "audit: {dir: " << (dir / "audit").string() << ", checkpoint_every_records: 0, checkpoint_every_ms: 0}\n";
-  auto config = sqlguard::server::load_config(dir / "bench.yaml");
+  auto db = sqlguard::bench::BenchDatabase::start("guard");
+  if (!db) return 1;
+  auto config = db->config();
   if (!config) {
     std::fprintf(stderr, "%s\n", config.error().c_str());
-    (void)std::system(stop.c_str());
     return 1;
   }
   auto app = sqlguard::server::App::create(*config);
   if (!app) {
     std::fprintf(stderr, "%s\n", app.error().c_str());
-    (void)std::system(stop.c_str());
     return 1;
   }
 
@@ -98,16 +82,12 @@ int main(int argc, char** argv) {
   auto shm_app = sqlguard::server::App::create(shm_config);
   if (!shm_app) {
     std::fprintf(stderr, "%s\n", shm_app.error().c_str());
-    (void)std::system(stop.c_str());
     return 1;
   }
 
-  sqlguard::guard::DatabaseEndpoint ep = config->database;
-  std::ifstream(dir / "db-password") >> ep.password;
-  auto direct = sqlguard::guard::Connection::open(ep);
+  auto direct = sqlguard::guard::Connection::open(db->direct_endpoint(*config));
   if (!direct) {
     std::fprintf(stderr, "direct connect failed: %s\n", direct.error().message.c_str());
-    (void)std::system(stop.c_str());
     return 1;
   }
 
@@ -127,7 +107,6 @@ int main(int argc, char** argv) {
   }
   if (!ok) {
     std::fprintf(stderr, "warm-up failed\n");
-    (void)std::system(stop.c_str());
     return 1;
   }
   // Interleave rounds so both paths see the same machine state.
@@ -159,7 +138,5 @@ int main(int argc, char** argv) {
   shm_app->reset();
   direct->reset();
   fs::remove_all(shm_dir);
-  (void)std::system(stop.c_str());
-  fs::remove_all(dir);
   return ok ? 0 : 1;
 }

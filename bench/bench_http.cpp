@@ -32,6 +32,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "bench/bench_database.h"
 #include "guard/connection.h"
 #include "server/app.h"
 #include "server/config.h"
@@ -166,31 +167,12 @@ int main(int argc, char** argv) {
   }
   iterations = std::max(iterations, 64);
   spdlog::set_level(spdlog::level::warn);  // no per-session log lines in the timings
-  const fs::path source = SQLGUARD_BENCH_SOURCE_DIR;
-  const fs::path dir = fs::path("/tmp") / ("sg-bench-http-" + std::to_string(::getpid()));
-  const std::string provision = (source / "scripts" / "provision-db").string() + " " + dir.string() + " >/dev/null";
-  if (std::system(provision.c_str()) != 0) {
-    std::fprintf(stderr, "bench_http: cannot start MariaDB (run scripts/setup)\n");
-    return 1;
-  }
-  const std::string stop = (source / "scripts" / "mariadb-sandbox").string() + " stop " + (dir / "db").string();
+  auto db = sqlguard::bench::BenchDatabase::start("http");
+  if (!db) return 1;
   const fs::path shm_dir = fs::path("/dev/shm") / ("sg-bench-http-audit-" + std::to_string(::getpid()));
-  auto cleanup = [&] {
-    (void)std::system(stop.c_str());
-    fs::remove_all(dir);
-    fs::remove_all(shm_dir);
-  };
+  auto cleanup = [&] { fs::remove_all(shm_dir); };
 
-  std::ofstream(dir / "bench.yaml")
-      << "database: {socket: " << (dir / "db" / "mysqld.sock").string()
-      << ", user: sqlguard_agent, password_file: " << (dir / "db-password").string()
-      << ", database: shop, pool: {max_connections: 20}}\n"
-      << "stdio: {principal: {subject: bench, groups: [analysts]}}\n"
-      << "policy:\n  rules:\n    - {id: read, action: allow, kinds: [select], tables: ['shop.*']}\n"
-      << "masking:\n  hash_key_file: " << (dir / "masking.key").string() << "\n"
-      << "  rules:\n    - {id: pii-email, columns: [shop.customers.email], method: email}\n"
-      << "audit: {dir: " << (dir / "audit").string() << ", checkpoint_every_records: 0, checkpoint_every_ms: 0}\n";
-  auto config = sqlguard::server::load_config(dir / "bench.yaml");
+  auto config = db->config(", pool: {max_connections: 20}");
   if (!config) {
     std::fprintf(stderr, "%s\n", config.error().c_str());
     cleanup();
@@ -208,8 +190,7 @@ int main(int argc, char** argv) {
       return 1;
     }
 
-    sqlguard::guard::DatabaseEndpoint ep = config->database;
-    std::ifstream(dir / "db-password") >> ep.password;
+    const sqlguard::guard::DatabaseEndpoint ep = db->direct_endpoint(*config);
     constexpr int kMaxThreads = 16;
     std::vector<std::unique_ptr<sqlguard::guard::Connection>> direct;
     for (int i = 0; i < kMaxThreads; ++i) {
