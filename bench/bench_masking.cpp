@@ -23,8 +23,10 @@ namespace {
 
 class BenchCatalog : public Catalog {
  public:
-  std::optional<std::vector<std::string>> columns(std::string_view, std::string_view) const override {
-    return std::vector<std::string>{"id", "name", "city", "ssn", "email", "salary"};
+  std::expected<std::optional<CatalogTable>, std::string> table(std::string_view, std::string_view) const override {
+    CatalogTable t;
+    for (const char* c : {"id", "name", "city", "ssn", "email", "salary"}) t.columns.push_back({c, false, std::nullopt});
+    return std::optional<CatalogTable>(std::move(t));
   }
 };
 

@@ -1,5 +1,7 @@
 #include "guard/catalog_cache.h"
 
+#include <algorithm>
+
 namespace sqlguard::guard {
 
 std::string sql_quote(std::string_view s) {
@@ -21,47 +23,101 @@ std::string sql_quote(std::string_view s) {
   return out;
 }
 
-std::optional<CatalogCache::Entry> CatalogCache::lookup(Connection& connection,
-                                                       const std::string& schema,
-                                                       const std::string& table) {
+std::expected<std::optional<policy::CatalogTable>, std::string> CatalogCache::lookup(Connection& connection,
+                                                                                    const std::string& schema,
+                                                                                    const std::string& table) {
+  using policy::CatalogTable;
+  const std::string where = " WHERE TABLE_SCHEMA = " + sql_quote(schema) + " AND TABLE_NAME = " + sql_quote(table);
+  auto type = connection.query("SELECT TABLE_TYPE FROM information_schema.TABLES" + where);
+  if (!type) return std::unexpected(type.error().message);
+  if (type->rows.empty() || type->rows[0].empty() || !type->rows[0][0]) return std::optional<CatalogTable>{};
+  CatalogTable t;
+  const std::string& kind = *type->rows[0][0];
+  if (kind == "VIEW") t.type = CatalogTable::Type::kView;
+  else if (kind == "SEQUENCE") t.type = CatalogTable::Type::kSequence;
+  else if (kind == "SYSTEM VIEW") t.type = CatalogTable::Type::kSystemView;
+  else t.type = CatalogTable::Type::kBaseTable;  // BASE TABLE, SYSTEM VERSIONED
+
+  auto cols = connection.query("SELECT COLUMN_NAME, EXTRA, COLUMN_DEFAULT FROM information_schema.COLUMNS" + where +
+                               " ORDER BY ORDINAL_POSITION");
+  if (!cols) return std::unexpected(cols.error().message);
+  for (const auto& row : cols->rows) {
+    if (row.size() < 3 || !row[0]) continue;
+    policy::CatalogColumn c;
+    c.name = *row[0];
+    std::string extra = row[1].value_or("");
+    std::transform(extra.begin(), extra.end(), extra.begin(), [](unsigned char ch) { return std::toupper(ch); });
+    c.invisible = extra.find("INVISIBLE") != std::string::npos;
+    c.default_expression = row[2];
+    t.columns.push_back(std::move(c));
+  }
+  if (t.type == CatalogTable::Type::kBaseTable) {
+    auto idx = connection.query("SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS" + where +
+                                " ORDER BY INDEX_NAME, SEQ_IN_INDEX");
+    if (!idx) return std::unexpected(idx.error().message);
+    for (const auto& row : idx->rows) {
+      if (row.size() < 2 || !row[0]) continue;
+      if (t.indexes.empty() || t.indexes.back().name != *row[0]) t.indexes.push_back({*row[0], {}});
+      if (row[1]) t.indexes.back().columns.push_back(*row[1]);  // NULL for a functional key part
+    }
+    auto parts = connection.query(
+        "SELECT DISTINCT PARTITION_EXPRESSION, SUBPARTITION_EXPRESSION FROM information_schema.PARTITIONS" + where +
+        " AND PARTITION_NAME IS NOT NULL");
+    if (!parts) return std::unexpected(parts.error().message);
+    for (const auto& row : parts->rows) {
+      for (std::size_t i = 0; i < row.size() && i < 2; ++i) {
+        if (i == 1 && !row[i]) continue;  // no subpartitions
+        const std::string e = row[i].value_or("");
+        if (std::find(t.partition_expressions.begin(), t.partition_expressions.end(), e) ==
+            t.partition_expressions.end()) {
+          t.partition_expressions.push_back(e);
+        }
+      }
+    }
+  }
+  if (t.type == CatalogTable::Type::kView) {
+    auto def = connection.query("SELECT VIEW_DEFINITION FROM information_schema.VIEWS" + where);
+    if (!def) return std::unexpected(def.error().message);
+    if (!def->rows.empty() && !def->rows[0].empty() && def->rows[0][0]) t.view_definition = *def->rows[0][0];
+  }
+  return std::optional<CatalogTable>(std::move(t));
+}
+
+std::expected<std::optional<policy::CatalogTable>, std::string> CatalogCache::table(
+    const std::function<Connection*(std::string& error)>& connection, const std::string& schema,
+    const std::string& table) {
   const auto key = std::make_pair(schema, table);
   {
     std::lock_guard lock(mu_);
     auto it = entries_.find(key);
-    if (it != entries_.end() && std::chrono::steady_clock::now() - it->second.at < ttl_) {
-      return it->second;
-    }
+    if (it != entries_.end() && std::chrono::steady_clock::now() - it->second.at < ttl_) return it->second.table;
   }
-  const std::string where = " WHERE TABLE_SCHEMA = " + sql_quote(schema) + " AND TABLE_NAME = " + sql_quote(table);
-  auto cols = connection.query("SELECT COLUMN_NAME FROM information_schema.COLUMNS" + where +
-                               " ORDER BY ORDINAL_POSITION");
-  if (!cols || cols->rows.empty()) return std::nullopt;
-  auto type = connection.query("SELECT TABLE_TYPE FROM information_schema.TABLES" + where);
-  if (!type || type->rows.empty() || !type->rows[0][0]) return std::nullopt;
-  Entry e;
-  for (const auto& row : cols->rows) {
-    if (!row.empty() && row[0]) e.columns.push_back(*row[0]);
-  }
-  e.is_view = *type->rows[0][0] == "VIEW";
-  e.at = std::chrono::steady_clock::now();
+  std::string error;
+  Connection* c = connection(error);
+  if (c == nullptr) return std::unexpected(error);
+  auto got = lookup(*c, schema, table);
+  if (!got || !got->has_value()) return got;
   std::lock_guard lock(mu_);
-  entries_[key] = e;
-  return e;
+  entries_[key] = Entry{**got, std::chrono::steady_clock::now()};
+  return got;
 }
 
-std::optional<std::vector<std::string>> CatalogCache::columns(Connection& connection,
-                                                              const std::string& schema,
-                                                              const std::string& table) {
-  auto e = lookup(connection, schema, table);
-  if (!e) return std::nullopt;
-  return e->columns;
-}
-
-std::optional<bool> CatalogCache::is_view(Connection& connection, const std::string& schema,
-                                          const std::string& table) {
-  auto e = lookup(connection, schema, table);
-  if (!e) return std::nullopt;
-  return e->is_view;
+std::expected<std::optional<policy::CatalogTable>, std::string> CallCatalog::table(std::string_view schema,
+                                                                                  std::string_view table) const {
+  auto connection = [this](std::string& error) -> Connection* {
+    if (connection_ != nullptr) return connection_;
+    if (!lease_) {
+      auto l = pool_->acquire();
+      if (!l) {
+        unavailable_ = l.error();
+        error = l.error().message;
+        return nullptr;
+      }
+      lease_.emplace(std::move(*l));
+    }
+    return &**lease_;
+  };
+  return cache_.table(connection, std::string(schema), std::string(table));
 }
 
 }  // namespace sqlguard::guard

@@ -1,7 +1,10 @@
-// Column lists of tables from information_schema, cached, for masking (`*` expansion).
+// The database catalog for policy and masking (policy/catalog.h): tables, views and sequences
+// from information_schema, cached.
 #pragma once
 
 #include <chrono>
+#include <expected>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -9,52 +12,61 @@
 #include <vector>
 
 #include "guard/connection.h"
-#include "policy/masking_engine.h"
+#include "guard/connection_pool.h"
+#include "policy/catalog.h"
 
 namespace sqlguard::guard {
 
-/// Thread-safe cache of information_schema.COLUMNS, entries valid for `ttl`.
+/// Thread-safe cache of catalog entries (information_schema.TABLES, COLUMNS, STATISTICS,
+/// PARTITIONS, VIEWS), each valid for `ttl`. Unknown names are not cached.
 class CatalogCache {
  public:
   explicit CatalogCache(std::chrono::seconds ttl = std::chrono::seconds(60)) : ttl_(ttl) {}
 
-  /// Columns of schema.table in ordinal order, looked up over `connection` on a miss;
-  /// std::nullopt when the table is unknown or the lookup failed.
-  std::optional<std::vector<std::string>> columns(Connection& connection, const std::string& schema,
-                                                  const std::string& table);
+  /// schema.table from the cache or, on a miss, looked up with five queries over the connection
+  /// `connection()` returns (called only on a miss; it returns nullptr with `error` set when no
+  /// connection can be had). std::nullopt: no such object. Error: the lookup failed.
+  std::expected<std::optional<policy::CatalogTable>, std::string> table(
+      const std::function<Connection*(std::string& error)>& connection, const std::string& schema,
+      const std::string& table);
 
-  /// Whether schema.table is a view; std::nullopt when unknown or the lookup failed.
-  std::optional<bool> is_view(Connection& connection, const std::string& schema,
-                              const std::string& table);
+  /// Looks schema.table up over `connection`, uncached.
+  static std::expected<std::optional<policy::CatalogTable>, std::string> lookup(Connection& connection,
+                                                                                const std::string& schema,
+                                                                                const std::string& table);
 
  private:
   struct Entry {
-    std::vector<std::string> columns;
-    bool is_view = false;
+    policy::CatalogTable table;
     std::chrono::steady_clock::time_point at;
   };
-  std::optional<Entry> lookup(Connection& connection, const std::string& schema,
-                              const std::string& table);
   std::chrono::seconds ttl_;
   std::mutex mu_;
   std::map<std::pair<std::string, std::string>, Entry> entries_;
 };
 
-/// A policy::Catalog bound to one leased connection for the duration of one call.
-class LeasedCatalog final : public policy::Catalog {
+/// A policy::Catalog for one call. Cache hits need no connection; on a miss it uses the
+/// connection it was given, or leases one from the pool and keeps it until release() (or its
+/// destruction), so one call holds at most one extra connection, briefly.
+class CallCatalog final : public policy::Catalog {
  public:
-  LeasedCatalog(CatalogCache& cache, Connection& connection) : cache_(cache), connection_(connection) {}
-  std::optional<std::vector<std::string>> columns(std::string_view schema,
-                                                  std::string_view table) const override {
-    return cache_.columns(connection_, std::string(schema), std::string(table));
-  }
-  std::optional<bool> is_view(std::string_view schema, std::string_view table) const override {
-    return cache_.is_view(connection_, std::string(schema), std::string(table));
-  }
+  CallCatalog(CatalogCache& cache, ConnectionPool& pool) : cache_(cache), pool_(&pool) {}
+  CallCatalog(CatalogCache& cache, Connection& connection) : cache_(cache), connection_(&connection) {}
+
+  std::expected<std::optional<policy::CatalogTable>, std::string> table(std::string_view schema,
+                                                                        std::string_view table) const override;
+
+  /// Returns a connection leased for lookups to the pool.
+  void release() { lease_.reset(); }
+  /// Set when a lookup needed a connection and the pool could not give one (kUnavailable).
+  const std::optional<GuardError>& unavailable() const { return unavailable_; }
 
  private:
   CatalogCache& cache_;
-  Connection& connection_;
+  ConnectionPool* pool_ = nullptr;
+  Connection* connection_ = nullptr;
+  mutable std::optional<ConnectionPool::Lease> lease_;
+  mutable std::optional<GuardError> unavailable_;
 };
 
 /// SQL string literal for `s` ('...' with quotes and backslashes escaped) under the pinned

@@ -1,6 +1,7 @@
 #include "guard/guard.h"
 
 #include "guard/result_digest.h"
+#include "policy/catalog_resolution.h"
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -27,6 +28,18 @@ nlohmann::json tables_json(const policy::StatementAnalysis& a) {
     if (t.is_cte || t.is_derived) continue;
     const std::string name = t.schema.empty() ? t.table : t.schema + "." + t.table;
     if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
+  return out;
+}
+
+// Tables reached through the views the statement reads: [{"view": "acme.v", "reads": [...]}].
+nlohmann::json views_json(const policy::StatementAnalysis& a) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& v : a.views) {
+    if (!v.definition || v.table >= a.tables.size()) continue;
+    const auto& t = a.tables[v.table];
+    out.push_back({{"view", t.schema + "." + t.table}, {"reads", tables_json(*v.definition)}});
+    for (auto& inner : views_json(*v.definition)) out.push_back(std::move(inner));
   }
   return out;
 }
@@ -149,8 +162,17 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
                                                std::to_string(options_.max_sql_bytes) + " bytes");
   }
 
-  // 1-2. Analyse and decide.
-  const policy::StatementAnalysis analysis = analyzer_.analyze(sql, default_schema_);
+  // 1-2. Analyse, complete the analysis from the catalog (views, sequences), decide.
+  policy::StatementAnalysis analysis = analyzer_.analyze(sql, default_schema_);
+  std::optional<GuardError> catalog_unavailable;
+  std::string catalog_error;
+  {
+    CallCatalog lookups(catalog_, pool_);
+    if (auto r = policy::resolve_with_catalog(analysis, lookups, analyzer_); !r) {
+      catalog_error = r.error();
+      catalog_unavailable = lookups.unavailable();
+    }
+  }
   policy::Decision decision = policy_.decide(call.principal, analysis);
 
   nlohmann::json intent = {
@@ -168,6 +190,7 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
         {"tables", tables_json(analysis)},
         {"digest", analysis.digest_text}}},
   };
+  if (!analysis.views.empty()) intent["statement"]["views"] = views_json(analysis);
 
   auto refuse = [&](const policy::Decision& d) -> std::expected<SqlOutcome, SqlFailure> {
     intent["decision"] = decision_json(d);
@@ -182,6 +205,24 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
   };
 
   if (decision.action == policy::Action::kDeny) return refuse(decision);
+  if (!catalog_error.empty()) {
+    if (catalog_unavailable) {
+      // The database is down: the same answer as when no connection can be had to run it.
+      intent["decision"] = decision_json(decision);
+      if (auto r = record(intent); !r) return std::unexpected(SqlFailure{call_id, r.error(), decision});
+      nlohmann::json outcome = {{"type", "call.outcome"}, {"session", call.session_id},
+                                {"call", call_id}, {"status", "error"},
+                                {"error_class", "unavailable"}, {"error", safe(catalog_unavailable->message)},
+                                {"duration_us", micros_since(t0)}};
+      (void)record(outcome);
+      return std::unexpected(SqlFailure{call_id, *catalog_unavailable, decision});
+    }
+    policy::Decision unresolved = decision;
+    unresolved.action = policy::Action::kDeny;
+    unresolved.rule = "builtin:catalog";
+    unresolved.reason = "statement refused: " + catalog_error;
+    return refuse(unresolved);
+  }
   std::optional<ApprovalRequest> approval;
   if (decision.action == policy::Action::kApprove) {
     if (approvals_ == nullptr) {
@@ -209,7 +250,7 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
     (void)record(outcome);
     return std::unexpected(SqlFailure{call_id, lease.error(), decision});
   }
-  LeasedCatalog catalog(catalog_, **lease);
+  CallCatalog catalog(catalog_, **lease);
   auto plan = masking_->plan(call.principal, analysis, catalog);
   if (!plan) {
     policy::Decision masked = decision;
@@ -477,6 +518,52 @@ std::expected<void, SqlFailure> Guard::record_metadata_outcome(const CallInfo& c
   return {};
 }
 
+std::expected<Guard::ObjectAccess, std::string> Guard::object_access(const CallInfo& call,
+                                                                    const std::string& schema,
+                                                                    const std::string& name,
+                                                                    Connection& connection) {
+  ObjectAccess out;
+  if (!policy_.may_read_table(call.principal, schema, name)) return out;
+  auto quote = [](const std::string& id) {
+    std::string q = "`";
+    for (char ch : id) q += ch == '`' ? std::string("``") : std::string(1, ch);
+    return q + "`";
+  };
+  policy::StatementAnalysis probe = analyzer_.analyze("SELECT * FROM " + quote(schema) + "." + quote(name), schema);
+  CallCatalog catalog(catalog_, connection);
+  if (auto r = policy::resolve_with_catalog(probe, catalog, analyzer_); !r) return std::unexpected(r.error());
+  // A view is readable when everything its definition reaches is (recursively).
+  bool readable = true;
+  std::function<void(const policy::StatementAnalysis&)> walk = [&](const policy::StatementAnalysis& part) {
+    for (const auto& t : part.tables) {
+      if (t.is_cte || t.is_derived || t.is_sequence) continue;
+      if (!policy_.may_read_table(call.principal, t.schema, t.table)) readable = false;
+    }
+    for (const auto& v : part.views) {
+      if (v.definition) walk(*v.definition);
+    }
+  };
+  walk(probe);
+  out.readable = readable;
+  if (!readable || probe.views.empty()) return out;
+  out.is_view = true;
+  out.view_columns = probe.views.front().columns;
+  out.view_masking.assign(out.view_columns.size(), std::nullopt);
+  auto plan = masking_->plan(call.principal, probe, catalog);
+  for (std::size_t k = 0; k < out.view_columns.size(); ++k) {
+    const std::string label = schema + "." + name + "." + out.view_columns[k];
+    if (!plan) {
+      // The view cannot be read by this principal at all (its definition uses a masked column
+      // in a way no masking can make safe): every column is reported as such.
+      out.view_masking[k] = policy::MaskedColumn{label, "view-lineage", "refused"};
+    } else if (!plan->bypass && k < plan->output_rules.size() && plan->output_rules[k] >= 0) {
+      out.view_masking[k] = masking_->rule_info(plan->output_rules[k]);
+      if (out.view_masking[k]) out.view_masking[k]->column = label;
+    }
+  }
+  return out;
+}
+
 std::expected<std::vector<ColumnInfo>, SqlFailure> Guard::describe_table(const CallInfo& call,
                                                                          const std::string& table) {
   const auto t0 = Clock::now();
@@ -512,6 +599,16 @@ std::expected<std::vector<ColumnInfo>, SqlFailure> Guard::describe_table(const C
     (void)finish("error", 0, lease.error().message);
     return std::unexpected(SqlFailure{call_id, lease.error(), std::nullopt});
   }
+  auto access = object_access(call, schema, name, **lease);
+  if (!access) {
+    const std::string msg = safe("refused: " + access.error());
+    (void)finish("error", 0, msg);
+    return failure(ErrorClass::kRefused, msg);
+  }
+  if (!access->readable) {
+    if (auto r = finish("refused", 0, not_found); !r) return std::unexpected(r.error());
+    return failure(ErrorClass::kRefused, not_found);
+  }
   auto rs = (*lease)->query(
       "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY, COLUMN_DEFAULT, COLUMN_COMMENT "
       "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " + sql_quote(schema) +
@@ -537,8 +634,23 @@ std::expected<std::vector<ColumnInfo>, SqlFailure> Guard::describe_table(const C
     c.default_value = row[4].value_or("");
     c.comment = row[5].value_or("");
     c.masking = masking_->rule_for(call.principal, schema, name, c.name);
-    // A default value of a masked column is data too.
-    if (c.masking) c.default_value = c.has_default ? "(masked)" : "";
+    if (access->is_view) {
+      // A view's columns carry the masking of the base columns they show (lineage); the
+      // catalog also reports the base column's default for them.
+      for (std::size_t k = 0; k < access->view_columns.size(); ++k) {
+        if (access->view_columns[k] == c.name && access->view_masking[k]) c.masking = access->view_masking[k];
+      }
+    }
+    // What the schema says about a masked column's values is data too: its default, its
+    // comment and an ENUM/SET value list.
+    if (c.masking) {
+      c.default_value = c.has_default ? "(masked)" : "";
+      if (!c.comment.empty()) c.comment = "(masked)";
+      std::string lower = c.type;
+      for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (lower.rfind("enum(", 0) == 0) c.type = "enum(masked)";
+      if (lower.rfind("set(", 0) == 0) c.type = "set(masked)";
+    }
     out.push_back(std::move(c));
   }
   if (auto r = finish("ok", out.size(), ""); !r) return std::unexpected(r.error());
@@ -579,18 +691,28 @@ std::expected<std::vector<TableInfo>, SqlFailure> Guard::list_tables(const CallI
     return std::unexpected(SqlFailure{call_id, e, std::nullopt});
   }
   std::vector<TableInfo> out;
-  LeasedCatalog catalog(catalog_, **lease);
+  CallCatalog catalog(catalog_, **lease);
   for (const auto& row : rs->rows) {
     TableInfo t;
     t.schema = schema;
     t.name = row[0].value_or("");
-    if (!policy_.may_read_table(call.principal, schema, t.name)) continue;
+    auto access = object_access(call, schema, t.name, **lease);
+    if (!access) {
+      const std::string msg = safe("refused: " + access.error());
+      (void)finish("error", 0, msg);
+      return failure(ErrorClass::kRefused, msg);
+    }
+    if (!access->readable) continue;  // a view reaching what the principal may not read is hidden
     t.type = row[1].value_or("");
     t.comment = row[2].value_or("");
     t.approx_rows = row[3] ? std::strtoull(row[3]->c_str(), nullptr, 10) : 0;
-    if (auto cols = catalog.columns(schema, t.name)) {
-      for (const auto& c : *cols) {
-        if (masking_->rule_for(call.principal, schema, t.name, c)) t.masked_columns.push_back(c);
+    if (access->is_view) {
+      for (std::size_t k = 0; k < access->view_columns.size(); ++k) {
+        if (access->view_masking[k]) t.masked_columns.push_back(access->view_columns[k]);
+      }
+    } else if (auto e = catalog.table(schema, t.name); e && e->has_value()) {
+      for (const auto& c : (**e).columns) {
+        if (masking_->rule_for(call.principal, schema, t.name, c.name)) t.masked_columns.push_back(c.name);
       }
     }
     out.push_back(std::move(t));

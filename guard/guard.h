@@ -171,6 +171,17 @@ class Guard {
                                                             const std::string& call_id, nlohmann::json& intent,
                                                             std::chrono::steady_clock::time_point t0);
   std::string safe(std::string message) const;
+  /// What describe_table / list_tables may say about schema.name (a table or view): whether the
+  /// principal may read it (a view: and everything its definition reaches), and for a view the
+  /// masking of each of its columns, from its lineage. Error: the catalog could not be read.
+  struct ObjectAccess {
+    bool readable = false;
+    bool is_view = false;
+    std::vector<std::string> view_columns;
+    std::vector<std::optional<policy::MaskedColumn>> view_masking;  ///< aligned with view_columns
+  };
+  std::expected<ObjectAccess, std::string> object_access(const CallInfo& call, const std::string& schema,
+                                                         const std::string& name, Connection& connection);
 
   const policy::StatementAnalyzer& analyzer_;
   const policy::PolicyEngine& policy_;

@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <utility>
 
+#include "policy/catalog_resolution.h"
 #include "policy/glob.h"
 #include "policy/maskers.h"
 #include "policy/sql_builtins.h"
 #include "policy/sql_lexer.h"
+#include "policy/statement_analyzer.h"
 #include "policy/value_detectors.h"
 
 namespace sqlguard::policy {
@@ -490,41 +492,108 @@ namespace {
 // A matched (rule, column) for one reference.
 struct RefMatch {
   int rule = -1;
-  std::string column;  // schema.table.column
+  std::string column;     // schema.table.column, or "schema.view.column (from schema.table.column)"
+  bool computed = false;  // a view column computed from the masked column by an expression
+};
+
+// What a view exposes of masked columns to one principal (from its definition).
+struct ViewColumnLineage {
+  int rule = -1;          // the masking rule of the masked base column it shows, or -1
+  std::string source;     // that base column, schema.table.column
+  bool computed = false;  // computed from it (expression, aggregate), not the column itself
+};
+struct ViewLineage {
+  std::string refusal;    // non-empty: reading the view at all is refused, for this reason
+  std::vector<ViewColumnLineage> columns;  // aligned with ViewExpansion::columns when refusal is empty
+  bool references_masked = false;  // the definition names a masked column (or one it cannot check)
+};
+
+// information_schema tables that carry names, types and counters only, and the columns of the
+// others that carry schema text (defaults, expressions, bodies) or value statistics.
+bool information_schema_table_is_plain(std::string_view t) {
+  static constexpr std::string_view kPlain[] = {
+      "ALL_PLUGINS", "APPLICABLE_ROLES", "CHARACTER_SETS", "CLIENT_STATISTICS", "COLLATIONS",
+      "COLLATION_CHARACTER_SET_APPLICABILITY", "COLUMN_PRIVILEGES", "ENABLED_ROLES", "ENGINES", "FILES",
+      "GEOMETRY_COLUMNS", "GLOBAL_STATUS", "GLOBAL_VARIABLES", "INDEX_STATISTICS", "KEYWORDS", "KEY_CACHES",
+      "KEY_COLUMN_USAGE", "KEY_PERIOD_USAGE", "OPTIMIZER_COSTS", "PARAMETERS", "PERIODS", "PLUGINS",
+      "REFERENTIAL_CONSTRAINTS", "SCHEMATA", "SCHEMA_PRIVILEGES", "SESSION_STATUS", "SESSION_VARIABLES",
+      "SPATIAL_REF_SYS", "SQL_FUNCTIONS", "SYSTEM_VARIABLES", "TABLES", "TABLESPACES", "TABLE_CONSTRAINTS",
+      "TABLE_PRIVILEGES", "TABLE_STATISTICS", "USER_PRIVILEGES", "USER_STATISTICS"};
+  for (auto p : kPlain) {
+    if (iequals(p, t)) return true;
+  }
+  return false;
+}
+const std::vector<std::string_view>* information_schema_text_columns(std::string_view t) {
+  static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> kText = {
+      {"COLUMNS", {"COLUMN_DEFAULT", "GENERATION_EXPRESSION", "COLUMN_COMMENT"}},
+      {"CHECK_CONSTRAINTS", {"CHECK_CLAUSE"}},
+      {"VIEWS", {"VIEW_DEFINITION"}},
+      {"TRIGGERS", {"ACTION_STATEMENT", "ACTION_CONDITION"}},
+      {"ROUTINES", {"ROUTINE_DEFINITION"}},
+      {"EVENTS", {"EVENT_DEFINITION"}},
+      {"STATISTICS", {"CARDINALITY"}},
+  };
+  for (const auto& [name, cols] : kText) {
+    if (iequals(name, t)) return &cols;
+  }
+  return nullptr;
+}
+
+// SHOW forms that show names, types, counters or server settings, never schema text or values.
+bool show_form_is_plain(std::string_view f) {
+  static constexpr std::string_view kPlain[] = {
+      "TABLES", "TABLE STATUS", "DATABASES", "SCHEMAS", "CREATE DATABASE", "CREATE SCHEMA", "ENGINES",
+      "CHARACTER", "CHARSET", "COLLATION", "STATUS", "SESSION STATUS", "GLOBAL STATUS", "VARIABLES",
+      "SESSION VARIABLES", "GLOBAL VARIABLES", "PRIVILEGES", "PLUGINS", "WARNINGS", "ERRORS", "GRANTS",
+      "PROCEDURE STATUS", "FUNCTION STATUS", "OPEN", "AUTHORS", "CONTRIBUTORS"};
+  for (auto p : kPlain) {
+    if (iequals(p, f)) return true;
+  }
+  return false;
+}
+
+// State shared by the planner of a statement and the planners of the view definitions it reads.
+struct PlanShared {
+  const CompiledMasking& c;
+  const Catalog& catalog;
+  std::vector<bool> active;  // per rule: applies to the principal (not exempt)
+  bool any_active = false;
+  MaskingPlan plan;
 };
 
 class Planner {
  public:
-  Planner(const CompiledMasking& c, const Principal& p, const StatementAnalysis& a,
-          const Catalog& cat)
-      : c_(c), a_(a), catalog_(cat), active_(c.rules.size()) {
-    for (std::size_t i = 0; i < c.rules.size(); ++i) {
-      active_[i] = !exempt_by(c.rules[i].rule->exempt_subjects, c.rules[i].rule->exempt_groups, p);
-      any_active_ = any_active_ || active_[i];
-    }
+  Planner(PlanShared& s, const StatementAnalysis& a, std::size_t depth) : s_(s), a_(a), depth_(depth) {
     table_state_.resize(a.tables.size());
   }
 
-  bool any_active() const { return any_active_; }
-
   std::expected<MaskingPlan, std::string> run();
+  // For the planner of a view definition: what the view exposes through `columns`.
+  ViewLineage lineage(const std::vector<std::string>& columns);
 
  private:
   struct TableState {
     bool computed = false;
     bool failed = false;
-    std::vector<std::pair<std::string, int>> masked;  // (column, rule) active for the principal
-    std::vector<int> per_column;                       // rule or -1, catalog order
+    std::string failed_reason;
+    std::optional<CatalogTable> entry;                 // base tables whose catalog entry was read
+    std::vector<std::pair<std::string, int>> masked;   // (column, rule) active for the principal
+    std::vector<int> per_column;                       // `*` columns: rule or -1
+    std::vector<bool> computed_column;                 // `*` columns: computed from a masked one
+    std::vector<std::string> star_names;               // `*` column names
+    bool is_view = false;
+    ViewLineage lineage;
   };
 
-  const std::string& rule_id(int r) const { return c_.rules[static_cast<std::size_t>(r)].rule->id; }
+  const std::string& rule_id(int r) const { return s_.c.rules[static_cast<std::size_t>(r)].rule->id; }
 
   // First rule for the column; exemptions are recorded and yield -1.
   int rule_for(std::string_view schema, std::string_view table, std::string_view column) {
-    const int r = c_.find_rule(schema, table, column);
+    const int r = s_.c.find_rule(schema, table, column);
     if (r < 0) return -1;
-    if (!active_[static_cast<std::size_t>(r)]) {
-      add_unique(plan_.exemptions_used, rule_id(r));
+    if (!s_.active[static_cast<std::size_t>(r)]) {
+      add_unique(s_.plan.exemptions_used, rule_id(r));
       return -1;
     }
     return r;
@@ -533,30 +602,70 @@ class Planner {
   bool base_table(const TableRef& t) const { return !t.is_cte && !t.is_derived; }
 
   bool may_match_table(const TableRef& t) const {
-    for (std::size_t i = 0; i < c_.rules.size(); ++i) {
-      if (c_.rules[i].may_match_table(t.schema, t.table)) return true;  // exempt or not
+    for (const auto& r : s_.c.rules) {
+      if (r.may_match_table(t.schema, t.table)) return true;  // exempt or not
     }
     return false;
   }
 
-  // Masked columns of table `ti` for the principal, via the catalog when a rule could match.
-  const TableState& table_state(uint32_t ti) {
+  const ViewExpansion* view_of(uint32_t ti) const {
+    for (const auto& v : a_.views) {
+      if (v.table == ti) return &v;
+    }
+    return nullptr;
+  }
+
+  // Masked columns of table `ti` for the principal: via the catalog when a rule could match a
+  // base table, via the definition's lineage for a view.
+  TableState& table_state(uint32_t ti) {
     TableState& st = table_state_[ti];
     if (st.computed) return st;
     st.computed = true;
     const TableRef& t = a_.tables[ti];
-    if (!base_table(t) || t.is_system_schema || !may_match_table(t)) return st;
-    auto cols = catalog_.columns(t.schema, t.table);
-    if (!cols) {
-      st.failed = true;
+    if (!base_table(t) || t.is_system_schema) return st;
+    if (t.is_view) {
+      st.is_view = true;
+      const ViewExpansion* v = view_of(ti);
+      if (v == nullptr || !v->definition) {
+        st.failed = true;
+        st.failed_reason = "view " + qualified(t.schema, "", t.table) + " was not expanded";
+        return st;
+      }
+      Planner sub(s_, *v->definition, depth_ + 1);
+      st.lineage = sub.lineage(v->columns);
+      for (std::size_t k = 0; k < v->columns.size(); ++k) {
+        const ViewColumnLineage l = k < st.lineage.columns.size() ? st.lineage.columns[k] : ViewColumnLineage{};
+        st.per_column.push_back(l.rule);
+        st.computed_column.push_back(l.computed);
+        st.star_names.push_back(v->columns[k]);
+        if (l.rule >= 0) st.masked.emplace_back(v->columns[k], l.rule);
+      }
       return st;
     }
-    for (const auto& col : *cols) {
-      const int r = rule_for(t.schema, t.table, col);
+    if (!may_match_table(t)) return st;
+    auto e = s_.catalog.table(t.schema, t.table);
+    if (!e || !e->has_value()) {
+      st.failed = true;
+      st.failed_reason = e ? "unknown table" : e.error();
+      return st;
+    }
+    st.entry = std::move(**e);
+    for (const auto& col : st.entry->columns) {
+      const int r = rule_for(t.schema, t.table, col.name);
+      if (r >= 0) st.masked.emplace_back(col.name, r);
+      if (col.invisible) continue;  // not part of `*`
       st.per_column.push_back(r);
-      if (r >= 0) st.masked.emplace_back(col, r);
+      st.computed_column.push_back(false);
+      st.star_names.push_back(col.name);
     }
     return st;
+  }
+
+  bool star_has_masked(const TableState& st) const {
+    for (int r : st.per_column) {
+      if (r >= 0) return true;
+    }
+    return false;
   }
 
   std::vector<RefMatch> matches_for(const ColumnRef& ref) {
@@ -564,41 +673,59 @@ class Planner {
     if (ref.candidates.empty()) {
       // Nothing in scope resolved it (outer reference, unknown table): match by name alone.
       const int r = rule_for("", "", ref.column);
-      if (r >= 0) out.push_back({r, ref.column});
+      if (r >= 0) out.push_back({r, ref.column, false});
       return out;
     }
     for (uint32_t ti : ref.candidates) {
       if (ti >= a_.tables.size()) {
         const int r = rule_for("", "", ref.column);
-        if (r >= 0) out.push_back({r, ref.column});
+        if (r >= 0) out.push_back({r, ref.column, false});
         continue;
       }
       const TableRef& t = a_.tables[ti];
       if (!base_table(t)) continue;  // columns of derived tables / CTEs are checked inside them
+      if (t.is_view) {
+        const TableState& st = table_state(ti);
+        for (std::size_t k = 0; k < st.star_names.size() && k < st.lineage.columns.size(); ++k) {
+          if (!iequals(st.star_names[k], ref.column)) continue;
+          const ViewColumnLineage& l = st.lineage.columns[k];
+          if (l.rule >= 0) {
+            out.push_back({l.rule, qualified(t.schema, t.table, st.star_names[k]) + " (from " + l.source + ")",
+                           l.computed});
+          }
+        }
+        // A view's column may also be matched by name (column_pattern, schema.view.column).
+      }
       const int r = rule_for(t.schema, t.table, ref.column);
-      if (r >= 0) out.push_back({r, qualified(t.schema, t.table, ref.column)});
+      if (r >= 0) out.push_back({r, qualified(t.schema, t.table, ref.column), false});
     }
     return out;
   }
 
   std::string refuse_column(const RefMatch& m, const std::string& how) const {
+    if (m.computed) {
+      return "statement refused: view column " + m.column +
+             " is computed from a masked column, so it cannot be masked by its origin; here it is " + how +
+             " (rule " + rule_id(m.rule) + ")";
+    }
     return "statement refused: column " + m.column +
            " is masked for you and may only be selected directly; here it is " + how + " (rule " +
            rule_id(m.rule) + ")";
   }
 
   std::expected<void, std::string> check_tables();
+  std::expected<void, std::string> check_system_table(uint32_t ti);
+  std::expected<void, std::string> check_physical(uint32_t ti);
+  std::expected<void, std::string> check_metadata();
   std::expected<void, std::string> check_references();
   std::expected<void, std::string> check_relaxed();
   std::expected<void, std::string> plan_outputs();
 
-  const CompiledMasking& c_;
+  PlanShared& s_;
+  MaskingPlan& plan_ = s_.plan;
   const StatementAnalysis& a_;
-  const Catalog& catalog_;
-  std::vector<bool> active_;
-  bool any_active_ = false;
+  std::size_t depth_;
   std::vector<TableState> table_state_;
-  MaskingPlan plan_;
   // Masked references that a relaxation may allow, verified on the canonical text.
   std::vector<std::pair<const ColumnRef*, RefMatch>> relaxed_;
   // Masked references in assignment context: allowed only as write targets.
@@ -606,37 +733,216 @@ class Planner {
   std::vector<bool> ref_is_output_column_;
 };
 
+std::expected<void, std::string> Planner::check_system_table(uint32_t ti) {
+  if (!s_.any_active) return {};
+  const TableRef& t = a_.tables[ti];
+  const std::string name = qualified(t.schema, "", t.table);
+  const std::string why =
+      " while masking rules apply to you: it can show schema text (column defaults, check constraints, "
+      "generated columns, view, trigger and routine bodies, comments), statement texts or value statistics "
+      "that carry masked values";
+  if (!iequals(t.schema, "information_schema")) {
+    return std::unexpected("statement refused: reading " + name + " is not allowed" + why);
+  }
+  if (information_schema_table_is_plain(t.table)) return {};
+  const auto* text = information_schema_text_columns(t.table);
+  if (text == nullptr) {
+    return std::unexpected("statement refused: reading " + name + " is not allowed" + why);
+  }
+  for (const auto& ref : a_.columns) {
+    if (std::find(ref.candidates.begin(), ref.candidates.end(), ti) == ref.candidates.end()) continue;
+    bool hit = ref.column == "*";
+    for (auto c : *text) hit = hit || iequals(c, ref.column);
+    if (hit) {
+      std::string cols;
+      for (auto c : *text) cols += (cols.empty() ? "" : ", ") + std::string(c);
+      return std::unexpected("statement refused: " + name + "." + (ref.column == "*" ? std::string("*") : ref.column) +
+                             " is not allowed" + why + "; select other columns than " + cols);
+    }
+  }
+  return {};
+}
+
+// Physical-design oracles: index hints and partition selection that make the server order or
+// filter rows by a masked column without the statement naming it.
+std::expected<void, std::string> Planner::check_physical(uint32_t ti) {
+  const TableRef& t = a_.tables[ti];
+  if (t.index_hints.empty() && t.partitions.empty()) return {};
+  TableState& st = table_state(ti);
+  if (st.masked.empty()) return {};
+  const std::string name = qualified(t.schema, "", t.table);
+  if (!st.entry) {
+    return std::unexpected("statement refused: index hints and partition selection on " + name +
+                           " cannot be checked against its masked columns");
+  }
+  auto masked_in = [&](const std::vector<std::string>& cols) -> std::string {
+    for (const auto& c : cols) {
+      for (const auto& [m, r] : st.masked) {
+        if (iequals(c, m)) return m;
+      }
+    }
+    return "";
+  };
+  for (const auto& h : t.index_hints) {
+    if (h.kind == TableRef::IndexHint::Kind::kIgnore) {
+      // Ignoring the other indexes can leave the server an index over a masked column.
+      for (const auto& ix : st.entry->indexes) {
+        const std::string m = masked_in(ix.columns);
+        if (m.empty()) continue;
+        bool ignored = false;
+        for (const auto& n : h.indexes) ignored = ignored || iequals(n, ix.name);
+        if (!ignored) {
+          return std::unexpected("statement refused: IGNORE INDEX on " + name + " can make the server read "
+                                 "rows through index " + ix.name + " over masked column " + m +
+                                 ", in that column's order; remove the index hint");
+        }
+      }
+      continue;
+    }
+    for (const auto& n : h.indexes) {
+      for (const auto& ix : st.entry->indexes) {
+        if (!iequals(n, ix.name)) continue;
+        const std::string m = masked_in(ix.columns);
+        if (!m.empty()) {
+          return std::unexpected("statement refused: the index hint on " + name + " names index " + ix.name +
+                                 " over masked column " + m +
+                                 "; rows would come back in that column's order; remove the index hint");
+        }
+      }
+    }
+  }
+  if (!t.partitions.empty()) {
+    for (const auto& expr : st.entry->partition_expressions) {
+      std::vector<std::string> cols;
+      if (expr.empty()) {  // PARTITION BY KEY(): the primary key
+        for (const auto& ix : st.entry->indexes) {
+          if (iequals(ix.name, "PRIMARY")) cols = ix.columns;
+        }
+        if (cols.empty()) {
+          return std::unexpected("statement refused: partition selection on " + name +
+                                 ": its partitioning columns cannot be determined");
+        }
+      } else {
+        LexResult lex;
+        lex_sql(expr, lex);
+        if (!lex.ok) {
+          return std::unexpected("statement refused: partition selection on " + name +
+                                 ": its partitioning expression cannot be read");
+        }
+        for (const auto& tok : lex.tokens) {
+          if (tok.type == TokenType::kWord || tok.type == TokenType::kQuotedIdent) {
+            cols.push_back(identifier_text(expr, tok));
+          }
+        }
+      }
+      const std::string m = masked_in(cols);
+      if (!m.empty()) {
+        return std::unexpected("statement refused: " + name + " is partitioned by masked column " + m +
+                               "; selecting partitions would reveal which rows fall in which value range");
+      }
+    }
+  }
+  return {};
+}
+
 std::expected<void, std::string> Planner::check_tables() {
   const StatementKind kind = a_.kind;
-  // SHOW and DESCRIBE return definitions, never column values.
-  if (kind == StatementKind::kShow || kind == StatementKind::kDescribe) return {};
+  const bool metadata = kind == StatementKind::kShow || kind == StatementKind::kDescribe;
   for (uint32_t ti = 0; ti < a_.tables.size(); ++ti) {
     const TableRef& t = a_.tables[ti];
-    if (!base_table(t) || t.is_system_schema) continue;
-    const TableState& st = table_state(ti);
+    if (!base_table(t)) continue;
+    if (t.is_system_schema) {
+      if (metadata) continue;  // SHOW ... is modelled as a system table; check_metadata() decides
+      if (auto r = check_system_table(ti); !r) return r;
+      continue;
+    }
+    if (metadata) continue;
+    TableState& st = table_state(ti);
     const std::string name = qualified(t.schema, "", t.table);
     // A write target may not exist yet (CREATE TABLE ... AS SELECT): its columns are the
     // statement's own; what is copied into it is checked on the column references.
     if (st.failed && t.written) continue;
     if (st.failed) {
       return std::unexpected("statement refused: the columns of " + name +
-                             " could not be looked up, so masking cannot be checked");
+                             " could not be looked up, so masking cannot be checked (" + st.failed_reason + ")");
     }
     if (!st.masked.empty()) plan_.sensitive = true;
-    const auto view = catalog_.is_view(t.schema, t.table);
-    if (!view.has_value()) {
-      return std::unexpected("statement refused: could not check whether " + name +
-                             " is a view, so masking cannot be checked");
-    }
-    if (*view) {
-      return std::unexpected("statement refused: " + name +
-                             " is a view; masking cannot trace a view's columns to the masked "
-                             "base columns, so query the base tables instead");
+    if (st.is_view) {
+      if (st.lineage.references_masked) plan_.sensitive = true;
+      if (!st.lineage.refusal.empty()) {
+        return std::unexpected("statement refused: view " + name + " " + st.lineage.refusal +
+                               ", so reading it could reveal masked values");
+      }
     }
     if (is_raw_table_kind(kind) && !st.masked.empty()) {
       return std::unexpected("statement refused: " + std::string(to_string(kind)) + " on " + name +
                              " would read masked column " + st.masked.front().first + " (rule " +
                              rule_id(st.masked.front().second) + ")");
+    }
+    if (auto r = check_physical(ti); !r) return r;
+  }
+  return {};
+}
+
+// SHOW and DESCRIBE: no column values, but schema text can carry them (a masked column's
+// default, comment, check constraint, generated expression, partition bounds, a view's literal,
+// trigger and routine bodies) and index statistics count distinct values.
+std::expected<void, std::string> Planner::check_metadata() {
+  const StatementKind kind = a_.kind;
+  if (kind != StatementKind::kShow && kind != StatementKind::kDescribe) return {};
+  if (!s_.any_active) return {};
+  const std::string form = kind == StatementKind::kDescribe ? std::string("COLUMNS") : a_.show_form;
+  const bool per_table = form == "COLUMNS" || form == "INDEX" || form == "CREATE TABLE" || form == "CREATE VIEW";
+  if (!per_table) {
+    if (show_form_is_plain(form)) return {};
+    return std::unexpected("statement refused: SHOW " + (form.empty() ? std::string("...") : form) +
+                           " can show object bodies or statement texts that contain masked values, and "
+                           "masking rules apply to you");
+  }
+  for (uint32_t ti = 0; ti < a_.tables.size(); ++ti) {
+    const TableRef& t = a_.tables[ti];
+    if (!base_table(t) || t.is_system_schema) continue;
+    TableState& st = table_state(ti);
+    const std::string name = qualified(t.schema, "", t.table);
+    if (st.failed) {
+      return std::unexpected("statement refused: the columns of " + name +
+                             " could not be looked up, so masking cannot be checked (" + st.failed_reason + ")");
+    }
+    const bool touches = !st.masked.empty() || (st.is_view && st.lineage.references_masked);
+    if (!touches) continue;
+    if (form == "CREATE TABLE" || form == "CREATE VIEW") {
+      return std::unexpected("statement refused: SHOW " + form + " " + name +
+                             " would show its definition, and " +
+                             (st.masked.empty() ? std::string("it reads masked columns")
+                                                : "masked column " + st.masked.front().first + " (rule " +
+                                                      rule_id(st.masked.front().second) + ")") +
+                             " whose defaults, checks, expressions or literals can hold masked values; use "
+                             "DESCRIBE or the describe_table tool, which mask them");
+    }
+    if (form == "INDEX") {
+      if (!st.entry) continue;  // views have no indexes
+      for (const auto& ix : st.entry->indexes) {
+        for (const auto& c : ix.columns) {
+          for (const auto& [m, r] : st.masked) {
+            if (iequals(c, m)) {
+              return std::unexpected("statement refused: SHOW INDEX on " + name + " would show the cardinality "
+                                     "of index " + ix.name + " over masked column " + m + " (rule " +
+                                     rule_id(r) + "), an estimate of its distinct values");
+            }
+          }
+        }
+      }
+      continue;
+    }
+    // COLUMNS / DESCRIBE: masked after execution (Default, Comment, ENUM/SET value lists).
+    if (st.is_view && !st.lineage.refusal.empty()) {
+      plan_.metadata_all_rows = true;
+    }
+    for (const auto& [m, r] : st.masked) {
+      plan_.metadata_rows.emplace_back(m, rule_id(r));
+    }
+    if (plan_.metadata_all_rows && plan_.metadata_rows.empty()) {
+      plan_.metadata_rows.emplace_back("*", "view-lineage");
     }
   }
   return {};
@@ -647,7 +953,7 @@ std::expected<void, std::string> Planner::check_references() {
   const bool query = is_query_kind(kind) || kind == StatementKind::kExplain;
   // Which column refs are the column of a top-level kColumn output.
   ref_is_output_column_.assign(a_.columns.size(), false);
-  if (is_query_kind(kind) || kind == StatementKind::kExplain) {
+  if (query) {
     for (const auto& o : a_.outputs) {
       if (o.shape == OutputColumn::Shape::kColumn && o.column && *o.column < a_.columns.size()) {
         ref_is_output_column_[*o.column] = true;
@@ -670,10 +976,10 @@ std::expected<void, std::string> Planner::check_references() {
       for (uint32_t ti : tables) {
         if (ti >= a_.tables.size()) continue;
         const TableState& st = table_state(ti);
-        if (!st.masked.empty()) {
+        for (std::size_t k = 0; k < st.per_column.size(); ++k) {
+          if (st.per_column[k] < 0) continue;
           const TableRef& t = a_.tables[ti];
-          const RefMatch m{st.masked.front().second,
-                           qualified(t.schema, t.table, st.masked.front().first)};
+          const RefMatch m{st.per_column[k], qualified(t.schema, t.table, st.star_names[k]), false};
           return std::unexpected(refuse_column(
               m, "read through a `*` " + describe_context(ref.contexts & ~kCtxSelectList, kind)));
         }
@@ -687,6 +993,11 @@ std::expected<void, std::string> Planner::check_references() {
     }
     plan_.sensitive = true;
     const uint32_t bits = ref.contexts;
+    for (const auto& m : matches) {
+      if (m.computed && !(kind == StatementKind::kExplain && bits == kCtxSelectList)) {
+        return std::unexpected(refuse_column(m, describe_context(bits, kind)));
+      }
+    }
     if (query && bits == kCtxSelectList && ref_is_output_column_[ci]) continue;  // plain
     // EXPLAIN shows the plan, not the values; its predicates are still checked (ANALYZE runs).
     if (kind == StatementKind::kExplain && bits == kCtxSelectList) continue;
@@ -697,7 +1008,7 @@ std::expected<void, std::string> Planner::check_references() {
     }
     // Relaxations: every matched rule must allow every context the reference has.
     uint32_t allow = ~0u;
-    for (const auto& m : matches) allow &= c_.rules[static_cast<std::size_t>(m.rule)].allow;
+    for (const auto& m : matches) allow &= s_.c.rules[static_cast<std::size_t>(m.rule)].allow;
     const uint32_t permitted = relaxed_contexts(allow) | (query ? kCtxSelectList : 0u);
     if (allow != 0 && (bits & ~permitted) == 0 && (bits & ~kCtxSelectList) != 0) {
       relaxed_.emplace_back(&ref, matches.front());
@@ -719,10 +1030,10 @@ std::expected<void, std::string> Planner::check_relaxed() {
     }
   }
   for (const auto& [ref, m] : relaxed_) {
-    uint32_t allow = c_.rules[static_cast<std::size_t>(m.rule)].allow;
+    uint32_t allow = s_.c.rules[static_cast<std::size_t>(m.rule)].allow;
     if (d.text.empty() || !d.lex.ok || !occurrences_allowed(d, ref->column, allow)) {
       std::string allowed;
-      for (const auto& a : c_.rules[static_cast<std::size_t>(m.rule)].rule->allow) {
+      for (const auto& a : s_.c.rules[static_cast<std::size_t>(m.rule)].rule->allow) {
         allowed += (allowed.empty() ? "" : ", ") + a;
       }
       return std::unexpected(refuse_column(
@@ -746,7 +1057,7 @@ std::expected<void, std::string> Planner::plan_outputs() {
     for (const auto& ref : a_.columns) {
       if (ref.column != "*" || ref.contexts != kCtxSelectList) continue;
       for (uint32_t ti : ref.candidates) {
-        if (ti < a_.tables.size() && (!table_state(ti).masked.empty() || table_state(ti).failed)) {
+        if (ti < a_.tables.size() && (star_has_masked(table_state(ti)) || table_state(ti).failed)) {
           star_over_masked = true;
         }
       }
@@ -784,30 +1095,36 @@ std::expected<void, std::string> Planner::plan_outputs() {
             continue;
           }
           const TableRef& t = a_.tables[ti];
-          const TableState& st = table_state(ti);
+          TableState& st = table_state(ti);
           if (st.failed) {
             return std::unexpected("statement refused: the columns of " +
                                    qualified(t.schema, "", t.table) +
                                    " could not be looked up to expand `*`, so masking cannot be "
                                    "checked");
           }
-          if (!st.computed || (st.per_column.empty() && st.masked.empty())) {
-            // No rule could match this table, and (maybe) the catalog was not asked.
-            auto cols = catalog_.columns(t.schema, t.table);
-            if (!cols) {
+          if (!st.entry && !st.is_view) {
+            // No rule could match this table, so the catalog was not asked: only the count matters.
+            auto e = s_.catalog.table(t.schema, t.table);
+            if (!e || !e->has_value()) {
               exact = false;
               continue;
             }
-            plan_.output_rules.insert(plan_.output_rules.end(), cols->size(), -1);
+            plan_.output_rules.insert(plan_.output_rules.end(), (**e).star_columns().size(), -1);
             continue;
           }
           for (std::size_t k = 0; k < st.per_column.size(); ++k) {
+            if (st.per_column[k] >= 0 && st.computed_column[k]) {
+              return std::unexpected("statement refused: `*` over view " + qualified(t.schema, "", t.table) +
+                                     " includes column " + st.star_names[k] +
+                                     ", computed from a masked column (rule " + rule_id(st.per_column[k]) +
+                                     "); select the other columns by name");
+            }
             plan_.output_rules.push_back(st.per_column[k]);
-          }
-          for (const auto& [col, r] : st.masked) {
-            add_unique(plan_.masked_references,
-                       qualified(t.schema, t.table, col) + " (" + rule_id(r) + ")");
-            masked_aliases.push_back(col);
+            if (st.per_column[k] >= 0) {
+              add_unique(plan_.masked_references, qualified(t.schema, t.table, st.star_names[k]) + " (" +
+                                                      rule_id(st.per_column[k]) + ")");
+              masked_aliases.push_back(st.star_names[k]);
+            }
           }
         }
         break;
@@ -821,6 +1138,12 @@ std::expected<void, std::string> Planner::plan_outputs() {
     }
   }
   plan_.outputs_exact = exact;
+  // DISTINCT over a masked output: the number of rows reveals which clear values are equal.
+  if (a_.distinct && !masked_aliases.empty()) {
+    return std::unexpected("statement refused: SELECT DISTINCT over masked column " + masked_aliases.front() +
+                           " would reveal which of its values are equal (the number of rows that remain); "
+                           "select it without DISTINCT, or DISTINCT over unmasked columns only");
+  }
   // A masked output referenced by its alias (ORDER BY x, HAVING x LIKE ...) is an oracle the
   // column references alone do not show.
   for (const auto& ref : a_.columns) {
@@ -863,7 +1186,8 @@ std::expected<void, std::string> Planner::plan_outputs() {
                 "column instead");
           }
           if (depth == 0 && (d.word(k, "limit") || d.word(k, "having") || d.word(k, "window") ||
-                             d.word(k, "order") || d.word(k, "union") || d.word(k, "for"))) {
+                             d.word(k, "order") || d.word(k, "union") || d.word(k, "for") ||
+                             d.word(k, "offset") || d.word(k, "fetch"))) {
             break;
           }
           ++k;
@@ -872,6 +1196,147 @@ std::expected<void, std::string> Planner::plan_outputs() {
     }
   }
   return {};
+}
+
+// The planner of a view's definition: which masked columns each view column shows, and whether
+// the definition itself uses a masked column in a way that makes every read of the view an
+// oracle (WHERE, JOIN, GROUP BY, DISTINCT, UNION, subqueries, physical-design hints, ...).
+ViewLineage Planner::lineage(const std::vector<std::string>& columns) {
+  ViewLineage out;
+  auto taint = [&](std::string why) {
+    if (out.refusal.empty()) out.refusal = std::move(why);
+    out.references_masked = true;
+  };
+  if (!a_.understood) {
+    taint("has a definition sqlguard cannot analyse (" + a_.reason + ")");
+    return out;
+  }
+  for (const auto& f : a_.functions) {
+    if (!is_builtin_function(f)) {
+      taint("calls " + f + ", which is not a built-in function (a stored function could return masked values)");
+    }
+  }
+  for (uint32_t ti = 0; ti < a_.tables.size(); ++ti) {
+    const TableRef& t = a_.tables[ti];
+    if (!base_table(t)) continue;
+    if (t.is_system_schema) {
+      if (auto r = check_system_table(ti); !r) taint("reads " + qualified(t.schema, "", t.table) + ": " + r.error());
+      continue;
+    }
+    TableState& st = table_state(ti);
+    if (st.failed) {
+      taint("reads " + qualified(t.schema, "", t.table) + ", whose columns could not be looked up (" +
+            st.failed_reason + ")");
+      continue;
+    }
+    if (!st.masked.empty()) out.references_masked = true;
+    if (st.is_view && st.lineage.references_masked) out.references_masked = true;
+    if (st.is_view && !st.lineage.refusal.empty()) taint("reads view " + qualified(t.schema, "", t.table) + ", which " + st.lineage.refusal);
+    if (auto r = check_physical(ti); !r) taint("uses " + r.error().substr(std::string("statement refused: ").size()));
+  }
+  // Where each masked reference sits in the definition.
+  std::vector<ViewColumnLineage> computed(a_.outputs.size());
+  std::vector<bool> is_output(a_.columns.size(), false);
+  for (const auto& o : a_.outputs) {
+    if (o.shape == OutputColumn::Shape::kColumn && o.column && *o.column < a_.columns.size()) is_output[*o.column] = true;
+  }
+  for (std::size_t ci = 0; ci < a_.columns.size(); ++ci) {
+    const ColumnRef& ref = a_.columns[ci];
+    if (ref.column == "*") {
+      if (ref.contexts == kCtxSelectList) continue;  // expanded below
+      if (ref.contexts == kCtxExpression || ref.contexts == (kCtxExpression | kCtxSelectList)) continue;
+      for (uint32_t ti : ref.candidates) {
+        if (ti < a_.tables.size() && star_has_masked(table_state(ti))) {
+          taint("reads a `*` over masked columns " + describe_context(ref.contexts & ~kCtxSelectList, a_.kind));
+        }
+      }
+      continue;
+    }
+    const auto matches = matches_for(ref);
+    if (matches.empty()) continue;
+    out.references_masked = true;
+    const RefMatch& m = matches.front();
+    if (ref.contexts == kCtxSelectList && is_output[ci]) continue;  // the column itself, below
+    if (ref.contexts == (kCtxSelectList | kCtxExpression)) {
+      bool placed = false;
+      for (std::size_t k = 0; k < a_.outputs.size(); ++k) {
+        const auto& in = a_.outputs[k].inputs;
+        if (std::find(in.begin(), in.end(), static_cast<uint32_t>(ci)) != in.end()) {
+          if (computed[k].rule < 0) computed[k] = ViewColumnLineage{m.rule, m.column, true};
+          placed = true;
+        }
+      }
+      if (placed) continue;
+    }
+    taint("uses masked column " + m.column + " " + describe_context(ref.contexts, a_.kind) + " (rule " +
+          rule_id(m.rule) + ")");
+  }
+  if (!out.refusal.empty()) return out;
+  if (!a_.outputs_known || !is_query_kind(a_.kind)) {
+    if (out.references_masked) taint("has result columns that cannot be traced to masked columns");
+    return out;
+  }
+  std::vector<ViewColumnLineage> flat;
+  for (std::size_t k = 0; k < a_.outputs.size(); ++k) {
+    const auto& o = a_.outputs[k];
+    switch (o.shape) {
+      case OutputColumn::Shape::kColumn: {
+        ViewColumnLineage l;
+        if (o.column && *o.column < a_.columns.size()) {
+          const auto ms = matches_for(a_.columns[*o.column]);
+          if (!ms.empty()) l = ViewColumnLineage{ms.front().rule, ms.front().column, ms.front().computed};
+        }
+        flat.push_back(l);
+        break;
+      }
+      case OutputColumn::Shape::kStar:
+        for (uint32_t ti : o.star_tables) {
+          if (ti >= a_.tables.size() || !base_table(a_.tables[ti])) {
+            if (out.references_masked) taint("has result columns that cannot be traced to masked columns");
+            return out;
+          }
+          const TableRef& t = a_.tables[ti];
+          TableState& st = table_state(ti);
+          if (!st.entry && !st.is_view) {
+            auto e = s_.catalog.table(t.schema, t.table);
+            if (!e || !e->has_value()) {
+              taint("reads " + qualified(t.schema, "", t.table) + ", whose columns could not be looked up");
+              return out;
+            }
+            flat.insert(flat.end(), (**e).star_columns().size(), ViewColumnLineage{});
+            continue;
+          }
+          for (std::size_t j = 0; j < st.per_column.size(); ++j) {
+            ViewColumnLineage l;
+            if (st.per_column[j] >= 0) {
+              l = ViewColumnLineage{st.per_column[j], qualified(t.schema, t.table, st.star_names[j]),
+                                    st.computed_column[j]};
+            }
+            flat.push_back(l);
+          }
+        }
+        break;
+      case OutputColumn::Shape::kExpression:
+        flat.push_back(computed[k]);
+        break;
+    }
+  }
+  bool any_masked = false;
+  for (const auto& l : flat) any_masked = any_masked || l.rule >= 0;
+  if (a_.distinct && any_masked) {
+    taint("selects DISTINCT over a masked column");
+    return out;
+  }
+  if (flat.size() != columns.size()) {
+    if (out.references_masked) {
+      taint("has " + std::to_string(flat.size()) + " result columns in its definition but " +
+            std::to_string(columns.size()) + " in the catalog, so they cannot be traced");
+    }
+    out.columns.assign(columns.size(), ViewColumnLineage{});
+    return out;
+  }
+  out.columns = std::move(flat);
+  return out;
 }
 
 std::expected<MaskingPlan, std::string> Planner::run() {
@@ -893,6 +1358,7 @@ std::expected<MaskingPlan, std::string> Planner::run() {
     }
   }
   if (auto r = check_tables(); !r) return std::unexpected(r.error());
+  if (auto r = check_metadata(); !r) return std::unexpected(r.error());
   if (auto r = check_references(); !r) return std::unexpected(r.error());
   if (auto r = check_relaxed(); !r) return std::unexpected(r.error());
   if (auto r = plan_outputs(); !r) return std::unexpected(r.error());
@@ -916,10 +1382,8 @@ std::expected<MaskingPlan, std::string> Planner::run() {
     return std::unexpected("statement refused: executable comments (/*! ... */) in a statement "
                            "that reads a table with masked columns");
   }
-  if (plan_.sensitive && a_.writes_data && !is_query_kind(a_.kind)) {
-    // Copy-then-read: a write may only name masked columns as its targets (checked above);
-    // CREATE TABLE ... AS SELECT / INSERT ... SELECT of a masked column were refused there.
-  }
+  // Copy-then-read: a write may only name masked columns as its targets (checked above);
+  // CREATE TABLE ... AS SELECT / INSERT ... SELECT of a masked column were refused there.
   return std::move(plan_);
 }
 
@@ -929,8 +1393,13 @@ std::expected<MaskingPlan, std::string> MaskingEngine::plan(const Principal& pri
                                                             const StatementAnalysis& analysis,
                                                             const Catalog& catalog) const {
   if (!compiled_->error.empty()) return std::unexpected("masking is misconfigured: " + compiled_->error);
-  Planner planner(*compiled_, principal, analysis, catalog);
-  if (!planner.any_active()) {
+  PlanShared shared{*compiled_, catalog, std::vector<bool>(compiled_->rules.size()), false, {}};
+  for (std::size_t i = 0; i < compiled_->rules.size(); ++i) {
+    shared.active[i] = !exempt_by(compiled_->rules[i].rule->exempt_subjects, compiled_->rules[i].rule->exempt_groups,
+                                  principal);
+    shared.any_active = shared.any_active || shared.active[i];
+  }
+  if (!shared.any_active) {
     MaskingPlan p;
     bool detectors = false;
     for (const auto& d : compiled_->detectors) {
@@ -948,9 +1417,9 @@ std::expected<MaskingPlan, std::string> MaskingEngine::plan(const Principal& pri
           bool may = false;
           for (const auto& r : compiled_->rules) may = may || r.may_match_table(t.schema, t.table);
           if (!may) continue;
-          if (auto cols = catalog.columns(t.schema, t.table)) {
-            for (const auto& col : *cols) {
-              const int r = compiled_->find_rule(t.schema, t.table, col);
+          if (auto e = catalog.table(t.schema, t.table); e && e->has_value()) {
+            for (const auto& col : (**e).columns) {
+              const int r = compiled_->find_rule(t.schema, t.table, col.name);
               if (r >= 0) add_unique(p.exemptions_used, compiled_->rules[static_cast<std::size_t>(r)].rule->id);
             }
           }
@@ -969,11 +1438,72 @@ std::expected<MaskingPlan, std::string> MaskingEngine::plan(const Principal& pri
     }
     return p;
   }
+  // Views must be expanded before masking can trace them; a caller that did not resolve the
+  // analysis (tests, `sqlguard check`) gets it resolved here on a copy.
+  if (analysis.understood && !analysis.catalog_resolved) {
+    StatementAnalysis resolved = analysis;
+    if (auto r = resolve_with_catalog(resolved, catalog, StatementAnalyzer{}); !r) {
+      return std::unexpected("statement refused: " + r.error());
+    }
+    Planner planner(shared, resolved, 0);
+    return planner.run();
+  }
+  Planner planner(shared, analysis, 0);
   return planner.run();
 }
 
 // ---------------------------------------------------------------------------------------------
 // apply()
+
+namespace {
+
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (auto& ch : out) {
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  }
+  return out;
+}
+
+// DESCRIBE / SHOW COLUMNS rows of masked columns: what the schema says about their values.
+std::expected<void, std::string> mask_metadata_rows(const MaskingPlan& plan, ResultSet& result,
+                                                    MaskingReport& report) {
+  auto index_of = [&](std::string_view name) -> int {
+    for (std::size_t i = 0; i < result.columns.size(); ++i) {
+      if (iequals(result.columns[i].name, name)) return static_cast<int>(i);
+    }
+    return -1;
+  };
+  const int field = index_of("Field");
+  if (field < 0) {
+    return std::unexpected("masking could not find the Field column of the column listing; the result is withheld");
+  }
+  const int type = index_of("Type"), deflt = index_of("Default"), comment = index_of("Comment");
+  for (auto& row : result.rows) {
+    if (static_cast<std::size_t>(field) >= row.size() || !row[static_cast<std::size_t>(field)]) continue;
+    const std::string& name = *row[static_cast<std::size_t>(field)];
+    const std::string* rule = nullptr;
+    for (const auto& [col, id] : plan.metadata_rows) {
+      if (iequals(col, name) || (plan.metadata_all_rows && col == "*")) rule = &id;
+    }
+    if (rule == nullptr && plan.metadata_all_rows && !plan.metadata_rows.empty()) rule = &plan.metadata_rows.front().second;
+    if (rule == nullptr) continue;
+    auto cell = [&](int i) -> std::optional<std::string>* {
+      return i >= 0 && static_cast<std::size_t>(i) < row.size() ? &row[static_cast<std::size_t>(i)] : nullptr;
+    };
+    if (auto* c = cell(deflt); c && c->has_value()) *c = "(masked)";
+    if (auto* c = cell(comment); c && c->has_value() && !(*c)->empty()) *c = "(masked)";
+    if (auto* c = cell(type); c && c->has_value()) {
+      const std::string t = lower_ascii(**c);
+      if (t.rfind("enum(", 0) == 0) *c = "enum(masked)";
+      if (t.rfind("set(", 0) == 0) *c = "set(masked)";
+    }
+    report.masked_columns.push_back(MaskedColumn{name, *rule, "metadata"});
+  }
+  return {};
+}
+
+}  // namespace
 
 std::expected<MaskingReport, std::string> MaskingEngine::apply(const Principal& principal,
                                                                const MaskingPlan& plan,
@@ -991,6 +1521,9 @@ std::expected<MaskingReport, std::string> MaskingEngine::apply(const Principal& 
     return report;
   }
   const std::size_t ncols = result.columns.size();
+  if (!plan.metadata_rows.empty() && result.has_result_set) {
+    if (auto r = mask_metadata_rows(plan, result, report); !r) return std::unexpected(r.error());
+  }
   if (plan.outputs_exact && plan.sensitive && result.has_result_set &&
       plan.output_rules.size() != ncols) {
     return std::unexpected("masking could not confirm the result: it has " + std::to_string(ncols) +
@@ -1075,6 +1608,12 @@ std::optional<MaskedColumn> MaskingEngine::rule_for(const Principal& principal,
   const MaskingRule& rule = *compiled_->rules[static_cast<std::size_t>(r)].rule;
   if (exempt_by(rule.exempt_subjects, rule.exempt_groups, principal)) return std::nullopt;
   return MaskedColumn{qualified(schema, table, column), rule.id, std::string(to_string(rule.method))};
+}
+
+std::optional<MaskedColumn> MaskingEngine::rule_info(int rule) const {
+  if (rule < 0 || static_cast<std::size_t>(rule) >= compiled_->rules.size()) return std::nullopt;
+  const MaskingRule& r = *compiled_->rules[static_cast<std::size_t>(rule)].rule;
+  return MaskedColumn{"", r.id, std::string(to_string(r.method))};
 }
 
 bool error_may_leak(const MaskingPlan& plan) {

@@ -11,34 +11,13 @@
 #include <string_view>
 #include <vector>
 
+#include "policy/catalog.h"
 #include "policy/masking_config.h"
 #include "policy/principal.h"
 #include "policy/result_set.h"
 #include "policy/statement_analysis.h"
 
 namespace sqlguard::policy {
-
-/// Column lists of tables, for expanding `*` and resolving unqualified columns. Implemented by
-/// the guard with a cache over information_schema.COLUMNS; tests use a fixed map.
-class Catalog {
- public:
-  virtual ~Catalog() = default;
-  /// Columns of schema.table in ordinal order; std::nullopt when the table is unknown or
-  /// cannot be looked up (masking then fails closed if the answer matters).
-  virtual std::optional<std::vector<std::string>> columns(std::string_view schema,
-                                                          std::string_view table) const = 0;
-  /// True when schema.table is a view (information_schema.TABLES.TABLE_TYPE = 'VIEW'),
-  /// std::nullopt when that cannot be looked up. Masking refuses reads through views for a
-  /// principal with masking rules, because a view's result metadata names the view, not the base
-  /// column (reference §4.3), and a view may rename a masked column. The default answers false
-  /// ("not a view") for catalogs that cannot tell; the guard's catalog must override it, or views
-  /// are only covered by rules that name them and by value detectors (docs/masking.md, Limits).
-  virtual std::optional<bool> is_view(std::string_view schema, std::string_view table) const {
-    (void)schema;
-    (void)table;
-    return false;
-  }
-};
 
 /// A masked column as reported to the caller and recorded in the audit log.
 struct MaskedColumn {
@@ -63,6 +42,12 @@ struct MaskingPlan {
   bool sensitive = false;
   /// Masked columns the statement references anywhere, "schema.table.column (rule id)".
   std::vector<std::string> masked_references;
+  /// DESCRIBE / SHOW [FULL] COLUMNS of a table (or view) with masked columns: (column, rule id)
+  /// pairs whose rows apply() rewrites: `Default` and `Comment` become "(masked)" and an ENUM/SET
+  /// `Type` loses its value list ("enum(masked)"). Column "*" (with metadata_all_rows) stands for
+  /// every row of a view whose columns cannot be traced.
+  std::vector<std::pair<std::string, std::string>> metadata_rows;
+  bool metadata_all_rows = false;
 };
 
 /// True when a database error message for a statement planned as `plan` could contain a masked
@@ -104,6 +89,10 @@ class MaskingEngine {
   /// considered). Used by describe_table and list_tables.
   std::optional<MaskedColumn> rule_for(const Principal& principal, std::string_view schema,
                                        std::string_view table, std::string_view column) const;
+
+  /// The rule with index `rule` (as in MaskingPlan::output_rules) as {"" , id, method};
+  /// std::nullopt for an index that names no rule.
+  std::optional<MaskedColumn> rule_info(int rule) const;
 
   /// The text the guard may show (and log, and record) for a database error of a statement
   /// planned as `plan`. When error_may_leak(plan), the server's message is withheld and replaced

@@ -51,6 +51,9 @@ struct UnsafeAllowances {
   // Added by the policy helper (additions only):
   bool system_variables = false;    ///< reading @@system variables (@@datadir, @@hostname, ...)
   bool locking_reads = false;       ///< SELECT ... FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE
+  /// A read (SELECT/TABLE/VALUES/SHOW/DESCRIBE/EXPLAIN) or DO that advances or sets a SEQUENCE:
+  /// NEXTVAL(), SETVAL(), NEXT VALUE FOR, DEFAULT(col) of a column defaulting to one.
+  bool sequence_changes = false;
 };
 
 /// The whole `policy:` section.

@@ -105,6 +105,25 @@ bool principal_matches(const PrincipalMatch& m, const Principal& p, bool deny) {
   return true;
 }
 
+// The statement and, recursively, the definitions of the views it reads (resolve_with_catalog):
+// reading through a view is reading what its definition reads, so table, column and function
+// matchers and the built-in denials see every part.
+template <typename F>
+void for_each_part(const StatementAnalysis& a, F&& f) {
+  f(a);
+  for (const auto& v : a.views) {
+    if (v.definition) for_each_part(*v.definition, f);
+  }
+}
+
+// True when `pred(part)` holds for the statement or any view definition it reaches.
+template <typename P>
+bool any_part(const StatementAnalysis& a, P&& pred) {
+  bool hit = false;
+  for_each_part(a, [&](const StatementAnalysis& part) { hit = hit || pred(part); });
+  return hit;
+}
+
 bool kind_matches(const std::vector<std::string>& kinds, K kind) {
   if (kinds.empty()) return true;
   const std::string_view name = to_string(kind);
@@ -114,61 +133,44 @@ bool kind_matches(const std::vector<std::string>& kinds, K kind) {
   return false;
 }
 
+bool deny_columns_hit(const PolicyRule& r, const StatementAnalysis& a);
+
 // Deny rules: any overlap with a non-empty matcher triggers them.
 bool deny_rule_matches(const PolicyRule& r, const Principal& p, const StatementAnalysis& a) {
   if (!principal_matches(r.principals, p, true)) return false;
   if (!kind_matches(r.kinds, a.kind)) return false;
   if (!r.tables.empty()) {
-    bool hit = a.opaque_body;  // an unanalysed body might touch anything
-    for (const auto& t : a.tables) {
-      if (base_table(t) && any_glob(r.tables, t)) { hit = true; break; }
-    }
+    const bool hit = a.opaque_body ||  // an unanalysed body might touch anything
+                     any_part(a, [&](const StatementAnalysis& part) {
+                       for (const auto& t : part.tables) {
+                         if (base_table(t) && any_glob(r.tables, t)) return true;
+                       }
+                       return false;
+                     });
     if (!hit) return false;
   }
   if (!r.columns.empty()) {
-    bool hit = a.opaque_body;
-    for (const auto& c : a.columns) {
-      if (hit) break;
-      for (const auto& g : r.columns) {
-        if (c.candidates.empty() && column_glob_matches(g, nullptr, c.column)) { hit = true; break; }
-        for (uint32_t ti : c.candidates) {
-          const TableRef& t = a.tables[ti];
-          if (!base_table(t)) continue;
-          // A star may include the column: match on the table part.
-          if (c.column == "*") {
-            const auto last = g.rfind('.');
-            if (last == std::string::npos || table_glob_matches(g.substr(0, last), t)) {
-              hit = true;
-              break;
-            }
-          } else if (column_glob_matches(g, &t, c.column)) {
-            hit = true;
-            break;
-          }
-        }
-        if (hit) break;
-      }
-    }
+    const bool hit = a.opaque_body || any_part(a, [&](const StatementAnalysis& part) {
+                       return deny_columns_hit(r, part);
+                     });
     if (!hit) return false;
   }
   if (!r.functions.empty()) {
-    bool hit = false;
-    for (const auto& f : a.functions) {
-      for (const auto& g : r.functions) {
-        if (glob_match(g, f)) { hit = true; break; }
+    const bool hit = any_part(a, [&](const StatementAnalysis& part) {
+      for (const auto& f : part.functions) {
+        for (const auto& g : r.functions) {
+          if (glob_match(g, f)) return true;
+        }
       }
-      if (hit) break;
-    }
+      return false;
+    });
     if (!hit) return false;
   }
   return true;
 }
 
-// Allow/approve rules: every table, column and function must be covered.
-bool grant_rule_matches(const PolicyRule& r, const Principal& p, const StatementAnalysis& a) {
-  if (!principal_matches(r.principals, p, false)) return false;
-  if (!kind_matches(r.kinds, a.kind)) return false;
-  if (a.opaque_body && (!r.tables.empty() || !r.columns.empty())) return false;
+// Grant rules over one part (the statement or one view definition).
+bool grant_part_covered(const PolicyRule& r, const StatementAnalysis& a) {
   if (!r.tables.empty()) {
     for (const auto& t : a.tables) {
       if (base_table(t) && !any_glob(r.tables, t)) return false;
@@ -212,6 +214,43 @@ bool grant_rule_matches(const PolicyRule& r, const Principal& p, const Statement
   return true;
 }
 
+// Deny rule column matcher over one part.
+bool deny_columns_hit(const PolicyRule& r, const StatementAnalysis& a) {
+    bool hit = false;
+    for (const auto& c : a.columns) {
+      if (hit) break;
+      for (const auto& g : r.columns) {
+        if (c.candidates.empty() && column_glob_matches(g, nullptr, c.column)) { hit = true; break; }
+        for (uint32_t ti : c.candidates) {
+          const TableRef& t = a.tables[ti];
+          if (!base_table(t)) continue;
+          // A star may include the column: match on the table part.
+          if (c.column == "*") {
+            const auto last = g.rfind('.');
+            if (last == std::string::npos || table_glob_matches(g.substr(0, last), t)) {
+              hit = true;
+              break;
+            }
+          } else if (column_glob_matches(g, &t, c.column)) {
+            hit = true;
+            break;
+          }
+        }
+        if (hit) break;
+      }
+    }
+    return hit;
+}
+
+// Allow/approve rules: every table, column and function must be covered, in the statement and
+// in every view definition it reaches.
+bool grant_rule_matches(const PolicyRule& r, const Principal& p, const StatementAnalysis& a) {
+  if (!principal_matches(r.principals, p, false)) return false;
+  if (!kind_matches(r.kinds, a.kind)) return false;
+  if (a.opaque_body && (!r.tables.empty() || !r.columns.empty())) return false;
+  return !any_part(a, [&](const StatementAnalysis& part) { return !grant_part_covered(r, part); });
+}
+
 Decision builtin_deny(std::string name, std::string reason) {
   Decision d;
   d.action = Action::kDeny;
@@ -220,13 +259,24 @@ Decision builtin_deny(std::string name, std::string reason) {
   return d;
 }
 
+// "shop.orders, acme.staff_directory (a view reading hr.staff)".
 std::string describe_tables(const StatementAnalysis& a) {
-  std::string s;
+  std::vector<std::string> names;
   for (const auto& t : a.tables) {
     if (!base_table(t)) continue;
-    if (s.find(table_name(t)) != std::string::npos) continue;
+    if (std::find(names.begin(), names.end(), table_name(t)) != names.end()) continue;
+    names.push_back(table_name(t));
+  }
+  std::string s;
+  for (const auto& n : names) {
     if (!s.empty()) s += ", ";
-    s += table_name(t);
+    s += n;
+    for (const auto& v : a.views) {
+      if (!v.definition || v.table >= a.tables.size() || table_name(a.tables[v.table]) != n) continue;
+      const std::string reached = describe_tables(*v.definition);
+      if (!reached.empty()) s += " (a view reading " + reached + ")";
+      break;
+    }
   }
   return s;
 }
@@ -260,8 +310,12 @@ Decision PolicyEngine::decide(const Principal& principal, const StatementAnalysi
                         "the hint comment");
   }
   if (!u.file_io) {
-    bool file_fn = false;
-    for (const auto& f : a.functions) file_fn = file_fn || is_file_function(f);
+    const bool file_fn = any_part(a, [](const StatementAnalysis& part) {
+      for (const auto& f : part.functions) {
+        if (is_file_function(f)) return true;
+      }
+      return false;
+    });
     if (a.into_outfile || file_fn || a.kind == K::kLoadData || a.kind == K::kLoadXml) {
       return builtin_deny("file-io",
                           "statement refused: server file access (INTO OUTFILE/DUMPFILE, "
@@ -289,12 +343,35 @@ Decision PolicyEngine::decide(const Principal& principal, const StatementAnalysi
                             ") hides the statement that runs; send the statement itself");
   }
   if (!u.sleep_and_lock_functions) {
-    for (const auto& f : a.functions) {
-      if (is_sleep_or_lock_function(f)) {
-        return builtin_deny("sleep-and-lock-functions",
-                            "statement refused: function " + f +
-                                "() sleeps, burns CPU or takes locks; remove it");
+    std::string found;
+    for_each_part(a, [&](const StatementAnalysis& part) {
+      for (const auto& f : part.functions) {
+        if (found.empty() && is_sleep_or_lock_function(f)) found = f;
       }
+    });
+    if (!found.empty()) {
+      return builtin_deny("sleep-and-lock-functions",
+                          "statement refused: function " + found +
+                              "() sleeps, burns CPU or takes locks" +
+                              (a.views.empty() ? "" : " (in the statement or a view it reads)") +
+                              "; remove it");
+    }
+  }
+  if (!u.sequence_changes && (is_read_kind(a.kind) || a.kind == K::kDo)) {
+    // NEXTVAL / SETVAL / NEXT VALUE FOR (and DEFAULT(col) of a sequence-defaulted column) change
+    // the sequence although the statement reads: decided here, on purpose; the read-only session
+    // in the database stays as the second line.
+    const SequenceUse* change = nullptr;
+    for (const auto& s : a.sequences) {
+      if (s.changes && change == nullptr) change = &s;
+    }
+    if (change != nullptr) {
+      return builtin_deny("sequence-change",
+                          "statement refused: " + change->form +
+                              " advances or sets a sequence, a change of database state inside " +
+                              (a.kind == K::kDo ? std::string("DO") : "a " + kind) +
+                              "; read the sequence with PREVIOUS VALUE FOR / LASTVAL(), or ask for "
+                              "a write rule");
     }
   }
   if (a.locking_read && !u.locking_reads) {
@@ -307,7 +384,7 @@ Decision PolicyEngine::decide(const Principal& principal, const StatementAnalysi
                                               " is a server administration statement that "
                                               "agents may not run");
   }
-  if (a.system_variables && !u.system_variables) {
+  if (!u.system_variables && any_part(a, [](const StatementAnalysis& part) { return part.system_variables; })) {
     return builtin_deny("system-variables",
                         "statement refused: reading @@system variables reveals server "
                         "configuration; remove the @@ reference");

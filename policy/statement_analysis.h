@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -88,6 +89,46 @@ struct TableRef {
   bool is_derived = false;        ///< derived table (subquery in FROM); `table` holds its alias
   bool is_system_schema = false;  ///< information_schema, performance_schema, mysql or sys
   bool written = false;           ///< the statement writes to it (INSERT/UPDATE/DELETE/DDL target)
+  /// Index hints as written after the table (`USE|FORCE|IGNORE INDEX|KEY [FOR ...] (names)`),
+  /// in order. Masking refuses hints that can steer the server onto an index over a masked
+  /// column (rows would come back in that column's order).
+  struct IndexHint {
+    enum class Kind : uint8_t { kUse, kForce, kIgnore };
+    Kind kind = Kind::kUse;
+    std::vector<std::string> indexes;  ///< index names as written ("PRIMARY" for the primary key);
+                                       ///< empty for `USE INDEX ()`
+  };
+  std::vector<IndexHint> index_hints;
+  /// Explicit partition selection `t PARTITION (p0, p1)`: the partition names, else empty.
+  std::vector<std::string> partitions;
+  /// `FOR SYSTEM_TIME ...` on a system-versioned table (reads history rows).
+  bool system_time = false;
+  /// The name is used as a SEQUENCE (NEXTVAL(s), NEXT VALUE FOR s, LASTVAL(s), SETVAL(s, ...),
+  /// PREVIOUS VALUE FOR s), not read as a table. `written` is true when the use advances or
+  /// sets the sequence.
+  bool is_sequence = false;
+  // Filled from the catalog by resolve_with_catalog() (policy/catalog_resolution.h):
+  bool is_view = false;  ///< the name is a view; its definition is in StatementAnalysis::views
+};
+
+/// One use of a SEQUENCE inside a statement (MariaDB 10.3+).
+struct SequenceUse {
+  uint32_t table = 0;     ///< index into StatementAnalysis::tables (is_sequence = true)
+  bool changes = false;   ///< NEXTVAL / NEXT VALUE FOR / SETVAL (and DEFAULT(col) of a column
+                          ///< whose default is a sequence's next value): changes the sequence
+  std::string form;       ///< how it was written, for reasons: "NEXTVAL(shop.s)",
+                          ///< "NEXT VALUE FOR shop.s", "DEFAULT(shop.t.id)", ...
+};
+
+struct StatementAnalysis;
+
+/// A view the statement reads, expanded from the catalog (resolve_with_catalog()).
+struct ViewExpansion {
+  uint32_t table = 0;                ///< index into StatementAnalysis::tables (is_view = true)
+  std::vector<std::string> columns;  ///< the view's columns in ordinal order (catalog)
+  /// The view's definition (information_schema.VIEWS.VIEW_DEFINITION) analysed with the view's
+  /// schema as default schema, itself resolved (views inside views are expanded there).
+  std::shared_ptr<const StatementAnalysis> definition;
 };
 
 /// One reference to a column.
@@ -153,6 +194,24 @@ struct StatementAnalysis {
   /// For kExplain: the kind of the explained statement (kUnknown for EXPLAIN FOR CONNECTION).
   /// EXPLAIN ANALYZE / ANALYZE of a non-read statement executes it, so its kind is the inner kind.
   StatementKind explained_kind = StatementKind::kUnknown;
+
+  /// SELECT DISTINCT / DISTINCTROW in the outermost select block (of the first branch).
+  bool distinct = false;
+  /// SHOW statements: what is shown, upper case with single spaces, e.g. "COLUMNS", "INDEX",
+  /// "CREATE TABLE", "CREATE VIEW", "TABLES", "TABLE STATUS", "DATABASES", "TRIGGERS",
+  /// "CREATE TRIGGER", "CREATE PROCEDURE", "PROCESSLIST", "WARNINGS", ... ("" for other kinds).
+  /// `FULL` and `EXTENDED` are not part of it.
+  std::string show_form;
+  /// Sequence uses (NEXTVAL, SETVAL, NEXT/PREVIOUS VALUE FOR, LASTVAL; DEFAULT(col) once the
+  /// catalog says the column's default is a sequence's next value).
+  std::vector<SequenceUse> sequences;
+  /// `DEFAULT(col)` references (indices into `columns`): evaluating a column's default can
+  /// advance a sequence; resolve_with_catalog() looks the default up.
+  std::vector<uint32_t> default_calls;
+  /// Views read, with their definitions (filled by resolve_with_catalog(); empty before).
+  std::vector<ViewExpansion> views;
+  /// resolve_with_catalog() ran on this analysis.
+  bool catalog_resolved = false;
 
   /// Canonical form: literals replaced by '?', whitespace and comments normalised, keywords
   /// upper-case. Stable across literal values; used as an audit and approval key.

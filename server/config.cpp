@@ -116,12 +116,13 @@ void parse_policy(YamlReader& r, const YAML::Node& n, Config& c) {
     else if (name == "administration") u.administration = true;
     else if (name == "system_variables") u.system_variables = true;
     else if (name == "locking_reads") u.locking_reads = true;
+    else if (name == "sequence_changes") u.sequence_changes = true;
     else {
       r.error(unsafe, path + ".unsafe_allow",
               "unknown allowance '" + name +
                   "'; expected file_io, privilege_statements, session_control, dynamic_sql, "
                   "sleep_and_lock_functions, executable_comments, optimizer_hints, administration, "
-                  "system_variables, locking_reads");
+                  "system_variables, locking_reads, sequence_changes");
     }
   }
   const YAML::Node rules = n["rules"];

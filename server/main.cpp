@@ -188,14 +188,15 @@ int cmd_validate(const std::string& config_file) {
   return 0;
 }
 
-/// A catalog for `check`: no database is contacted, so tables are assumed to be base tables
-/// and `*` cannot be expanded (the running server looks both up).
+/// A catalog for `check`: no database is contacted, so no name is known: tables are assumed to
+/// be base tables, views are not expanded and `*` cannot be expanded (the running server looks
+/// all of them up).
 class OfflineCatalog final : public policy::Catalog {
  public:
-  std::optional<std::vector<std::string>> columns(std::string_view, std::string_view) const override {
-    return std::nullopt;
+  std::expected<std::optional<policy::CatalogTable>, std::string> table(std::string_view,
+                                                                        std::string_view) const override {
+    return std::optional<policy::CatalogTable>{};
   }
-  std::optional<bool> is_view(std::string_view, std::string_view) const override { return false; }
 };
 
 int cmd_check(const std::string& config_file, const std::string& as, const std::string& sql,

@@ -33,9 +33,14 @@
 -- demo tables; every object has a pii_ prefix so the demo data is untouched.
 CREATE DATABASE IF NOT EXISTS shop CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci;
 USE shop;
-DROP VIEW IF EXISTS v_pii_people, v_pii_cities;
+DROP VIEW IF EXISTS v_pii_people, v_pii_cities, v_pii_filtered, v_pii_computed, v_pii_nested, v_pii_distinct,
+  v_pii_union, v_pii_grouped, v_pii_func, v_pii_literal, v_pii_hr, v_pii_star, v_pii_hinted;
 DROP FUNCTION IF EXISTS pii_secret_of;
-DROP TABLE IF EXISTS pii_people, pii_accounts, pii_orders, pii_cities;
+DROP TABLE IF EXISTS pii_people, pii_accounts, pii_orders, pii_cities, pii_staff, pii_cards, pii_events, pii_ddl,
+  pii_tickets;
+DROP SEQUENCE IF EXISTS pii_seq;
+CREATE DATABASE IF NOT EXISTS pii_hr CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci;
+DROP TABLE IF EXISTS pii_hr.salaries;
 
 CREATE TABLE pii_people (
   id INT PRIMARY KEY,
@@ -110,3 +115,75 @@ BEGIN
   RETURN (SELECT ssn FROM pii_people WHERE id = i);
 END//
 DELIMITER ;
+
+-- Views are judged by what their definitions read (docs/masking.md "Views"): these views are
+-- created by root (SQL SECURITY DEFINER), so the agent account could read through them.
+-- An oracle baked into the definition: every read of the view filters by a masked column.
+CREATE VIEW v_pii_filtered AS SELECT id, name FROM pii_people WHERE ssn LIKE '900-1%';
+-- A view column computed from a masked column, next to a clean one.
+CREATE VIEW v_pii_computed AS SELECT id, CONCAT(name, ':', ssn) AS label, UPPER(name) AS uname FROM pii_people;
+-- A view over a view that renames the masked column again.
+CREATE VIEW v_pii_nested AS SELECT id AS pid, tax_id AS t2 FROM v_pii_people;
+CREATE VIEW v_pii_distinct AS SELECT DISTINCT ssn FROM pii_people;
+CREATE VIEW v_pii_union AS SELECT name FROM pii_people UNION SELECT ssn FROM pii_people;
+CREATE VIEW v_pii_grouped AS SELECT city, MAX(salary) AS top_salary, COUNT(*) AS n FROM pii_people GROUP BY city;
+CREATE VIEW v_pii_func AS SELECT id, pii_secret_of(id) AS s FROM pii_people;
+CREATE VIEW v_pii_star AS SELECT * FROM pii_people;
+CREATE VIEW v_pii_hinted AS SELECT id, name FROM pii_people FORCE INDEX (uk_ssn);
+
+-- INVISIBLE columns are not part of SELECT *; email (rule pii-email) is one here.
+CREATE TABLE pii_staff (
+  id INT PRIMARY KEY,
+  name VARCHAR(100) NOT NULL,
+  email VARCHAR(255) INVISIBLE,
+  card_number VARCHAR(19)
+);
+INSERT INTO pii_staff (id, name, email, card_number) VALUES
+ (1, 'Zelda Quill', 'zelda.quill@secret-mail.test', '4539578763621486'),
+ (2, 'Otto Brandt', 'otto.brandt@secret-mail.test', NULL);
+
+-- Physical design over a masked column (card_number, rule pii-card): an index and the
+-- partitioning expression. pii_events is partitioned by a column that is not masked.
+CREATE TABLE pii_cards (
+  id INT NOT NULL,
+  holder VARCHAR(100) NOT NULL,
+  card_number VARCHAR(19),
+  KEY idx_card (card_number),
+  KEY idx_holder (holder)
+) PARTITION BY RANGE COLUMNS (card_number) (
+  PARTITION p_low VALUES LESS THAN ('5'),
+  PARTITION p_high VALUES LESS THAN (MAXVALUE)
+);
+INSERT INTO pii_cards VALUES (1, 'Zelda Quill', '4539578763621486'), (2, 'Otto Brandt', '5555555555554444'),
+ (3, 'Mira Sol', '378282246310005'), (4, 'Ann Other', '5555555555554444');
+CREATE TABLE pii_events (
+  id INT NOT NULL,
+  yr INT NOT NULL,
+  card_number VARCHAR(19)
+) PARTITION BY RANGE (yr) (PARTITION p2020 VALUES LESS THAN (2021), PARTITION p_rest VALUES LESS THAN MAXVALUE);
+INSERT INTO pii_events VALUES (1, 2020, '4539578763621486'), (2, 2024, '378282246310005');
+
+-- Masked values inside the schema itself: a default, a comment, a generated column, a check
+-- constraint, a trigger body, a view's literal and the column statistics.
+CREATE TABLE pii_ddl (
+  id INT PRIMARY KEY,
+  card_number VARCHAR(19) DEFAULT '4539578763621486' COMMENT 'for example 5555555555554444',
+  note VARCHAR(40),
+  flag INT AS (card_number = '378282246310005') VIRTUAL,
+  CONSTRAINT chk_card CHECK (card_number <> '4000 0566 5566 5556')
+);
+INSERT INTO pii_ddl (id, card_number, note) VALUES (1, '5555555555554444', 'x'), (2, '378282246310005', 'y');
+CREATE TRIGGER pii_ddl_bi BEFORE INSERT ON pii_ddl FOR EACH ROW
+  SET NEW.note = IF(NEW.card_number = '5555555555554444', 'known', 'new');
+CREATE VIEW v_pii_literal AS SELECT id, note FROM pii_ddl WHERE card_number = '4539578763621486';
+ANALYZE TABLE pii_ddl PERSISTENT FOR ALL;
+
+-- A definer view in the allowed schema over a schema no rule lets analysts read.
+CREATE TABLE pii_hr.salaries (id INT PRIMARY KEY, amount DECIMAL(10,2));
+INSERT INTO pii_hr.salaries VALUES (1, 987654.32), (2, 123987.65);
+CREATE SQL SECURITY DEFINER VIEW v_pii_hr AS SELECT id, amount FROM pii_hr.salaries;
+
+-- Sequences: NEXTVAL and a column whose default is the sequence's next value.
+CREATE SEQUENCE pii_seq START WITH 100;
+CREATE TABLE pii_tickets (id INT DEFAULT (NEXT VALUE FOR pii_seq), subject VARCHAR(40));
+INSERT INTO pii_tickets (subject) VALUES ('printer'), ('vpn');

@@ -1,15 +1,27 @@
 // Policy corpus: tests/corpus/policy/*.yaml, each case a principal, a statement and the
 // expected decision (allow | deny | approve), optionally the deciding rule and a reason fragment.
 // Security claims as data: adding a case needs no C++.
+//
+// A file may describe the database catalog its cases run against (views, sequences, column
+// defaults); the analysis is then resolved against it as the guard does (resolve_with_catalog)
+// before the policy decides:
+//   catalog:
+//     shop.v_staff: {view: "select `hr`.`staff`.`id` AS `id` from `hr`.`staff`", columns: [id]}
+//     shop.seq: {sequence: true}
+//     shop.tickets: {columns: [id, subject], defaults: {id: "nextval(`shop`.`seq`)"}}
+// Names not listed are unknown (treated as base tables, as the guard does for names the database
+// does not know).
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "policy/analysis_format.h"
+#include "policy/catalog_resolution.h"
 #include "policy/policy_engine.h"
 #include "policy/principal_spec.h"
 #include "policy/statement_analyzer.h"
@@ -40,6 +52,57 @@ std::vector<fs::path> corpus_files() {
   return files;
 }
 
+class YamlCatalog final : public Catalog {
+ public:
+  std::map<std::string, CatalogTable> objects;
+  std::expected<std::optional<CatalogTable>, std::string> table(std::string_view schema,
+                                                                std::string_view table) const override {
+    auto it = objects.find(std::string(schema) + "." + std::string(table));
+    if (it == objects.end()) return std::optional<CatalogTable>{};
+    return std::optional<CatalogTable>(it->second);
+  }
+};
+
+// Reads the file's `catalog:` map; an error names the entry.
+std::expected<YamlCatalog, std::string> read_catalog(const YAML::Node& n) {
+  YamlCatalog c;
+  if (!n) return c;
+  if (!n.IsMap()) return std::unexpected("catalog: expected a map of schema.name entries");
+  for (const auto& kv : n) {
+    const std::string name = kv.first.as<std::string>();
+    const YAML::Node& e = kv.second;
+    if (!e.IsMap()) return std::unexpected("catalog." + name + ": expected a map");
+    for (const auto& f : e) {
+      const std::string key = f.first.as<std::string>();
+      if (key != "view" && key != "columns" && key != "sequence" && key != "defaults") {
+        return std::unexpected("catalog." + name + ": unknown key '" + key + "'");
+      }
+    }
+    CatalogTable t;
+    if (e["view"]) {
+      t.type = CatalogTable::Type::kView;
+      t.view_definition = e["view"].as<std::string>();
+    }
+    if (e["sequence"] && e["sequence"].as<bool>()) t.type = CatalogTable::Type::kSequence;
+    if (e["columns"]) {
+      for (const auto& col : e["columns"]) t.columns.push_back(CatalogColumn{col.as<std::string>(), false, std::nullopt});
+    }
+    if (e["defaults"]) {
+      for (const auto& d : e["defaults"]) {
+        const std::string col = d.first.as<std::string>();
+        CatalogColumn* target = nullptr;
+        for (auto& c2 : t.columns) {
+          if (c2.name == col) target = &c2;
+        }
+        if (target == nullptr) return std::unexpected("catalog." + name + ".defaults: no column " + col);
+        target->default_expression = d.second.as<std::string>();
+      }
+    }
+    c.objects[name] = std::move(t);
+  }
+  return c;
+}
+
 class PolicyCorpus : public ::testing::TestWithParam<fs::path> {};
 
 TEST_P(PolicyCorpus, Cases) {
@@ -52,6 +115,8 @@ TEST_P(PolicyCorpus, Cases) {
   const StatementAnalyzer analyzer;
   const std::string default_schema =
       doc["default_schema"] ? doc["default_schema"].as<std::string>() : "";
+  auto catalog = read_catalog(doc["catalog"]);
+  ASSERT_TRUE(catalog.has_value()) << file << ": " << catalog.error();
   int count = 0;
   for (const auto& c : doc["cases"]) {
     ++count;
@@ -60,8 +125,18 @@ TEST_P(PolicyCorpus, Cases) {
     const std::string expect = c["expect"].as<std::string>();
     auto principal = parse_principal_spec(c["as"].as<std::string>());
     ASSERT_TRUE(principal.has_value()) << id << ": " << principal.error();
-    const StatementAnalysis a = analyzer.analyze(sql, default_schema);
-    const Decision d = engine.decide(*principal, a);
+    StatementAnalysis a = analyzer.analyze(sql, default_schema);
+    Decision d;
+    if (auto r = resolve_with_catalog(a, *catalog, analyzer); !r) {
+      // The guard refuses a statement whose catalog facts cannot be established.
+      d.action = Action::kDeny;
+      d.rule = "builtin:catalog";
+      d.reason = "statement refused: " + r.error();
+      const Decision unresolved = engine.decide(*principal, a);
+      if (unresolved.action == Action::kDeny) d = unresolved;
+    } else {
+      d = engine.decide(*principal, a);
+    }
     const std::string context = file.filename().string() + " " + id + "\nsql: " + sql +
                                 "\ndecision: " + std::string(to_string(d.action)) + " rule " +
                                 d.rule + ": " + d.reason + "\n" + describe(a);

@@ -305,5 +305,100 @@ TEST_F(GuardIntegration, AuditFailureRefusesEverythingUntilTheLogResumes) {
   EXPECT_EQ(intents.count(late_call), 1u);
 }
 
+// Views are judged by what their definitions read in every tool (issue 19): run_sql, describe_table
+// and list_tables; a view's columns carry the masking of the base columns they show, also in
+// describe_table (whose catalog reports the base column's default for them); the intent record
+// names what each view reads.
+TEST_F(GuardIntegration, ViewsAreJudgedByWhatTheyReadInEveryTool) {
+  auto& db = MariaDbFixture::instance();
+  ASSERT_EQ(db.root_script("CREATE DATABASE IF NOT EXISTS it_hr;"
+                           "CREATE TABLE IF NOT EXISTS it_hr.pay (id INT PRIMARY KEY, amount INT);"
+                           "REPLACE INTO it_hr.pay VALUES (1, 4242);"
+                           "ALTER TABLE shop.customers MODIFY email VARCHAR(255) DEFAULT 'dflt@example.com' "
+                           "COMMENT 'like ada@example.com';"
+                           "CREATE OR REPLACE SQL SECURITY DEFINER VIEW shop.v_it_pay AS SELECT id, amount FROM it_hr.pay;"
+                           "CREATE OR REPLACE VIEW shop.v_it_notes AS SELECT id FROM shop.staff_notes;"
+                           "CREATE OR REPLACE VIEW shop.v_it_contacts AS SELECT id, name, email AS contact FROM shop.customers;"),
+            0);
+  auto cleanup = [&] {
+    (void)db.root_script("DROP VIEW IF EXISTS shop.v_it_pay, shop.v_it_notes, shop.v_it_contacts; DROP DATABASE IF EXISTS it_hr;");
+    db.reset_data();
+  };
+  auto& guard = app_->guard();
+  auto c = call();
+
+  // The agent account could read it_hr.pay through the definer view; policy judges what it reads.
+  auto pay = run("SELECT amount FROM v_it_pay");
+  ASSERT_FALSE(pay.has_value());
+  EXPECT_EQ(pay.error().error.error_class, guard::ErrorClass::kRefused);
+  EXPECT_NE(pay.error().error.message.find("it_hr.pay"), std::string::npos) << pay.error().error.message;
+  EXPECT_EQ(pay.error().error.message.find("4242"), std::string::npos);
+  auto notes = run("SELECT COUNT(*) FROM v_it_notes");
+  ASSERT_FALSE(notes.has_value());
+  ASSERT_TRUE(notes.error().decision.has_value());
+  EXPECT_EQ(notes.error().decision->rule, "no-notes");
+  c.tool = "describe_table";
+  EXPECT_FALSE(guard.describe_table(c, "v_it_pay").has_value());
+  EXPECT_FALSE(guard.describe_table(c, "shop.v_it_notes").has_value());
+
+  // A view over allowed tables: its column showing customers.email is masked by pii-email.
+  auto contacts = run("SELECT id, contact FROM v_it_contacts ORDER BY id LIMIT 1");
+  ASSERT_TRUE(contacts.has_value()) << contacts.error().error.message;
+  ASSERT_EQ(contacts->masked_columns.size(), 1u);
+  EXPECT_EQ(contacts->masked_columns[0].rule, "pii-email");
+  ASSERT_TRUE(contacts->result.rows[0][1].has_value());
+  EXPECT_NE(contacts->result.rows[0][1]->find("***@"), std::string::npos) << *contacts->result.rows[0][1];
+
+  auto cols = guard.describe_table(c, "v_it_contacts");
+  ASSERT_TRUE(cols.has_value()) << cols.error().error.message;
+  bool saw_contact = false;
+  for (const auto& col : *cols) {
+    if (col.name != "contact") continue;
+    saw_contact = true;
+    ASSERT_TRUE(col.masking.has_value());
+    EXPECT_EQ(col.masking->rule, "pii-email");
+    EXPECT_EQ(col.default_value, "(masked)");  // the catalog reports customers.email's default here
+  }
+  EXPECT_TRUE(saw_contact);
+  auto base = guard.describe_table(c, "customers");
+  ASSERT_TRUE(base.has_value());
+  for (const auto& col : *base) {
+    if (col.name == "email") {
+      EXPECT_EQ(col.default_value, "(masked)");
+      EXPECT_EQ(col.comment, "(masked)");
+    }
+  }
+
+  c.tool = "list_tables";
+  auto tables = guard.list_tables(c, "");
+  ASSERT_TRUE(tables.has_value()) << tables.error().error.message;
+  std::map<std::string, std::vector<std::string>> listed;
+  for (const auto& t : *tables) listed[t.name] = t.masked_columns;
+  EXPECT_EQ(listed.count("v_it_pay"), 0u) << "a view reading what the principal may not read is hidden";
+  EXPECT_EQ(listed.count("v_it_notes"), 0u);
+  ASSERT_EQ(listed.count("v_it_contacts"), 1u);
+  EXPECT_EQ(listed["v_it_contacts"], std::vector<std::string>{"contact"});
+
+  // The intent record of a read through a view names what the view reads.
+  app_.reset();
+  bool found = false;
+  const auto segments = recorder::list_segments(dir_ / "audit").value();
+  for (const auto& seg : segments) {
+    std::ifstream in(seg.path);
+    for (std::string line; std::getline(in, line);) {
+      auto rec = nlohmann::json::parse(line);
+      if (rec["type"] != "call.intent" || !rec.contains("statement") || !rec["statement"].contains("views")) continue;
+      for (const auto& v : rec["statement"]["views"]) {
+        if (v["view"] == "shop.v_it_pay") {
+          found = true;
+          EXPECT_EQ(v["reads"], nlohmann::json::array({"it_hr.pay"}));
+        }
+      }
+    }
+  }
+  EXPECT_TRUE(found);
+  cleanup();
+}
+
 }  // namespace
 }  // namespace sqlguard

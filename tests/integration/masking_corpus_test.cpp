@@ -25,6 +25,7 @@
 #include "guard/catalog_cache.h"
 #include "guard/connection.h"
 #include "policy/analysis_format.h"
+#include "policy/catalog_resolution.h"
 #include "policy/masking_engine.h"
 #include "policy/policy_engine.h"
 #include "policy/principal_spec.h"
@@ -61,32 +62,6 @@ std::vector<std::string> seed_secrets(const std::string& seed) {
   }
   return out;
 }
-
-// A catalog over one connection: information_schema.COLUMNS and TABLES.
-class ConnectionCatalog final : public policy::Catalog {
- public:
-  explicit ConnectionCatalog(guard::Connection& c) : c_(c) {}
-  std::optional<std::vector<std::string>> columns(std::string_view schema,
-                                                  std::string_view table) const override {
-    auto r = c_.query("SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " +
-                      guard::sql_quote(schema) + " AND TABLE_NAME = " + guard::sql_quote(table) +
-                      " ORDER BY ORDINAL_POSITION");
-    if (!r || r->rows.empty()) return std::nullopt;
-    std::vector<std::string> out;
-    for (const auto& row : r->rows) out.push_back(row[0].value_or(""));
-    return out;
-  }
-  std::optional<bool> is_view(std::string_view schema, std::string_view table) const override {
-    auto r = c_.query("SELECT TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
-                      guard::sql_quote(schema) + " AND TABLE_NAME = " + guard::sql_quote(table));
-    if (!r) return std::nullopt;
-    if (r->rows.empty()) return false;  // unknown table: the statement fails in the database
-    return r->rows[0][0].value_or("") == "VIEW";
-  }
-
- private:
-  guard::Connection& c_;
-};
 
 // What the agent would receive, as bytes: labels, types and cells, or the message.
 std::string serialize(const ResultSet& rs) {
@@ -132,7 +107,9 @@ TEST(MaskingCorpus, AllCasesAgainstMariaDb) {
   ASSERT_TRUE(conn) << conn.error().message;
   auto catalog_conn = guard::Connection::open(db.agent_endpoint());
   ASSERT_TRUE(catalog_conn) << catalog_conn.error().message;
-  ConnectionCatalog catalog(**catalog_conn);
+  // The guard's own catalog (information_schema, cached) over a connection of the agent account.
+  guard::CatalogCache cache(std::chrono::seconds(0));
+  guard::CallCatalog catalog(cache, **catalog_conn);
 
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(root / "tests/corpus/masking")) {
@@ -161,9 +138,11 @@ TEST(MaskingCorpus, AllCasesAgainstMariaDb) {
         failures.push_back(file.filename().string() + " " + id + ": bad principal: " + principal.error());
         continue;
       }
-      const policy::StatementAnalysis a = analyzer.analyze(sql, default_schema);
+      policy::StatementAnalysis a = analyzer.analyze(sql, default_schema);
+      const auto resolved = policy::resolve_with_catalog(a, catalog, analyzer);
       const policy::Decision d = policy_engine.decide(*principal, a);
-      auto plan = (*masking)->plan(*principal, a, catalog);
+      auto plan = resolved ? (*masking)->plan(*principal, a, catalog)
+                           : std::expected<policy::MaskingPlan, std::string>(std::unexpected(resolved.error()));
 
       std::string outcome;  // masked | refused | clear | error
       std::string message;  // refusal or error text sent back

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 namespace sqlguard::policy {
@@ -11,19 +12,16 @@ namespace {
 class FixedCatalog : public Catalog {
  public:
   std::map<std::string, std::vector<std::string>> tables;
-  std::vector<std::string> views;
-  std::optional<std::vector<std::string>> columns(std::string_view schema,
-                                                  std::string_view table) const override {
-    auto it = tables.find(std::string(schema) + "." + std::string(table));
-    if (it == tables.end()) return std::nullopt;
-    return it->second;
-  }
-  std::optional<bool> is_view(std::string_view schema, std::string_view table) const override {
+  std::vector<std::string> views;  // with no visible definition
+  std::expected<std::optional<CatalogTable>, std::string> table(std::string_view schema,
+                                                                std::string_view table) const override {
     const std::string k = std::string(schema) + "." + std::string(table);
-    for (const auto& v : views) {
-      if (v == k) return true;
-    }
-    return false;
+    auto it = tables.find(k);
+    if (it == tables.end()) return std::optional<CatalogTable>{};
+    CatalogTable t;
+    for (const auto& c : it->second) t.columns.push_back(CatalogColumn{c, false, std::nullopt});
+    if (std::find(views.begin(), views.end(), k) != views.end()) t.type = CatalogTable::Type::kView;
+    return std::optional<CatalogTable>(std::move(t));
   }
 };
 
