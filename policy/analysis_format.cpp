@@ -37,8 +37,34 @@ std::string describe(const StatementAnalysis& a) {
     if (t.is_cte) s += " (cte)";
     if (t.is_derived) s += " (derived)";
     if (t.is_system_schema) s += " (system)";
+    if (t.is_sequence) s += " (sequence)";
     if (t.written) s += " (written)";
+    if (!t.partitions.empty()) {
+      s += " partition (";
+      for (std::size_t k = 0; k < t.partitions.size(); ++k) {
+        if (k) s += ',';
+        s += t.partitions[k];
+      }
+      s += ')';
+    }
+    if (t.system_time) s += " (for system_time)";
+    for (const auto& h : t.index_hints) {
+      switch (h.kind) {
+        case TableRef::IndexHint::Kind::kUse: s += " use index ("; break;
+        case TableRef::IndexHint::Kind::kForce: s += " force index ("; break;
+        case TableRef::IndexHint::Kind::kIgnore: s += " ignore index ("; break;
+      }
+      for (std::size_t k = 0; k < h.indexes.size(); ++k) {
+        if (k) s += ',';
+        s += h.indexes[k];
+      }
+      s += ')';
+    }
     s += '\n';
+  }
+  for (const auto& q : a.sequences) {
+    s += "sequence: " + q.form + " -> table[" + std::to_string(q.table) + "]";
+    s += q.changes ? " (changes)\n" : " (reads)\n";
   }
   for (std::size_t i = 0; i < a.columns.size(); ++i) {
     const ColumnRef& c = a.columns[i];
@@ -51,6 +77,7 @@ std::string describe(const StatementAnalysis& a) {
     }
     s += "}\n";
   }
+  for (uint32_t ci : a.default_calls) s += "default_call: column[" + std::to_string(ci) + "]\n";
   for (const auto& o : a.outputs) {
     s += "output: ";
     switch (o.shape) {
@@ -83,6 +110,9 @@ std::string describe(const StatementAnalysis& a) {
   flag(a.locking_read, "locking_read");
   flag(a.writes_data, "writes_data");
   flag(a.opaque_body, "opaque_body");
+  flag(a.distinct, "distinct");
+  flag(a.has_limit, "has_limit");
+  if (!a.show_form.empty()) s += "show_form: " + a.show_form + '\n';
   s += "digest: " + a.digest_text + '\n';
   return s;
 }

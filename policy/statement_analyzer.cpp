@@ -198,10 +198,14 @@ class Parser {
   bool table_refs(uint32_t base, int scope);
   bool table_ref(uint32_t base, int scope);
   bool table_factor(uint32_t base, int scope);
-  bool index_hints();
+  bool index_hints(TableRef& r);
+  bool partition_list(std::vector<std::string>& out);
+  bool system_time_clause(uint32_t base, int scope);
+  bool sequence_use(bool changes, std::string_view form_name, bool call_form);
   bool into_clause(int scope, std::size_t select_cols_from, std::size_t select_cols_end);
   bool order_list(uint32_t ctx, int scope, const std::vector<SelectItem>* items);
   bool limit_clause(uint32_t base, int scope);
+  bool row_limit(uint32_t base, int scope);
   bool locking_clause();
   bool expr(uint32_t ctx, int scope) {
     int col = -1;
@@ -283,6 +287,9 @@ class Parser {
   std::vector<SelectItem> top_items_;
   bool top_has_items_ = false;
   bool top_is_union_ = false;
+  // The next select block is a branch of the top-level query expression (UNION branches):
+  // consumed (cleared) by select_block, cleared around anything nested.
+  bool top_branch_ = false;
 };
 
 struct DepthGuard {
@@ -570,6 +577,59 @@ bool Parser::primary(uint32_t ctx, int scope, int& col) {
       ++p_;
       return true;
     }
+    if (iequals(w, "DEFAULT")) {
+      // DEFAULT(col): the column's default value. Evaluating it can advance a sequence (a
+      // default of NEXTVAL(s)); resolve_with_catalog() looks the default up.
+      p_ += 2;
+      add_function("default", false);
+      if (!is_name(cur())) return fail("expected a column in DEFAULT()");
+      std::string parts[3];
+      int n = 0;
+      parts[n++] = identifier_text(sql_, cur());
+      ++p_;
+      while (op(".")) {
+        if (n == 3 || !is_any_word(peek())) return fail("bad column name in DEFAULT()");
+        ++p_;
+        parts[n++] = identifier_text(sql_, cur());
+        ++p_;
+      }
+      if (!expect_op(")")) return false;
+      std::string qual = n == 1 ? "" : (n == 2 ? parts[0] : parts[0] + "." + parts[1]);
+      a_.default_calls.push_back(add_column(std::move(qual), std::move(parts[n - 1]), ectx, scope));
+      return true;
+    }
+    if ((iequals(w, "NEXT") || iequals(w, "PREVIOUS")) && is_kw(peek(), "VALUE") &&
+        is_kw(peek(2), "FOR")) {
+      // NEXT VALUE FOR s / PREVIOUS VALUE FOR s (the server's grammar commits to the sequence
+      // form on these three words; anything but a sequence name after them is refused).
+      const bool next = iequals(w, "NEXT");
+      p_ += 3;
+      add_function(next ? "nextval" : "lastval", false);
+      return sequence_use(next, next ? "NEXT VALUE FOR" : "PREVIOUS VALUE FOR", false);
+    }
+    if (paren_next && (iequals(w, "NEXTVAL") || iequals(w, "LASTVAL") || iequals(w, "SETVAL"))) {
+      // NEXTVAL(s), LASTVAL(s), SETVAL(s, n [, round [, is_used]]): the first argument names a
+      // sequence (a table), not a column.
+      const std::string fname = lower_copy(w);
+      add_function(fname, false);
+      p_ += 2;
+      const bool set = fname == "setval";
+      const std::size_t first = a_.columns.size();
+      if (!sequence_use(fname != "lastval",
+                        set ? "SETVAL" : (fname == "nextval" ? "NEXTVAL" : "LASTVAL"), true))
+        return false;
+      if (set) {
+        if (!expect_op(",")) return false;
+        int args = 0;
+        do {
+          if (++args > 3) return fail("too many arguments to SETVAL");
+          if (!expr(ectx, scope)) return false;
+        } while (accept_op(","));
+      }
+      if (!expect_op(")")) return false;
+      mark_columns(first, kCtxExpression);
+      return true;
+    }
     if ((iequals(w, "DATE") || iequals(w, "TIME") || iequals(w, "TIMESTAMP")) &&
         peek().type == TT::kString) {
       p_ += 2;
@@ -671,6 +731,16 @@ bool Parser::primary(uint32_t ctx, int scope, int& col) {
     }
   }
   // Function call: name ( ... ). Conservative: any name followed by '(' is a call, spaces or not.
+  if (paren_next && !word) {
+    // A back-quoted name is never a keyword: `nextval`(x) or `default`(x) is not the sequence
+    // or DEFAULT() syntax but a call of a stored function (or UDF) of that name.
+    const std::string name = identifier_text(sql_, t);
+    if (iequals(name, "NEXTVAL") || iequals(name, "LASTVAL") || iequals(name, "SETVAL") ||
+        iequals(name, "DEFAULT")) {
+      ++p_;
+      return function_call(name, true, ctx, scope);
+    }
+  }
   if (paren_next) {
     if (word && !is_builtin_function(w) && is_reserved_word(w)) {
       return fail("unexpected keyword");
@@ -710,6 +780,28 @@ bool Parser::primary(uint32_t ctx, int scope, int& col) {
   if (n == 2) qual = parts[0];
   if (n == 3) qual = parts[0] + "." + parts[1];
   col = static_cast<int>(add_column(std::move(qual), std::move(parts[n - 1]), ctx, scope));
+  return true;
+}
+
+bool Parser::sequence_use(bool changes, std::string_view form_name, bool call_form) {
+  // The sequence name: [schema.]name, resolved like a table name (never a CTE: a sequence is a
+  // base object). It gets no scope, so no column can resolve to it.
+  if (!is_name(cur())) return fail("expected a sequence name");
+  std::string s, n;
+  if (!table_name(s, n)) return false;
+  TableRef r;
+  r.schema = s.empty() ? std::string(def_) : std::move(s);
+  r.table = std::move(n);
+  r.is_system_schema = is_system_schema_name(r.schema);
+  r.is_sequence = true;
+  r.written = changes;
+  const std::string q = r.schema.empty() ? r.table : r.schema + "." + r.table;
+  SequenceUse u;
+  u.table = add_table(std::move(r), -1);
+  u.changes = changes;
+  u.form = call_form ? std::string(form_name) + "(" + q + ")" : std::string(form_name) + " " + q;
+  a_.sequences.push_back(std::move(u));
+  if (changes) a_.writes_data = true;
   return true;
 }
 
@@ -994,6 +1086,38 @@ bool Parser::limit_clause(uint32_t base, int scope) {
   return true;
 }
 
+// LIMIT ... or the SQL standard row limiting of MariaDB 10.6+:
+// [OFFSET n {ROW|ROWS}] [FETCH {FIRST|NEXT} [n] {ROW|ROWS} {ONLY|WITH TIES}].
+bool Parser::row_limit(uint32_t base, int scope) {
+  if (accept_kw("LIMIT")) return limit_clause(base, scope);
+  if (!kw("OFFSET") && !kw("FETCH")) return true;
+  a_.has_limit = true;
+  auto count = [&]() -> bool {
+    if (cur().type == TT::kNumber) { ++p_; return true; }
+    if (cur().type == TT::kUserVar) {
+      return fail("user variables in OFFSET / FETCH are not supported");
+    }
+    if (cur().type == TT::kParam) return fail("'?' placeholders are not supported");
+    return fail("expected a number in OFFSET / FETCH");
+  };
+  auto row_or_rows = [&]() -> bool {
+    if (accept_kw("ROW") || accept_kw("ROWS")) return true;
+    return fail("expected ROW or ROWS");
+  };
+  if (accept_kw("OFFSET")) {
+    if (!count() || !row_or_rows()) return false;
+  }
+  if (accept_kw("FETCH")) {
+    if (!(accept_kw("FIRST") || accept_kw("NEXT"))) return fail("expected FIRST or NEXT");
+    if (!kw("ROW") && !kw("ROWS") && !count()) return false;
+    if (!row_or_rows()) return false;
+    if (accept_kw("ONLY")) return true;
+    if (accept_kw("WITH")) return expect_kw("TIES");
+    return fail("expected ONLY or WITH TIES");
+  }
+  return true;
+}
+
 bool Parser::locking_clause() {
   if (kw("LOCK") && is_kw(peek(), "IN")) {
     p_ += 2;
@@ -1093,6 +1217,9 @@ bool Parser::with_clause(uint32_t base, int parent, std::size_t& pushed) {
 
 bool Parser::query_expr(uint32_t base, int parent, bool top, std::vector<SelectItem>* items) {
   SG_DEPTH();
+  // Branches of the top-level query expression (or of a parenthesised top-level branch).
+  const bool branch = top || top_branch_;
+  top_branch_ = false;
   const std::size_t ctes_before = ctes_.size();
   std::size_t pushed = 0;
   if (accept_kw("WITH")) {
@@ -1101,7 +1228,9 @@ bool Parser::query_expr(uint32_t base, int parent, bool top, std::vector<SelectI
   const std::size_t first_col = a_.columns.size();
   const std::size_t first_table = a_.tables.size();
   std::size_t tables_from = first_table;
+  top_branch_ = branch;
   if (!query_term(base, parent, top, items, tables_from)) return false;
+  top_branch_ = false;
   bool is_union = false;
   while (kw("UNION") || kw("EXCEPT") || kw("INTERSECT") || kw("MINUS")) {
     ++p_;
@@ -1112,11 +1241,13 @@ bool Parser::query_expr(uint32_t base, int parent, bool top, std::vector<SelectI
       if (top) top_is_union_ = true;
     }
     std::size_t tf = 0;
+    top_branch_ = branch;
     if (!query_term(base | kCtxUnion, parent, false, nullptr, tf)) return false;
+    top_branch_ = false;
   }
   // ORDER BY / LIMIT after a parenthesised term or a union: resolve against every table of the
   // query expression (conservative).
-  if (kw("ORDER") || kw("LIMIT")) {
+  if (kw("ORDER") || kw("LIMIT") || kw("OFFSET") || kw("FETCH")) {
     const int sc = new_scope(parent);
     for (std::size_t i = first_table; i < a_.tables.size(); ++i) {
       scopes_[static_cast<std::size_t>(sc)].tables.push_back(static_cast<uint32_t>(i));
@@ -1125,7 +1256,7 @@ bool Parser::query_expr(uint32_t base, int parent, bool top, std::vector<SelectI
     if (accept_kw("ORDER")) {
       if (!expect_kw("BY") || !order_list(ub | kCtxOrderBy, sc, nullptr)) return false;
     }
-    if (accept_kw("LIMIT") && !limit_clause(ub | kCtxLimit, sc)) return false;
+    if (!row_limit(ub | kCtxLimit, sc)) return false;
   }
   (void)tables_from;
   ctes_.resize(ctes_before);
@@ -1138,10 +1269,11 @@ bool Parser::query_term(uint32_t base, int parent, bool top, std::vector<SelectI
   tables_from = a_.tables.size();
   if (op("(")) {
     ++p_;
-    if (!query_expr(base, parent, top, items)) return false;
+    if (!query_expr(base, parent, top, items)) return false;  // sees top_branch_
     return expect_op(")");
   }
-  if (kw("SELECT")) return select_block(base, parent, top, items);
+  if (kw("SELECT")) return select_block(base, parent, top, items);  // sees top_branch_
+  top_branch_ = false;
   if (accept_kw("TABLE")) {
     const int sc = new_scope(parent);
     std::string s, t;
@@ -1160,7 +1292,7 @@ bool Parser::query_term(uint32_t base, int parent, bool top, std::vector<SelectI
     if (accept_kw("ORDER")) {
       if (!expect_kw("BY") || !order_list(base | kCtxOrderBy, sc, nullptr)) return false;
     }
-    if (accept_kw("LIMIT") && !limit_clause(base, sc)) return false;
+    if (!row_limit(base, sc)) return false;
     return true;
   }
   if (accept_kw("VALUES")) {
@@ -1172,7 +1304,7 @@ bool Parser::query_term(uint32_t base, int parent, bool top, std::vector<SelectI
     if (accept_kw("ORDER")) {
       if (!expect_kw("BY") || !order_list(base | kCtxOrderBy, sc, nullptr)) return false;
     }
-    if (accept_kw("LIMIT") && !limit_clause(base, sc)) return false;
+    if (!row_limit(base, sc)) return false;
     return true;
   }
   return fail("expected SELECT");
@@ -1181,12 +1313,21 @@ bool Parser::query_term(uint32_t base, int parent, bool top, std::vector<SelectI
 bool Parser::select_block(uint32_t base, int parent, bool top, std::vector<SelectItem>* items) {
   SG_DEPTH();
   if (!expect_kw("SELECT")) return false;
+  const bool outermost = top || top_branch_;
+  top_branch_ = false;
   const int sc = new_scope(parent);
-  while (accept_kw("ALL") || accept_kw("DISTINCT") || accept_kw("DISTINCTROW") ||
-         accept_kw("HIGH_PRIORITY") || accept_kw("STRAIGHT_JOIN") ||
-         accept_kw("SQL_SMALL_RESULT") || accept_kw("SQL_BIG_RESULT") ||
-         accept_kw("SQL_BUFFER_RESULT") || accept_kw("SQL_NO_CACHE") || accept_kw("SQL_CACHE") ||
-         accept_kw("SQL_CALC_FOUND_ROWS")) {
+  for (;;) {
+    if (kw("DISTINCT") || kw("DISTINCTROW")) {
+      if (outermost) a_.distinct = true;
+      ++p_;
+      continue;
+    }
+    if (accept_kw("ALL") || accept_kw("HIGH_PRIORITY") || accept_kw("STRAIGHT_JOIN") ||
+        accept_kw("SQL_SMALL_RESULT") || accept_kw("SQL_BIG_RESULT") ||
+        accept_kw("SQL_BUFFER_RESULT") || accept_kw("SQL_NO_CACHE") || accept_kw("SQL_CACHE") ||
+        accept_kw("SQL_CALC_FOUND_ROWS"))
+      continue;
+    break;
   }
   std::vector<SelectItem> local;
   const uint32_t sl = base | kCtxSelectList;
@@ -1271,7 +1412,7 @@ bool Parser::select_block(uint32_t base, int parent, bool top, std::vector<Selec
   if (accept_kw("ORDER")) {
     if (!expect_kw("BY") || !order_list(base | kCtxOrderBy, sc, &local)) return false;
   }
-  if (accept_kw("LIMIT") && !limit_clause(base | kCtxLimit, sc)) return false;
+  if (!row_limit(base | kCtxLimit, sc)) return false;
   if (accept_kw("INTO") && !into_clause(sc, select_first, select_end)) return false;
   if (!locking_clause()) return false;
   if (accept_kw("INTO") && !into_clause(sc, select_first, select_end)) return false;
@@ -1340,9 +1481,13 @@ bool Parser::table_ref(uint32_t base, int scope) {
   return true;
 }
 
-bool Parser::index_hints() {
+bool Parser::index_hints(TableRef& r) {
   while ((kw("USE") || kw("IGNORE") || kw("FORCE")) &&
          (is_kw(peek(), "INDEX") || is_kw(peek(), "KEY"))) {
+    TableRef::IndexHint h;
+    h.kind = kw("USE") ? TableRef::IndexHint::Kind::kUse
+                       : (kw("FORCE") ? TableRef::IndexHint::Kind::kForce
+                                      : TableRef::IndexHint::Kind::kIgnore);
     p_ += 2;
     if (accept_kw("FOR")) {
       if (accept_kw("JOIN")) {
@@ -1356,12 +1501,51 @@ bool Parser::index_hints() {
     if (!op(")")) {
       do {
         if (!(is_any_word(cur()))) return fail("expected an index name");
+        h.indexes.push_back(identifier_text(sql_, cur()));
         ++p_;
       } while (accept_op(","));
     }
     if (!expect_op(")")) return false;
+    r.index_hints.push_back(std::move(h));
   }
   return true;
+}
+
+// PARTITION has been consumed: (p0, p1, ...).
+bool Parser::partition_list(std::vector<std::string>& out) {
+  if (!expect_op("(")) return false;
+  do {
+    std::string pn;
+    if (!take_name(pn)) return false;
+    out.push_back(std::move(pn));
+  } while (accept_op(","));
+  return expect_op(")");
+}
+
+// FOR SYSTEM_TIME has been consumed: ALL | AS OF point | BETWEEN point AND point |
+// FROM point TO point, where point is [TIMESTAMP | TRANSACTION] bit_expr (MariaDB's
+// history_point; `TIMESTAMP 'literal'` and `TIMESTAMP(expr)` are expressions themselves).
+bool Parser::system_time_clause(uint32_t base, int scope) {
+  const uint32_t ctx = base | kCtxExpression | kCtxOther;
+  auto point = [&]() -> bool {
+    if (kw("TRANSACTION")) {
+      ++p_;
+    } else if (kw("TIMESTAMP") && peek().type != TT::kString) {
+      // The unit, unless TIMESTAMP(expr) is the function (a parenthesised query after the
+      // unit is a scalar subquery: TIMESTAMP (SELECT ...)).
+      ++p_;
+      if (op("(") && !paren_starts_query()) --p_;
+    }
+    // A bit expression: binds no comparison and no AND/OR, so BETWEEN's AND, TO and an alias
+    // after the point stay where they are.
+    int c = -1;
+    return expr_prec(ctx, scope, kPrecBitOr, c);
+  };
+  if (accept_kw("ALL")) return true;
+  if (accept_kw("AS")) return expect_kw("OF") && point();
+  if (accept_kw("BETWEEN")) return point() && expect_kw("AND") && point();
+  if (accept_kw("FROM")) return point() && expect_kw("TO") && point();
+  return fail("expected ALL, AS OF, BETWEEN or FROM after FOR SYSTEM_TIME");
 }
 
 bool Parser::table_factor(uint32_t base, int scope) {
@@ -1444,17 +1628,14 @@ bool Parser::table_factor(uint32_t base, int scope) {
   std::string s, t;
   if (!table_name(s, t)) return false;
   TableRef r = make_table(std::move(s), std::move(t));
-  if (accept_kw("PARTITION")) {
-    if (!expect_op("(")) return false;
-    do {
-      std::string pn;
-      if (!take_name(pn)) return false;
-    } while (accept_op(","));
-    if (!expect_op(")")) return false;
+  if (accept_kw("PARTITION") && !partition_list(r.partitions)) return false;
+  if (kw("FOR") && is_kw(peek(), "SYSTEM_TIME")) {
+    p_ += 2;
+    r.system_time = true;
+    if (!system_time_clause(base, scope)) return false;
   }
-  if (kw("FOR") && is_kw(peek(), "SYSTEM_TIME")) return fail("FOR SYSTEM_TIME is not supported");
   if (!alias(r.alias, false)) return false;
-  if (!index_hints()) return false;
+  if (!index_hints(r)) return false;
   add_table(std::move(r), scope);
   return true;
 }
@@ -1495,15 +1676,8 @@ bool Parser::insert_stmt(bool replace) {
   if (!table_name(s, t)) return false;
   TableRef target = make_table(std::move(s), std::move(t));
   target.written = true;
+  if (accept_kw("PARTITION") && !partition_list(target.partitions)) return false;
   add_table(std::move(target), sc);
-  if (accept_kw("PARTITION")) {
-    if (!expect_op("(")) return false;
-    do {
-      std::string pn;
-      if (!take_name(pn)) return false;
-    } while (accept_op(","));
-    if (!expect_op(")")) return false;
-  }
   if (op("(") && !paren_starts_query()) {
     ++p_;
     if (!op(")")) {
@@ -1668,8 +1842,9 @@ bool Parser::show_stmt() {
   accept_kw("FULL");
   accept_kw("EXTENDED");
   accept_kw("FULL");
-  if (accept_kw("COLUMNS") || accept_kw("FIELDS") || accept_kw("INDEX") || accept_kw("INDEXES") ||
-      accept_kw("KEYS")) {
+  if (kw("COLUMNS") || kw("FIELDS") || kw("INDEX") || kw("INDEXES") || kw("KEYS")) {
+    a_.show_form = kw("COLUMNS") || kw("FIELDS") ? "COLUMNS" : "INDEX";
+    ++p_;
     if (!(accept_kw("FROM") || accept_kw("IN"))) return fail("expected FROM");
     std::string s, t;
     if (!table_name(s, t)) return false;
@@ -1681,6 +1856,7 @@ bool Parser::show_stmt() {
     return true;
   }
   if (kw("CREATE") && (is_kw(peek(), "TABLE") || is_kw(peek(), "VIEW"))) {
+    a_.show_form = is_kw(peek(), "TABLE") ? "CREATE TABLE" : "CREATE VIEW";
     p_ += 2;
     std::string s, t;
     if (!table_name(s, t)) return false;
@@ -1688,6 +1864,7 @@ bool Parser::show_stmt() {
     return true;
   }
   if (kw("TABLES") || (kw("TABLE") && is_kw(peek(), "STATUS"))) {
+    a_.show_form = kw("TABLES") ? "TABLES" : "TABLE STATUS";
     if (!accept_kw("TABLES")) p_ += 2;
     std::string s(def_);
     if (accept_kw("FROM") || accept_kw("IN")) {
@@ -1709,18 +1886,26 @@ bool Parser::show_stmt() {
     return true;
   }
   // Everything else shows server state: model it as a read of a system table named after it.
+  // show_form: the same words, space-separated ("CREATE TRIGGER", "PROCEDURE CODE").
   std::string what;
+  std::string form;
   if (kw("CREATE") || kw("ENGINE") || kw("MASTER") || kw("SLAVE") || kw("REPLICA") ||
       kw("BINARY") || kw("GLOBAL") || kw("SESSION") || kw("FUNCTION") || kw("PROCEDURE")) {
     what = std::string(text(cur())) + "_";
+    form = std::string(text(cur())) + " ";
     ++p_;
   }
   if (cur().type != TT::kWord) return fail("expected what to SHOW");
   what += std::string(text(cur()));
+  form += std::string(text(cur()));
   ++p_;
   for (auto& ch : what) {
     if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 32);
   }
+  for (auto& ch : form) {
+    if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 32);
+  }
+  a_.show_form = std::move(form);
   system_table("information_schema", std::move(what));
   if (!at_end()) return skip_rest();
   return true;
@@ -2277,6 +2462,13 @@ void Parser::resolve() {
     }
     if (c.candidates.empty() && !failed_) {
       failed_ = true;
+      if (iequals(c.column, "nextval") || iequals(c.column, "currval")) {
+        // Oracle-mode sequence syntax (sql_mode=ORACLE only; the server rejects it otherwise).
+        reason_ = c.qualifier + ".NEXTVAL / .CURRVAL is Oracle-mode sequence syntax, which "
+                  "sqlguard does not accept; use NEXTVAL(" + c.qualifier + ") or NEXT VALUE FOR " +
+                  c.qualifier;
+        return;
+      }
       reason_ = "unknown table '" + c.qualifier + "' qualifying column '" + c.column + "'";
       return;
     }

@@ -161,7 +161,23 @@ void register_doctor_command(CLI::App& app, int& exit_code) {
       RE2::GlobalReplace(&shown, hash_re, "IDENTIFIED [hidden]");
       std::cout << "  " << shown << "\n";
     }
-    const auto findings = review_grants(grants, config->policy);
+    auto findings = review_grants(grants, config->policy);
+    // Views judged by their definitions need SHOW VIEW: without it VIEW_DEFINITION is empty and
+    // every read of the view is refused.
+    auto hidden = (*c)->query(
+        "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.VIEWS WHERE VIEW_DEFINITION = '' AND "
+        "TABLE_SCHEMA NOT IN ('information_schema', 'mysql', 'performance_schema', 'sys') ORDER BY 1, 2");
+    if (hidden) {
+      std::string last_schema;
+      for (const auto& row : hidden->rows) {
+        if (row.size() < 2 || !row[0] || !row[1] || *row[0] == last_schema) continue;
+        last_schema = *row[0];
+        findings.push_back({"warning", "the definition of view " + *row[0] + "." + *row[1] +
+                                           " (and maybe others in " + *row[0] +
+                                           ") is not visible to this account, so sqlguard refuses every read of it; "
+                                           "run: GRANT SHOW VIEW ON " + *row[0] + ".* TO <account>"});
+      }
+    }
     size_t warnings = 0;
     for (const auto& f : findings) {
       std::cout << f.severity << ": " << f.message << "\n";

@@ -37,7 +37,7 @@ DROP VIEW IF EXISTS v_pii_people, v_pii_cities, v_pii_filtered, v_pii_computed, 
   v_pii_union, v_pii_grouped, v_pii_func, v_pii_literal, v_pii_hr, v_pii_star, v_pii_hinted;
 DROP FUNCTION IF EXISTS pii_secret_of;
 DROP TABLE IF EXISTS pii_people, pii_accounts, pii_orders, pii_cities, pii_staff, pii_cards, pii_events, pii_ddl,
-  pii_tickets;
+  pii_tickets, pii_history;
 DROP SEQUENCE IF EXISTS pii_seq;
 CREATE DATABASE IF NOT EXISTS pii_hr CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci;
 DROP TABLE IF EXISTS pii_hr.salaries;
@@ -187,3 +187,8 @@ CREATE SQL SECURITY DEFINER VIEW v_pii_hr AS SELECT id, amount FROM pii_hr.salar
 CREATE SEQUENCE pii_seq START WITH 100;
 CREATE TABLE pii_tickets (id INT DEFAULT (NEXT VALUE FOR pii_seq), subject VARCHAR(40));
 INSERT INTO pii_tickets (subject) VALUES ('printer'), ('vpn');
+
+-- A system-versioned table: FOR SYSTEM_TIME reads history rows, masked like current ones.
+CREATE TABLE pii_history (id INT PRIMARY KEY, holder VARCHAR(100), card_number VARCHAR(19)) WITH SYSTEM VERSIONING;
+INSERT INTO pii_history VALUES (1, 'Zelda Quill', '4539578763621486');
+UPDATE pii_history SET card_number = '5555555555554444' WHERE id = 1;

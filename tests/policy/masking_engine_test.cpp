@@ -1,5 +1,6 @@
 // MaskingEngine with hand-built statement analyses (independent of the analyzer) and result sets.
 #include "policy/masking_engine.h"
+#include "policy/statement_analyzer.h"
 
 #include <gtest/gtest.h>
 
@@ -602,6 +603,42 @@ TEST_F(MaskingEngineTest, ErrorMessagesWithheldWhenMaskedColumnsTouched) {
   auto msg2 = engine->sanitize_error_message(analyst(), clean, 1064, "42000",
                                              "syntax error near '4111111111111111'");
   EXPECT_EQ(msg2.find("4111111111111111"), std::string::npos);
+}
+
+// DESCRIBE of a table with masked columns: the schema's words about their values are masked.
+TEST_F(MaskingEngineTest, DescribeMasksDefaultsCommentsAndEnumListsOfMaskedColumns) {
+  const StatementAnalyzer analyzer;
+  auto a = analyzer.analyze("DESCRIBE customers", "shop");
+  ASSERT_TRUE(a.understood) << a.reason;
+  auto plan = engine->plan(analyst(), a, catalog);
+  ASSERT_TRUE(plan) << plan.error();
+  ResultSet rs;
+  rs.has_result_set = true;
+  for (const char* n : {"Field", "Type", "Null", "Key", "Default", "Extra", "Comment"}) rs.columns.push_back(rc(n, n, ""));
+  rs.rows.push_back({"id", "int(11)", "NO", "PRI", std::nullopt, "", ""});
+  rs.rows.push_back({"ssn", "enum('900-11-2233','x')", "YES", "", "'900-11-2233'", "", "e.g. 900-11-2233"});
+  rs.rows.push_back({"name", "varchar(10)", "YES", "", "'n/a'", "", "a name"});
+  auto rep = engine->apply(analyst(), *plan, rs);
+  ASSERT_TRUE(rep) << rep.error();
+  EXPECT_EQ(rs.rows[1][1], "enum(masked)");
+  EXPECT_EQ(rs.rows[1][4], "(masked)");
+  EXPECT_EQ(rs.rows[1][6], "(masked)");
+  EXPECT_EQ(rs.rows[2][4], "'n/a'");  // not a masked column
+  EXPECT_EQ(rs.rows[0][4], std::nullopt);
+  bool ssn = false;
+  for (const auto& m : rep->masked_columns) ssn = ssn || (m.column == "ssn" && m.rule == "pii-ssn" && m.method == "metadata");
+  EXPECT_TRUE(ssn);
+  // A listing without a Field column cannot be checked: withheld.
+  ResultSet odd;
+  odd.has_result_set = true;
+  odd.columns.push_back(rc("Something", "Something", ""));
+  odd.rows.push_back({"900-11-2233"});
+  EXPECT_FALSE(engine->apply(analyst(), *plan, odd));
+  // SHOW CREATE TABLE of the same table is refused: its text cannot be masked.
+  auto show = analyzer.analyze("SHOW CREATE TABLE customers", "shop");
+  auto refused = engine->plan(analyst(), show, catalog);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().find("masked column"), std::string::npos) << refused.error();
 }
 
 }  // namespace
