@@ -23,10 +23,10 @@ namespace {
 
 class BenchCatalog : public Catalog {
  public:
-  std::expected<std::optional<CatalogTable>, std::string> table(std::string_view, std::string_view) const override {
+  std::expected<CatalogEntry, std::string> table(std::string_view, std::string_view) const override {
     CatalogTable t;
     for (const char* c : {"id", "name", "city", "ssn", "email", "salary"}) t.columns.push_back({c, false, std::nullopt});
-    return std::optional<CatalogTable>(std::move(t));
+    return std::make_shared<const CatalogTable>(std::move(t));
   }
 };
 

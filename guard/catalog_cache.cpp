@@ -23,14 +23,14 @@ std::string sql_quote(std::string_view s) {
   return out;
 }
 
-std::expected<std::optional<policy::CatalogTable>, std::string> CatalogCache::lookup(Connection& connection,
+std::expected<policy::CatalogEntry, std::string> CatalogCache::lookup(Connection& connection,
                                                                                     const std::string& schema,
                                                                                     const std::string& table) {
   using policy::CatalogTable;
   const std::string where = " WHERE TABLE_SCHEMA = " + sql_quote(schema) + " AND TABLE_NAME = " + sql_quote(table);
   auto type = connection.query("SELECT TABLE_TYPE FROM information_schema.TABLES" + where);
   if (!type) return std::unexpected(type.error().message);
-  if (type->rows.empty() || type->rows[0].empty() || !type->rows[0][0]) return std::optional<CatalogTable>{};
+  if (type->rows.empty() || type->rows[0].empty() || !type->rows[0][0]) return policy::CatalogEntry{};
   CatalogTable t;
   const std::string& kind = *type->rows[0][0];
   if (kind == "VIEW") t.type = CatalogTable::Type::kView;
@@ -80,10 +80,10 @@ std::expected<std::optional<policy::CatalogTable>, std::string> CatalogCache::lo
     if (!def) return std::unexpected(def.error().message);
     if (!def->rows.empty() && !def->rows[0].empty() && def->rows[0][0]) t.view_definition = *def->rows[0][0];
   }
-  return std::optional<CatalogTable>(std::move(t));
+  return std::make_shared<const CatalogTable>(std::move(t));
 }
 
-std::expected<std::optional<policy::CatalogTable>, std::string> CatalogCache::table(
+std::expected<policy::CatalogEntry, std::string> CatalogCache::table(
     const std::function<Connection*(std::string& error)>& connection, const std::string& schema,
     const std::string& table) {
   const auto key = std::make_pair(schema, table);
@@ -96,13 +96,13 @@ std::expected<std::optional<policy::CatalogTable>, std::string> CatalogCache::ta
   Connection* c = connection(error);
   if (c == nullptr) return std::unexpected(error);
   auto got = lookup(*c, schema, table);
-  if (!got || !got->has_value()) return got;
+  if (!got || *got == nullptr) return got;
   std::lock_guard lock(mu_);
-  entries_[key] = Entry{**got, std::chrono::steady_clock::now()};
+  entries_[key] = Entry{*got, std::chrono::steady_clock::now()};
   return got;
 }
 
-std::expected<std::optional<policy::CatalogTable>, std::string> CallCatalog::table(std::string_view schema,
+std::expected<policy::CatalogEntry, std::string> CallCatalog::table(std::string_view schema,
                                                                                   std::string_view table) const {
   auto connection = [this](std::string& error) -> Connection* {
     if (connection_ != nullptr) return connection_;

@@ -25,19 +25,20 @@ class CatalogCache {
 
   /// schema.table from the cache or, on a miss, looked up with five queries over the connection
   /// `connection()` returns (called only on a miss; it returns nullptr with `error` set when no
-  /// connection can be had). std::nullopt: no such object. Error: the lookup failed.
-  std::expected<std::optional<policy::CatalogTable>, std::string> table(
+  /// connection can be had). nullptr: no such object. Error: the lookup failed. Entries are
+  /// shared, not copied, on a hit.
+  std::expected<policy::CatalogEntry, std::string> table(
       const std::function<Connection*(std::string& error)>& connection, const std::string& schema,
       const std::string& table);
 
   /// Looks schema.table up over `connection`, uncached.
-  static std::expected<std::optional<policy::CatalogTable>, std::string> lookup(Connection& connection,
+  static std::expected<policy::CatalogEntry, std::string> lookup(Connection& connection,
                                                                                 const std::string& schema,
                                                                                 const std::string& table);
 
  private:
   struct Entry {
-    policy::CatalogTable table;
+    policy::CatalogEntry table;
     std::chrono::steady_clock::time_point at;
   };
   std::chrono::seconds ttl_;
@@ -53,7 +54,7 @@ class CallCatalog final : public policy::Catalog {
   CallCatalog(CatalogCache& cache, ConnectionPool& pool) : cache_(cache), pool_(&pool) {}
   CallCatalog(CatalogCache& cache, Connection& connection) : cache_(cache), connection_(&connection) {}
 
-  std::expected<std::optional<policy::CatalogTable>, std::string> table(std::string_view schema,
+  std::expected<policy::CatalogEntry, std::string> table(std::string_view schema,
                                                                         std::string_view table) const override;
 
   /// Returns a connection leased for lookups to the pool.

@@ -710,7 +710,7 @@ std::expected<std::vector<TableInfo>, SqlFailure> Guard::list_tables(const CallI
       for (std::size_t k = 0; k < access->view_columns.size(); ++k) {
         if (access->view_masking[k]) t.masked_columns.push_back(access->view_columns[k]);
       }
-    } else if (auto e = catalog.table(schema, t.name); e && e->has_value()) {
+    } else if (auto e = catalog.table(schema, t.name); e && *e != nullptr) {
       for (const auto& c : (**e).columns) {
         if (masking_->rule_for(call.principal, schema, t.name, c.name)) t.masked_columns.push_back(c.name);
       }

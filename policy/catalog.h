@@ -5,6 +5,7 @@
 #pragma once
 
 #include <expected>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,15 +56,19 @@ struct CatalogTable {
   const CatalogColumn* column(std::string_view name) const;
 };
 
+/// A catalog entry, shared and immutable (the guard's cache hands out the same entry to every
+/// call); nullptr stands for "no such object".
+using CatalogEntry = std::shared_ptr<const CatalogTable>;
+
 /// Read access to the catalog. Implementations must be safe to call from one thread at a time
 /// per instance; the guard's implementation is shared between calls and thread-safe.
 class Catalog {
  public:
   virtual ~Catalog() = default;
-  /// The table, view or sequence schema.table. std::nullopt: no such object (or not visible to
+  /// The table, view or sequence schema.table. nullptr: no such object (or not visible to
   /// sqlguard's account; the statement then fails in the database). An error: the lookup
   /// failed (database unreachable, ...); callers fail closed with the message.
-  virtual std::expected<std::optional<CatalogTable>, std::string> table(std::string_view schema,
+  virtual std::expected<CatalogEntry, std::string> table(std::string_view schema,
                                                                         std::string_view table) const = 0;
 };
 

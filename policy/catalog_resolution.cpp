@@ -42,7 +42,7 @@ class Resolver {
         return std::unexpected("the catalog entry of " + qualified(t) + " could not be looked up (" +
                                info.error() + ")");
       }
-      if (!info->has_value()) continue;  // unknown: the database refuses the statement
+      if (*info == nullptr) continue;  // unknown: the database refuses the statement
       const CatalogTable& entry = **info;
       if (entry.type == CatalogTable::Type::kSequence) t.is_sequence = true;
       if (entry.type != CatalogTable::Type::kView) continue;
@@ -98,7 +98,7 @@ class Resolver {
         return std::unexpected("the default of " + qualified(t) + "." + ref.column +
                                " could not be looked up (" + info.error() + ")");
       }
-      if (!info->has_value()) continue;
+      if (*info == nullptr) continue;
       const CatalogColumn* col = (*info)->column(ref.column);
       if (col == nullptr || !col->default_expression) continue;
       // The server prints the default as an expression ("nextval(`shop`.`s`)"): read it as one.

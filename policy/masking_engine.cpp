@@ -577,7 +577,7 @@ class Planner {
     bool computed = false;
     bool failed = false;
     std::string failed_reason;
-    std::optional<CatalogTable> entry;                 // base tables whose catalog entry was read
+    std::shared_ptr<const CatalogTable> entry;                 // base tables whose catalog entry was read
     std::vector<std::pair<std::string, int>> masked;   // (column, rule) active for the principal
     std::vector<int> per_column;                       // `*` columns: rule or -1
     std::vector<bool> computed_column;                 // `*` columns: computed from a masked one
@@ -644,12 +644,12 @@ class Planner {
     }
     if (!may_match_table(t)) return st;
     auto e = s_.catalog.table(t.schema, t.table);
-    if (!e || !e->has_value()) {
+    if (!e || *e == nullptr) {
       st.failed = true;
       st.failed_reason = e ? "unknown table" : e.error();
       return st;
     }
-    st.entry = std::move(**e);
+    st.entry = *e;
     for (const auto& col : st.entry->columns) {
       const int r = rule_for(t.schema, t.table, col.name);
       if (r >= 0) st.masked.emplace_back(col.name, r);
@@ -1105,7 +1105,7 @@ std::expected<void, std::string> Planner::plan_outputs() {
           if (!st.entry && !st.is_view) {
             // No rule could match this table, so the catalog was not asked: only the count matters.
             auto e = s_.catalog.table(t.schema, t.table);
-            if (!e || !e->has_value()) {
+            if (!e || *e == nullptr) {
               exact = false;
               continue;
             }
@@ -1299,7 +1299,7 @@ ViewLineage Planner::lineage(const std::vector<std::string>& columns) {
           TableState& st = table_state(ti);
           if (!st.entry && !st.is_view) {
             auto e = s_.catalog.table(t.schema, t.table);
-            if (!e || !e->has_value()) {
+            if (!e || *e == nullptr) {
               taint("reads " + qualified(t.schema, "", t.table) + ", whose columns could not be looked up");
               return out;
             }
@@ -1417,7 +1417,7 @@ std::expected<MaskingPlan, std::string> MaskingEngine::plan(const Principal& pri
           bool may = false;
           for (const auto& r : compiled_->rules) may = may || r.may_match_table(t.schema, t.table);
           if (!may) continue;
-          if (auto e = catalog.table(t.schema, t.table); e && e->has_value()) {
+          if (auto e = catalog.table(t.schema, t.table); e && *e != nullptr) {
             for (const auto& col : (**e).columns) {
               const int r = compiled_->find_rule(t.schema, t.table, col.name);
               if (r >= 0) add_unique(p.exemptions_used, compiled_->rules[static_cast<std::size_t>(r)].rule->id);

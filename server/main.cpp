@@ -193,9 +193,9 @@ int cmd_validate(const std::string& config_file) {
 /// all of them up).
 class OfflineCatalog final : public policy::Catalog {
  public:
-  std::expected<std::optional<policy::CatalogTable>, std::string> table(std::string_view,
+  std::expected<policy::CatalogEntry, std::string> table(std::string_view,
                                                                         std::string_view) const override {
-    return std::optional<policy::CatalogTable>{};
+    return policy::CatalogEntry{};
   }
 };
 

@@ -55,11 +55,11 @@ std::vector<fs::path> corpus_files() {
 class YamlCatalog final : public Catalog {
  public:
   std::map<std::string, CatalogTable> objects;
-  std::expected<std::optional<CatalogTable>, std::string> table(std::string_view schema,
+  std::expected<CatalogEntry, std::string> table(std::string_view schema,
                                                                 std::string_view table) const override {
     auto it = objects.find(std::string(schema) + "." + std::string(table));
-    if (it == objects.end()) return std::optional<CatalogTable>{};
-    return std::optional<CatalogTable>(it->second);
+    if (it == objects.end()) return CatalogEntry{};
+    return std::make_shared<const CatalogTable>(it->second);
   }
 };
 

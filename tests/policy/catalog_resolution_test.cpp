@@ -16,13 +16,13 @@ class MapCatalog final : public Catalog {
   std::map<std::string, CatalogTable> objects;
   bool fail = false;
   mutable int lookups = 0;
-  std::expected<std::optional<CatalogTable>, std::string> table(std::string_view schema,
+  std::expected<CatalogEntry, std::string> table(std::string_view schema,
                                                                 std::string_view table) const override {
     ++lookups;
     if (fail) return std::unexpected(std::string("connection refused"));
     auto it = objects.find(std::string(schema) + "." + std::string(table));
-    if (it == objects.end()) return std::optional<CatalogTable>{};
-    return std::optional<CatalogTable>(it->second);
+    if (it == objects.end()) return CatalogEntry{};
+    return std::make_shared<const CatalogTable>(it->second);
   }
   void view(const std::string& name, const std::string& definition, std::vector<std::string> cols) {
     CatalogTable t;

@@ -14,15 +14,15 @@ class FixedCatalog : public Catalog {
  public:
   std::map<std::string, std::vector<std::string>> tables;
   std::vector<std::string> views;  // with no visible definition
-  std::expected<std::optional<CatalogTable>, std::string> table(std::string_view schema,
+  std::expected<CatalogEntry, std::string> table(std::string_view schema,
                                                                 std::string_view table) const override {
     const std::string k = std::string(schema) + "." + std::string(table);
     auto it = tables.find(k);
-    if (it == tables.end()) return std::optional<CatalogTable>{};
+    if (it == tables.end()) return CatalogEntry{};
     CatalogTable t;
     for (const auto& c : it->second) t.columns.push_back(CatalogColumn{c, false, std::nullopt});
     if (std::find(views.begin(), views.end(), k) != views.end()) t.type = CatalogTable::Type::kView;
-    return std::optional<CatalogTable>(std::move(t));
+    return std::make_shared<const CatalogTable>(std::move(t));
   }
 };
 
