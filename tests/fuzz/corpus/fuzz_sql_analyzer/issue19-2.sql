@@ -1,0 +1,1 @@
+SELECT DEFAULT(id) FROM t

@@ -1,0 +1,1 @@
+SELECT COLUMN_DEFAULT FROM information_schema.COLUMNS

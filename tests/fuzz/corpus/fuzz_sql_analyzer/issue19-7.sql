@@ -1,0 +1,1 @@
+select `shop`.`t`.`id` AS `a`,concat(`shop`.`t`.`ssn`) AS `b` from `shop`.`t` IGNORE INDEX (PRIMARY) where `shop`.`t`.`ssn` like '9%'
