@@ -38,17 +38,18 @@ std::expected<policy::CatalogEntry, std::string> CatalogCache::lookup(Connection
   else if (kind == "SYSTEM VIEW") t.type = CatalogTable::Type::kSystemView;
   else t.type = CatalogTable::Type::kBaseTable;  // BASE TABLE, SYSTEM VERSIONED
 
-  auto cols = connection.query("SELECT COLUMN_NAME, EXTRA, COLUMN_DEFAULT FROM information_schema.COLUMNS" + where +
+  auto cols = connection.query("SELECT COLUMN_NAME, EXTRA, COLUMN_DEFAULT, GENERATION_EXPRESSION FROM information_schema.COLUMNS" + where +
                                " ORDER BY ORDINAL_POSITION");
   if (!cols) return std::unexpected(cols.error().message);
   for (const auto& row : cols->rows) {
-    if (row.size() < 3 || !row[0]) continue;
+    if (row.size() < 4 || !row[0]) continue;
     policy::CatalogColumn c;
     c.name = *row[0];
     std::string extra = row[1].value_or("");
     std::transform(extra.begin(), extra.end(), extra.begin(), [](unsigned char ch) { return std::toupper(ch); });
     c.invisible = extra.find("INVISIBLE") != std::string::npos;
     c.default_expression = row[2];
+    if (row[3] && !row[3]->empty()) c.generation_expression = row[3];
     t.columns.push_back(std::move(c));
   }
   if (t.type == CatalogTable::Type::kBaseTable) {

@@ -22,6 +22,9 @@ struct CatalogColumn {
   /// COLUMN_DEFAULT as the server prints it (`'900-11-2233'`, `nextval(`shop`.`s`)`, `NULL`),
   /// std::nullopt when the column has no default.
   std::optional<std::string> default_expression;
+  /// GENERATION_EXPRESSION of a generated (virtual or stored) column, as the server prints it
+  /// ("octet_length(`ssn`)"); std::nullopt for an ordinary column.
+  std::optional<std::string> generation_expression = std::nullopt;
 };
 
 /// One index (information_schema.STATISTICS), its columns in index order.

@@ -582,6 +582,8 @@ class Planner {
     std::vector<int> per_column;                       // `*` columns: rule or -1
     std::vector<bool> computed_column;                 // `*` columns: computed from a masked one
     std::vector<std::string> star_names;               // `*` column names
+    // Generated columns computed from a masked column: (generated column, masked column).
+    std::vector<std::pair<std::string, std::string>> generated;
     bool is_view = false;
     ViewLineage lineage;
   };
@@ -650,13 +652,43 @@ class Planner {
       return st;
     }
     st.entry = *e;
+    std::vector<int> rules;
     for (const auto& col : st.entry->columns) {
       const int r = rule_for(t.schema, t.table, col.name);
+      rules.push_back(r);
       if (r >= 0) st.masked.emplace_back(col.name, r);
-      if (col.invisible) continue;  // not part of `*`
-      st.per_column.push_back(r);
-      st.computed_column.push_back(false);
-      st.star_names.push_back(col.name);
+    }
+    // A generated column whose expression reads a masked column is computed from it
+    // (`flag AS (ssn = '900-11-2233')`): masked by that rule, refused like a computed view column.
+    std::vector<bool> computed(rules.size(), false);
+    const std::size_t direct = st.masked.size();
+    for (std::size_t k = 0; k < st.entry->columns.size(); ++k) {
+      const auto& col = st.entry->columns[k];
+      if (rules[k] >= 0 || !col.generation_expression || col.generation_expression->empty()) continue;
+      const std::string& expr = *col.generation_expression;
+      LexResult lex;
+      lex_sql(expr, lex);
+      for (std::size_t i = 0; i < direct && rules[k] < 0; ++i) {
+        bool hit = !lex.ok;  // an expression we cannot read could read anything
+        for (const auto& tok : lex.tokens) {
+          if ((tok.type == TokenType::kWord || tok.type == TokenType::kQuotedIdent) &&
+              iequals(identifier_text(expr, tok), st.masked[i].first)) {
+            hit = true;
+          }
+        }
+        if (hit) {
+          rules[k] = st.masked[i].second;
+          computed[k] = true;
+          st.masked.emplace_back(col.name, rules[k]);
+          st.generated.emplace_back(col.name, st.masked[i].first);
+        }
+      }
+    }
+    for (std::size_t k = 0; k < st.entry->columns.size(); ++k) {
+      if (st.entry->columns[k].invisible) continue;  // not part of `*`
+      st.per_column.push_back(rules[k]);
+      st.computed_column.push_back(computed[k]);
+      st.star_names.push_back(st.entry->columns[k].name);
     }
     return st;
   }
@@ -697,14 +729,28 @@ class Planner {
         // A view's column may also be matched by name (column_pattern, schema.view.column).
       }
       const int r = rule_for(t.schema, t.table, ref.column);
-      if (r >= 0) out.push_back({r, qualified(t.schema, t.table, ref.column), false});
+      if (r >= 0) {
+        out.push_back({r, qualified(t.schema, t.table, ref.column), false});
+        continue;
+      }
+      if (t.is_view) continue;
+      const TableState& st = table_state(ti);
+      for (const auto& [gen, from] : st.generated) {
+        if (!iequals(gen, ref.column)) continue;
+        for (const auto& [m, mr] : st.masked) {
+          if (iequals(m, gen)) {
+            out.push_back({mr, qualified(t.schema, t.table, gen) + " (generated from " + from + ")", true});
+            break;
+          }
+        }
+      }
     }
     return out;
   }
 
   std::string refuse_column(const RefMatch& m, const std::string& how) const {
     if (m.computed) {
-      return "statement refused: view column " + m.column +
+      return "statement refused: " + std::string(m.column.find("(generated from") != std::string::npos ? "column " : "view column ") + m.column +
              " is computed from a masked column, so it cannot be masked by its origin; here it is " + how +
              " (rule " + rule_id(m.rule) + ")";
     }
@@ -919,6 +965,12 @@ std::expected<void, std::string> Planner::check_metadata() {
                              " whose defaults, checks, expressions or literals can hold masked values; use "
                              "DESCRIBE or the describe_table tool, which mask them");
     }
+    if (a_.show_filtered) {
+      return std::unexpected("statement refused: a WHERE filter over SHOW " + form + " of " + name +
+                             " can test what the listing says about masked column " +
+                             (st.masked.empty() ? std::string("values") : st.masked.front().first) +
+                             " (its default, comment or index statistics); filter with LIKE 'name' only");
+    }
     if (form == "INDEX") {
       if (!st.entry) continue;  // views have no indexes
       for (const auto& ix : st.entry->indexes) {
@@ -1114,7 +1166,8 @@ std::expected<void, std::string> Planner::plan_outputs() {
           }
           for (std::size_t k = 0; k < st.per_column.size(); ++k) {
             if (st.per_column[k] >= 0 && st.computed_column[k]) {
-              return std::unexpected("statement refused: `*` over view " + qualified(t.schema, "", t.table) +
+              return std::unexpected("statement refused: `*` over " + std::string(st.is_view ? "view " : "") +
+                                     qualified(t.schema, "", t.table) +
                                      " includes column " + st.star_names[k] +
                                      ", computed from a masked column (rule " + rule_id(st.per_column[k]) +
                                      "); select the other columns by name");

@@ -362,9 +362,11 @@ Decision PolicyEngine::decide(const Principal& principal, const StatementAnalysi
     // the sequence although the statement reads: decided here, on purpose; the read-only session
     // in the database stays as the second line.
     const SequenceUse* change = nullptr;
-    for (const auto& s : a.sequences) {
-      if (s.changes && change == nullptr) change = &s;
-    }
+    for_each_part(a, [&](const StatementAnalysis& part) {
+      for (const auto& s : part.sequences) {
+        if (s.changes && change == nullptr) change = &s;
+      }
+    });
     if (change != nullptr) {
       return builtin_deny("sequence-change",
                           "statement refused: " + change->form +

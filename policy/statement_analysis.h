@@ -202,6 +202,9 @@ struct StatementAnalysis {
   /// "CREATE TRIGGER", "CREATE PROCEDURE", "PROCESSLIST", "WARNINGS", ... ("" for other kinds).
   /// `FULL` and `EXTENDED` are not part of it.
   std::string show_form;
+  /// SHOW COLUMNS / SHOW INDEX with a filter other than `LIKE 'pattern'` (a WHERE over the
+  /// listing's own columns, e.g. WHERE `Default` LIKE '4%').
+  bool show_filtered = false;
   /// Sequence uses (NEXTVAL, SETVAL, NEXT/PREVIOUS VALUE FOR, LASTVAL; DEFAULT(col) once the
   /// catalog says the column's default is a sequence's next value).
   std::vector<SequenceUse> sequences;

@@ -1852,7 +1852,16 @@ bool Parser::show_stmt() {
       if (!take_name(s)) return false;
     }
     add_table(make_table(std::move(s), std::move(t)), -1);
-    if (!at_end()) return skip_rest();
+    // LIKE 'pattern' filters column names; anything else (WHERE `Default` LIKE ...) filters on
+    // what the listing says about the columns, which masking must know.
+    if (accept_kw("LIKE")) {
+      if (cur().type != TT::kString) return fail("expected a pattern");
+      ++p_;
+    }
+    if (!at_end()) {
+      a_.show_filtered = true;
+      return skip_rest();
+    }
     return true;
   }
   if (kw("CREATE") && (is_kw(peek(), "TABLE") || is_kw(peek(), "VIEW"))) {
