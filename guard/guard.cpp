@@ -644,12 +644,12 @@ std::expected<std::vector<ColumnInfo>, SqlFailure> Guard::describe_table(const C
     // What the schema says about a masked column's values is data too: its default, its
     // comment and an ENUM/SET value list.
     if (c.masking) {
-      c.default_value = c.has_default ? "(masked)" : "";
-      if (!c.comment.empty()) c.comment = "(masked)";
-      std::string lower = c.type;
-      for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      if (lower.rfind("enum(", 0) == 0) c.type = "enum(masked)";
-      if (lower.rfind("set(", 0) == 0) c.type = "set(masked)";
+      std::optional<std::string> type = c.type, dflt, comment = c.comment;
+      if (c.has_default) dflt = c.default_value;
+      policy::mask_column_description(type, dflt, comment);
+      c.type = *type;
+      c.default_value = dflt.value_or("");
+      c.comment = *comment;
     }
     out.push_back(std::move(c));
   }

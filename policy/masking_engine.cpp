@@ -693,6 +693,14 @@ class Planner {
     return st;
   }
 
+  // How many columns `*` yields for a table no masking rule can match (so table_state() did not
+  // ask the catalog); std::nullopt when the catalog cannot tell.
+  std::optional<std::size_t> unmasked_star_width(const TableRef& t) const {
+    auto e = s_.catalog.table(t.schema, t.table);
+    if (!e || *e == nullptr) return std::nullopt;
+    return (**e).star_columns().size();
+  }
+
   bool star_has_masked(const TableState& st) const {
     for (int r : st.per_column) {
       if (r >= 0) return true;
@@ -1155,13 +1163,12 @@ std::expected<void, std::string> Planner::plan_outputs() {
                                    "checked");
           }
           if (!st.entry && !st.is_view) {
-            // No rule could match this table, so the catalog was not asked: only the count matters.
-            auto e = s_.catalog.table(t.schema, t.table);
-            if (!e || *e == nullptr) {
+            const auto width = unmasked_star_width(t);
+            if (!width) {
               exact = false;
               continue;
             }
-            plan_.output_rules.insert(plan_.output_rules.end(), (**e).star_columns().size(), -1);
+            plan_.output_rules.insert(plan_.output_rules.end(), *width, -1);
             continue;
           }
           for (std::size_t k = 0; k < st.per_column.size(); ++k) {
@@ -1351,12 +1358,12 @@ ViewLineage Planner::lineage(const std::vector<std::string>& columns) {
           const TableRef& t = a_.tables[ti];
           TableState& st = table_state(ti);
           if (!st.entry && !st.is_view) {
-            auto e = s_.catalog.table(t.schema, t.table);
-            if (!e || *e == nullptr) {
+            const auto width = unmasked_star_width(t);
+            if (!width) {
               taint("reads " + qualified(t.schema, "", t.table) + ", whose columns could not be looked up");
               return out;
             }
-            flat.insert(flat.end(), (**e).star_columns().size(), ViewColumnLineage{});
+            flat.insert(flat.end(), *width, ViewColumnLineage{});
             continue;
           }
           for (std::size_t j = 0; j < st.per_column.size(); ++j) {
@@ -1510,13 +1517,6 @@ std::expected<MaskingPlan, std::string> MaskingEngine::plan(const Principal& pri
 
 namespace {
 
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (auto& ch : out) {
-    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-  }
-  return out;
-}
 
 // DESCRIBE / SHOW COLUMNS rows of masked columns: what the schema says about their values.
 std::expected<void, std::string> mask_metadata_rows(const MaskingPlan& plan, ResultSet& result,
@@ -1541,16 +1541,12 @@ std::expected<void, std::string> mask_metadata_rows(const MaskingPlan& plan, Res
     }
     if (rule == nullptr && plan.metadata_all_rows && !plan.metadata_rows.empty()) rule = &plan.metadata_rows.front().second;
     if (rule == nullptr) continue;
-    auto cell = [&](int i) -> std::optional<std::string>* {
-      return i >= 0 && static_cast<std::size_t>(i) < row.size() ? &row[static_cast<std::size_t>(i)] : nullptr;
+    std::optional<std::string> none;
+    auto cell = [&](int i) -> std::optional<std::string>& {
+      return i >= 0 && static_cast<std::size_t>(i) < row.size() ? row[static_cast<std::size_t>(i)] : none;
     };
-    if (auto* c = cell(deflt); c && c->has_value()) *c = "(masked)";
-    if (auto* c = cell(comment); c && c->has_value() && !(*c)->empty()) *c = "(masked)";
-    if (auto* c = cell(type); c && c->has_value()) {
-      const std::string t = lower_ascii(**c);
-      if (t.rfind("enum(", 0) == 0) *c = "enum(masked)";
-      if (t.rfind("set(", 0) == 0) *c = "set(masked)";
-    }
+    mask_column_description(cell(type), cell(deflt), cell(comment));
+    none.reset();
     report.masked_columns.push_back(MaskedColumn{name, *rule, "metadata"});
   }
   return {};
@@ -1661,6 +1657,17 @@ std::optional<MaskedColumn> MaskingEngine::rule_for(const Principal& principal,
   const MaskingRule& rule = *compiled_->rules[static_cast<std::size_t>(r)].rule;
   if (exempt_by(rule.exempt_subjects, rule.exempt_groups, principal)) return std::nullopt;
   return MaskedColumn{qualified(schema, table, column), rule.id, std::string(to_string(rule.method))};
+}
+
+void mask_column_description(std::optional<std::string>& type, std::optional<std::string>& default_value,
+                             std::optional<std::string>& comment) {
+  if (default_value) default_value = "(masked)";
+  if (comment && !comment->empty()) comment = "(masked)";
+  if (type) {
+    auto starts = [&](std::string_view p) { return type->size() >= p.size() && iequals(type->substr(0, p.size()), p); };
+    if (starts("enum(")) type = "enum(masked)";
+    if (starts("set(")) type = "set(masked)";
+  }
 }
 
 std::optional<MaskedColumn> MaskingEngine::rule_info(int rule) const {

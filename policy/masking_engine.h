@@ -19,6 +19,12 @@
 
 namespace sqlguard::policy {
 
+/// What the schema says about a masked column's values, made safe in place: a default and a
+/// non-empty comment become "(masked)", an ENUM/SET column type loses its value list
+/// ("enum(masked)", "set(masked)"). Used for DESCRIBE / SHOW COLUMNS rows and describe_table.
+void mask_column_description(std::optional<std::string>& type, std::optional<std::string>& default_value,
+                             std::optional<std::string>& comment);
+
 /// A masked column as reported to the caller and recorded in the audit log.
 struct MaskedColumn {
   std::string column;  ///< result column label, or "schema.table.column" in describe_table
