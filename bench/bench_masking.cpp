@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "policy/catalog_resolution.h"
 #include "policy/masking_engine.h"
 
 using namespace sqlguard::policy;
@@ -120,7 +121,9 @@ int main(int argc, char** argv) {
   const Principal analyst{.subject = "agent", .groups = {"analysts"}};
   const Principal exempt{.subject = "auditor", .groups = {"compliance"}};
   const BenchCatalog catalog;
-  const StatementAnalysis a = analysis();
+  // Resolved against the catalog first, as the guard does before plan() (no views here).
+  StatementAnalysis a = analysis();
+  if (!resolve_with_catalog(a, catalog, StatementAnalyzer{})) return 1;
   const ResultSet base = make_result(kRows);
 
   std::vector<double> plan_us, masked_ms, exempt_ms;
