@@ -1,6 +1,7 @@
 #include "guard/approval_service.h"
 
-#include <openssl/rand.h>
+#include "common/random.h"
+#include "common/time.h"
 
 #include <algorithm>
 
@@ -15,18 +16,6 @@ using nlohmann::json;
 constexpr size_t kMaxComment = 4096;
 
 ApprovalError error(Code code, std::string message) { return ApprovalError{code, std::move(message)}; }
-
-std::string new_id() {
-  unsigned char r[12];
-  if (RAND_bytes(r, sizeof r) != 1) return "";
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id = "apr_";
-  for (unsigned char c : r) {
-    id += kHex[c >> 4];
-    id += kHex[c & 15];
-  }
-  return id;
-}
 
 json principal_json(const policy::Principal& p) {
   return {{"subject", p.subject},
@@ -65,8 +54,7 @@ ApprovalService::~ApprovalService() {
 
 int64_t ApprovalService::now_ms() const {
   if (options_.now_ms) return options_.now_ms();
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return common::unix_ms_now();
 }
 
 void ApprovalService::notify_local() {
@@ -99,8 +87,9 @@ bool ApprovalService::is_reviewer(const policy::Principal& principal) const {
 
 std::expected<ApprovalRequest, ApprovalError> ApprovalService::create(const NewApproval& n) {
   ApprovalRequest r;
-  r.id = new_id();
-  if (r.id.empty()) return std::unexpected(error(Code::kStore, "no randomness for an approval id"));
+  auto id = common::random_hex_id("apr_", 12);
+  if (!id) return std::unexpected(error(Code::kStore, "cannot make an approval id: " + id.error()));
+  r.id = std::move(*id);
   r.state = ApprovalState::kPending;
   r.principal = n.principal;
   r.session_id = n.session_id;
@@ -127,7 +116,7 @@ std::expected<ApprovalRequest, ApprovalError> ApprovalService::create(const NewA
                {"reason", r.reason},
                {"approver_groups", r.approver_groups},
                {"approvals_required", r.approvals_required},
-               {"expires", rfc3339_ms(r.expires_ms)}};
+               {"expires", common::rfc3339_ms(r.expires_ms)}};
     if (auto a = audit_->append(std::move(ev)); !a) {
       return std::unexpected(error(Code::kStore, "the audit log cannot record the approval request: " + a.error()));
     }
@@ -308,7 +297,7 @@ std::expected<void, ApprovalError> ApprovalService::record_decisions(const Appro
     if (vote) {
       ev["approver"] = {{"subject", vote->reviewer}, {"groups", vote->groups}, {"auth", vote->auth}};
       ev["comment"] = vote->comment;
-      ev["at"] = rfc3339_ms(vote->at_ms);
+      ev["at"] = common::rfc3339_ms(vote->at_ms);
     }
     if (auto a = audit_->append(std::move(ev)); !a) {
       return std::unexpected(error(Code::kStore, "the decision is stored but the audit log cannot record it: " + a.error()));

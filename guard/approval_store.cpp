@@ -44,16 +44,6 @@ std::optional<ApprovalState> approval_state_from_string(std::string_view s) {
   return std::nullopt;
 }
 
-std::string rfc3339_ms(int64_t unix_ms) {
-  const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(unix_ms % 1000));
-  return buf;
-}
-
 uint32_t ApprovalRequest::decision_count() const {
   return static_cast<uint32_t>(approvals.size()) + (denial ? 1u : 0u) + (state == ApprovalState::kExpired ? 1u : 0u);
 }

@@ -23,9 +23,6 @@ std::string_view to_string(ApprovalState state);  ///< "pending", "approved", ..
 /// Parses "pending", "approved", "denied", "expired", "used"; nullopt otherwise.
 std::optional<ApprovalState> approval_state_from_string(std::string_view s);
 
-/// Unix time in ms as RFC 3339 UTC with milliseconds, e.g. "2025-06-01T12:00:00.250Z".
-std::string rfc3339_ms(int64_t unix_ms);
-
 /// One reviewer's decision on a request.
 struct ApprovalVote {
   std::string reviewer;             ///< the reviewer's subject

@@ -3,8 +3,9 @@
 #include "guard/result_digest.h"
 #include "policy/catalog_resolution.h"
 
-#include <openssl/evp.h>
-#include <openssl/rand.h>
+#include "common/bytes.h"
+#include "common/random.h"
+#include "common/time.h"
 
 #include <chrono>
 #include <mutex>
@@ -69,13 +70,10 @@ Guard::Guard(const policy::StatementAnalyzer& analyzer, const policy::PolicyEngi
       options_(options),
       approvals_(approvals),
       default_schema_(pool.endpoint().database) {
-  unsigned char r[6];
-  if (RAND_bytes(r, sizeof r) != 1) std::fill(std::begin(r), std::end(r), 0);
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (unsigned char c : r) {
-    instance_ += kHex[c >> 4];
-    instance_ += kHex[c & 15];
-  }
+  // Call ids must not repeat across instances writing to one log: never a fixed prefix.
+  auto instance = common::random_hex_id("", 6);
+  if (!instance) throw std::runtime_error("cannot start the guard: " + instance.error());
+  instance_ = std::move(*instance);
 }
 
 Guard::~Guard() {
@@ -185,7 +183,7 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
       {"principal", principal_json(call)},
       {"statement",
        {{"text", sql},
-        {"sha256", sha256_base64(sql)},
+        {"sha256", common::sha256_base64(sql)},
         {"kind", std::string(policy::to_string(analysis.kind))},
         {"tables", tables_json(analysis)},
         {"digest", analysis.digest_text}}},
@@ -468,7 +466,7 @@ std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(
           "held for approval: approval " + id + " is pending (" + std::to_string(request.approvals.size()) + "/" +
               std::to_string(request.approvals_required) + " approvals; reviewers: " + groups + "; rule " +
               request.rule + "). Once it is approved, call run_sql again with the same sql and approval_id \"" + id +
-              "\" (expires " + rfc3339_ms(request.expires_ms) + ")."));
+              "\" (expires " + common::rfc3339_ms(request.expires_ms) + ")."));
     }
     case ApprovalState::kDenied: {
       std::string who = request.denial ? request.denial->reviewer : "a reviewer";

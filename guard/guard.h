@@ -103,7 +103,8 @@ struct GuardOptions {
 class Guard {
  public:
   /// `approvals` (may be nullptr: statements a rule holds for approval are then refused) must
-  /// outlive the guard.
+  /// outlive the guard. Throws std::runtime_error when the CSPRNG cannot give the random
+  /// call-id prefix (common/random.h).
   Guard(const policy::StatementAnalyzer& analyzer, const policy::PolicyEngine& policy,
         std::shared_ptr<const policy::MaskingEngine> masking, recorder::AuditLog& audit,
         ConnectionPool& pool, const CredentialVault& vault, GuardOptions options,

@@ -9,10 +9,7 @@
 
 namespace sqlguard::guard {
 
-/// Base64 (RFC 4648 §4, padded) SHA-256 of `data` (OpenSSL EVP).
-std::string sha256_base64(std::string_view data);
-
-/// sha256_base64 over the canonical JSON (RFC 8785 form for this shape: keys sorted, no
+/// common::sha256_base64 over the canonical JSON (RFC 8785 form for this shape: keys sorted, no
 /// whitespace, integers only) of {"columns":[labels],"rows":[[cell|null,...],...]}, cells as
 /// the text the server sent after masking (invalid UTF-8 replaced by U+FFFD).
 std::string result_digest(const policy::ResultSet& result);

@@ -1,5 +1,7 @@
 #include "policy/maskers.h"
 
+#include "common/bytes.h"
+
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
@@ -35,18 +37,6 @@ std::optional<MaskingMethod> masking_method_from_string(std::string_view name) {
     if (n == name) return m;
   }
   return std::nullopt;
-}
-
-std::string hex_encode(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.resize(bytes.size() * 2);
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    const auto b = static_cast<unsigned char>(bytes[i]);
-    out[2 * i] = kHex[b >> 4];
-    out[2 * i + 1] = kHex[b & 0x0f];
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -93,7 +83,7 @@ std::string KeyedHasher::hex_digest(std::string_view data) const {
       EVP_MAC_final(ctx, out.data(), &out_len, out.size()) == 1 && out_len == out.size();
   EVP_MAC_CTX_free(ctx);
   if (!ok) return {};
-  return hex_encode(std::string_view(reinterpret_cast<const char*>(out.data()), out.size()));
+  return common::hex_encode(std::string_view(reinterpret_cast<const char*>(out.data()), out.size()));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -158,7 +148,7 @@ std::string Masker::mask_text(std::string_view text, bool binary, bool* ok) cons
     case MaskingMethod::kFixed: return options_.value;
     case MaskingMethod::kNull: return {};
     case MaskingMethod::kPartial:
-      return binary ? partial(hex_encode(text), options_.keep_first, options_.keep_last)
+      return binary ? partial(common::hex_encode(text), options_.keep_first, options_.keep_last)
                     : partial(text, options_.keep_first, options_.keep_last);
     case MaskingMethod::kEmail: return binary ? std::string("***") : email(text);
     case MaskingMethod::kHash: {

@@ -19,9 +19,6 @@ std::string_view to_string(MaskingMethod method);
 /// Inverse of to_string(); std::nullopt for an unknown name.
 std::optional<MaskingMethod> masking_method_from_string(std::string_view name);
 
-/// Lower-case hex encoding of `bytes` (two characters per byte).
-std::string hex_encode(std::string_view bytes);
-
 /// A keyed hash: HMAC-SHA256 (RFC 2104 over FIPS 180-4 SHA-256) with a fixed key, computed with
 /// OpenSSL 3's EVP_MAC. The key schedule is computed once in create(); each digest() duplicates
 /// the prepared context, so one KeyedHasher is safe to use from many threads at once.

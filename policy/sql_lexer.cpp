@@ -1,5 +1,7 @@
 #include "policy/sql_lexer.h"
 
+#include "common/utf8.h"
+
 #include <cstddef>
 
 namespace sqlguard::policy {
@@ -68,34 +70,6 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-bool valid_utf8(std::string_view s, std::size_t& bad_offset) {
-  std::size_t i = 0;
-  const std::size_t n = s.size();
-  while (i < n) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) { ++i; continue; }
-    std::size_t len = 0;
-    uint32_t min = 0;
-    uint32_t cp = 0;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; min = 0x80; cp = c & 0x1Fu; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; min = 0x800; cp = c & 0x0Fu; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; min = 0x10000; cp = c & 0x07u; }
-    else { bad_offset = i; return false; }
-    if (i + len > n) { bad_offset = i; return false; }
-    for (std::size_t k = 1; k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0u) != 0x80u) { bad_offset = i; return false; }
-      cp = (cp << 6) | (cc & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      bad_offset = i;
-      return false;
-    }
-    i += len;
-  }
-  return true;
-}
-
 void lex_sql(std::string_view sql, LexResult& out) {
   out.ok = false;
   out.error.clear();
@@ -116,7 +90,7 @@ void lex_sql(std::string_view sql, LexResult& out) {
     }
   }
   std::size_t bad = 0;
-  if (!valid_utf8(sql, bad)) {
+  if (!common::valid_utf8(sql, &bad)) {
     out.error = at("invalid UTF-8", bad);
     return;
   }

@@ -56,10 +56,6 @@ struct LexResult {
 /// `out` is reused to avoid allocations; it is cleared first.
 void lex_sql(std::string_view sql, LexResult& out);
 
-/// True when bytes [0, n) of `s` are valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
-/// On failure `bad_offset` is the offset of the first invalid byte.
-bool valid_utf8(std::string_view s, std::size_t& bad_offset);
-
 /// ASCII case-insensitive equality.
 bool iequals(std::string_view a, std::string_view b);
 

@@ -23,6 +23,8 @@
 // witness directory (temp file + fsync + rename + directory fsync).
 #include "recorder/audit_log.h"
 
+#include "common/time.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -53,23 +55,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int kRecordVersion = 1;
-
-/// RFC 3339 UTC with microseconds: 2026-01-02T03:04:05.123456Z.
-std::string format_time(std::chrono::system_clock::time_point tp) {
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(tp.time_since_epoch()).count();
-  time_t secs = static_cast<time_t>(us / 1000000);
-  long frac = static_cast<long>(us % 1000000);
-  if (frac < 0) {
-    frac += 1000000;
-    --secs;
-  }
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
-  return buf;
-}
 
 bool is_envelope_key(std::string_view key) {
   return key == "v" || key == "seq" || key == "time" || key == "origin" || key == "prev";
@@ -467,7 +452,7 @@ AppendReceipt FileAuditLog::enqueue_locked(const Members& members) {
   Env env[] = {{"origin", origin_jcs_},
                {"prev", "\"" + base64_encode(last_leaf_) + "\""},
                {"seq", std::to_string(seq)},
-               {"time", "\"" + format_time(std::chrono::system_clock::now()) + "\""},
+               {"time", "\"" + common::rfc3339_us(std::chrono::system_clock::now()) + "\""},
                {"v", std::to_string(kRecordVersion)}};
   line.push_back('{');
   size_t e = 0;
@@ -768,7 +753,7 @@ void FileAuditLog::try_recover() {
       {"cut_bytes", static_cast<int64_t>(failure_cut.cut.size())},
       {"cut_sha256", base64_encode(sha256(failure_cut.cut))},
       {"reason", "resumed after an audit write failure: " + failure_},
-      {"failed_at", format_time(failed_at_)},
+      {"failed_at", common::rfc3339_us(failed_at_)},
       {"unavailable_ms", static_cast<int64_t>(down_ms)},
       {"discarded_records", static_cast<int64_t>(discarded_records_)},
       {"refused_requests", static_cast<int64_t>(refused_requests_)},

@@ -1,5 +1,7 @@
 #include "recorder/jcs.h"
 
+#include "common/utf8.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -8,46 +10,8 @@
 namespace sqlguard::recorder {
 namespace {
 
-// Decodes one UTF-8 sequence at text[i]; returns the code point and advances i, or -1 (and
-// advances by one byte) if the sequence is ill-formed.
-int32_t decode_utf8(std::string_view text, size_t& i) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  unsigned char c = b(i);
-  if (c < 0x80) {
-    ++i;
-    return c;
-  }
-  size_t len = 0;
-  int32_t cp = 0;
-  int32_t min = 0;
-  if ((c & 0xE0) == 0xC0) {
-    len = 2, cp = c & 0x1F, min = 0x80;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3, cp = c & 0x0F, min = 0x800;
-  } else if ((c & 0xF8) == 0xF0) {
-    len = 4, cp = c & 0x07, min = 0x10000;
-  } else {
-    ++i;
-    return -1;
-  }
-  if (i + len > text.size()) {
-    ++i;
-    return -1;
-  }
-  for (size_t k = 1; k < len; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) {
-      ++i;
-      return -1;
-    }
-    cp = (cp << 6) | (b(i + k) & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    ++i;
-    return -1;
-  }
-  i += len;
-  return cp;
-}
+using common::decode_utf8;
+using common::replace_invalid_utf8;
 
 std::u16string to_utf16(std::string_view text) {
   std::u16string out;
@@ -121,7 +85,7 @@ struct Writer {
       }
       case T::string: {
         const auto& s = v.get_ref<const std::string&>();
-        if (!is_valid_utf8(s)) return fail(path, "string is not valid UTF-8");
+        if (!common::valid_utf8(s)) return fail(path, "string is not valid UTF-8");
         append_jcs_string(out, s);
         return true;
       }
@@ -144,7 +108,7 @@ struct Writer {
         members.reserve(v.size());
         bool all_ascii = true;
         for (auto it = v.begin(); it != v.end(); ++it) {
-          if (!is_valid_utf8(it.key())) return fail(path, "member name is not valid UTF-8");
+          if (!common::valid_utf8(it.key())) return fail(path, "member name is not valid UTF-8");
           all_ascii = all_ascii && is_ascii(it.key());
           members.emplace_back(&it.key(), &it.value());
         }
@@ -176,35 +140,10 @@ struct Writer {
 
 }  // namespace
 
-bool is_valid_utf8(std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    if (static_cast<unsigned char>(text[i]) < 0x80) {
-      ++i;
-      continue;
-    }
-    if (decode_utf8(text, i) < 0) return false;
-  }
-  return true;
-}
-
-std::string replace_invalid_utf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size();) {
-    size_t start = i;
-    if (decode_utf8(text, i) < 0) {
-      out += "\xEF\xBF\xBD";
-    } else {
-      out.append(text.substr(start, i - start));
-    }
-  }
-  return out;
-}
-
 nlohmann::json sanitize_utf8(const nlohmann::json& value, bool& replaced) {
   if (value.is_string()) {
     const auto& s = value.get_ref<const std::string&>();
-    if (is_valid_utf8(s)) return value;
+    if (common::valid_utf8(s)) return value;
     replaced = true;
     return replace_invalid_utf8(s);
   }
@@ -217,7 +156,7 @@ nlohmann::json sanitize_utf8(const nlohmann::json& value, bool& replaced) {
     nlohmann::json out = nlohmann::json::object();
     for (auto it = value.begin(); it != value.end(); ++it) {
       std::string key = it.key();
-      if (!is_valid_utf8(key)) {
+      if (!common::valid_utf8(key)) {
         replaced = true;
         key = replace_invalid_utf8(key);
       }
@@ -307,7 +246,7 @@ std::expected<std::vector<std::pair<std::string, std::string>>, std::string> can
   out.reserve(value.size());
   bool all_ascii = true;
   for (auto it = value.begin(); it != value.end(); ++it) {
-    if (!is_valid_utf8(it.key())) return std::unexpected("JCS: $: member name is not valid UTF-8");
+    if (!common::valid_utf8(it.key())) return std::unexpected("JCS: $: member name is not valid UTF-8");
     all_ascii = all_ascii && is_ascii(it.key());
     Writer w{numbers, {}, {}, {}};
     w.out.reserve(64);

@@ -47,12 +47,6 @@ void append_jcs_string(std::string& out, std::string_view utf8);
 /// round-trip digits, exponent form only below 1e-6 or from 1e21, "-0" as "0".
 std::string format_ecmascript_number(double value);
 
-/// true if `text` is well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, ≤ U+10FFFF).
-bool is_valid_utf8(std::string_view text);
-
-/// Copy of `text` with every ill-formed UTF-8 sequence replaced by U+FFFD.
-std::string replace_invalid_utf8(std::string_view text);
-
 /// Returns `value` with every string and member name made valid UTF-8 (ill-formed sequences
 /// replaced by U+FFFD); `replaced` is set to true if anything changed.
 nlohmann::json sanitize_utf8(const nlohmann::json& value, bool& replaced);

@@ -1,5 +1,7 @@
 #include "recorder/signed_note.h"
 
+#include "common/utf8.h"
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -71,7 +73,7 @@ std::string trim_line(std::string_view s) {
 
 bool valid_note_text(std::string_view text) {
   if (text.empty() || text.back() != '\n') return false;
-  if (!is_valid_utf8(text)) return false;
+  if (!common::valid_utf8(text)) return false;
   for (unsigned char c : text)
     if (c < 0x20 && c != '\n') return false;
   return true;
@@ -89,7 +91,7 @@ uint32_t note_key_id(std::string_view name, uint8_t type, std::string_view publi
 }
 
 bool is_valid_key_name(std::string_view name) {
-  if (name.empty() || !is_valid_utf8(name)) return false;
+  if (name.empty() || !common::valid_utf8(name)) return false;
   for (unsigned char c : name)
     if (c <= 0x20 || c == '+' || c == 0x7F) return false;
   // Unicode spaces (U+00A0, U+2000..U+200A, U+3000 ...) are rare in key names; reject the
@@ -231,7 +233,7 @@ std::expected<std::string, std::string> sign_note(std::string_view text,
 }
 
 std::expected<ParsedNote, std::string> parse_note(std::string_view note) {
-  if (!is_valid_utf8(note)) return std::unexpected("note: not valid UTF-8");
+  if (!common::valid_utf8(note)) return std::unexpected("note: not valid UTF-8");
   size_t split = note.rfind("\n\n");
   if (split == std::string_view::npos) return std::unexpected("note: no signature block (missing empty line)");
   ParsedNote out;

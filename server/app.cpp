@@ -79,9 +79,12 @@ std::expected<std::unique_ptr<App>, std::string> App::create(const Config& confi
   guard::GuardOptions options;
   options.record_results = config.audit.record_results;
   options.record_results_max_rows = config.audit.record_results_max_rows;
-  app->guard_ = std::make_unique<guard::Guard>(app->analyzer_, *app->policy_, app->masking_,
-                                               *app->audit_, *app->pool_, app->vault_, options,
-                                               app->approvals_.get());
+  try {
+    app->guard_ = std::make_unique<guard::Guard>(app->analyzer_, *app->policy_, app->masking_, *app->audit_,
+                                                 *app->pool_, app->vault_, options, app->approvals_.get());
+  } catch (const std::runtime_error& e) {
+    return std::unexpected(e.what());  // no randomness for call ids
+  }
   app->tools_ = tools::make_sql_tools(*app->guard_);
   app->observer_ = std::make_unique<tools::GuardSessionObserver>(*app->guard_);
   return app;

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "common/time.h"
 #include "guard/approval_service.h"
 #include "policy/principal_spec.h"
 #include "server/app.h"
@@ -63,16 +64,16 @@ void print_line(const guard::ApprovalRequest& r) {
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
   }
   if (statement.size() > 80) statement = statement.substr(0, 77) + "...";
-  std::cout << r.id << "  " << guard::to_string(r.state) << "  " << guard::rfc3339_ms(r.created_ms) << "  "
+  std::cout << r.id << "  " << guard::to_string(r.state) << "  " << common::rfc3339_ms(r.created_ms) << "  "
             << r.principal.subject << "  " << r.rule << "  " << r.approvals.size() << "/" << r.approvals_required
             << "  " << statement << "\n";
 }
 
 void print_details(const guard::ApprovalRequest& r) {
   std::cout << "approval:   " << r.id << "\nstate:      " << guard::to_string(r.state)
-            << "\nrequested:  " << guard::rfc3339_ms(r.created_ms) << " by " << r.principal.subject;
+            << "\nrequested:  " << common::rfc3339_ms(r.created_ms) << " by " << r.principal.subject;
   if (!r.principal.client_name.empty()) std::cout << " (" << r.principal.client_name << ")";
-  std::cout << "\nexpires:    " << guard::rfc3339_ms(r.expires_ms) << "\nrule:       " << r.rule
+  std::cout << "\nexpires:    " << common::rfc3339_ms(r.expires_ms) << "\nrule:       " << r.rule
             << "\nreason:     " << r.reason << "\nkind:       " << r.kind << "\ntables:    ";
   for (const auto& t : r.tables) std::cout << " " << t;
   std::cout << "\nsha256:     " << r.sha256 << "\napprovals:  " << r.approvals.size() << "/" << r.approvals_required
@@ -80,11 +81,11 @@ void print_details(const guard::ApprovalRequest& r) {
   for (const auto& g : r.approver_groups) std::cout << " " << g;
   std::cout << ")\n";
   for (const auto& v : r.approvals) {
-    std::cout << "  approved by " << v.reviewer << " at " << guard::rfc3339_ms(v.at_ms)
+    std::cout << "  approved by " << v.reviewer << " at " << common::rfc3339_ms(v.at_ms)
               << (v.comment.empty() ? "" : ": " + v.comment) << "\n";
   }
   if (r.denial) {
-    std::cout << "  denied by " << r.denial->reviewer << " at " << guard::rfc3339_ms(r.denial->at_ms)
+    std::cout << "  denied by " << r.denial->reviewer << " at " << common::rfc3339_ms(r.denial->at_ms)
               << (r.denial->comment.empty() ? "" : ": " + r.denial->comment) << "\n";
   }
   std::cout << "statement:\n" << r.statement << "\n";

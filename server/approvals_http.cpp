@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/time.h"
 #include "policy/principal_spec.h"
 #include "server/http_transport.h"
 #include "server/loopback_reviewer.h"
@@ -19,7 +20,7 @@ using nlohmann::json;
 using guard::ApprovalError;
 
 json vote_json(const guard::ApprovalVote& v) {
-  return {{"reviewer", v.reviewer}, {"comment", v.comment}, {"at", guard::rfc3339_ms(v.at_ms)}};
+  return {{"reviewer", v.reviewer}, {"comment", v.comment}, {"at", common::rfc3339_ms(v.at_ms)}};
 }
 
 void reply(httplib::Response& res, int status, const json& body) {
@@ -170,8 +171,8 @@ json approval_json(const guard::ApprovalRequest& r) {
           {"tables", r.tables},
           {"rule", r.rule},
           {"reason", r.reason},
-          {"created_at", guard::rfc3339_ms(r.created_ms)},
-          {"expires_at", guard::rfc3339_ms(r.expires_ms)},
+          {"created_at", common::rfc3339_ms(r.created_ms)},
+          {"expires_at", common::rfc3339_ms(r.expires_ms)},
           {"approvals_required", r.approvals_required},
           {"approver_groups", r.approver_groups},
           {"approvals", std::move(approvals)},
@@ -218,7 +219,7 @@ std::string WebhookNotifier::message(const guard::ApprovalRequest& r) {
   if (!r.principal.client_name.empty()) text += " (" + r.principal.client_name + ")";
   text += " under rule " + r.rule + ": " + r.kind + (tables.empty() ? "" : " on " + tables) + "\n```" +
           statement + "```\n" + std::to_string(r.approvals_required) + " approval(s) needed; expires " +
-          guard::rfc3339_ms(r.expires_ms) + ". Decide: sqlguard approvals approve|deny " + r.id;
+          common::rfc3339_ms(r.expires_ms) + ". Decide: sqlguard approvals approve|deny " + r.id;
   return text;
 }
 

@@ -8,9 +8,9 @@
 #include <utility>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 
+#include "common/bytes.h"
+#include "common/random.h"
 #include "server/oauth_metadata.h"
 
 namespace sqlguard::server {
@@ -43,31 +43,13 @@ std::string printable(std::string_view s, std::size_t max_len = 64) {
   return out;
 }
 
-std::array<unsigned char, 32> sha256(std::string_view data) {
-  std::array<unsigned char, 32> out{};
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1 ||
-      len != out.size()) {
-    out.fill(0);  // cannot match a configured hash of a real key (config hashes are checked)
-  }
-  return out;
-}
-
-std::optional<std::array<unsigned char, 32>> from_hex(std::string_view hex) {
+/// The 32-byte digest a configured `sha256` (64 hex characters) names; nullopt if malformed.
+std::optional<common::Sha256Digest> digest_from_hex(std::string_view hex) {
   if (hex.size() != 64) return std::nullopt;
-  std::array<unsigned char, 32> out{};
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (std::size_t i = 0; i < 32; ++i) {
-    const int hi = nibble(hex[2 * i]);
-    const int lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out[i] = static_cast<unsigned char>(hi * 16 + lo);
-  }
+  auto bytes = common::hex_decode(hex);
+  if (!bytes) return std::nullopt;
+  common::Sha256Digest out{};
+  std::copy(bytes->begin(), bytes->end(), out.begin());
   return out;
 }
 
@@ -150,7 +132,7 @@ std::expected<std::shared_ptr<BearerAuthenticator>, std::string> BearerAuthentic
     }
   }
   for (const auto& k : auth.api_keys) {
-    if (!from_hex(k.sha256_hex)) {
+    if (!digest_from_hex(k.sha256_hex)) {
       return std::unexpected("auth.api_keys[" + k.id + "].sha256: expected 64 hex digits");
     }
   }
@@ -174,7 +156,7 @@ BearerAuthenticator::BearerAuthenticator(const HttpConfig& http, const AuthConfi
   challenge_ = www_authenticate_bearer(
       metadata_url_, {}, {}, oidc_ ? oidc_->required_scopes : std::vector<std::string>{});
   for (const auto& k : auth.api_keys) {
-    if (auto h = from_hex(k.sha256_hex)) api_keys_.push_back(ApiKey{*h, k});
+    if (auto h = digest_from_hex(k.sha256_hex)) api_keys_.push_back(ApiKey{*h, k});
   }
   if (oidc_) {
     JwksCache::Options cache_options;
@@ -257,7 +239,7 @@ std::expected<AuthenticatedCaller, AuthRejection> BearerAuthenticator::authentic
     return std::unexpected(
         reject(401, "invalid_token", "unknown_api_key", "the API key is not valid"));
   }
-  const auto digest = sha256(key);
+  const auto digest = common::sha256(key);
   const ApiKey* match = nullptr;
   for (const auto& k : api_keys_) {  // no early exit: same work whichever key matches
     if (CRYPTO_memcmp(digest.data(), k.sha256.data(), digest.size()) == 0) match = &k;
@@ -402,25 +384,12 @@ std::expected<AuthenticatedCaller, AuthRejection> BearerAuthenticator::authentic
   return c;
 }
 
-std::string api_key_sha256_hex(std::string_view key) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  const auto d = sha256(key);
-  std::string out;
-  for (unsigned char b : d) {
-    out += kHex[b >> 4];
-    out += kHex[b & 0x0f];
-  }
-  return out;
-}
+std::string api_key_sha256_hex(std::string_view key) { return common::sha256_hex(key); }
 
 std::string generate_api_key() {
-  std::array<unsigned char, 32> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    throw std::runtime_error("RAND_bytes failed");
-  }
-  return std::string(kApiKeyPrefix) +
-         base64url_encode(std::string_view(reinterpret_cast<const char*>(bytes.data()),
-                                           bytes.size()));
+  auto bytes = common::random_bytes(32);
+  if (!bytes) throw std::runtime_error(bytes.error());
+  return std::string(kApiKeyPrefix) + common::base64url_encode(*bytes);
 }
 
 std::optional<std::expected<AuthenticatedCaller, AuthRejection>> authenticate_stdio_token(

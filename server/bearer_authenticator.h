@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/bytes.h"
 #include "policy/principal.h"
 #include "server/config.h"
 #include "server/jwks.h"
@@ -131,7 +132,7 @@ class BearerAuthenticator {
 
  private:
   struct ApiKey {
-    std::array<unsigned char, 32> sha256{};
+    common::Sha256Digest sha256{};
     ApiKeyConfig config;
   };
 

@@ -12,7 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
-#include "server/jwt_validator.h"
+#include "common/bytes.h"
 
 // Debian's cpp-httplib is a compiled library built with these three options; every translation
 // unit that includes httplib.h must see the same ones (pkg-config cpp-httplib Cflags), or the
@@ -59,7 +59,7 @@ std::expected<std::string, std::string> b64_member(const json& o, const char* na
   if (it == o.end() || !it->is_string()) {
     return std::unexpected(std::string("missing \"") + name + "\"");
   }
-  auto bytes = base64url_decode(it->get_ref<const std::string&>());
+  auto bytes = common::base64url_decode(it->get_ref<const std::string&>());
   if (!bytes || bytes->empty()) {
     return std::unexpected(std::string("\"") + name + "\" is not base64url");
   }

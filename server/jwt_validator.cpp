@@ -1,5 +1,6 @@
 #include "server/jwt_validator.h"
 
+#include "common/bytes.h"
 #include "server/json_rpc.h"
 
 #include <algorithm>
@@ -14,16 +15,6 @@ namespace sqlguard::server {
 namespace {
 
 using nlohmann::json;
-
-/// Value of a base64url character, or -1.
-int b64url_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
-}
 
 struct MdCtxFree {
   void operator()(EVP_MD_CTX* c) const noexcept { EVP_MD_CTX_free(c); }
@@ -80,45 +71,6 @@ bool is_asymmetric_supported(std::string_view alg) {
 
 }  // namespace
 
-std::optional<std::string> base64url_decode(std::string_view text) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);  // tolerate padding
-  const std::size_t rem = text.size() % 4;
-  if (rem == 1) return std::nullopt;
-  std::string std_b64;
-  std_b64.reserve(text.size() + 3);
-  for (char c : text) {
-    if (b64url_value(c) < 0) return std::nullopt;
-    std_b64 += c == '-' ? '+' : c == '_' ? '/' : c;
-  }
-  // Canonical form: the unused low bits of the last character must be zero.
-  if (rem == 2 && (b64url_value(text.back()) & 0x0f) != 0) return std::nullopt;
-  if (rem == 3 && (b64url_value(text.back()) & 0x03) != 0) return std::nullopt;
-  const std::size_t pad = rem == 0 ? 0 : 4 - rem;
-  std_b64.append(pad, '=');
-  if (std_b64.empty()) return std::string();
-  std::string out(std_b64.size() / 4 * 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(std_b64.data()),
-                                static_cast<int>(std_b64.size()));
-  if (n < 0 || static_cast<std::size_t>(n) != out.size()) return std::nullopt;
-  out.resize(out.size() - pad);  // EVP_DecodeBlock counts the bytes of "=" padding as zeros
-  return out;
-}
-
-std::string base64url_encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(std::max(n, 0)));
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  for (char& c : out) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  return out;
-}
-
 std::expected<Jws, JwsError> parse_jws(std::string_view token) {
   if (token.size() > kMaxTokenBytes) {
     return std::unexpected(error(JwsErrorCode::kTooLarge,
@@ -138,9 +90,9 @@ std::expected<Jws, JwsError> parse_jws(std::string_view token) {
       s64.find('=') != std::string_view::npos) {
     return std::unexpected(error(JwsErrorCode::kMalformed, "token parts must not be padded"));
   }
-  auto header_text = base64url_decode(h64);
-  auto payload_text = base64url_decode(p64);
-  auto signature = base64url_decode(s64);
+  auto header_text = common::base64url_decode(h64);
+  auto payload_text = common::base64url_decode(p64);
+  auto signature = common::base64url_decode(s64);
   if (!header_text || !payload_text || !signature) {
     return std::unexpected(error(JwsErrorCode::kMalformed, "token part is not base64url"));
   }

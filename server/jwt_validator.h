@@ -20,14 +20,6 @@ namespace sqlguard::server {
 /// Largest token accepted, bytes. Larger tokens are rejected before any decoding.
 inline constexpr std::size_t kMaxTokenBytes = 16u * 1024u;
 
-/// Decodes base64url without padding (RFC 7515 §2, RFC 4648 §5). Also accepts trailing "="
-/// padding of the correct length. std::nullopt for any character outside the alphabet, an
-/// impossible length, or non-zero trailing bits (non-canonical encodings).
-std::optional<std::string> base64url_decode(std::string_view text);
-
-/// Encodes bytes as base64url without padding (RFC 7515 §2).
-std::string base64url_encode(std::string_view bytes);
-
 /// Why a JWS was rejected.
 enum class JwsErrorCode {
   kTooLarge,             ///< over kMaxTokenBytes

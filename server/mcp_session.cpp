@@ -1,6 +1,6 @@
 #include "server/mcp_session.h"
 
-#include <openssl/rand.h>
+#include "common/random.h"
 
 #include <algorithm>
 #include <array>
@@ -86,18 +86,9 @@ bool is_supported_protocol_version(std::string_view version) {
 }
 
 std::string generate_session_id() {
-  std::array<unsigned char, 16> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    throw std::runtime_error("RAND_bytes failed: cannot create a session id");
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char b : bytes) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 0x0f]);
-  }
-  return out;
+  auto id = common::random_hex_id("", 16);
+  if (!id) throw std::runtime_error("cannot create a session id: " + id.error());
+  return std::move(*id);
 }
 
 // State shared between the session and its tool worker threads.

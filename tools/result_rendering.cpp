@@ -2,6 +2,9 @@
 
 #include <mysql.h>
 
+#include "common/bytes.h"
+#include "common/utf8.h"
+
 #include <charconv>
 
 namespace sqlguard::tools {
@@ -12,16 +15,7 @@ bool is_integer_type(int t) {
          t == MYSQL_TYPE_LONG || t == MYSQL_TYPE_LONGLONG || t == MYSQL_TYPE_YEAR;
 }
 
-std::string hex(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "0x";
-  out.reserve(2 + s.size() * 2);
-  for (unsigned char c : s) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
-}
+std::string hex(std::string_view s) { return "0x" + common::hex_encode(s); }
 
 nlohmann::json cell_json(const policy::ResultColumn& col, const policy::Cell& cell) {
   if (!cell) return nullptr;
@@ -37,7 +31,7 @@ nlohmann::json cell_json(const policy::ResultColumn& col, const policy::Cell& ce
        col.type != MYSQL_TYPE_NEWDECIMAL && col.type != MYSQL_TYPE_DOUBLE && col.type != MYSQL_TYPE_FLOAT &&
        col.type != MYSQL_TYPE_DATE && col.type != MYSQL_TYPE_DATETIME && col.type != MYSQL_TYPE_TIMESTAMP &&
        col.type != MYSQL_TYPE_TIME && col.type != MYSQL_TYPE_NEWDATE) ||
-      col.type == MYSQL_TYPE_BIT || !valid_utf8(v)) {
+      col.type == MYSQL_TYPE_BIT || !common::valid_utf8(v)) {
     return hex(v);
   }
   return v;
@@ -59,33 +53,6 @@ std::string cell_text(const nlohmann::json& v) {
 }
 
 }  // namespace
-
-bool valid_utf8(std::string_view s) {
-  size_t i = 0;
-  const size_t n = s.size();
-  while (i < n) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) { ++i; continue; }
-    size_t len;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
-    else return false;
-    if (i + len > n) return false;
-    for (size_t k = 1; k < len; ++k) {
-      const unsigned char cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    i += len;
-  }
-  return true;
-}
 
 nlohmann::json run_sql_output_schema() {
   return nlohmann::json::parse(R"json({

@@ -29,7 +29,4 @@ ToolResult failure_result(const guard::SqlFailure& failure);
 /// guard::CallInfo from an MCP call context.
 guard::CallInfo call_info(const CallContext& context, std::string tool);
 
-/// True when `s` is valid UTF-8 (RFC 3629: no overlongs, no surrogates, ≤ U+10FFFF).
-bool valid_utf8(std::string_view s);
-
 }  // namespace sqlguard::tools

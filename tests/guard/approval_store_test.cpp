@@ -157,7 +157,6 @@ TEST(ApprovalRequest, EffectiveStateExpiresPendingAndApproved) {
   EXPECT_EQ(r.effective_state(r.expires_ms + 1), ApprovalState::kExpired);
   r.state = ApprovalState::kUsed;
   EXPECT_EQ(r.effective_state(r.expires_ms + 1), ApprovalState::kUsed);
-  EXPECT_EQ(rfc3339_ms(1700000000123), "2023-11-14T22:13:20.123Z");
 }
 
 }  // namespace

@@ -112,12 +112,5 @@ TEST(SqlLexerTest, Whitespace) {
   EXPECT_EQ(count("SELECT\x0b" "1\x0c,\r2"), 4u);
 }
 
-TEST(SqlLexerTest, Utf8Validation) {
-  std::size_t bad = 0;
-  EXPECT_TRUE(valid_utf8("h\xc3\xa9llo \xf0\x9f\x98\x80", bad));
-  EXPECT_FALSE(valid_utf8("ab\xf4\x90\x80\x80", bad));
-  EXPECT_EQ(bad, 2u);
-}
-
 }  // namespace
 }  // namespace sqlguard::policy

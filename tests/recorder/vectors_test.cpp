@@ -8,6 +8,7 @@
 
 #include "recorder/checkpoint.h"
 #include "recorder/codec.h"
+#include "common/utf8.h"
 #include "recorder/jcs.h"
 #include "recorder/merkle.h"
 #include "recorder/signed_note.h"
@@ -273,9 +274,9 @@ TEST(JcsVectors, StringsAndUtf8) {
   auto clean = sanitize_utf8(nlohmann::json{{"k", bad}}, replaced);
   EXPECT_TRUE(replaced);
   EXPECT_EQ(canonicalize(clean).value(), "{\"k\":\"a\xEF\xBF\xBD" "b\"}");
-  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));  // UTF-8 encoded surrogate
-  EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));      // overlong
-  EXPECT_TRUE(is_valid_utf8("\xF0\x9F\x98\x80"));
+  EXPECT_FALSE(common::valid_utf8("\xED\xA0\x80"));  // UTF-8 encoded surrogate
+  EXPECT_FALSE(common::valid_utf8("\xC0\xAF"));      // overlong
+  EXPECT_TRUE(common::valid_utf8("\xF0\x9F\x98\x80"));
   EXPECT_FALSE(canonicalize(nlohmann::json(1.5)).has_value());
   EXPECT_EQ(canonicalize(nlohmann::json(-kMaxJsonSafeInteger)).value(), "-9007199254740991");
 }

@@ -1,5 +1,7 @@
 #include "server/jwks.h"
 
+#include "common/bytes.h"
+
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -59,9 +61,9 @@ TEST(JwksParse, SkipsKeysThatCannotVerifySafely) {
   json ops = rsa;
   ops["key_ops"] = json::array({"encrypt"});
   json off_curve = ec;
-  off_curve["y"] = base64url_encode(std::string(32, '\x01'));
+  off_curve["y"] = common::base64url_encode(std::string(32, '\x01'));
   json short_x = ec;
-  short_x["x"] = base64url_encode(std::string(31, '\x01'));
+  short_x["x"] = common::base64url_encode(std::string(31, '\x01'));
   json bad_alg = ec;
   bad_alg["alg"] = "RS256";
   json ed448 = ed_key().public_jwk();
@@ -81,7 +83,7 @@ TEST(JwksParse, SkipsKeysThatCannotVerifySafely) {
 
 TEST(JwksParse, IgnoresPrivateMembers) {
   json jwk = ed_key().public_jwk();
-  jwk["d"] = base64url_encode(std::string(32, '\x07'));
+  jwk["d"] = common::base64url_encode(std::string(32, '\x07'));
   auto set = parse_jwks(json{{"keys", json::array({jwk})}}.dump());
   ASSERT_TRUE(set);
   ASSERT_EQ(set->keys.size(), 1u);

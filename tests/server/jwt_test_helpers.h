@@ -21,11 +21,13 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include "common/bytes.h"
 #include "server/jwks.h"
 #include "server/jwt_validator.h"
 
 namespace sqlguard::server::testing {
 
+using common::base64url_encode;
 using nlohmann::json;
 
 /// A generated key pair with its JWS algorithm and kid.

@@ -1,6 +1,8 @@
 #include "server/json_rpc.h"
 #include "server/jwt_validator.h"
 
+#include "common/bytes.h"
+
 #include <gtest/gtest.h>
 
 #include "tests/server/jwt_test_helpers.h"
@@ -15,11 +17,11 @@ using testing::TestKey;
 TEST(JwtBase64url, RoundTripsAllLengths) {
   std::string bytes;
   for (int i = 0; i < 70; ++i) {
-    const std::string enc = base64url_encode(bytes);
+    const std::string enc = common::base64url_encode(bytes);
     EXPECT_EQ(enc.find('='), std::string::npos);
     EXPECT_EQ(enc.find('+'), std::string::npos);
     EXPECT_EQ(enc.find('/'), std::string::npos);
-    auto dec = base64url_decode(enc);
+    auto dec = common::base64url_decode(enc);
     ASSERT_TRUE(dec) << i;
     EXPECT_EQ(*dec, bytes);
     bytes += static_cast<char>(0xf0 + i % 16);
@@ -27,20 +29,20 @@ TEST(JwtBase64url, RoundTripsAllLengths) {
 }
 
 TEST(JwtBase64url, KnownVectors) {
-  EXPECT_EQ(base64url_encode("\xfb\xff"), "-_8");
-  EXPECT_EQ(base64url_decode("-_8").value(), "\xfb\xff");
-  EXPECT_EQ(base64url_decode("eyJhbGciOiJFUzI1NiJ9").value(), R"({"alg":"ES256"})");
-  EXPECT_EQ(base64url_decode("").value(), "");
+  EXPECT_EQ(common::base64url_encode("\xfb\xff"), "-_8");
+  EXPECT_EQ(common::base64url_decode("-_8").value(), "\xfb\xff");
+  EXPECT_EQ(common::base64url_decode("eyJhbGciOiJFUzI1NiJ9").value(), R"({"alg":"ES256"})");
+  EXPECT_EQ(common::base64url_decode("").value(), "");
 }
 
 TEST(JwtBase64url, RejectsInvalidInput) {
-  EXPECT_FALSE(base64url_decode("ab+c"));    // standard alphabet
-  EXPECT_FALSE(base64url_decode("ab/c"));
-  EXPECT_FALSE(base64url_decode("abcde"));   // length % 4 == 1
-  EXPECT_FALSE(base64url_decode("ab c"));
-  EXPECT_FALSE(base64url_decode("-_9"));     // non-zero trailing bits (non-canonical)
-  EXPECT_FALSE(base64url_decode("QR"));
-  EXPECT_TRUE(base64url_decode("QQ"));
+  EXPECT_FALSE(common::base64url_decode("ab+c"));    // standard alphabet
+  EXPECT_FALSE(common::base64url_decode("ab/c"));
+  EXPECT_FALSE(common::base64url_decode("abcde"));   // length % 4 == 1
+  EXPECT_FALSE(common::base64url_decode("ab c"));
+  EXPECT_FALSE(common::base64url_decode("-_9"));     // non-zero trailing bits (non-canonical)
+  EXPECT_FALSE(common::base64url_decode("QR"));
+  EXPECT_TRUE(common::base64url_decode("QQ"));
 }
 
 TEST(JwtJsonNesting, CountsOnlyOutsideStrings) {
@@ -51,26 +53,26 @@ TEST(JwtJsonNesting, CountsOnlyOutsideStrings) {
 }
 
 TEST(JwtParse, RejectsMalformedTokens) {
-  const std::string h = base64url_encode(R"({"alg":"RS256"})");
-  const std::string p = base64url_encode(R"({"sub":"a"})");
+  const std::string h = common::base64url_encode(R"({"alg":"RS256"})");
+  const std::string p = common::base64url_encode(R"({"sub":"a"})");
   EXPECT_EQ(parse_jws("").error().code, JwsErrorCode::kMalformed);
   EXPECT_EQ(parse_jws(h + "." + p).error().code, JwsErrorCode::kMalformed);
   EXPECT_EQ(parse_jws(h + "." + p + ".AA.AA").error().code, JwsErrorCode::kMalformed);
   EXPECT_EQ(parse_jws("!!." + p + ".AA").error().code, JwsErrorCode::kMalformed);
-  EXPECT_EQ(parse_jws(base64url_encode("[1]") + "." + p + ".AA").error().code,
+  EXPECT_EQ(parse_jws(common::base64url_encode("[1]") + "." + p + ".AA").error().code,
             JwsErrorCode::kMalformed);
-  EXPECT_EQ(parse_jws(h + "." + base64url_encode("not json") + ".AA").error().code,
+  EXPECT_EQ(parse_jws(h + "." + common::base64url_encode("not json") + ".AA").error().code,
             JwsErrorCode::kMalformed);
-  EXPECT_EQ(parse_jws(h + "." + base64url_encode("[]") + ".AA").error().code,
+  EXPECT_EQ(parse_jws(h + "." + common::base64url_encode("[]") + ".AA").error().code,
             JwsErrorCode::kMalformed);
-  EXPECT_EQ(parse_jws(base64url_encode(R"({"typ":"JWT"})") + "." + p + ".AA").error().code,
+  EXPECT_EQ(parse_jws(common::base64url_encode(R"({"typ":"JWT"})") + "." + p + ".AA").error().code,
             JwsErrorCode::kMalformed);
-  EXPECT_EQ(parse_jws(base64url_encode(R"({"alg":"RS256","kid":7})") + "." + p + ".AA")
+  EXPECT_EQ(parse_jws(common::base64url_encode(R"({"alg":"RS256","kid":7})") + "." + p + ".AA")
                 .error()
                 .code,
             JwsErrorCode::kMalformed);
   EXPECT_EQ(parse_jws(h + "=." + p + ".AA").error().code, JwsErrorCode::kMalformed);
-  const std::string deep = base64url_encode(std::string(5000, '[') + std::string(5000, ']'));
+  const std::string deep = common::base64url_encode(std::string(5000, '[') + std::string(5000, ']'));
   EXPECT_EQ(parse_jws(h + "." + deep + ".AA").error().code, JwsErrorCode::kMalformed);
   EXPECT_EQ(parse_jws(std::string(kMaxTokenBytes + 1, 'a')).error().code,
             JwsErrorCode::kTooLarge);
@@ -140,7 +142,7 @@ TEST_F(JwtValidatorTest, RejectsTamperedPayload) {
   const auto dot1 = token.find('.');
   const auto dot2 = token.find('.', dot1 + 1);
   const std::string tampered =
-      token.substr(0, dot1 + 1) + base64url_encode(evil.dump()) + token.substr(dot2);
+      token.substr(0, dot1 + 1) + common::base64url_encode(evil.dump()) + token.substr(dot2);
   auto r = validator().verify(tampered);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, JwsErrorCode::kBadSignature);
@@ -223,7 +225,7 @@ TEST_F(JwtValidatorTest, RejectsWrongLengthEcdsaSignature) {
   const std::string token = ec_.sign(claims_);
   const std::string input = token.substr(0, token.rfind('.'));
   const std::string der_like = ec_.sign_raw(input) + "x";
-  auto r = validator().verify(input + "." + base64url_encode(der_like));
+  auto r = validator().verify(input + "." + common::base64url_encode(der_like));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, JwsErrorCode::kBadSignature);
 }

@@ -48,15 +48,6 @@ TEST(ResultRendering, TextEscapesSeparatorsAndSaysTruncated) {
   EXPECT_NE(t.find("email (email, rule pii)"), std::string::npos) << t;
 }
 
-TEST(ResultRendering, Utf8Validation) {
-  EXPECT_TRUE(valid_utf8("plain ascii"));
-  EXPECT_TRUE(valid_utf8("\xe2\x82\xac"));
-  EXPECT_FALSE(valid_utf8("\xc0\xaf"));          // overlong '/'
-  EXPECT_FALSE(valid_utf8("\xed\xa0\x80"));      // surrogate
-  EXPECT_FALSE(valid_utf8("\xf4\x90\x80\x80"));  // > U+10FFFF
-  EXPECT_FALSE(valid_utf8("\xe2\x82"));          // truncated
-}
-
 TEST(ToolDefinitions, SchemasAreClientFriendly) {
   for (const nlohmann::json& def : {RunSqlTool::tool_definition(), DescribeTableTool::tool_definition(),
                                     ListTablesTool::tool_definition()}) {
