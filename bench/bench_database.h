@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "guard/connection.h"
+#include "db/mariadb_connection.h"
 #include "server/config.h"
 
 namespace sqlguard::bench {
@@ -63,8 +63,8 @@ class BenchDatabase {
   }
 
   /// `config.database` with the agent's password, for direct Connector/C connections.
-  guard::DatabaseEndpoint direct_endpoint(const server::Config& config) const {
-    guard::DatabaseEndpoint ep = config.database;
+  db::DatabaseEndpoint direct_endpoint(const server::Config& config) const {
+    db::DatabaseEndpoint ep = config.database;
     std::ifstream(dir_ / "db-password") >> ep.password;
     return ep;
   }

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "bench/bench_database.h"
-#include "guard/connection.h"
+#include "db/mariadb_connection.h"
 #include "server/app.h"
 #include "server/config.h"
 
@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  auto direct = sqlguard::guard::Connection::open(db->direct_endpoint(*config));
+  auto direct = sqlguard::db::MariaDbConnection::open(db->direct_endpoint(*config));
   if (!direct) {
     std::fprintf(stderr, "direct connect failed: %s\n", direct.error().message.c_str());
     return 1;

@@ -8,7 +8,7 @@
 // records per call (write + fdatasync each) is visible. Each HTTP client is an httplib::Client
 // with keep-alive that does initialize + notifications/initialized, then tools/call run_sql
 // `SELECT id, name, city FROM customers WHERE id = <1..12>` (JSON responses). The direct path
-// runs the same statement on one guard::Connection per thread. 1 and 16 concurrent clients /
+// runs the same statement on one db::Connection per thread. 1 and 16 concurrent clients /
 // threads; N calls per configuration in total (default 3000), in two interleaved rounds.
 // Prints calls/s (total calls / wall time) and per-call p50/p99 latency in µs.
 #include <unistd.h>
@@ -33,7 +33,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bench/bench_database.h"
-#include "guard/connection.h"
+#include "db/mariadb_connection.h"
 #include "server/app.h"
 #include "server/config.h"
 #include "server/http_transport.h"
@@ -190,11 +190,11 @@ int main(int argc, char** argv) {
       return 1;
     }
 
-    const sqlguard::guard::DatabaseEndpoint ep = db->direct_endpoint(*config);
+    const sqlguard::db::DatabaseEndpoint ep = db->direct_endpoint(*config);
     constexpr int kMaxThreads = 16;
-    std::vector<std::unique_ptr<sqlguard::guard::Connection>> direct;
+    std::vector<std::unique_ptr<sqlguard::db::Connection>> direct;
     for (int i = 0; i < kMaxThreads; ++i) {
-      auto c = sqlguard::guard::Connection::open(ep);
+      auto c = sqlguard::db::MariaDbConnection::open(ep);
       if (!c) {
         std::fprintf(stderr, "direct connect failed: %s\n", c.error().message.c_str());
         cleanup();

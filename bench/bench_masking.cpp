@@ -18,6 +18,7 @@
 #include "policy/masking_engine.h"
 
 using namespace sqlguard::policy;
+namespace common = sqlguard::common;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -51,23 +52,24 @@ MaskingConfig config() {
   return c;
 }
 
-ResultColumn col(const char* name, int type, const char* type_name) {
-  ResultColumn c;
+common::ResultColumn col(const char* name, common::ColumnType type, const char* type_name) {
+  common::ResultColumn c;
   c.name = c.org_name = name;
   c.table = c.org_table = "people";
   c.schema = "shop";
   c.type = type;
   c.type_name = type_name;
-  c.charset = type == 253 ? 45 : 63;
+  c.charset = type == common::ColumnType::kVarString ? common::kCharsetUtf8mb4 : common::kCharsetBinary;
   return c;
 }
 
-ResultSet make_result(int rows) {
-  ResultSet rs;
+common::ResultSet make_result(int rows) {
+  common::ResultSet rs;
   rs.has_result_set = true;
-  rs.columns = {col("id", 3, "INT"),         col("name", 253, "VARCHAR"),
-                col("city", 253, "VARCHAR"), col("ssn", 254, "CHAR"),
-                col("email", 253, "VARCHAR"), col("salary", 246, "DECIMAL")};
+  using T = common::ColumnType;
+  rs.columns = {col("id", T::kLong, "INT"),           col("name", T::kVarString, "VARCHAR"),
+                col("city", T::kVarString, "VARCHAR"), col("ssn", T::kString, "CHAR"),
+                col("email", T::kVarString, "VARCHAR"), col("salary", T::kNewDecimal, "DECIMAL")};
   static const char* kCities[] = {"Leeds", "Berlin", "Lyon", "Porto", "Oslo"};
   for (int i = 0; i < rows; ++i) {
     char ssn[16], email[64], salary[32], name[32];
@@ -124,7 +126,7 @@ int main(int argc, char** argv) {
   // Resolved against the catalog first, as the guard does before plan() (no views here).
   StatementAnalysis a = analysis();
   if (!resolve_with_catalog(a, catalog, StatementAnalyzer{})) return 1;
-  const ResultSet base = make_result(kRows);
+  const common::ResultSet base = make_result(kRows);
 
   std::vector<double> plan_us, masked_ms, exempt_ms;
   uint64_t cells = 0;
@@ -138,7 +140,7 @@ int main(int argc, char** argv) {
     }
     plan_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
 
-    ResultSet rs = base;  // copy outside the timed region
+    common::ResultSet rs = base;  // copy outside the timed region
     t0 = Clock::now();
     auto rep = (*engine)->apply(analyst, *plan, rs);
     t1 = Clock::now();
@@ -150,7 +152,7 @@ int main(int argc, char** argv) {
     masked_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
 
     auto eplan = (*engine)->plan(exempt, a, catalog);
-    ResultSet rs2 = base;
+    common::ResultSet rs2 = base;
     t0 = Clock::now();
     auto rep2 = (*engine)->apply(exempt, *eplan, rs2);
     t1 = Clock::now();

@@ -23,7 +23,7 @@ std::string sql_quote(std::string_view s) {
   return out;
 }
 
-std::expected<policy::CatalogEntry, std::string> CatalogCache::lookup(Connection& connection,
+std::expected<policy::CatalogEntry, std::string> CatalogCache::lookup(db::Connection& connection,
                                                                                     const std::string& schema,
                                                                                     const std::string& table) {
   using policy::CatalogTable;
@@ -85,7 +85,7 @@ std::expected<policy::CatalogEntry, std::string> CatalogCache::lookup(Connection
 }
 
 std::expected<policy::CatalogEntry, std::string> CatalogCache::table(
-    const std::function<Connection*(std::string& error)>& connection, const std::string& schema,
+    const std::function<db::Connection*(std::string& error)>& connection, const std::string& schema,
     const std::string& table) {
   const auto key = std::make_pair(schema, table);
   {
@@ -94,7 +94,7 @@ std::expected<policy::CatalogEntry, std::string> CatalogCache::table(
     if (it != entries_.end() && std::chrono::steady_clock::now() - it->second.at < ttl_) return it->second.table;
   }
   std::string error;
-  Connection* c = connection(error);
+  db::Connection* c = connection(error);
   if (c == nullptr) return std::unexpected(error);
   auto got = lookup(*c, schema, table);
   if (!got || *got == nullptr) return got;
@@ -105,7 +105,7 @@ std::expected<policy::CatalogEntry, std::string> CatalogCache::table(
 
 std::expected<policy::CatalogEntry, std::string> CallCatalog::table(std::string_view schema,
                                                                                   std::string_view table) const {
-  auto connection = [this](std::string& error) -> Connection* {
+  auto connection = [this](std::string& error) -> db::Connection* {
     if (connection_ != nullptr) return connection_;
     if (!lease_) {
       auto l = pool_->acquire();

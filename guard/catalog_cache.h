@@ -11,8 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "guard/connection.h"
-#include "guard/connection_pool.h"
+#include "db/connection.h"
 #include "policy/catalog.h"
 
 namespace sqlguard::guard {
@@ -28,11 +27,11 @@ class CatalogCache {
   /// connection can be had). nullptr: no such object. Error: the lookup failed. Entries are
   /// shared, not copied, on a hit.
   std::expected<policy::CatalogEntry, std::string> table(
-      const std::function<Connection*(std::string& error)>& connection, const std::string& schema,
+      const std::function<db::Connection*(std::string& error)>& connection, const std::string& schema,
       const std::string& table);
 
   /// Looks schema.table up over `connection`, uncached.
-  static std::expected<policy::CatalogEntry, std::string> lookup(Connection& connection,
+  static std::expected<policy::CatalogEntry, std::string> lookup(db::Connection& connection,
                                                                                 const std::string& schema,
                                                                                 const std::string& table);
 
@@ -51,8 +50,8 @@ class CatalogCache {
 /// destruction), so one call holds at most one extra connection, briefly.
 class CallCatalog final : public policy::Catalog {
  public:
-  CallCatalog(CatalogCache& cache, ConnectionPool& pool) : cache_(cache), pool_(&pool) {}
-  CallCatalog(CatalogCache& cache, Connection& connection) : cache_(cache), connection_(&connection) {}
+  CallCatalog(CatalogCache& cache, db::ConnectionSource& pool) : cache_(cache), pool_(&pool) {}
+  CallCatalog(CatalogCache& cache, db::Connection& connection) : cache_(cache), connection_(&connection) {}
 
   std::expected<policy::CatalogEntry, std::string> table(std::string_view schema,
                                                                         std::string_view table) const override;
@@ -60,14 +59,14 @@ class CallCatalog final : public policy::Catalog {
   /// Returns a connection leased for lookups to the pool.
   void release() { lease_.reset(); }
   /// Set when a lookup needed a connection and the pool could not give one (kUnavailable).
-  const std::optional<GuardError>& unavailable() const { return unavailable_; }
+  const std::optional<common::Error>& unavailable() const { return unavailable_; }
 
  private:
   CatalogCache& cache_;
-  ConnectionPool* pool_ = nullptr;
-  Connection* connection_ = nullptr;
-  mutable std::optional<ConnectionPool::Lease> lease_;
-  mutable std::optional<GuardError> unavailable_;
+  db::ConnectionSource* pool_ = nullptr;
+  db::Connection* connection_ = nullptr;
+  mutable std::optional<db::ConnectionSource::Lease> lease_;
+  mutable std::optional<common::Error> unavailable_;
 };
 
 /// SQL string literal for `s` ('...' with quotes and backslashes escaped) under the pinned

@@ -59,7 +59,7 @@ const RE2& identifier_re() {
 
 Guard::Guard(const policy::StatementAnalyzer& analyzer, const policy::PolicyEngine& policy,
              std::shared_ptr<const policy::MaskingEngine> masking, recorder::AuditLog& audit,
-             ConnectionPool& pool, const CredentialVault& vault, GuardOptions options,
+             db::ConnectionSource& pool, const db::CredentialVault& vault, GuardOptions options,
              ApprovalService* approvals)
     : analyzer_(analyzer),
       policy_(policy),
@@ -69,7 +69,7 @@ Guard::Guard(const policy::StatementAnalyzer& analyzer, const policy::PolicyEngi
       vault_(vault),
       options_(options),
       approvals_(approvals),
-      default_schema_(pool.endpoint().database) {
+      default_schema_(pool.default_schema()) {
   // Call ids must not repeat across instances writing to one log: never a fixed prefix.
   auto instance = common::random_hex_id("", 6);
   if (!instance) throw std::runtime_error("cannot start the guard: " + instance.error());
@@ -112,7 +112,7 @@ void Guard::append_deferred_outcomes() {
   has_deferred_ = false;
 }
 
-std::expected<void, GuardError> Guard::record(nlohmann::json event) {
+std::expected<void, common::Error> Guard::record(nlohmann::json event) {
   if (has_deferred_) append_deferred_outcomes();
   auto r = audit_.append(event);
   if (!r) {
@@ -129,8 +129,8 @@ std::expected<void, GuardError> Guard::record(nlohmann::json event) {
                       event.value("call", ""), kMaxDeferredOutcomes);
       }
     }
-    return std::unexpected(GuardError{
-        ErrorClass::kAuditFailure,
+    return std::unexpected(common::Error{
+        common::ErrorCode::kAuditFailure,
         "refused: the audit log cannot record right now, so nothing runs (" + audit_.reason() + ")"});
   }
   return {};
@@ -147,22 +147,22 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
   const auto t0 = Clock::now();
   const std::string call_id = next_call_id();
   // Refusals before anything is recorded name no audit call: there is no record to point to.
-  auto fail = [&](ErrorClass cls, std::string msg) {
-    return std::unexpected(SqlFailure{"", GuardError{cls, safe(std::move(msg))}, std::nullopt});
+  auto fail = [&](common::ErrorCode cls, std::string msg) {
+    return std::unexpected(SqlFailure{"", common::Error{cls, safe(std::move(msg))}, std::nullopt});
   };
   if (!audit_.healthy()) {
     audit_.note_refusal();
-    return fail(ErrorClass::kAuditFailure,
+    return fail(common::ErrorCode::kAuditFailure,
                 "refused: the audit log cannot record right now, so nothing runs (" + audit_.reason() + ")");
   }
   if (sql.size() > options_.max_sql_bytes) {
-    return fail(ErrorClass::kInvalidInput, "refused: the statement is longer than " +
+    return fail(common::ErrorCode::kInvalidInput, "refused: the statement is longer than " +
                                                std::to_string(options_.max_sql_bytes) + " bytes");
   }
 
   // 1-2. Analyse, complete the analysis from the catalog (views, sequences), decide.
   policy::StatementAnalysis analysis = analyzer_.analyze(sql, default_schema_);
-  std::optional<GuardError> catalog_unavailable;
+  std::optional<common::Error> catalog_unavailable;
   std::string catalog_error;
   {
     CallCatalog lookups(catalog_, pool_);
@@ -199,7 +199,7 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
     if (auto r = record(outcome); !r) return std::unexpected(SqlFailure{call_id, r.error(), d});
     const bool prefixed = d.reason.rfind("statement refused", 0) == 0;
     return std::unexpected(SqlFailure{
-        call_id, GuardError{ErrorClass::kRefused, safe(prefixed ? d.reason : "statement refused: " + d.reason)}, d});
+        call_id, common::Error{common::ErrorCode::kRefused, safe(prefixed ? d.reason : "statement refused: " + d.reason)}, d});
   };
 
   if (decision.action == policy::Action::kDeny) return refuse(decision);
@@ -279,15 +279,15 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
   if (auto r = record(intent); !r) return std::unexpected(SqlFailure{call_id, r.error(), decision});
 
   // 5. Execute with the decision's limits; a cancelled call kills its statement server-side.
-  ExecuteOptions exec;
+  db::ExecuteOptions exec;
   exec.max_rows = decision.limits.max_rows;
   if (max_rows && *max_rows > 0) exec.max_rows = std::min(exec.max_rows, *max_rows);
   exec.max_result_bytes = decision.limits.max_result_bytes;
   exec.timeout_ms = decision.limits.timeout_ms;
   exec.read_only = decision.read_only;
-  std::expected<policy::ResultSet, GuardError> result;
+  std::expected<common::ResultSet, common::Error> result;
   if (call.cancel.stop_requested()) {
-    result = std::unexpected(GuardError{ErrorClass::kCancelled, "the call was cancelled before it ran"});
+    result = std::unexpected(common::Error{common::ErrorCode::kCancelled, "the call was cancelled before it ran"});
   } else {
     const uint64_t thread_id = (*lease)->thread_id();
     std::stop_callback on_cancel(call.cancel, [this, thread_id] { pool_.kill_query(thread_id); });
@@ -304,23 +304,23 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
       }
     }
     if (!result && call.cancel.stop_requested()) {
-      result = std::unexpected(GuardError{ErrorClass::kCancelled, "the call was cancelled"});
+      result = std::unexpected(common::Error{common::ErrorCode::kCancelled, "the call was cancelled"});
     }
   }
-  if (lease) lease = std::unexpected(GuardError{});  // return the connection before recording
+  if (lease) lease = std::unexpected(common::Error{});  // return the connection before recording
 
   nlohmann::json outcome = {{"type", "call.outcome"}, {"session", call.session_id}, {"call", call_id}};
   if (!result) {
-    GuardError err = result.error();
+    common::Error err = result.error();
     // Database messages can echo values ("Duplicate entry '...'", conversion warnings): when
     // masked columns may be involved, only the error number is passed on.
-    if (err.error_class == ErrorClass::kDatabase) {
+    if (err.code == common::ErrorCode::kDatabase) {
       err.message = masking_->sanitize_error_message(call.principal, *plan, err.db_errno,
                                                      err.sqlstate, err.message);
     }
     err.message = safe(std::move(err.message));
     outcome["status"] = "error";
-    outcome["error_class"] = std::string(to_string(err.error_class));
+    outcome["error_class"] = std::string(to_string(err.code));
     outcome["error"] = err.message;
     if (err.db_errno) outcome["db_errno"] = err.db_errno;
     outcome["duration_us"] = micros_since(t0);
@@ -329,7 +329,7 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
   }
 
   // 6. Mask; a masking failure withholds the whole result.
-  policy::ResultSet rs = std::move(*result);
+  common::ResultSet rs = std::move(*result);
   auto report = masking_->apply(call.principal, *plan, rs);
   if (!report) {
     outcome["status"] = "error";
@@ -338,7 +338,7 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
     outcome["duration_us"] = micros_since(t0);
     (void)record(outcome);
     return std::unexpected(SqlFailure{
-        call_id, GuardError{ErrorClass::kRefused, safe("refused: result withheld: " + report.error())},
+        call_id, common::Error{common::ErrorCode::kRefused, safe("refused: result withheld: " + report.error())},
         decision});
   }
 
@@ -385,11 +385,11 @@ std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(
     const policy::StatementAnalysis& analysis, const policy::Decision& decision, const std::string& call_id,
     nlohmann::json& intent, Clock::time_point t0) {
   // Records the call as held or refused (intent + outcome) and builds the agent's failure.
-  auto stop = [&](const ApprovalRequest* r, ErrorClass cls, const std::string& error_class,
+  auto stop = [&](const ApprovalRequest* r, common::ErrorCode cls, const std::string& error_class,
                   std::string message) -> SqlFailure {
     intent["decision"] = decision_json(decision);
     if (r) intent["approval"] = {{"id", r->id}, {"state", std::string(to_string(r->state))}};
-    SqlFailure failure{call_id, GuardError{cls, safe(std::move(message))}, decision, std::nullopt};
+    SqlFailure failure{call_id, common::Error{cls, safe(std::move(message))}, decision, std::nullopt};
     if (r) {
       HeldApproval held{r->id, r->state, "", ""};
       if (r->denial) {
@@ -407,7 +407,7 @@ std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(
     return failure;
   };
   auto store_failure = [&](const ApprovalError& e) {
-    return std::unexpected(stop(nullptr, ErrorClass::kRefused, "refused",
+    return std::unexpected(stop(nullptr, common::ErrorCode::kRefused, "refused",
                                 "statement refused: it needs approval (rule " + decision.rule +
                                     ") and the approval store cannot be used right now (" + e.message + ")"));
   };
@@ -417,13 +417,13 @@ std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(
     auto got = approvals_->get(call.approval_id);
     if (!got) {
       if (got.error().code != ApprovalError::Code::kNotFound) return store_failure(got.error());
-      return std::unexpected(stop(nullptr, ErrorClass::kRefused, "refused",
+      return std::unexpected(stop(nullptr, common::ErrorCode::kRefused, "refused",
                                   "statement refused: there is no approval request '" + call.approval_id +
                                       "'; call run_sql without approval_id to request approval"));
     }
     if (got->principal.subject != call.principal.subject || got->principal.issuer != call.principal.issuer ||
         got->sha256 != sha256) {
-      return std::unexpected(stop(nullptr, ErrorClass::kRefused, "refused",
+      return std::unexpected(stop(nullptr, common::ErrorCode::kRefused, "refused",
                                   "statement refused: approval " + got->id +
                                       " was requested for a different statement or principal; an approval "
                                       "only runs the exact sql it was granted for (call run_sql without "
@@ -462,7 +462,7 @@ std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(
       std::string groups;
       for (const auto& g : request.approver_groups) groups += (groups.empty() ? "" : ", ") + g;
       return std::unexpected(stop(
-          &request, ErrorClass::kRefused, "held_for_approval",
+          &request, common::ErrorCode::kRefused, "held_for_approval",
           "held for approval: approval " + id + " is pending (" + std::to_string(request.approvals.size()) + "/" +
               std::to_string(request.approvals_required) + " approvals; reviewers: " + groups + "; rule " +
               request.rule + "). Once it is approved, call run_sql again with the same sql and approval_id \"" + id +
@@ -473,20 +473,20 @@ std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(
       std::string comment = request.denial && !request.denial->comment.empty()
                                 ? ": \"" + request.denial->comment + "\""
                                 : " (no comment)";
-      return std::unexpected(stop(&request, ErrorClass::kRefused, "refused",
+      return std::unexpected(stop(&request, common::ErrorCode::kRefused, "refused",
                                   "statement refused: approval " + id + " was denied by " + who + comment));
     }
     case ApprovalState::kExpired:
-      return std::unexpected(stop(&request, ErrorClass::kRefused, "refused",
+      return std::unexpected(stop(&request, common::ErrorCode::kRefused, "refused",
                                   "statement refused: approval " + id +
                                       " expired; call run_sql without approval_id to request a new approval"));
     case ApprovalState::kUsed:
-      return std::unexpected(stop(&request, ErrorClass::kRefused, "refused",
+      return std::unexpected(stop(&request, common::ErrorCode::kRefused, "refused",
                                   "statement refused: approval " + id +
                                       " was already used (approvals are single-use); call run_sql without "
                                       "approval_id to request a new approval"));
   }
-  return std::unexpected(stop(&request, ErrorClass::kInternal, "internal", "internal error"));
+  return std::unexpected(stop(&request, common::ErrorCode::kInternal, "internal", "internal error"));
 }
 
 std::expected<void, SqlFailure> Guard::record_metadata_call(const CallInfo& call,
@@ -519,7 +519,7 @@ std::expected<void, SqlFailure> Guard::record_metadata_outcome(const CallInfo& c
 std::expected<Guard::ObjectAccess, std::string> Guard::object_access(const CallInfo& call,
                                                                     const std::string& schema,
                                                                     const std::string& name,
-                                                                    Connection& connection) {
+                                                                    db::Connection& connection) {
   ObjectAccess out;
   if (!policy_.may_read_table(call.principal, schema, name)) return out;
   auto quote = [](const std::string& id) {
@@ -572,16 +572,16 @@ std::expected<std::vector<ColumnInfo>, SqlFailure> Guard::describe_table(const C
     schema = table.substr(0, dot);
     name = table.substr(dot + 1);
   }
-  auto failure = [&](ErrorClass cls, std::string msg) {
-    return std::unexpected(SqlFailure{call_id, GuardError{cls, safe(std::move(msg))}, std::nullopt});
+  auto failure = [&](common::ErrorCode cls, std::string msg) {
+    return std::unexpected(SqlFailure{call_id, common::Error{cls, safe(std::move(msg))}, std::nullopt});
   };
   if (!RE2::FullMatch(schema, identifier_re()) || !RE2::FullMatch(name, identifier_re())) {
-    return failure(ErrorClass::kInvalidInput,
+    return failure(common::ErrorCode::kInvalidInput,
                    "table must be 'name' or 'schema.name' using letters, digits, '_' and '$'");
   }
   if (!audit_.healthy()) {
     audit_.note_refusal();
-    return failure(ErrorClass::kAuditFailure, "refused: the audit log cannot record right now (" + audit_.reason() + ")");
+    return failure(common::ErrorCode::kAuditFailure, "refused: the audit log cannot record right now (" + audit_.reason() + ")");
   }
   if (auto r = record_metadata_call(call, call_id, schema + "." + name); !r) return std::unexpected(r.error());
   auto finish = [&](const std::string& status, size_t n, const std::string& err) {
@@ -590,7 +590,7 @@ std::expected<std::vector<ColumnInfo>, SqlFailure> Guard::describe_table(const C
   const std::string not_found = "table " + schema + "." + name + " does not exist or you may not read it";
   if (!policy_.may_read_table(call.principal, schema, name)) {
     if (auto r = finish("refused", 0, not_found); !r) return std::unexpected(r.error());
-    return failure(ErrorClass::kRefused, not_found);
+    return failure(common::ErrorCode::kRefused, not_found);
   }
   auto lease = pool_.acquire();
   if (!lease) {
@@ -601,25 +601,25 @@ std::expected<std::vector<ColumnInfo>, SqlFailure> Guard::describe_table(const C
   if (!access) {
     const std::string msg = safe("refused: " + access.error());
     (void)finish("error", 0, msg);
-    return failure(ErrorClass::kRefused, msg);
+    return failure(common::ErrorCode::kRefused, msg);
   }
   if (!access->readable) {
     if (auto r = finish("refused", 0, not_found); !r) return std::unexpected(r.error());
-    return failure(ErrorClass::kRefused, not_found);
+    return failure(common::ErrorCode::kRefused, not_found);
   }
   auto rs = (*lease)->query(
       "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY, COLUMN_DEFAULT, COLUMN_COMMENT "
       "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " + sql_quote(schema) +
       " AND TABLE_NAME = " + sql_quote(name) + " ORDER BY ORDINAL_POSITION");
   if (!rs) {
-    GuardError e = rs.error();
+    common::Error e = rs.error();
     e.message = safe(e.message);
     (void)finish("error", 0, e.message);
     return std::unexpected(SqlFailure{call_id, e, std::nullopt});
   }
   if (rs->rows.empty()) {
     if (auto r = finish("error", 0, not_found); !r) return std::unexpected(r.error());
-    return failure(ErrorClass::kInvalidInput, not_found);
+    return failure(common::ErrorCode::kInvalidInput, not_found);
   }
   std::vector<ColumnInfo> out;
   for (const auto& row : rs->rows) {
@@ -660,15 +660,15 @@ std::expected<std::vector<TableInfo>, SqlFailure> Guard::list_tables(const CallI
   const auto t0 = Clock::now();
   const std::string call_id = next_call_id();
   const std::string schema = schema_arg.empty() ? default_schema_ : schema_arg;
-  auto failure = [&](ErrorClass cls, std::string msg) {
-    return std::unexpected(SqlFailure{call_id, GuardError{cls, safe(std::move(msg))}, std::nullopt});
+  auto failure = [&](common::ErrorCode cls, std::string msg) {
+    return std::unexpected(SqlFailure{call_id, common::Error{cls, safe(std::move(msg))}, std::nullopt});
   };
   if (!RE2::FullMatch(schema, identifier_re())) {
-    return failure(ErrorClass::kInvalidInput, "schema must use letters, digits, '_' and '$'");
+    return failure(common::ErrorCode::kInvalidInput, "schema must use letters, digits, '_' and '$'");
   }
   if (!audit_.healthy()) {
     audit_.note_refusal();
-    return failure(ErrorClass::kAuditFailure, "refused: the audit log cannot record right now (" + audit_.reason() + ")");
+    return failure(common::ErrorCode::kAuditFailure, "refused: the audit log cannot record right now (" + audit_.reason() + ")");
   }
   if (auto r = record_metadata_call(call, call_id, schema); !r) return std::unexpected(r.error());
   auto finish = [&](const std::string& status, size_t n, const std::string& err) {
@@ -683,7 +683,7 @@ std::expected<std::vector<TableInfo>, SqlFailure> Guard::list_tables(const CallI
       "SELECT TABLE_NAME, TABLE_TYPE, TABLE_COMMENT, TABLE_ROWS FROM information_schema.TABLES "
       "WHERE TABLE_SCHEMA = " + sql_quote(schema) + " ORDER BY TABLE_NAME");
   if (!rs) {
-    GuardError e = rs.error();
+    common::Error e = rs.error();
     e.message = safe(e.message);
     (void)finish("error", 0, e.message);
     return std::unexpected(SqlFailure{call_id, e, std::nullopt});
@@ -698,7 +698,7 @@ std::expected<std::vector<TableInfo>, SqlFailure> Guard::list_tables(const CallI
     if (!access) {
       const std::string msg = safe("refused: " + access.error());
       (void)finish("error", 0, msg);
-      return failure(ErrorClass::kRefused, msg);
+      return failure(common::ErrorCode::kRefused, msg);
     }
     if (!access->readable) continue;  // a view reaching what the principal may not read is hidden
     t.type = row[1].value_or("");

@@ -16,14 +16,14 @@
 
 #include "guard/approval_service.h"
 #include "guard/catalog_cache.h"
-#include "guard/connection_pool.h"
-#include "guard/credential_vault.h"
-#include "guard/guard_error.h"
+#include "db/connection.h"
+#include "db/credential_vault.h"
+#include "common/error.h"
 #include "policy/decision.h"
 #include "policy/masking_engine.h"
 #include "policy/policy_engine.h"
 #include "policy/principal.h"
-#include "policy/result_set.h"
+#include "common/result_set.h"
 #include "policy/statement_analysis.h"
 #include "policy/statement_analyzer.h"
 #include "recorder/audit_log.h"
@@ -50,7 +50,7 @@ struct SqlOutcome {
   std::string call_id;
   policy::StatementKind kind = policy::StatementKind::kUnknown;
   policy::Decision decision;
-  policy::ResultSet result;  ///< masked
+  common::ResultSet result;  ///< masked
   std::vector<policy::MaskedColumn> masked_columns;
   uint64_t duration_us = 0;  ///< from receipt to outcome record, µs
   std::string approval_id;   ///< set when the statement ran on an approval
@@ -67,7 +67,7 @@ struct HeldApproval {
 /// A refusal or failure of run_sql, with what the agent may be told.
 struct SqlFailure {
   std::string call_id;
-  GuardError error;
+  common::Error error;
   std::optional<policy::Decision> decision;  ///< set when policy or masking refused
   std::optional<HeldApproval> approval;      ///< set when the statement is held or its approval refused
 };
@@ -107,7 +107,7 @@ class Guard {
   /// call-id prefix (common/random.h).
   Guard(const policy::StatementAnalyzer& analyzer, const policy::PolicyEngine& policy,
         std::shared_ptr<const policy::MaskingEngine> masking, recorder::AuditLog& audit,
-        ConnectionPool& pool, const CredentialVault& vault, GuardOptions options,
+        db::ConnectionSource& pool, const db::CredentialVault& vault, GuardOptions options,
         ApprovalService* approvals = nullptr);
   /// Appends outcome records still waiting for the audit log (see `late` outcomes), if it can.
   ~Guard();
@@ -155,7 +155,7 @@ class Guard {
   std::string next_call_id();
   /// Appends `event`; first appends any deferred outcomes. A failed "call.outcome" (its intent is
   /// durable, so the statement may have run) is kept and appended late (max kMaxDeferredOutcomes).
-  std::expected<void, GuardError> record(nlohmann::json event);
+  std::expected<void, common::Error> record(nlohmann::json event);
   void append_deferred_outcomes();
   std::expected<void, SqlFailure> record_metadata_call(const CallInfo& call, const std::string& call_id,
                                                        const std::string& target);
@@ -182,14 +182,14 @@ class Guard {
     std::vector<std::optional<policy::MaskedColumn>> view_masking;  ///< aligned with view_columns
   };
   std::expected<ObjectAccess, std::string> object_access(const CallInfo& call, const std::string& schema,
-                                                         const std::string& name, Connection& connection);
+                                                         const std::string& name, db::Connection& connection);
 
   const policy::StatementAnalyzer& analyzer_;
   const policy::PolicyEngine& policy_;
   std::shared_ptr<const policy::MaskingEngine> masking_;
   recorder::AuditLog& audit_;
-  ConnectionPool& pool_;
-  const CredentialVault& vault_;
+  db::ConnectionSource& pool_;
+  const db::CredentialVault& vault_;
   GuardOptions options_;
   ApprovalService* approvals_;
   std::string default_schema_;

@@ -13,7 +13,7 @@ std::string dump(const ApprovalRequest& r) {
   return r.to_doc().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::expected<ApprovalRequest, std::string> row_to_request(const std::vector<policy::Cell>& row) {
+std::expected<ApprovalRequest, std::string> row_to_request(const std::vector<common::Cell>& row) {
   if (row.size() < 4 || !row[0] || !row[1] || !row[2]) return std::unexpected("approval store: malformed row");
   auto r = ApprovalRequest::from_doc(nlohmann::json::parse(*row[2], nullptr, false));
   if (!r) return r;
@@ -31,7 +31,7 @@ std::expected<ApprovalRequest, std::string> row_to_request(const std::vector<pol
 }  // namespace
 
 std::expected<std::unique_ptr<MariaDbApprovalStore>, std::string> MariaDbApprovalStore::open(
-    DatabaseEndpoint endpoint) {
+    db::DatabaseEndpoint endpoint) {
   if (endpoint.database.empty()) return std::unexpected("approval store: no database (schema) configured");
   std::unique_ptr<MariaDbApprovalStore> store(new MariaDbApprovalStore(std::move(endpoint)));
   std::lock_guard lock(store->mu_);
@@ -51,15 +51,15 @@ std::expected<std::unique_ptr<MariaDbApprovalStore>, std::string> MariaDbApprova
   return store;
 }
 
-std::expected<policy::ResultSet, std::string> MariaDbApprovalStore::run(const std::string& sql) {
-  ExecuteOptions options;
+std::expected<common::ResultSet, std::string> MariaDbApprovalStore::run(const std::string& sql) {
+  db::ExecuteOptions options;
   options.max_rows = UINT64_MAX - 1;
   options.max_result_bytes = UINT64_MAX - 1;
   options.timeout_ms = 10000;
   options.read_only = false;
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (!connection_ || connection_->broken()) {
-      auto c = Connection::open(endpoint_);
+      auto c = db::MariaDbConnection::open(endpoint_);
       if (!c) return std::unexpected("approval store " + endpoint_.describe() + ": " + c.error().message);
       connection_ = std::move(*c);
     }

@@ -8,8 +8,8 @@
 #include <string>
 
 #include "guard/approval_store.h"
-#include "guard/connection.h"
-#include "guard/database_endpoint.h"
+#include "db/mariadb_connection.h"
+#include "db/endpoint.h"
 
 namespace sqlguard::guard {
 
@@ -22,7 +22,7 @@ class MariaDbApprovalStore final : public ApprovalStore {
   /// Connects and creates the table if missing. `endpoint.password` holds the store's
   /// credential. Errors: unreachable, access denied, no database named (messages never contain
   /// the password).
-  static std::expected<std::unique_ptr<MariaDbApprovalStore>, std::string> open(DatabaseEndpoint endpoint);
+  static std::expected<std::unique_ptr<MariaDbApprovalStore>, std::string> open(db::DatabaseEndpoint endpoint);
 
   std::expected<void, std::string> insert(const ApprovalRequest& request) override;
   std::expected<std::optional<ApprovalRequest>, std::string> get(std::string_view id) override;
@@ -33,14 +33,14 @@ class MariaDbApprovalStore final : public ApprovalStore {
   std::expected<bool, std::string> consume(std::string_view id, int64_t now_ms) override;
 
  private:
-  explicit MariaDbApprovalStore(DatabaseEndpoint endpoint) : endpoint_(std::move(endpoint)) {}
+  explicit MariaDbApprovalStore(db::DatabaseEndpoint endpoint) : endpoint_(std::move(endpoint)) {}
   /// Runs one statement (writable session), reconnecting once when the connection was lost
   /// before the statement was sent. Caller holds mu_.
-  std::expected<policy::ResultSet, std::string> run(const std::string& sql);
+  std::expected<common::ResultSet, std::string> run(const std::string& sql);
 
   std::mutex mu_;
-  DatabaseEndpoint endpoint_;
-  std::unique_ptr<Connection> connection_;
+  db::DatabaseEndpoint endpoint_;
+  std::unique_ptr<db::MariaDbConnection> connection_;
 };
 
 }  // namespace sqlguard::guard

@@ -6,7 +6,7 @@
 
 namespace sqlguard::guard {
 
-std::string result_digest(const policy::ResultSet& rs) {
+std::string result_digest(const common::ResultSet& rs) {
   nlohmann::json doc;
   auto& cols = doc["columns"] = nlohmann::json::array();
   for (const auto& c : rs.columns) cols.push_back(c.name);

@@ -5,13 +5,13 @@
 #include <string>
 #include <string_view>
 
-#include "policy/result_set.h"
+#include "common/result_set.h"
 
 namespace sqlguard::guard {
 
 /// common::sha256_base64 over the canonical JSON (RFC 8785 form for this shape: keys sorted, no
 /// whitespace, integers only) of {"columns":[labels],"rows":[[cell|null,...],...]}, cells as
 /// the text the server sent after masking (invalid UTF-8 replaced by U+FFFD).
-std::string result_digest(const policy::ResultSet& result);
+std::string result_digest(const common::ResultSet& result);
 
 }  // namespace sqlguard::guard

@@ -165,7 +165,7 @@ std::string Masker::mask_text(std::string_view text, bool binary, bool* ok) cons
   return options_.token;
 }
 
-Cell Masker::mask(const Cell& cell, bool binary, bool* ok) const {
+common::Cell Masker::mask(const common::Cell& cell, bool binary, bool* ok) const {
   if (!cell.has_value()) return std::nullopt;
   if (options_.method == MaskingMethod::kNull) return std::nullopt;
   return mask_text(*cell, binary, ok);

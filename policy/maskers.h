@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "policy/masking_config.h"
-#include "policy/result_set.h"
+#include "common/result_set.h"
 
 namespace sqlguard::policy {
 
@@ -74,7 +74,7 @@ class Masker {
   /// The masked form of `cell`. `binary` marks bytes that are not text. When hashing fails,
   /// `*ok` is set to false (and the token is returned); the caller must then fail closed. `ok`
   /// is left untouched on success.
-  Cell mask(const Cell& cell, bool binary, bool* ok) const;
+  common::Cell mask(const common::Cell& cell, bool binary, bool* ok) const;
 
   /// The masked form of a non-NULL value (value detectors use it for a matched part of a cell).
   /// kNull yields "" here: a part of a string cannot be SQL NULL, so detectors with kNull null

@@ -17,33 +17,20 @@ namespace sqlguard::policy {
 
 namespace {
 
-// MYSQL_TYPE_* values (enum_field_types, mysql_com.h); policy/ does not include libmariadb.
-constexpr int kTypeBit = 16;
-constexpr int kTypeVarchar = 15;
-constexpr int kTypeTinyBlob = 249;
-constexpr int kTypeMediumBlob = 250;
-constexpr int kTypeLongBlob = 251;
-constexpr int kTypeBlob = 252;
-constexpr int kTypeVarString = 253;
-constexpr int kTypeString = 254;
-constexpr int kTypeGeometry = 255;
-constexpr uint32_t kCharsetBinary = 63;
-constexpr uint32_t kCharsetUtf8mb4 = 45;  // utf8mb4_general_ci, the pinned connection charset
-// Column flags that no longer describe a masked (string) column.
-constexpr uint32_t kFlagBlob = 16, kFlagUnsigned = 32, kFlagZerofill = 64, kFlagBinary = 128,
-                   kFlagEnum = 256, kFlagTimestamp = 1024, kFlagSet = 2048, kFlagNum = 32768;
+using common::ColumnType;
+namespace flag = common::column_flag;
 
 // Relaxations (MaskingRule::allow).
 constexpr uint32_t kAllowWhereEquality = 1u << 0;
 constexpr uint32_t kAllowJoinEquality = 1u << 1;
 constexpr uint32_t kAllowCount = 1u << 2;
 
-bool is_binary_column(const ResultColumn& c) {
-  if (c.charset != kCharsetBinary) return false;
+bool is_binary_column(const common::ResultColumn& c) {
+  if (c.charset != common::kCharsetBinary) return false;
   switch (c.type) {
-    case kTypeBit: case kTypeVarchar: case kTypeTinyBlob: case kTypeMediumBlob:
-    case kTypeLongBlob: case kTypeBlob: case kTypeVarString: case kTypeString:
-    case kTypeGeometry:
+    case ColumnType::kBit: case ColumnType::kVarchar: case ColumnType::kTinyBlob: case ColumnType::kMediumBlob:
+    case ColumnType::kLongBlob: case ColumnType::kBlob: case ColumnType::kVarString: case ColumnType::kString:
+    case ColumnType::kGeometry:
       return true;
     default:
       return false;
@@ -1519,7 +1506,7 @@ namespace {
 
 
 // DESCRIBE / SHOW COLUMNS rows of masked columns: what the schema says about their values.
-std::expected<void, std::string> mask_metadata_rows(const MaskingPlan& plan, ResultSet& result,
+std::expected<void, std::string> mask_metadata_rows(const MaskingPlan& plan, common::ResultSet& result,
                                                     MaskingReport& report) {
   auto index_of = [&](std::string_view name) -> int {
     for (std::size_t i = 0; i < result.columns.size(); ++i) {
@@ -1556,7 +1543,7 @@ std::expected<void, std::string> mask_metadata_rows(const MaskingPlan& plan, Res
 
 std::expected<MaskingReport, std::string> MaskingEngine::apply(const Principal& principal,
                                                                const MaskingPlan& plan,
-                                                               ResultSet& result) const {
+                                                               common::ResultSet& result) const {
   MaskingReport report;
   report.exemptions_used = plan.exemptions_used;
   if (!compiled_->error.empty()) return std::unexpected("masking is misconfigured");
@@ -1584,7 +1571,7 @@ std::expected<MaskingReport, std::string> MaskingEngine::apply(const Principal& 
   // matches by column name) or the plan, whichever masks.
   std::vector<int> col_rule(ncols, -1);
   for (std::size_t i = 0; i < ncols; ++i) {
-    const ResultColumn& col = result.columns[i];
+    const common::ResultColumn& col = result.columns[i];
     if (!col.org_name.empty()) {
       const int r = compiled_->find_rule(col.schema, col.org_table, col.org_name);
       if (r >= 0) {
@@ -1605,18 +1592,18 @@ std::expected<MaskingReport, std::string> MaskingEngine::apply(const Principal& 
   for (std::size_t i = 0; i < ncols; ++i) {
     if (col_rule[i] < 0) continue;
     const CompiledRule& cr = compiled_->rules[static_cast<std::size_t>(col_rule[i])];
-    ResultColumn& col = result.columns[i];
+    common::ResultColumn& col = result.columns[i];
     const bool binary = is_binary_column(col);
     for (auto& row : result.rows) {
       if (i >= row.size()) continue;
       if (row[i].has_value()) ++report.cells_masked;
       row[i] = cr.masker->mask(row[i], binary, &ok);
     }
-    col.type = kTypeVarString;
+    col.type = ColumnType::kVarString;
     col.type_name = "VARCHAR (masked)";
-    col.flags &= ~(kFlagBlob | kFlagUnsigned | kFlagZerofill | kFlagBinary | kFlagEnum |
-                   kFlagTimestamp | kFlagSet | kFlagNum);
-    col.charset = kCharsetUtf8mb4;
+    col.flags &= ~(flag::kBlob | flag::kUnsigned | flag::kZerofill | flag::kBinary | flag::kEnum |
+                   flag::kTimestamp | flag::kSet | flag::kNum);
+    col.charset = common::kCharsetUtf8mb4;
     col.masked = true;
     col.masking_rule = cr.rule->id;
     report.masked_columns.push_back(

@@ -14,7 +14,7 @@
 #include "policy/catalog.h"
 #include "policy/masking_config.h"
 #include "policy/principal.h"
-#include "policy/result_set.h"
+#include "common/result_set.h"
 #include "policy/statement_analysis.h"
 
 namespace sqlguard::policy {
@@ -89,7 +89,7 @@ class MaskingEngine {
   /// returned (fail closed).
   std::expected<MaskingReport, std::string> apply(const Principal& principal,
                                                   const MaskingPlan& plan,
-                                                  ResultSet& result) const;
+                                                  common::ResultSet& result) const;
 
   /// The masking rule that applies to schema.table.column for `principal`, if any (exemptions
   /// considered). Used by describe_table and list_tables.

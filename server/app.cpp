@@ -9,17 +9,17 @@
 
 namespace sqlguard::server {
 
-App::App(Config config, guard::CredentialVault vault)
+App::App(Config config, db::CredentialVault vault)
     : config_(std::move(config)), vault_(std::move(vault)) {}
 
 App::~App() = default;
 
 std::expected<std::unique_ptr<guard::ApprovalStore>, std::string> open_approval_store(const ApprovalsConfig& config) {
   if (config.store == "mariadb") {
-    auto vault = guard::CredentialVault::open(config.mariadb_credential.password_file,
+    auto vault = db::CredentialVault::open(config.mariadb_credential.password_file,
                                               config.mariadb_credential.password_env);
     if (!vault) return std::unexpected("approvals.store: " + vault.error());
-    guard::DatabaseEndpoint endpoint = config.mariadb;
+    db::DatabaseEndpoint endpoint = config.mariadb;
     endpoint.password = vault->password();
     auto store = guard::MariaDbApprovalStore::open(std::move(endpoint));
     if (!store) return std::unexpected(vault->scrub(store.error()));
@@ -47,7 +47,7 @@ guard::ApprovalServiceOptions approval_service_options(const Config& config) {
 }
 
 std::expected<std::unique_ptr<App>, std::string> App::create(const Config& config, MetricsRegistry* metrics) {
-  auto vault = guard::CredentialVault::open(config.credential.password_file, config.credential.password_env);
+  auto vault = db::CredentialVault::open(config.credential.password_file, config.credential.password_env);
   if (!vault) return std::unexpected(vault.error());
   std::unique_ptr<App> app(new App(config, std::move(*vault)));
   auto masking = policy::MaskingEngine::create(config.masking);
@@ -73,7 +73,7 @@ std::expected<std::unique_ptr<App>, std::string> App::create(const Config& confi
     app->approvals_ = std::make_unique<guard::ApprovalService>(std::move(*store), app->audit_.get(), std::move(options));
   }
   app->policy_ = std::make_unique<policy::PolicyEngine>(config.policy);
-  app->pool_ = std::make_unique<guard::ConnectionPool>(
+  app->pool_ = std::make_unique<db::ConnectionPool>(
       config.database, app->vault_, config.pool.max_connections,
       std::chrono::milliseconds(config.pool.acquire_timeout_ms));
   guard::GuardOptions options;

@@ -7,8 +7,8 @@
 
 #include "guard/approval_service.h"
 #include "guard/approval_store.h"
-#include "guard/connection_pool.h"
-#include "guard/credential_vault.h"
+#include "db/connection_pool.h"
+#include "db/credential_vault.h"
 #include "guard/guard.h"
 #include "policy/masking_engine.h"
 #include "policy/policy_engine.h"
@@ -48,7 +48,7 @@ class App {
   tools::ToolRegistry& tools() { return tools_; }
   tools::SessionObserver& session_observer() { return *observer_; }
   recorder::AuditLog& audit() { return *audit_; }
-  guard::ConnectionPool& pool() { return *pool_; }
+  db::ConnectionPool& pool() { return *pool_; }
   /// nullptr when the config has no `approvals:` section.
   guard::ApprovalService* approvals() { return approvals_.get(); }
   const Config& config() const { return config_; }
@@ -58,17 +58,17 @@ class App {
   App& operator=(const App&) = delete;
 
  private:
-  explicit App(Config config, guard::CredentialVault vault);
+  explicit App(Config config, db::CredentialVault vault);
 
   Config config_;
-  guard::CredentialVault vault_;
+  db::CredentialVault vault_;
   std::unique_ptr<recorder::AuditLog> audit_;
   std::unique_ptr<WebhookNotifier> webhook_;
   std::unique_ptr<guard::ApprovalService> approvals_;  ///< after audit_ and webhook_: uses both
   std::shared_ptr<const policy::MaskingEngine> masking_;
   std::unique_ptr<policy::PolicyEngine> policy_;
   policy::StatementAnalyzer analyzer_;
-  std::unique_ptr<guard::ConnectionPool> pool_;
+  std::unique_ptr<db::ConnectionPool> pool_;
   std::unique_ptr<guard::Guard> guard_;
   tools::ToolRegistry tools_;
   std::unique_ptr<tools::GuardSessionObserver> observer_;

@@ -5,7 +5,7 @@
 
 #include <re2/re2.h>
 
-#include "guard/credential_vault.h"
+#include "db/credential_vault.h"
 #include "policy/statement_analysis.h"
 #include "server/yaml_reader.h"
 
@@ -298,7 +298,7 @@ void parse_masking(YamlReader& r, const YAML::Node& n, const fs::path& base, Con
     r.error(detectors, path + ".detectors", "expected a list of detectors");
   }
   if (auto v = r.string(n, "hash_key_file", path)) {
-    auto key = guard::read_secret_file(resolve(base, *v), "masking hash key");
+    auto key = db::read_secret_file(resolve(base, *v), "masking hash key");
     if (!key) r.error(n["hash_key_file"], path + ".hash_key_file", key.error());
     else mc.hash_key = *key;
   } else if (needs_key) {

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "guard/database_endpoint.h"
+#include "db/endpoint.h"
 #include "policy/masking_config.h"
 #include "policy/policy_config.h"
 #include "policy/principal.h"
@@ -87,7 +87,7 @@ struct ApprovalsConfig {
   bool enabled = false;                  ///< true when the section is present
   std::string store = "sqlite";          ///< "sqlite" (one instance) or "mariadb" (shared by instances)
   std::filesystem::path sqlite_path;     ///< default: approvals.db next to the config file
-  guard::DatabaseEndpoint mariadb;       ///< store.* for mariadb; password left empty
+  db::DatabaseEndpoint mariadb;       ///< store.* for mariadb; password left empty
   CredentialSource mariadb_credential;   ///< store.password_file / store.password_env
   uint32_t wait_ms = 25000;              ///< run_sql waits this long for a decision
   uint32_t expiry_s = 3600;              ///< requests (and unused approvals) expire after this
@@ -100,7 +100,7 @@ struct ApprovalsConfig {
 struct Config {
   std::filesystem::path file;  ///< absolute path of the file that was loaded
   std::string server_name = "sqlguard";
-  guard::DatabaseEndpoint database;  ///< password left empty; the credential vault fills it
+  db::DatabaseEndpoint database;  ///< password left empty; the credential vault fills it
   CredentialSource credential;
   PoolOptions pool;
   policy::Principal stdio_principal;

@@ -6,8 +6,8 @@
 
 #include <re2/re2.h>
 
-#include "guard/connection.h"
-#include "guard/credential_vault.h"
+#include "db/mariadb_connection.h"
+#include "db/credential_vault.h"
 #include "policy/statement_analysis.h"
 
 namespace sqlguard::server {
@@ -129,15 +129,15 @@ void register_doctor_command(CLI::App& app, int& exit_code) {
       exit_code = 2;
       return;
     }
-    auto vault = guard::CredentialVault::open(config->credential.password_file, config->credential.password_env);
+    auto vault = db::CredentialVault::open(config->credential.password_file, config->credential.password_env);
     if (!vault) {
       std::cerr << "doctor: " << vault.error() << "\n";
       exit_code = 2;
       return;
     }
-    guard::DatabaseEndpoint ep = config->database;
+    db::DatabaseEndpoint ep = config->database;
     ep.password = vault->password();
-    auto c = guard::Connection::open(ep);
+    auto c = db::MariaDbConnection::open(ep);
     if (!c) {
       std::cerr << "doctor: " << c.error().message << "\n";
       exit_code = 2;

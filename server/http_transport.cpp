@@ -698,7 +698,7 @@ struct HttpTransport::Impl {
     std::string body = m.registry->render();
     try {
       if (m.pool) {
-        const guard::PoolStats pool = m.pool();
+        const db::SourceStats pool = m.pool();
         render_gauge(body, "sqlguard_db_connections",
                      "Database connections in the pool: open (idle + leased) and leased.", {"state"},
                      {{{"open"}, static_cast<double>(pool.open)}, {{"leased"}, static_cast<double>(pool.leased)}});

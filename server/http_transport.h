@@ -54,7 +54,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "guard/connection_pool.h"
+#include "db/connection_pool.h"
 #include "policy/principal.h"
 #include "server/authenticator.h"  // forward-declares httplib::Request
 #include "server/mcp_session.h"
@@ -70,7 +70,7 @@ struct MetricsRoute {
   std::string path = "/metrics";
   /// Scrape-time connection pool usage → `sqlguard_db_connections{state="open"|"leased"}`.
   /// Empty → not rendered. Called on HTTP worker threads; must be thread-safe.
-  std::function<guard::PoolStats()> pool;
+  std::function<db::SourceStats()> pool;
   /// Scrape-time number of pending approval requests → `sqlguard_approvals_pending`; empty or
   /// std::nullopt (approvals off, store unreachable) → not rendered. Thread-safe, quick.
   std::function<std::optional<std::uint64_t>()> approvals_pending;

@@ -1,7 +1,5 @@
 #include "tools/result_rendering.h"
 
-#include <mysql.h>
-
 #include "common/bytes.h"
 #include "common/utf8.h"
 
@@ -10,14 +8,16 @@
 namespace sqlguard::tools {
 namespace {
 
-bool is_integer_type(int t) {
-  return t == MYSQL_TYPE_TINY || t == MYSQL_TYPE_SHORT || t == MYSQL_TYPE_INT24 ||
-         t == MYSQL_TYPE_LONG || t == MYSQL_TYPE_LONGLONG || t == MYSQL_TYPE_YEAR;
+using T = common::ColumnType;
+
+bool is_integer_type(T t) {
+  return t == T::kTiny || t == T::kShort || t == T::kInt24 ||
+         t == T::kLong || t == T::kLongLong || t == T::kYear;
 }
 
 std::string hex(std::string_view s) { return "0x" + common::hex_encode(s); }
 
-nlohmann::json cell_json(const policy::ResultColumn& col, const policy::Cell& cell) {
+nlohmann::json cell_json(const common::ResultColumn& col, const common::Cell& cell) {
   if (!cell) return nullptr;
   const std::string& v = *cell;
   if (!col.masked && is_integer_type(col.type)) {
@@ -27,11 +27,11 @@ nlohmann::json cell_json(const policy::ResultColumn& col, const policy::Cell& ce
     if (ec == std::errc() && p == v.data() + v.size() && n <= kSafe && n >= -kSafe) return n;
     return v;
   }
-  if ((!col.masked && col.charset == 63 && col.type != MYSQL_TYPE_BIT && !is_integer_type(col.type) &&
-       col.type != MYSQL_TYPE_NEWDECIMAL && col.type != MYSQL_TYPE_DOUBLE && col.type != MYSQL_TYPE_FLOAT &&
-       col.type != MYSQL_TYPE_DATE && col.type != MYSQL_TYPE_DATETIME && col.type != MYSQL_TYPE_TIMESTAMP &&
-       col.type != MYSQL_TYPE_TIME && col.type != MYSQL_TYPE_NEWDATE) ||
-      col.type == MYSQL_TYPE_BIT || !common::valid_utf8(v)) {
+  if ((!col.masked && col.charset == common::kCharsetBinary && col.type != T::kBit && !is_integer_type(col.type) &&
+       col.type != T::kNewDecimal && col.type != T::kDouble && col.type != T::kFloat &&
+       col.type != T::kDate && col.type != T::kDateTime && col.type != T::kTimestamp &&
+       col.type != T::kTime && col.type != T::kNewDate) ||
+      col.type == T::kBit || !common::valid_utf8(v)) {
     return hex(v);
   }
   return v;

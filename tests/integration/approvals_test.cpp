@@ -259,7 +259,7 @@ TEST_F(ApprovalsIntegration, TwoApproversAndExpiry) {
   // which shows the statement was sent; the approval is used either way).
   auto ran = a->guard().run_sql(call("it-agent", id), sql, std::nullopt);
   if (!ran) {
-    EXPECT_EQ(ran.error().error.error_class, guard::ErrorClass::kDatabase) << ran.error().error.message;
+    EXPECT_EQ(ran.error().error.code, common::ErrorCode::kDatabase) << ran.error().error.message;
   }
   EXPECT_EQ(a->approvals()->get(id)->state, guard::ApprovalState::kUsed);
 
@@ -278,7 +278,7 @@ TEST_F(ApprovalsIntegration, TwoApproversAndExpiry) {
 }
 
 TEST_F(ApprovalsIntegration, MariaDbStoreConditionalUpdatesAndSingleUse) {
-  guard::DatabaseEndpoint ep;
+  db::DatabaseEndpoint ep;
   ep.socket = MariaDbFixture::instance().socket();
   ep.user = "sqlguard_approvals";
   ep.password = "appr-pw-123";

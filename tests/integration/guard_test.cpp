@@ -130,7 +130,7 @@ TEST_F(GuardIntegration, RefusedStatementsHaveNoEffect) {
     auto r = run(c.sql);
     EXPECT_FALSE(r.has_value()) << "allowed: " << c.sql;
     if (!r) {
-      EXPECT_EQ(r.error().error.error_class, guard::ErrorClass::kRefused) << c.sql << ": " << r.error().error.message;
+      EXPECT_EQ(r.error().error.code, common::ErrorCode::kRefused) << c.sql << ": " << r.error().error.message;
     }
     EXPECT_EQ(count(c.effect_check), c.expected) << "effect of: " << c.sql;
   }
@@ -168,14 +168,14 @@ TEST_F(GuardIntegration, LimitsHold) {
   // rule slow-limit sets a 200 ms timeout for selects on orders; a cartesian product exceeds it.
   auto slow = run("SELECT COUNT(*) FROM orders a, orders b, orders c, orders d, orders e, orders f, orders g");
   ASSERT_FALSE(slow.has_value());
-  EXPECT_EQ(slow.error().error.error_class, guard::ErrorClass::kTimeout) << slow.error().error.message;
+  EXPECT_EQ(slow.error().error.code, common::ErrorCode::kTimeout) << slow.error().error.message;
   // The connection went back healthy.
   auto after = run("SELECT COUNT(*) FROM orders");
   ASSERT_TRUE(after.has_value()) << after.error().error.message;
 }
 
 TEST_F(GuardIntegration, SessionStateDoesNotCarryOver) {
-  auto c = guard::Connection::open(MariaDbFixture::instance().agent_endpoint());
+  auto c = db::MariaDbConnection::open(MariaDbFixture::instance().agent_endpoint());
   ASSERT_TRUE(c.has_value());
   ASSERT_TRUE((*c)->query("SET @leak = 'x'").has_value());
   ASSERT_TRUE((*c)->query("SELECT GET_LOCK('sg_carry', 0)").has_value());
@@ -187,9 +187,9 @@ TEST_F(GuardIntegration, SessionStateDoesNotCarryOver) {
 }
 
 TEST_F(GuardIntegration, ReadOnlyDecisionRunsInReadOnlyTransaction) {
-  auto c = guard::Connection::open(MariaDbFixture::instance().root_endpoint());
+  auto c = db::MariaDbConnection::open(MariaDbFixture::instance().root_endpoint());
   ASSERT_TRUE(c.has_value());
-  guard::ExecuteOptions ro;
+  db::ExecuteOptions ro;
   ro.read_only = true;
   // Even with a privileged account, a write inside the guard's read-only transaction fails.
   auto w = (*c)->execute("UPDATE shop.orders SET quantity = quantity WHERE id = 1", ro);
@@ -246,7 +246,7 @@ TEST_F(GuardIntegration, AuditFailureRefusesEverythingUntilTheLogResumes) {
   ops_left = 2;
   auto r = guard.run_sql(call(), "SELECT COUNT(*) AS ran_before_the_disk_filled FROM orders", std::nullopt);
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().error.error_class, guard::ErrorClass::kAuditFailure);
+  EXPECT_EQ(r.error().error.code, common::ErrorCode::kAuditFailure);
   EXPECT_NE(r.error().error.message.find("No space left on device"), std::string::npos) << r.error().error.message;
   const std::string late_call = r.error().call_id;
   EXPECT_EQ(guard.deferred_outcomes(), 1u);
@@ -259,7 +259,7 @@ TEST_F(GuardIntegration, AuditFailureRefusesEverythingUntilTheLogResumes) {
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   auto refused = guard.run_sql(call(), "SELECT 2 FROM orders LIMIT 1", std::nullopt);
   ASSERT_FALSE(refused.has_value());
-  EXPECT_EQ(refused.error().error.error_class, guard::ErrorClass::kAuditFailure);
+  EXPECT_EQ(refused.error().error.code, common::ErrorCode::kAuditFailure);
   EXPECT_FALSE(guard.list_tables(call(), "").has_value());
 
   // Space returns: the log resumes by itself; the next call runs and the late outcome precedes it.
@@ -330,7 +330,7 @@ TEST_F(GuardIntegration, ViewsAreJudgedByWhatTheyReadInEveryTool) {
   // The agent account could read it_hr.pay through the definer view; policy judges what it reads.
   auto pay = run("SELECT amount FROM v_it_pay");
   ASSERT_FALSE(pay.has_value());
-  EXPECT_EQ(pay.error().error.error_class, guard::ErrorClass::kRefused);
+  EXPECT_EQ(pay.error().error.code, common::ErrorCode::kRefused);
   EXPECT_NE(pay.error().error.message.find("it_hr.pay"), std::string::npos) << pay.error().error.message;
   EXPECT_EQ(pay.error().error.message.find("4242"), std::string::npos);
   auto notes = run("SELECT COUNT(*) FROM v_it_notes");

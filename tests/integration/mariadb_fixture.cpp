@@ -60,8 +60,8 @@ std::string MariaDbFixture::agent_password() const {
   return pw;
 }
 
-guard::DatabaseEndpoint MariaDbFixture::agent_endpoint() const {
-  guard::DatabaseEndpoint ep;
+db::DatabaseEndpoint MariaDbFixture::agent_endpoint() const {
+  db::DatabaseEndpoint ep;
   ep.socket = socket();
   ep.user = "sqlguard_agent";
   ep.password = agent_password();
@@ -69,8 +69,8 @@ guard::DatabaseEndpoint MariaDbFixture::agent_endpoint() const {
   return ep;
 }
 
-guard::DatabaseEndpoint MariaDbFixture::root_endpoint() const {
-  guard::DatabaseEndpoint ep;
+db::DatabaseEndpoint MariaDbFixture::root_endpoint() const {
+  db::DatabaseEndpoint ep;
   ep.socket = socket();
   ep.user = "root";
   ep.database = "shop";
@@ -88,8 +88,8 @@ int MariaDbFixture::root_script(const std::string& sql) const {
   return std::system(cmd.c_str());
 }
 
-policy::ResultSet MariaDbFixture::root_query(const std::string& sql) const {
-  auto c = guard::Connection::open(root_endpoint());
+common::ResultSet MariaDbFixture::root_query(const std::string& sql) const {
+  auto c = db::MariaDbConnection::open(root_endpoint());
   if (!c) {
     ADD_FAILURE() << "root connect: " << c.error().message;
     return {};

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <string>
 
-#include "guard/connection.h"
+#include "db/mariadb_connection.h"
 
 namespace sqlguard::testing {
 
@@ -22,14 +22,14 @@ class MariaDbFixture {
   std::filesystem::path masking_key_file() const { return dir_ / "masking.key"; }
 
   /// Endpoint for the agent account (SELECT on shop.*, UPDATE on shop.orders).
-  guard::DatabaseEndpoint agent_endpoint() const;
+  db::DatabaseEndpoint agent_endpoint() const;
   /// Endpoint for root (no password, socket only): for test setup and effect checks.
-  guard::DatabaseEndpoint root_endpoint() const;
+  db::DatabaseEndpoint root_endpoint() const;
 
   /// Runs SQL as root (multi-statement scripts via the mariadb client). Returns the exit code.
   int root_script(const std::string& sql) const;
   /// One statement as root over Connector/C; aborts the test on error.
-  policy::ResultSet root_query(const std::string& sql) const;
+  common::ResultSet root_query(const std::string& sql) const;
 
   /// Reloads examples/demo/schema.sql (tests that change data call this first).
   void reset_data() const;

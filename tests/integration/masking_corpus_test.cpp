@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "guard/catalog_cache.h"
-#include "guard/connection.h"
+#include "db/mariadb_connection.h"
 #include "policy/analysis_format.h"
 #include "policy/catalog_resolution.h"
 #include "policy/masking_engine.h"
@@ -37,7 +37,7 @@ namespace sqlguard::testing {
 namespace {
 
 namespace fs = std::filesystem;
-using policy::ResultSet;
+using common::ResultSet;
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -64,7 +64,7 @@ std::vector<std::string> seed_secrets(const std::string& seed) {
 }
 
 // What the agent would receive, as bytes: labels, types and cells, or the message.
-std::string serialize(const ResultSet& rs) {
+std::string serialize(const common::ResultSet& rs) {
   std::string out;
   for (const auto& c : rs.columns) out += c.name + "\t" + c.type_name + "\t" + (c.masked ? "masked" : "") + "\n";
   for (const auto& row : rs.rows) {
@@ -103,9 +103,9 @@ TEST(MaskingCorpus, AllCasesAgainstMariaDb) {
   const policy::PolicyEngine policy_engine(config->policy);
   const policy::StatementAnalyzer analyzer;
 
-  auto conn = guard::Connection::open(db.agent_endpoint());
+  auto conn = db::MariaDbConnection::open(db.agent_endpoint());
   ASSERT_TRUE(conn) << conn.error().message;
-  auto catalog_conn = guard::Connection::open(db.agent_endpoint());
+  auto catalog_conn = db::MariaDbConnection::open(db.agent_endpoint());
   ASSERT_TRUE(catalog_conn) << catalog_conn.error().message;
   // The guard's own catalog (information_schema, cached) over a connection of the agent account.
   guard::CatalogCache cache(std::chrono::seconds(0));
@@ -147,7 +147,7 @@ TEST(MaskingCorpus, AllCasesAgainstMariaDb) {
       std::string outcome;  // masked | refused | clear | error
       std::string message;  // refusal or error text sent back
       std::string reply;    // all bytes sent back
-      ResultSet rs;
+      common::ResultSet rs;
       policy::MaskingReport report;
       bool masking_refused = false;
       if (!plan) {
@@ -158,7 +158,7 @@ TEST(MaskingCorpus, AllCasesAgainstMariaDb) {
         outcome = "refused";
         message = d.reason;
       } else {
-        guard::ExecuteOptions opts;
+        db::ExecuteOptions opts;
         opts.read_only = d.read_only;
         opts.max_rows = d.limits.max_rows;
         auto r = (*conn)->execute(sql, opts);

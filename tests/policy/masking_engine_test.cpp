@@ -131,16 +131,16 @@ struct A {
   }
 };
 
-ResultColumn rc(std::string name, std::string org_name, std::string org_table,
-                std::string schema = "shop", int type = 253) {
-  ResultColumn c;
+common::ResultColumn rc(std::string name, std::string org_name, std::string org_table,
+                std::string schema = "shop", common::ColumnType type = common::ColumnType::kVarString) {
+  common::ResultColumn c;
   c.name = std::move(name);
   c.org_name = std::move(org_name);
   c.table = org_table;
   c.org_table = std::move(org_table);
   c.schema = org_table.empty() ? "" : std::move(schema);
   c.type = type;
-  c.type_name = type == 3 ? "INT" : "VARCHAR";
+  c.type_name = type == common::ColumnType::kLong ? "INT" : "VARCHAR";
   return c;
 }
 
@@ -194,9 +194,9 @@ TEST_F(MaskingEngineTest, DirectSelectIsPlannedAndMasked) {
   EXPECT_EQ(plan->output_rules[1], 0);
   EXPECT_TRUE(error_may_leak(*plan));
 
-  ResultSet rs;
+  common::ResultSet rs;
   rs.has_result_set = true;
-  rs.columns = {rc("id", "id", "customers", "shop", 3), rc("x", "ssn", "customers")};
+  rs.columns = {rc("id", "id", "customers", "shop", common::ColumnType::kLong), rc("x", "ssn", "customers")};
   rs.rows = {{std::string("1"), std::string("900-11-2233")}, {std::string("2"), std::nullopt}};
   auto rep = engine->apply(analyst(), *plan, rs);
   ASSERT_TRUE(rep) << rep.error();
@@ -216,15 +216,15 @@ TEST_F(MaskingEngineTest, IntColumnBecomesStringColumn) {
   b.out_col("salary", t);
   auto plan = engine->plan(analyst(), b.a, catalog);
   ASSERT_TRUE(plan);
-  ResultSet rs;
+  common::ResultSet rs;
   rs.has_result_set = true;
-  rs.columns = {rc("salary", "salary", "customers", "shop", 3)};
+  rs.columns = {rc("salary", "salary", "customers", "shop", common::ColumnType::kLong)};
   rs.columns[0].flags = 32768 | 32;
   rs.columns[0].charset = 63;
   rs.rows = {{std::string("123456")}};
   ASSERT_TRUE(engine->apply(analyst(), *plan, rs));
   EXPECT_EQ(rs.rows[0][0], "[REDACTED]");
-  EXPECT_EQ(rs.columns[0].type, 253);
+  EXPECT_EQ(rs.columns[0].type, common::ColumnType::kVarString);
   EXPECT_EQ(rs.columns[0].type_name, "VARCHAR (masked)");
   EXPECT_EQ(rs.columns[0].flags, 0u);
 }
@@ -495,7 +495,7 @@ TEST_F(MaskingEngineTest, ExemptPrincipalSeesClearValuesAndExemptionIsReported) 
   ASSERT_TRUE(plan) << plan.error();
   EXPECT_NE(std::find(plan->exemptions_used.begin(), plan->exemptions_used.end(), "pii-ssn"),
             plan->exemptions_used.end());
-  ResultSet rs;
+  common::ResultSet rs;
   rs.has_result_set = true;
   rs.columns = {rc("ssn", "ssn", "customers"), rc("email", "email", "customers")};
   rs.rows = {{std::string("900-11-2233"), std::string("a@b.example")}};
@@ -508,7 +508,7 @@ TEST_F(MaskingEngineTest, ExemptPrincipalSeesClearValuesAndExemptionIsReported) 
 
 TEST_F(MaskingEngineTest, ApplyMasksByMetadataEvenWhenPlanMissedIt) {
   MaskingPlan plan;  // as if the plan had nothing
-  ResultSet rs;
+  common::ResultSet rs;
   rs.has_result_set = true;
   rs.columns = {rc("whatever", "ssn", "customers")};
   rs.rows = {{std::string("900-11-2233")}};
@@ -519,7 +519,7 @@ TEST_F(MaskingEngineTest, ApplyMasksByMetadataEvenWhenPlanMissedIt) {
 TEST_F(MaskingEngineTest, ApplyEmptyTableStillMatchesByColumnName) {
   // UNION metadata: schema/table empty, org_name present (MaxScale semantics).
   MaskingPlan plan;
-  ResultSet rs;
+  common::ResultSet rs;
   rs.has_result_set = true;
   rs.columns = {rc("ssn", "ssn", "", "")};
   rs.rows = {{std::string("900-11-2233")}};
@@ -531,7 +531,7 @@ TEST_F(MaskingEngineTest, ApplyEmptyOriginUsesPlan) {
   MaskingPlan plan;
   plan.output_rules = {0};
   plan.outputs_exact = false;
-  ResultSet rs;
+  common::ResultSet rs;
   rs.has_result_set = true;
   rs.columns = {rc("ssn", "", "")};
   rs.rows = {{std::string("900-11-2233")}};
@@ -544,7 +544,7 @@ TEST_F(MaskingEngineTest, ApplyColumnCountMismatchFailsClosed) {
   plan.output_rules = {-1};
   plan.outputs_exact = true;
   plan.sensitive = true;
-  ResultSet rs;
+  common::ResultSet rs;
   rs.has_result_set = true;
   rs.columns = {rc("id", "id", "customers"), rc("x", "", "")};
   rs.rows = {{std::string("1"), std::string("900-11-2233")}};
@@ -557,11 +557,11 @@ TEST_F(MaskingEngineTest, DetectorsRunOnEveryCellUnlessExempt) {
   b.out_col("id", t);
   auto plan = engine->plan(analyst(), b.a, catalog);
   ASSERT_TRUE(plan);
-  ResultSet rs;
+  common::ResultSet rs;
   rs.has_result_set = true;
   rs.columns = {rc("note", "", "")};
   rs.rows = {{std::string("paid with 4111 1111 1111 1111")}};
-  ResultSet copy = rs;
+  common::ResultSet copy = rs;
   auto rep = engine->apply(analyst(), *plan, rs);
   ASSERT_TRUE(rep);
   EXPECT_EQ(rs.rows[0][0], "paid with [REDACTED]");
@@ -612,7 +612,7 @@ TEST_F(MaskingEngineTest, DescribeMasksDefaultsCommentsAndEnumListsOfMaskedColum
   ASSERT_TRUE(a.understood) << a.reason;
   auto plan = engine->plan(analyst(), a, catalog);
   ASSERT_TRUE(plan) << plan.error();
-  ResultSet rs;
+  common::ResultSet rs;
   rs.has_result_set = true;
   for (const char* n : {"Field", "Type", "Null", "Key", "Default", "Extra", "Comment"}) rs.columns.push_back(rc(n, n, ""));
   rs.rows.push_back({"id", "int(11)", "NO", "PRI", std::nullopt, "", ""});
@@ -629,7 +629,7 @@ TEST_F(MaskingEngineTest, DescribeMasksDefaultsCommentsAndEnumListsOfMaskedColum
   for (const auto& m : rep->masked_columns) ssn = ssn || (m.column == "ssn" && m.rule == "pii-ssn" && m.method == "metadata");
   EXPECT_TRUE(ssn);
   // A listing without a Field column cannot be checked: withheld.
-  ResultSet odd;
+  common::ResultSet odd;
   odd.has_result_set = true;
   odd.columns.push_back(rc("Something", "Something", ""));
   odd.rows.push_back({"900-11-2233"});

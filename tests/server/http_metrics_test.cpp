@@ -35,7 +35,7 @@ class HttpMetricsTest : public ::testing::Test {
     http.metrics.registry = &registry_;
     if (callbacks) {
       http.metrics.pool = [] {
-        guard::PoolStats s;
+        db::SourceStats s;
         s.open = 4;
         s.leased = 1;
         return s;

@@ -1,8 +1,6 @@
 // Rendering of results for MCP clients: types, NULL, binary, invalid UTF-8, truncation text.
 #include <gtest/gtest.h>
 
-#include <mysql.h>
-
 #include "tools/result_rendering.h"
 #include "tools/sql_tools.h"
 
@@ -15,10 +13,10 @@ guard::SqlOutcome outcome() {
   o.kind = policy::StatementKind::kSelect;
   auto& rs = o.result;
   rs.has_result_set = true;
-  policy::ResultColumn id{.name = "id", .type = MYSQL_TYPE_LONGLONG, .type_name = "BIGINT", .charset = 63};
-  policy::ResultColumn name{.name = "name", .type = MYSQL_TYPE_VAR_STRING, .type_name = "VARCHAR", .charset = 45};
-  policy::ResultColumn blob{.name = "b", .type = MYSQL_TYPE_BLOB, .type_name = "BLOB", .charset = 63};
-  policy::ResultColumn email{.name = "email", .type = MYSQL_TYPE_VAR_STRING, .type_name = "VARCHAR", .charset = 45,
+  common::ResultColumn id{.name = "id", .type = common::ColumnType::kLongLong, .type_name = "BIGINT", .charset = 63};
+  common::ResultColumn name{.name = "name", .type = common::ColumnType::kVarString, .type_name = "VARCHAR", .charset = 45};
+  common::ResultColumn blob{.name = "b", .type = common::ColumnType::kBlob, .type_name = "BLOB", .charset = 63};
+  common::ResultColumn email{.name = "email", .type = common::ColumnType::kVarString, .type_name = "VARCHAR", .charset = 45,
                              .masked = true, .masking_rule = "pii"};
   rs.columns = {id, name, blob, email};
   rs.rows.push_back({std::string("1"), std::string("a|b\nc"), std::string("\x00\xff", 2), std::string("a***@x.org")});

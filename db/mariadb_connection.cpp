@@ -1,4 +1,4 @@
-#include "guard/connection.h"
+#include "db/mariadb_connection.h"
 
 #include <mysql.h>
 #include <mysqld_error.h>
@@ -6,9 +6,9 @@
 
 #include <cstdio>
 
-#include "guard/session_settings.h"
+#include "db/session_settings.h"
 
-namespace sqlguard::guard {
+namespace sqlguard::db {
 namespace {
 
 std::string type_name(enum_field_types t, unsigned flags, unsigned charset) {
@@ -57,20 +57,20 @@ bool connection_lost(unsigned err) {
          err == ER_SERVER_SHUTDOWN || err == CR_COMMANDS_OUT_OF_SYNC;
 }
 
-GuardError error_from(st_mysql* m, std::string_view what) {
-  GuardError e;
+common::Error error_from(st_mysql* m, std::string_view what) {
+  common::Error e;
   e.db_errno = mysql_errno(m);
   e.sqlstate = mysql_sqlstate(m);
   const std::string msg = mysql_error(m);
   if (e.db_errno == 1969 /* ER_STATEMENT_TIMEOUT (MariaDB) */ || e.db_errno == 3024 /* MySQL */) {
-    e.error_class = ErrorClass::kTimeout;
+    e.code = common::ErrorCode::kTimeout;
     e.message = "the statement exceeded its time limit and was stopped by the server";
   } else if (connection_lost(e.db_errno) || e.db_errno >= 2000) {
-    e.error_class = ErrorClass::kUnavailable;
+    e.code = common::ErrorCode::kUnavailable;
     e.message = "the database is unavailable (" + std::string(what) + ": error " +
                 std::to_string(e.db_errno) + "); try again shortly";
   } else {
-    e.error_class = ErrorClass::kDatabase;
+    e.code = common::ErrorCode::kDatabase;
     e.message = "database error " + std::to_string(e.db_errno) + " (" + e.sqlstate + "): " + msg;
   }
   return e;
@@ -86,24 +86,10 @@ std::string DatabaseEndpoint::describe() const {
   return out;
 }
 
-std::string_view to_string(ErrorClass c) {
-  switch (c) {
-    case ErrorClass::kRefused: return "refused";
-    case ErrorClass::kInvalidInput: return "invalid_input";
-    case ErrorClass::kUnavailable: return "unavailable";
-    case ErrorClass::kTimeout: return "timeout";
-    case ErrorClass::kDatabase: return "database";
-    case ErrorClass::kAuditFailure: return "audit_failure";
-    case ErrorClass::kCancelled: return "cancelled";
-    case ErrorClass::kInternal: return "internal";
-  }
-  return "internal";
-}
-
-std::expected<std::unique_ptr<Connection>, GuardError> Connection::open(const DatabaseEndpoint& ep) {
+common::Result<std::unique_ptr<MariaDbConnection>> MariaDbConnection::open(const DatabaseEndpoint& ep) {
   st_mysql* m = mysql_init(nullptr);
   if (m == nullptr) {
-    return std::unexpected(GuardError{ErrorClass::kInternal, "out of memory creating a connection"});
+    return std::unexpected(common::Error{common::ErrorCode::kInternal, "out of memory creating a connection"});
   }
   unsigned connect_timeout = std::max(1u, (ep.connect_timeout_ms + 999) / 1000);
   unsigned read_timeout = ep.read_timeout_ms ? std::max(1u, ep.read_timeout_ms / 1000) : 3600;
@@ -132,16 +118,16 @@ std::expected<std::unique_ptr<Connection>, GuardError> Connection::open(const Da
   if (mysql_real_connect(m, host, ep.user.c_str(), ep.password.c_str(),
                          ep.database.empty() ? nullptr : ep.database.c_str(), ep.port, sock,
                          flags) == nullptr) {
-    GuardError e = error_from(m, "connect");
+    common::Error e = error_from(m, "connect");
     // Connect errors from the server ("Access denied for user ...") carry no password, but are
     // reduced to the error number anyway: the agent needs no account details.
-    e.error_class = ErrorClass::kUnavailable;
+    e.code = common::ErrorCode::kUnavailable;
     e.message = "the database is unavailable (connect to " + ep.describe() + " failed: error " +
                 std::to_string(e.db_errno) + "); try again shortly";
     mysql_close(m);
     return std::unexpected(std::move(e));
   }
-  std::unique_ptr<Connection> c(new Connection(m, ep.database));
+  std::unique_ptr<MariaDbConnection> c(new MariaDbConnection(m, ep.database));
   c->mariadb_ = std::string_view(mysql_get_server_info(m)).find("MariaDB") != std::string_view::npos;
   // MariaDB renamed tx_read_only to transaction_read_only in 11.1.
   c->read_only_variable_ = c->mariadb_ && mysql_get_server_version(m) < 110100 ? "tx_read_only"
@@ -152,14 +138,14 @@ std::expected<std::unique_ptr<Connection>, GuardError> Connection::open(const Da
   return c;
 }
 
-Connection::Connection(st_mysql* mysql, std::string database)
+MariaDbConnection::MariaDbConnection(st_mysql* mysql, std::string database)
     : mysql_(mysql), database_(std::move(database)) {}
 
-Connection::~Connection() {
+MariaDbConnection::~MariaDbConnection() {
   if (mysql_ != nullptr) mysql_close(mysql_);
 }
 
-bool Connection::pin_session(uint32_t timeout_ms, bool read_only) {
+bool MariaDbConnection::pin_session(uint32_t timeout_ms, bool read_only) {
   // One round trip pins everything: sql_mode (the analyzer lexes under exactly this mode), the
   // statement timeout, and the session access mode. A read-only session refuses writes and DDL
   // alike (unlike START TRANSACTION READ ONLY, which DDL escapes through its implicit commit).
@@ -176,41 +162,41 @@ bool Connection::pin_session(uint32_t timeout_ms, bool read_only) {
   return mysql_real_query(mysql_, sql.data(), sql.size()) == 0;
 }
 
-std::expected<policy::ResultSet, GuardError> Connection::execute(std::string_view sql,
+common::Result<common::ResultSet> MariaDbConnection::execute(std::string_view sql,
                                                                  const ExecuteOptions& options) {
   if (broken_) {
-    GuardError e{ErrorClass::kUnavailable, "the database connection was lost; try again"};
+    common::Error e{common::ErrorCode::kUnavailable, "the database connection was lost; try again"};
     e.before_statement = true;
     return std::unexpected(std::move(e));
   }
   if (!pin_session(options.timeout_ms, options.read_only)) {
     broken_ = true;
-    GuardError e = error_from(mysql_, "session setup");
+    common::Error e = error_from(mysql_, "session setup");
     e.before_statement = true;
     return std::unexpected(std::move(e));
   }
   return run(sql, options);
 }
 
-std::expected<policy::ResultSet, GuardError> Connection::query(std::string_view sql) {
+common::Result<common::ResultSet> MariaDbConnection::query(std::string_view sql) {
   ExecuteOptions unlimited;
   unlimited.max_rows = UINT64_MAX - 1;
   unlimited.max_result_bytes = UINT64_MAX - 1;
   return run(sql, unlimited);
 }
 
-std::expected<policy::ResultSet, GuardError> Connection::run(std::string_view sql,
+common::Result<common::ResultSet> MariaDbConnection::run(std::string_view sql,
                                                              const ExecuteOptions& options) {
   if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) {
-    GuardError e = error_from(mysql_, "query");
-    if (e.error_class == ErrorClass::kUnavailable) broken_ = true;
+    common::Error e = error_from(mysql_, "query");
+    if (e.code == common::ErrorCode::kUnavailable) broken_ = true;
     return std::unexpected(std::move(e));
   }
-  policy::ResultSet rs;
+  common::ResultSet rs;
   MYSQL_RES* res = mysql_use_result(mysql_);
   if (res == nullptr) {
     if (mysql_field_count(mysql_) != 0) {
-      GuardError e = error_from(mysql_, "read result");
+      common::Error e = error_from(mysql_, "read result");
       broken_ = true;
       return std::unexpected(std::move(e));
     }
@@ -225,13 +211,13 @@ std::expected<policy::ResultSet, GuardError> Connection::run(std::string_view sq
   rs.columns.reserve(n);
   for (unsigned i = 0; i < n; ++i) {
     const MYSQL_FIELD& f = fields[i];
-    policy::ResultColumn c;
+    common::ResultColumn c;
     c.name.assign(f.name, f.name_length);
     c.org_name.assign(f.org_name, f.org_name_length);
     c.table.assign(f.table, f.table_length);
     c.org_table.assign(f.org_table, f.org_table_length);
     c.schema.assign(f.db, f.db_length);
-    c.type = f.type;
+    c.type = static_cast<common::ColumnType>(f.type);
     c.flags = f.flags;
     c.charset = f.charsetnr;
     c.type_name = type_name(f.type, f.flags, f.charsetnr);
@@ -258,7 +244,7 @@ std::expected<policy::ResultSet, GuardError> Connection::run(std::string_view sq
       continue;
     }
     bytes += row_bytes;
-    policy::Row out;
+    common::Row out;
     out.reserve(n);
     for (unsigned i = 0; i < n; ++i) {
       if (row[i] == nullptr) out.emplace_back(std::nullopt);
@@ -267,9 +253,9 @@ std::expected<policy::ResultSet, GuardError> Connection::run(std::string_view sq
     rs.rows.push_back(std::move(out));
   }
   if (!broken_ && mysql_errno(mysql_) != 0) {
-    GuardError e = error_from(mysql_, "read rows");
+    common::Error e = error_from(mysql_, "read rows");
     mysql_free_result(res);
-    if (e.error_class == ErrorClass::kUnavailable) broken_ = true;
+    if (e.code == common::ErrorCode::kUnavailable) broken_ = true;
     return std::unexpected(std::move(e));
   }
   if (broken_) {
@@ -284,7 +270,7 @@ std::expected<policy::ResultSet, GuardError> Connection::run(std::string_view sq
   return rs;
 }
 
-bool Connection::reset() {
+bool MariaDbConnection::reset() {
   if (broken_ || mysql_ == nullptr) return false;
   // COM_RESET_CONNECTION: drops user variables, prepared statements, temporary tables, named
   // locks, open transactions and session variables; the next execute() re-pins the session.
@@ -295,8 +281,8 @@ bool Connection::reset() {
   return true;
 }
 
-bool Connection::ping() { return mysql_ != nullptr && !broken_ && mysql_ping(mysql_) == 0; }
+bool MariaDbConnection::ping() { return mysql_ != nullptr && !broken_ && mysql_ping(mysql_) == 0; }
 
-uint64_t Connection::thread_id() const { return mysql_ ? mysql_thread_id(mysql_) : 0; }
+uint64_t MariaDbConnection::thread_id() const { return mysql_ ? mysql_thread_id(mysql_) : 0; }
 
-}  // namespace sqlguard::guard
+}  // namespace sqlguard::db

@@ -1,11 +1,11 @@
-#include "guard/credential_vault.h"
+#include "db/credential_vault.h"
 
 #include <sys/stat.h>
 
 #include <cstdlib>
 #include <fstream>
 
-namespace sqlguard::guard {
+namespace sqlguard::db {
 
 std::expected<std::string, std::string> read_secret_file(const std::filesystem::path& file,
                                                          std::string_view what) {
@@ -69,4 +69,4 @@ std::string CredentialVault::scrub(std::string text) const {
   return text;
 }
 
-}  // namespace sqlguard::guard
+}  // namespace sqlguard::db

@@ -1,6 +1,8 @@
-#include "guard/connection_pool.h"
+#include "db/connection_pool.h"
 
-namespace sqlguard::guard {
+#include "db/mariadb_connection.h"
+
+namespace sqlguard::db {
 
 ConnectionPool::ConnectionPool(DatabaseEndpoint endpoint, const CredentialVault& vault,
                                uint32_t max_connections, std::chrono::milliseconds acquire_timeout)
@@ -13,23 +15,19 @@ ConnectionPool::ConnectionPool(DatabaseEndpoint endpoint, const CredentialVault&
 
 ConnectionPool::~ConnectionPool() = default;
 
-ConnectionPool::Lease::~Lease() {
-  if (pool_ != nullptr && c_ != nullptr) pool_->release(std::move(c_));
-}
-
-std::expected<std::unique_ptr<Connection>, GuardError> ConnectionPool::open_connection() {
+common::Result<std::unique_ptr<Connection>> ConnectionPool::open_connection() {
   DatabaseEndpoint ep = endpoint_;
   ep.password = vault_.password();
-  auto c = Connection::open(ep);
+  auto c = MariaDbConnection::open(ep);
   if (!c) {
-    GuardError e = c.error();
+    common::Error e = c.error();
     e.message = vault_.scrub(std::move(e.message));
     return std::unexpected(std::move(e));
   }
-  return std::move(*c);
+  return std::unique_ptr<Connection>(std::move(*c));
 }
 
-std::expected<ConnectionPool::Lease, GuardError> ConnectionPool::acquire() {
+common::Result<ConnectionSource::Lease> ConnectionPool::acquire() {
   const auto deadline = std::chrono::steady_clock::now() + acquire_timeout_;
   std::unique_lock lock(mu_);
   for (;;) {
@@ -67,7 +65,7 @@ std::expected<ConnectionPool::Lease, GuardError> ConnectionPool::acquire() {
     }
     if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
         open_ >= max_connections_) {
-      return std::unexpected(GuardError{ErrorClass::kUnavailable,
+      return std::unexpected(common::Error{common::ErrorCode::kUnavailable,
                                         "all " + std::to_string(max_connections_) +
                                             " database connections are busy; try again shortly"});
     }
@@ -94,18 +92,18 @@ void ConnectionPool::kill_query(uint64_t thread_id) {
   (void)(*c)->query("KILL QUERY " + std::to_string(thread_id));
 }
 
-std::expected<void, GuardError> ConnectionPool::check() {
+common::Result<void> ConnectionPool::check() {
   auto lease = acquire();
   if (!lease) return std::unexpected(lease.error());
   if (!(*lease)->ping()) {
-    return std::unexpected(GuardError{ErrorClass::kUnavailable, "the database does not answer"});
+    return std::unexpected(common::Error{common::ErrorCode::kUnavailable, "the database does not answer"});
   }
   return {};
 }
 
-PoolStats ConnectionPool::stats() const {
+SourceStats ConnectionPool::stats() const {
   std::lock_guard lock(mu_);
-  return PoolStats{open_, leased_, opened_total_, discarded_total_};
+  return SourceStats{open_, leased_, opened_total_, discarded_total_};
 }
 
-}  // namespace sqlguard::guard
+}  // namespace sqlguard::db

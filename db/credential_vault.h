@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace sqlguard::guard {
+namespace sqlguard::db {
 
 /// Reads a secret from a file: the first line, without the line end. Refuses files readable or
 /// writable by others (mode & 0006), and empty secrets. Errors name the file, never its content.
@@ -38,4 +38,4 @@ class CredentialVault {
   std::string password_;
 };
 
-}  // namespace sqlguard::guard
+}  // namespace sqlguard::db

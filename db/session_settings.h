@@ -3,7 +3,7 @@
 
 #include <string_view>
 
-namespace sqlguard::guard {
+namespace sqlguard::db {
 
 /// sql_mode pinned on every connection. The statement analyzer (policy/) tokenises under exactly
 /// these rules: no ANSI_QUOTES ("..." is a string), backslash escapes on (no
@@ -15,4 +15,4 @@ inline constexpr std::string_view kPinnedSqlMode =
 /// Character set pinned on every connection (client, connection and results).
 inline constexpr std::string_view kPinnedCharset = "utf8mb4";
 
-}  // namespace sqlguard::guard
+}  // namespace sqlguard::db

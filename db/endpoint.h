@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-namespace sqlguard::guard {
+namespace sqlguard::db {
 
 /// TLS options for TCP connections (MariaDB Connector/C MYSQL_OPT_SSL_*).
 struct TlsOptions {
@@ -32,4 +32,4 @@ struct DatabaseEndpoint {
   std::string describe() const;
 };
 
-}  // namespace sqlguard::guard
+}  // namespace sqlguard::db
