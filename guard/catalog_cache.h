@@ -16,9 +16,23 @@
 
 namespace sqlguard::guard {
 
+/// Where the guard reads the catalog (policy/catalog.h) from. CatalogCache is the production
+/// source; tests give a fixed one (tests/mocks/fixed_catalog.h). Thread-safe.
+class CatalogSource {
+ public:
+  virtual ~CatalogSource() = default;
+
+  /// schema.table, or nullptr when there is no such object. `connection()` gives a database
+  /// connection when the source needs one (it returns nullptr with `error` set when none can be
+  /// had). Error: the lookup failed (a message naming why, never a credential).
+  virtual std::expected<policy::CatalogEntry, std::string> table(
+      const std::function<db::Connection*(std::string& error)>& connection, const std::string& schema,
+      const std::string& table) = 0;
+};
+
 /// Thread-safe cache of catalog entries (information_schema.TABLES, COLUMNS, STATISTICS,
 /// PARTITIONS, VIEWS), each valid for `ttl`. Unknown names are not cached.
-class CatalogCache {
+class CatalogCache final : public CatalogSource {
  public:
   explicit CatalogCache(std::chrono::seconds ttl = std::chrono::seconds(60)) : ttl_(ttl) {}
 
@@ -28,7 +42,7 @@ class CatalogCache {
   /// shared, not copied, on a hit.
   std::expected<policy::CatalogEntry, std::string> table(
       const std::function<db::Connection*(std::string& error)>& connection, const std::string& schema,
-      const std::string& table);
+      const std::string& table) override;
 
   /// Looks schema.table up over `connection`, uncached.
   static std::expected<policy::CatalogEntry, std::string> lookup(db::Connection& connection,
@@ -50,8 +64,8 @@ class CatalogCache {
 /// destruction), so one call holds at most one extra connection, briefly.
 class CallCatalog final : public policy::Catalog {
  public:
-  CallCatalog(CatalogCache& cache, db::ConnectionSource& pool) : cache_(cache), pool_(&pool) {}
-  CallCatalog(CatalogCache& cache, db::Connection& connection) : cache_(cache), connection_(&connection) {}
+  CallCatalog(CatalogSource& cache, db::ConnectionSource& pool) : cache_(cache), pool_(&pool) {}
+  CallCatalog(CatalogSource& cache, db::Connection& connection) : cache_(cache), connection_(&connection) {}
 
   std::expected<policy::CatalogEntry, std::string> table(std::string_view schema,
                                                                         std::string_view table) const override;
@@ -62,7 +76,7 @@ class CallCatalog final : public policy::Catalog {
   const std::optional<common::Error>& unavailable() const { return unavailable_; }
 
  private:
-  CatalogCache& cache_;
+  CatalogSource& cache_;
   db::ConnectionSource* pool_ = nullptr;
   db::Connection* connection_ = nullptr;
   mutable std::optional<db::ConnectionSource::Lease> lease_;

@@ -59,17 +59,18 @@ const RE2& identifier_re() {
 
 Guard::Guard(const policy::StatementAnalyzer& analyzer, const policy::PolicyEngine& policy,
              std::shared_ptr<const policy::MaskingEngine> masking, recorder::AuditLog& audit,
-             db::ConnectionSource& pool, const db::CredentialVault& vault, GuardOptions options,
-             ApprovalService* approvals)
+             db::ConnectionSource& connections, const db::CredentialVault& vault, GuardOptions options,
+             ApprovalService* approvals, CatalogSource* catalog)
     : analyzer_(analyzer),
       policy_(policy),
       masking_(std::move(masking)),
       audit_(audit),
-      pool_(pool),
+      pool_(connections),
       vault_(vault),
       options_(options),
       approvals_(approvals),
-      default_schema_(pool.default_schema()) {
+      default_schema_(connections.default_schema()),
+      catalog_(catalog != nullptr ? *catalog : own_catalog_) {
   // Call ids must not repeat across instances writing to one log: never a fixed prefix.
   auto instance = common::random_hex_id("", 6);
   if (!instance) throw std::runtime_error("cannot start the guard: " + instance.error());

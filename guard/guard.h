@@ -102,13 +102,15 @@ struct GuardOptions {
 /// the audit log serialises records (group commit).
 class Guard {
  public:
-  /// `approvals` (may be nullptr: statements a rule holds for approval are then refused) must
-  /// outlive the guard. Throws std::runtime_error when the CSPRNG cannot give the random
-  /// call-id prefix (common/random.h).
+  /// Everything passed by reference or pointer must outlive the guard. `approvals` may be
+  /// nullptr: statements a rule holds for approval are then refused. `catalog` may be nullptr:
+  /// the guard then reads information_schema over `connections`, cached (CatalogCache).
+  /// Throws std::runtime_error when the CSPRNG cannot give the random call-id prefix
+  /// (common/random.h).
   Guard(const policy::StatementAnalyzer& analyzer, const policy::PolicyEngine& policy,
         std::shared_ptr<const policy::MaskingEngine> masking, recorder::AuditLog& audit,
-        db::ConnectionSource& pool, const db::CredentialVault& vault, GuardOptions options,
-        ApprovalService* approvals = nullptr);
+        db::ConnectionSource& connections, const db::CredentialVault& vault, GuardOptions options,
+        ApprovalService* approvals = nullptr, CatalogSource* catalog = nullptr);
   /// Appends outcome records still waiting for the audit log (see `late` outcomes), if it can.
   ~Guard();
   Guard(const Guard&) = delete;
@@ -193,7 +195,8 @@ class Guard {
   GuardOptions options_;
   ApprovalService* approvals_;
   std::string default_schema_;
-  CatalogCache catalog_;
+  CatalogCache own_catalog_;
+  CatalogSource& catalog_;  ///< own_catalog_ unless one was given
   std::atomic<uint64_t> call_counter_{0};
   static constexpr size_t kMaxDeferredOutcomes = 10000;
   mutable std::mutex deferred_mu_;

@@ -7,31 +7,12 @@
 #include <map>
 
 #include "policy/statement_analyzer.h"
+#include "tests/mocks/fixed_catalog.h"
 
 namespace sqlguard::policy {
 namespace {
 
-class MapCatalog final : public Catalog {
- public:
-  std::map<std::string, CatalogTable> objects;
-  bool fail = false;
-  mutable int lookups = 0;
-  std::expected<CatalogEntry, std::string> table(std::string_view schema,
-                                                                std::string_view table) const override {
-    ++lookups;
-    if (fail) return std::unexpected(std::string("connection refused"));
-    auto it = objects.find(std::string(schema) + "." + std::string(table));
-    if (it == objects.end()) return CatalogEntry{};
-    return std::make_shared<const CatalogTable>(it->second);
-  }
-  void view(const std::string& name, const std::string& definition, std::vector<std::string> cols) {
-    CatalogTable t;
-    t.type = CatalogTable::Type::kView;
-    t.view_definition = definition;
-    for (auto& c : cols) t.columns.push_back(CatalogColumn{c, false, std::nullopt});
-    objects[name] = std::move(t);
-  }
-};
+using MapCatalog = test_support::FixedCatalog;
 
 class CatalogResolutionTest : public ::testing::Test {
  protected:
@@ -46,8 +27,8 @@ class CatalogResolutionTest : public ::testing::Test {
 };
 
 TEST_F(CatalogResolutionTest, ExpandsViewsRecursivelyWithTheViewsSchemaAsDefault) {
-  catalog.view("shop.v_outer", "select `v_inner`.`id` AS `id` from `v_inner`", {"id"});
-  catalog.view("shop.v_inner", "select `hr`.`staff`.`id` AS `id` from `hr`.`staff`", {"id"});
+  catalog.add_view("shop.v_outer", "select `v_inner`.`id` AS `id` from `v_inner`", {"id"});
+  catalog.add_view("shop.v_inner", "select `hr`.`staff`.`id` AS `id` from `hr`.`staff`", {"id"});
   std::string err;
   const auto a = resolve("SELECT id FROM v_outer", &err);
   ASSERT_EQ(err, "");
@@ -65,14 +46,14 @@ TEST_F(CatalogResolutionTest, ExpandsViewsRecursivelyWithTheViewsSchemaAsDefault
 
 TEST_F(CatalogResolutionTest, RefusesWhatCannotBeChecked) {
   std::string err;
-  catalog.view("shop.v_hidden", "", {"id"});
+  catalog.add_view("shop.v_hidden", "", {"id"});
   resolve("SELECT * FROM v_hidden", &err);
   EXPECT_NE(err.find("SHOW VIEW"), std::string::npos) << err;
-  catalog.view("shop.v_bad", "select 1; drop table t", {"x"});
+  catalog.add_view("shop.v_bad", "select 1; drop table t", {"x"});
   resolve("SELECT * FROM v_bad", &err);
   EXPECT_NE(err.find("could not be analysed"), std::string::npos) << err;
-  catalog.view("shop.a", "select `shop`.`b`.`x` AS `x` from `shop`.`b`", {"x"});
-  catalog.view("shop.b", "select `shop`.`a`.`x` AS `x` from `shop`.`a`", {"x"});
+  catalog.add_view("shop.a", "select `shop`.`b`.`x` AS `x` from `shop`.`b`", {"x"});
+  catalog.add_view("shop.b", "select `shop`.`a`.`x` AS `x` from `shop`.`a`", {"x"});
   resolve("SELECT x FROM a", &err);
   EXPECT_NE(err.find("nested more than"), std::string::npos) << err;
   catalog.fail = true;

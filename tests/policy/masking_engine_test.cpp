@@ -1,6 +1,7 @@
 // MaskingEngine with hand-built statement analyses (independent of the analyzer) and result sets.
 #include "policy/masking_engine.h"
 #include "policy/statement_analyzer.h"
+#include "tests/mocks/fixed_catalog.h"
 
 #include <gtest/gtest.h>
 
@@ -10,28 +11,13 @@
 namespace sqlguard::policy {
 namespace {
 
-class FixedCatalog : public Catalog {
- public:
-  std::map<std::string, std::vector<std::string>> tables;
-  std::vector<std::string> views;  // with no visible definition
-  std::expected<CatalogEntry, std::string> table(std::string_view schema,
-                                                                std::string_view table) const override {
-    const std::string k = std::string(schema) + "." + std::string(table);
-    auto it = tables.find(k);
-    if (it == tables.end()) return CatalogEntry{};
-    CatalogTable t;
-    for (const auto& c : it->second) t.columns.push_back(CatalogColumn{c, false, std::nullopt});
-    if (std::find(views.begin(), views.end(), k) != views.end()) t.type = CatalogTable::Type::kView;
-    return std::make_shared<const CatalogTable>(std::move(t));
-  }
-};
+using test_support::FixedCatalog;
 
 FixedCatalog shop_catalog() {
   FixedCatalog c;
-  c.tables["shop.customers"] = {"id", "name", "email", "ssn", "salary", "birth_date", "photo"};
-  c.tables["shop.orders"] = {"id", "customer_id", "total", "card_number"};
-  c.tables["shop.v_customers"] = {"id", "x"};
-  c.views = {"shop.v_customers"};
+  c.add_table("shop.customers", {"id", "name", "email", "ssn", "salary", "birth_date", "photo"});
+  c.add_table("shop.orders", {"id", "customer_id", "total", "card_number"});
+  c.add_view("shop.v_customers", "", {"id", "x"});  // definition hidden
   return c;
 }
 
@@ -243,7 +229,7 @@ TEST_F(MaskingEngineTest, StarWithUnknownTableRefused) {
   A b;
   auto t = b.table("customers");
   b.out_star({t});
-  catalog.tables.erase("shop.customers");
+  catalog.objects.erase("shop.customers");
   auto plan = engine->plan(analyst(), b.a, catalog);
   ASSERT_FALSE(plan);
   EXPECT_NE(plan.error().find("could not be looked up"), std::string::npos);
