@@ -15,7 +15,7 @@
 #include <string_view>
 
 #include "db/mariadb_connection.h"
-#include "server/config.h"
+#include "server/config/config.h"
 
 namespace sqlguard::bench {
 

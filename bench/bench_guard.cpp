@@ -19,8 +19,8 @@
 
 #include "bench/bench_database.h"
 #include "db/mariadb_connection.h"
-#include "server/app.h"
-#include "server/config.h"
+#include "server/cli/app.h"
+#include "server/config/config.h"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;

@@ -34,9 +34,9 @@
 
 #include "bench/bench_database.h"
 #include "db/mariadb_connection.h"
-#include "server/app.h"
-#include "server/config.h"
-#include "server/http_transport.h"
+#include "server/cli/app.h"
+#include "server/config/config.h"
+#include "server/mcp/http_transport.h"
 
 #include <httplib.h>
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/bytes.h"
+#include "common/json_depth.h"
 #include "common/random.h"
 #include "common/time.h"
 #include "common/utf8.h"
@@ -98,6 +99,13 @@ TEST(Utf8, DecodesAndRepairs) {
   EXPECT_EQ(i, 5u);
   EXPECT_EQ(replace_invalid_utf8("a\xff" "b\xe2\x82"), "a\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD");
   EXPECT_EQ(replace_invalid_utf8("ok \xe2\x82\xac"), "ok \xe2\x82\xac");
+}
+
+TEST(JsonDepth, CountsOnlyOutsideStrings) {
+  EXPECT_TRUE(json_nesting_within(R"({"a":[1,{"b":2}]})", 3));
+  EXPECT_FALSE(json_nesting_within(R"({"a":[1,{"b":2}]})", 2));
+  EXPECT_TRUE(json_nesting_within(R"({"a":"[[[[[[\"[[[["})", 1));
+  EXPECT_FALSE(json_nesting_within(std::string(1000, '['), 64));
 }
 
 TEST(Time, Rfc3339) {

@@ -25,7 +25,7 @@
 #include "policy/policy_engine.h"
 #include "policy/principal_spec.h"
 #include "policy/statement_analyzer.h"
-#include "server/config.h"
+#include "server/config/config.h"
 
 namespace sqlguard::policy {
 namespace {

@@ -1,4 +1,4 @@
-// libFuzzer target: the Streamable HTTP request path (server/http_transport.h) end to end —
+// libFuzzer target: the Streamable HTTP request path (server/mcp/http_transport.h) end to end —
 // cpp-httplib's request parser, the Host/Origin/auth/Content-Type/Accept/size/version checks,
 // sessions, JSON parsing and McpSession dispatch — on a real in-process HttpTransport bound to
 // 127.0.0.1:0 with API-key authentication (BearerHttpAuthenticator) and echo tools.
@@ -27,9 +27,9 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "server/bearer_authenticator.h"
-#include "server/bearer_http_authenticator.h"
-#include "server/http_transport.h"
+#include "server/auth/bearer_authenticator.h"
+#include "server/auth/bearer_http_authenticator.h"
+#include "server/mcp/http_transport.h"
 #include "tools/sql_tools.h"
 #include "tools/tool.h"
 

@@ -1,7 +1,7 @@
 // libFuzzer target: bearer credentials as an HTTP client sends them — JWS parsing and header
-// policy (server/jwt_validator.h), signature verification against a fixed JWK Set of one RSA,
+// policy (server/auth/jwt_validator.h), signature verification against a fixed JWK Set of one RSA,
 // one P-256 and one Ed25519 key, the claim checks of BearerAuthenticator, API keys — and the
-// JWK Set parser itself (server/jwks.h) on the same bytes.
+// JWK Set parser itself (server/auth/jwks.h) on the same bytes.
 //
 // Seeds (tests/fuzz/corpus/fuzz_jwt/) are real tokens signed by the private halves of these
 // keys (minted with tests/e2e/helpers/mint-token.mjs, exp in 2095), plus forged ones: alg none,
@@ -20,10 +20,10 @@
 #include <string>
 #include <string_view>
 
-#include "server/bearer_authenticator.h"
-#include "server/json_rpc.h"
-#include "server/jwks.h"
-#include "server/jwt_validator.h"
+#include "server/auth/bearer_authenticator.h"
+#include "common/json_depth.h"
+#include "server/auth/jwks.h"
+#include "server/auth/jwt_validator.h"
 
 namespace {
 
@@ -69,7 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   if (auto jws = server::parse_jws(input)) (void)jws->header.dump();
   (void)server::base64url_decode(input);
-  (void)server::json_nesting_within(input, 8);
+  (void)common::json_nesting_within(input, 8);
   if (auto set = server::parse_jwks(input)) {
     for (const auto& key : set->keys) (void)key.usable_for("ES256");
   }

@@ -1,5 +1,5 @@
 // libFuzzer target: the MCP message path of both transports — bounded JSON parsing
-// (server/json_rpc.h), classification, and a whole McpSession (server/mcp_session.h) with a
+// (server/mcp/json_rpc.h), classification, and a whole McpSession (server/mcp/mcp_session.h) with a
 // fake tool registry whose tools carry the real run_sql/describe_table/list_tables definitions
 // and echo their arguments.
 //
@@ -20,8 +20,8 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "server/json_rpc.h"
-#include "server/mcp_session.h"
+#include "server/mcp/json_rpc.h"
+#include "server/mcp/mcp_session.h"
 #include "tools/sql_tools.h"
 #include "tools/tool.h"
 

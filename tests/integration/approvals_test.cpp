@@ -15,8 +15,8 @@
 
 #include "guard/mariadb_approval_store.h"
 #include "mariadb_fixture.h"
-#include "server/app.h"
-#include "server/config.h"
+#include "server/cli/app.h"
+#include "server/config/config.h"
 
 namespace sqlguard {
 namespace {

@@ -11,8 +11,8 @@
 #include "mariadb_fixture.h"
 #include "recorder/audit_verify.h"
 #include "recorder/log_files.h"
-#include "server/app.h"
-#include "server/config.h"
+#include "server/cli/app.h"
+#include "server/config/config.h"
 
 namespace sqlguard {
 namespace {

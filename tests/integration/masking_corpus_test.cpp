@@ -30,7 +30,7 @@
 #include "policy/policy_engine.h"
 #include "policy/principal_spec.h"
 #include "policy/statement_analyzer.h"
-#include "server/config.h"
+#include "server/config/config.h"
 #include "tests/integration/mariadb_fixture.h"
 
 namespace sqlguard::testing {

@@ -1,6 +1,6 @@
 // The approvals: config section (defaults, locations of errors) and the `sqlguard approvals`
 // CLI (list, show, approve, deny) on a SQLite store.
-#include "server/approvals_commands.h"
+#include "server/cli/approvals_commands.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -10,8 +10,8 @@
 #include <sstream>
 
 #include "guard/approval_service.h"
-#include "server/app.h"
-#include "server/config.h"
+#include "server/cli/app.h"
+#include "server/config/config.h"
 
 namespace sqlguard::server {
 namespace {

@@ -1,7 +1,7 @@
 // The approvals HTTP API on 127.0.0.1 (port 0) driven by httplib::Client: authentication
 // (Authenticator, loopback reviewer header, 401 otherwise), the Approval JSON contract, list
 // filters and visibility, approve/deny with their 403/404/409/400 answers, whoami; the webhook.
-#include "server/approvals_http.h"
+#include "server/admin/approvals_http.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,10 +1,10 @@
-#include "server/bearer_authenticator.h"
+#include "server/auth/bearer_authenticator.h"
 
 #include <cstdlib>
 
 #include <gtest/gtest.h>
 
-#include "server/oauth_metadata.h"
+#include "server/auth/oauth_metadata.h"
 #include "tests/server/jwt_test_helpers.h"
 
 namespace sqlguard::server {

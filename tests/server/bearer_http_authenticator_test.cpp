@@ -1,4 +1,4 @@
-#include "server/bearer_http_authenticator.h"
+#include "server/auth/bearer_http_authenticator.h"
 
 #include <gtest/gtest.h>
 

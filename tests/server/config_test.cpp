@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "server/config.h"
+#include "server/config/config.h"
 
 namespace sqlguard::server {
 namespace {

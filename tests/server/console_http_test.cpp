@@ -1,7 +1,7 @@
 // The web console routes on 127.0.0.1 (port 0) driven by httplib::Client: embedded assets and
 // their security headers, authentication and authorization of /api/audit/*, session summaries
 // and timelines from a small audit log written with recorder::AuditLog, and verification.
-#include "server/console_http.h"
+#include "server/admin/console_http.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // sqlguard doctor: grants wider than the policy needs are reported.
 #include <gtest/gtest.h>
 
-#include "server/doctor_command.h"
+#include "server/cli/doctor_command.h"
 
 namespace sqlguard::server {
 namespace {

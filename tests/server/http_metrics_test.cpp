@@ -1,6 +1,6 @@
 // GET /metrics on the HTTP transport: Prometheus text exposition 0.0.4 with the registry's
 // families and the scrape-time gauges, authentication like /mcp, loopback-only without it.
-#include "server/http_transport.h"
+#include "server/mcp/http_transport.h"
 
 #include <gtest/gtest.h>
 

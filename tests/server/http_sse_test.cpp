@@ -2,7 +2,7 @@
 // to Streamable HTTP: GET /sse with its `endpoint` event, POST /messages?sessionId=..., answers
 // as `event: message` on the stream; request rules, principal binding, stream limits, idle
 // expiry, shutdown. Driven by httplib::Client on 127.0.0.1 (port 0).
-#include "server/http_transport.h"
+#include "server/mcp/http_transport.h"
 
 #include <gtest/gtest.h>
 
@@ -15,7 +15,7 @@
 #include <string>
 #include <thread>
 
-#include "server/json_rpc.h"
+#include "server/mcp/json_rpc.h"
 
 #if defined(CPPHTTPLIB_OPENSSL_SUPPORT)
 #include <httplib.h>

@@ -1,7 +1,7 @@
 // The Streamable HTTP transport on 127.0.0.1 (port 0) driven by httplib::Client: sessions,
 // status codes, Host/Origin checks, content negotiation, SSE for progress, cancellation,
 // authentication hook, health, idle expiry, shutdown.
-#include "server/http_transport.h"
+#include "server/mcp/http_transport.h"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 #include <string>
 #include <thread>
 
-#include "server/json_rpc.h"
+#include "server/mcp/json_rpc.h"
 
 #if defined(CPPHTTPLIB_OPENSSL_SUPPORT)
 #include <httplib.h>

@@ -1,4 +1,4 @@
-#include "server/jwks.h"
+#include "server/auth/jwks.h"
 
 #include "common/bytes.h"
 

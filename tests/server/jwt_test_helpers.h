@@ -22,8 +22,8 @@
 #include <openssl/rsa.h>
 
 #include "common/bytes.h"
-#include "server/jwks.h"
-#include "server/jwt_validator.h"
+#include "server/auth/jwks.h"
+#include "server/auth/jwt_validator.h"
 
 namespace sqlguard::server::testing {
 

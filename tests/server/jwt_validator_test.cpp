@@ -1,5 +1,5 @@
-#include "server/json_rpc.h"
-#include "server/jwt_validator.h"
+#include "server/mcp/json_rpc.h"
+#include "server/auth/jwt_validator.h"
 
 #include "common/bytes.h"
 
@@ -43,13 +43,6 @@ TEST(JwtBase64url, RejectsInvalidInput) {
   EXPECT_FALSE(common::base64url_decode("-_9"));     // non-zero trailing bits (non-canonical)
   EXPECT_FALSE(common::base64url_decode("QR"));
   EXPECT_TRUE(common::base64url_decode("QQ"));
-}
-
-TEST(JwtJsonNesting, CountsOnlyOutsideStrings) {
-  EXPECT_TRUE(json_nesting_within(R"({"a":[1,{"b":2}]})", 3));
-  EXPECT_FALSE(json_nesting_within(R"({"a":[1,{"b":2}]})", 2));
-  EXPECT_TRUE(json_nesting_within(R"({"a":"[[[[[[\"[[[["})", 1));
-  EXPECT_FALSE(json_nesting_within(std::string(1000, '['), 64));
 }
 
 TEST(JwtParse, RejectsMalformedTokens) {

@@ -1,6 +1,6 @@
 // McpSession with fake tools and a capturing Sink: lifecycle, negotiation, dispatch, errors,
 // ids, cancellation, progress, logging, batches, concurrency bound, observer.
-#include "server/mcp_session.h"
+#include "server/mcp/mcp_session.h"
 
 #include <gtest/gtest.h>
 
@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "server/json_rpc.h"
-#include "server/server_info.h"
+#include "server/mcp/json_rpc.h"
+#include "server/mcp/server_info.h"
 
 namespace sqlguard::server {
 namespace {

@@ -1,6 +1,6 @@
 // The metrics registry's Prometheus text exposition (format 0.0.4), its bounds and thread
 // safety, and the MeteredAuditLog decorator's mapping from audit events to metrics.
-#include "server/metrics.h"
+#include "server/admin/metrics.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "server/metered_audit_log.h"
+#include "server/admin/metered_audit_log.h"
 
 namespace sqlguard::server {
 namespace {

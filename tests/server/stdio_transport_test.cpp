@@ -1,6 +1,6 @@
 // The stdio transport over real pipes: framing, flushing, ids, parse errors, oversize lines,
 // invalid UTF-8, deep nesting, cancellation, EOF; serve_stdio's stdout protection in a child.
-#include "server/stdio_transport.h"
+#include "server/mcp/stdio_transport.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -19,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include "server/json_rpc.h"
+#include "server/mcp/json_rpc.h"
 
 namespace sqlguard::server {
 namespace {

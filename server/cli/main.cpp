@@ -1,0 +1,302 @@
+// sqlguard command line: serve, check, validate, audit, keygen.
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "policy/analysis_format.h"
+#include "policy/principal_spec.h"
+#include "server/cli/app.h"
+#include "server/auth/bearer_authenticator.h"
+#include "server/auth/bearer_http_authenticator.h"
+#include "server/admin/approvals_http.h"
+#include "server/admin/console_http.h"
+#include "server/mcp/http_transport.h"
+#include "server/admin/metrics.h"
+#include "server/auth/oauth_metadata.h"
+#include "server/cli/audit_commands.h"
+#include "server/cli/approvals_commands.h"
+#include "server/config/config.h"
+#include "server/cli/doctor_command.h"
+#include "server/cli/replay_command.h"
+#include "server/mcp/server_info.h"
+#include "server/mcp/stdio_transport.h"
+
+namespace {
+
+using namespace sqlguard;
+
+void setup_logging(const std::string& level) {
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+nlohmann::json rejection_json(const server::AuthRejection& r) {
+  nlohmann::json j = {{"status", r.status}, {"error", r.error}, {"reason", r.reason}, {"message", r.message}};
+  if (!r.token_alg.empty()) j["token_alg"] = r.token_alg;
+  if (!r.token_kid.empty()) j["token_kid"] = r.token_kid;
+  if (!r.subject.empty()) j["subject"] = r.subject;
+  if (!r.issuer.empty()) j["issuer"] = r.issuer;
+  if (!r.client_id.empty()) j["client_id"] = r.client_id;
+  return j;
+}
+
+int cmd_serve(const std::string& config_file, bool stdio, bool http, const std::string& log_level) {
+  setup_logging(log_level);
+  if (stdio == http) {
+    std::cerr << "sqlguard serve: choose one transport: --stdio or --http\n";
+    return 2;
+  }
+  auto config = server::load_config(config_file);
+  if (!config) {
+    std::cerr << config.error() << "\n";
+    return 2;
+  }
+  if (http) config->http.enabled = true;
+  // Created before the App so that it outlives everything that observes into it.
+  server::MetricsRegistry metrics;
+  auto app = server::App::create(*config, &metrics);
+  if (!app) {
+    spdlog::critical("cannot start: {}", app.error());
+    return 1;
+  }
+  guard::Guard& guard = (*app)->guard();
+  const bool auth_configured = config->auth.oidc.has_value() || !config->auth.api_keys.empty();
+  std::shared_ptr<server::BearerAuthenticator> bearer;
+  if (auth_configured) {
+    auto b = server::BearerAuthenticator::create(config->http, config->auth);
+    if (!b) {
+      spdlog::critical("cannot start: auth: {}", b.error());
+      return 1;
+    }
+    bearer = std::move(*b);
+  }
+
+  if (stdio) {
+    policy::Principal principal = config->stdio_principal;
+    if (bearer) {
+      // MCP: stdio servers take credentials from the environment.
+      if (auto token = server::authenticate_stdio_token(*bearer, config->auth)) {
+        if (!*token) {
+          guard.auth_rejected(rejection_json(token->error()), "stdio");
+          spdlog::critical("cannot start: the token in ${} was rejected: {}", config->auth.stdio_token_env,
+                           token->error().message);
+          return 1;
+        }
+        principal = (*token)->principal;
+      }
+    }
+    spdlog::info("sqlguard {} serving over stdio as {}; database {}; audit log {}", server::server_version(),
+                 principal.subject, config->database.describe(), config->audit.log.dir.string());
+    const int rc = server::serve_stdio((*app)->tools(), &(*app)->session_observer(), principal);
+    if (rc == 2) std::_Exit(2);  // calls still running: do not destroy the guard under them
+    return rc;
+  }
+
+  std::unique_ptr<server::BearerHttpAuthenticator> adapter;
+  if (bearer) {
+    server::AuthObserver observer;
+    observer.on_rejected = [&guard](const server::AuthRejection& r, std::string_view remote) {
+      guard.auth_rejected(rejection_json(r), std::string(remote));
+    };
+    adapter = std::make_unique<server::BearerHttpAuthenticator>(bearer, observer);
+  }
+  server::HttpOptions options;
+  options.bind_address = config->http.listen_host;
+  options.port = config->http.port;
+  options.allowed_hosts = config->http.allowed_hosts;
+  options.allowed_origins = config->http.allowed_origins;
+  options.session_idle_timeout = std::chrono::seconds(config->http.session_idle_timeout_s);
+  options.tls_cert_file = config->http.tls_cert_file.string();
+  options.tls_key_file = config->http.tls_key_file.string();
+  if (auth_configured) {
+    const auto doc = server::protected_resource_metadata(config->http, config->auth, config->server_name);
+    for (const auto& path : server::protected_resource_metadata_paths(config->http)) {
+      options.public_documents.emplace_back(path, doc);
+    }
+  }
+  server::ServerOptions session_options;
+  session_options.max_message_bytes = config->http.max_request_bytes;
+  policy::Principal anonymous = config->stdio_principal;
+  anonymous.auth_method = "loopback";
+  server::App* a = app->get();
+  auto health = [a]() {
+    std::string reason;
+    const bool audit_ok = a->guard().audit_healthy(&reason);
+    const auto pool = a->pool().stats();
+    nlohmann::json h = {{"status", audit_ok ? "ok" : "unhealthy"},
+                        {"audit", {{"writable", audit_ok}, {"records", a->audit().size()}}},
+                        {"pool", {{"open", pool.open}, {"leased", pool.leased}}}};
+    if (!audit_ok) h["audit"]["reason"] = reason;
+    return h;
+  };
+  // The approvals API and the web console, on the same server and behind the same
+  // authentication (docs/approvals.md, docs/console.md).
+  if (guard::ApprovalService* approvals = a->approvals()) {
+    server::ApprovalsHttpOptions ao;
+    ao.trust_loopback_reviewer_header = config->approvals.trust_loopback_reviewer_header;
+    ao.allowed_hosts = config->http.allowed_hosts;
+    options.extra_routes.push_back([approvals, ao, auth = adapter.get()](httplib::Server& svr) {
+      server::register_approval_routes(svr, *approvals, auth, ao);
+    });
+  }
+  server::ConsoleOptions console;
+  console.audit_dir = config->audit.log.dir;
+  console.reviewer_groups = config->approvals.reviewer_groups;
+  console.trust_loopback_reviewer_header = config->approvals.trust_loopback_reviewer_header;
+  console.allowed_hosts = config->http.allowed_hosts;
+  options.extra_routes.push_back([console, auth = adapter.get()](httplib::Server& svr) {
+    server::register_console_routes(svr, console, auth);
+  });
+  // GET /metrics (Prometheus text format 0.0.4): the registry plus scrape-time gauges.
+  options.metrics.registry = &metrics;
+  options.metrics.pool = [a] { return a->pool().stats(); };
+  options.metrics.approvals_pending = [a]() -> std::optional<std::uint64_t> {
+    if (a->approvals() == nullptr) return std::nullopt;
+    auto pending = a->approvals()->count_pending();
+    if (!pending) return std::nullopt;
+    return *pending;
+  };
+  spdlog::info("sqlguard {} serving Streamable HTTP on {}:{}{}; database {}; audit log {}",
+               server::server_version(), options.bind_address, options.port,
+               adapter ? " (authentication required)" : " (no authentication: loopback only)",
+               config->database.describe(), config->audit.log.dir.string());
+  if (!config->http.resource_url.empty()) {
+    // Serve the endpoint at the path clients are told about (RFC 9728 `resource`).
+    const auto scheme_end = config->http.resource_url.find("://");
+    const auto path_start = scheme_end == std::string::npos ? std::string::npos
+                                                            : config->http.resource_url.find('/', scheme_end + 3);
+    if (path_start != std::string::npos) options.path = config->http.resource_url.substr(path_start);
+  }
+  const int rc = server::serve_http((*app)->tools(), &(*app)->session_observer(), adapter.get(), anonymous,
+                                    session_options, options, health);
+  if (rc == 2) std::_Exit(2);  // calls still running: do not destroy the guard under them
+  return rc;
+}
+
+int cmd_validate(const std::string& config_file) {
+  auto config = server::load_config(config_file);
+  if (!config) {
+    std::cerr << config.error() << "\n";
+    return 1;
+  }
+  std::cout << config_file << ": OK (" << config->policy.rules.size() << " policy rules, "
+            << config->masking.rules.size() << " masking rules, " << config->masking.detectors.size()
+            << " detectors)\n";
+  return 0;
+}
+
+/// A catalog for `check`: no database is contacted, so no name is known: tables are assumed to
+/// be base tables, views are not expanded and `*` cannot be expanded (the running server looks
+/// all of them up).
+class OfflineCatalog final : public policy::Catalog {
+ public:
+  std::expected<policy::CatalogEntry, std::string> table(std::string_view,
+                                                                        std::string_view) const override {
+    return policy::CatalogEntry{};
+  }
+};
+
+int cmd_check(const std::string& config_file, const std::string& as, const std::string& sql,
+              const std::string& client, const std::string& expect) {
+  auto config = server::load_config(config_file);
+  if (!config) {
+    std::cerr << config.error() << "\n";
+    return 2;
+  }
+  policy::Principal principal = config->stdio_principal;
+  if (!as.empty()) {
+    auto p = policy::parse_principal_spec(as);
+    if (!p) {
+      std::cerr << "--as: " << p.error() << "\n";
+      return 2;
+    }
+    principal = *p;
+  }
+  principal.client_name = client;
+  const policy::StatementAnalyzer analyzer;
+  const policy::PolicyEngine engine(config->policy);
+  const auto analysis = analyzer.analyze(sql, config->database.database);
+  const auto decision = engine.decide(principal, analysis);
+  std::cout << "principal: " << principal.subject;
+  if (!principal.groups.empty()) {
+    std::cout << " (groups:";
+    for (const auto& g : principal.groups) std::cout << " " << g;
+    std::cout << ")";
+  }
+  std::cout << "\n" << policy::describe(analysis) << "\n";
+  std::cout << "decision: " << policy::to_string(decision.action) << "\nrule: " << decision.rule
+            << "\nreason: " << decision.reason << "\n";
+  if (decision.action != policy::Action::kDeny) {
+    std::cout << "limits: max_rows=" << decision.limits.max_rows
+              << " max_result_bytes=" << decision.limits.max_result_bytes
+              << " timeout_ms=" << decision.limits.timeout_ms
+              << (decision.read_only ? " (read-only transaction)" : "") << "\n";
+    auto masking = policy::MaskingEngine::create(config->masking);
+    if (masking) {
+      auto plan = (*masking)->plan(principal, analysis, OfflineCatalog{});
+      if (plan) {
+        std::cout << "masking: " << (plan->bypass ? "no rule applies" : "planned");
+        for (const auto& m : plan->masked_references) std::cout << "\n  masked: " << m;
+        std::cout << "\n";
+      } else {
+        std::cout << "masking: refused: " << plan.error()
+                  << "\n  (offline check: tables are assumed to be base tables and `*` cannot be expanded;"
+                     " the server decides with the database catalog)\n";
+      }
+    }
+  }
+  if (!expect.empty() && expect != policy::to_string(decision.action)) {
+    std::cerr << "check: expected " << expect << ", got " << policy::to_string(decision.action) << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Logs go to stderr: stdout belongs to the stdio transport and to command output.
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("sqlguard"));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
+  CLI::App app{"sqlguard: governed SQL tools for AI agents (an MCP server for MySQL and MariaDB)"};
+  app.set_version_flag("--version", std::string(server::server_version()));
+  app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical, off")
+      ->envname("SQLGUARD_LOG_LEVEL");
+  int exit_code = 0;
+
+  auto* serve = app.add_subcommand("serve", "Run the MCP server");
+  std::string serve_config;
+  bool serve_stdio = false;
+  bool serve_http = false;
+  serve->add_option("--config", serve_config, "configuration file (YAML)")->required();
+  serve->add_flag("--stdio", serve_stdio, "serve one MCP session over stdin/stdout");
+  serve->add_flag("--http", serve_http, "serve Streamable HTTP (settings in the config's http: section)");
+  serve->callback([&] { exit_code = cmd_serve(serve_config, serve_stdio, serve_http, log_level); });
+
+  auto* validate = app.add_subcommand("validate", "Check a configuration file and exit");
+  std::string validate_config;
+  validate->add_option("--config", validate_config, "configuration file (YAML)")->required();
+  validate->callback([&] { exit_code = cmd_validate(validate_config); });
+
+  auto* check = app.add_subcommand("check", "Analyse and decide one statement without touching the database");
+  std::string check_config, check_as, check_sql, check_client, check_expect;
+  check->add_option("--config", check_config, "configuration file (YAML)")->required();
+  check->add_option("--as", check_as, "principal SUBJECT[:group,group] (default: the stdio principal)");
+  check->add_option("--client", check_client, "MCP client name to evaluate with");
+  check->add_option("--expect", check_expect, "exit 1 unless the decision is this (allow, deny, approve)")
+      ->check(CLI::IsMember({"allow", "deny", "approve"}));
+  check->add_option("sql", check_sql, "the statement")->required();
+  check->callback([&] { exit_code = cmd_check(check_config, check_as, check_sql, check_client, check_expect); });
+
+  server::register_replay_command(*server::register_audit_commands(app, exit_code), exit_code);
+  server::register_doctor_command(app, exit_code);
+  server::register_approvals_commands(app, exit_code);
+
+  CLI11_PARSE(app, argc, argv);
+  return exit_code;
+}
