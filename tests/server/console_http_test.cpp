@@ -158,7 +158,7 @@ void expect_console_headers(const httplib::Response& res) {
 
 TEST_F(ConsoleHttpTest, ServesTheEmbeddedAssetsWithoutAuthenticationAndWithSecurityHeaders) {
   start(reviewers(), &auth_);
-  const fs::path source = fs::path(SQLGUARD_SOURCE_DIR) / "server" / "console";
+  const fs::path source = fs::path(SQLGUARD_SOURCE_DIR) / "server" / "admin" / "console";
   struct Case {
     const char* path;
     const char* type;
