@@ -1,5 +1,7 @@
 #include "guard/guard.h"
 
+#include "guard/audit_events.h"
+#include "recorder/record_types.h"
 #include "guard/result_digest.h"
 #include "policy/catalog_resolution.h"
 
@@ -21,32 +23,6 @@ using Clock = std::chrono::steady_clock;
 uint64_t micros_since(Clock::time_point t0) {
   return static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count());
-}
-
-nlohmann::json tables_json(const policy::StatementAnalysis& a) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& t : a.tables) {
-    if (t.is_cte || t.is_derived) continue;
-    const std::string name = t.schema.empty() ? t.table : t.schema + "." + t.table;
-    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
-  }
-  return out;
-}
-
-// Tables reached through the views the statement reads: [{"view": "acme.v", "reads": [...]}].
-nlohmann::json views_json(const policy::StatementAnalysis& a) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& v : a.views) {
-    if (!v.definition || v.table >= a.tables.size()) continue;
-    const auto& t = a.tables[v.table];
-    out.push_back({{"view", t.schema + "." + t.table}, {"reads", tables_json(*v.definition)}});
-    for (auto& inner : views_json(*v.definition)) out.push_back(std::move(inner));
-  }
-  return out;
-}
-
-nlohmann::json decision_json(const policy::Decision& d) {
-  return {{"action", std::string(policy::to_string(d.action))}, {"rule", d.rule}, {"reason", d.reason}};
 }
 
 const RE2& identifier_re() {
@@ -89,15 +65,6 @@ std::string Guard::next_call_id() {
 
 std::string Guard::safe(std::string message) const { return vault_.scrub(std::move(message)); }
 
-nlohmann::json Guard::principal_json(const CallInfo& call) const {
-  const auto& p = call.principal;
-  return {{"subject", p.subject},
-          {"issuer", p.issuer},
-          {"groups", p.groups},
-          {"auth", p.auth_method},
-          {"client", {{"name", p.client_name}, {"version", p.client_version}}}};
-}
-
 size_t Guard::deferred_outcomes() const {
   std::lock_guard lock(deferred_mu_);
   return deferred_outcomes_.size();
@@ -113,28 +80,36 @@ void Guard::append_deferred_outcomes() {
   has_deferred_ = false;
 }
 
-std::expected<void, common::Error> Guard::record(nlohmann::json event) {
+common::Error Guard::audit_failure() const {
+  return common::Error{common::ErrorCode::kAuditFailure,
+                       "refused: the audit log cannot record right now, so nothing runs (" + audit_.reason() + ")"};
+}
+
+std::expected<void, common::Error> Guard::record(const nlohmann::json& event) {
   if (has_deferred_) append_deferred_outcomes();
-  auto r = audit_.append(event);
-  if (!r) {
+  if (auto r = audit_.append(event); !r) {
     spdlog::error("audit log append failed: {}", r.error());
-    if (event.value("type", "") == "call.outcome") {
-      // The intent is on disk, so the statement may have run: its outcome must follow it.
-      event["late"] = {{"reason", r.error()}};
-      std::lock_guard lock(deferred_mu_);
-      if (deferred_outcomes_.size() < kMaxDeferredOutcomes) {
-        deferred_outcomes_.push_back(std::move(event));
-        has_deferred_ = true;
-      } else {
-        spdlog::error("outcome of call {} dropped: {} outcomes already wait for the audit log",
-                      event.value("call", ""), kMaxDeferredOutcomes);
-      }
-    }
-    return std::unexpected(common::Error{
-        common::ErrorCode::kAuditFailure,
-        "refused: the audit log cannot record right now, so nothing runs (" + audit_.reason() + ")"});
+    return std::unexpected(audit_failure());
   }
   return {};
+}
+
+std::expected<void, common::Error> Guard::record(audit::CallOutcome outcome) {
+  if (has_deferred_) append_deferred_outcomes();
+  auto r = audit_.append(outcome.to_json());
+  if (r) return {};
+  spdlog::error("audit log append failed: {}", r.error());
+  // The intent is on disk, so the statement may have run: its outcome must follow it, late.
+  outcome.late_reason = r.error();
+  std::lock_guard lock(deferred_mu_);
+  if (deferred_outcomes_.size() < kMaxDeferredOutcomes) {
+    deferred_outcomes_.push_back(outcome.to_json());
+    has_deferred_ = true;
+  } else {
+    spdlog::error("outcome of call {} dropped: {} outcomes already wait for the audit log", outcome.call,
+                  kMaxDeferredOutcomes);
+  }
+  return std::unexpected(audit_failure());
 }
 
 bool Guard::audit_healthy(std::string* reason) const {
@@ -143,22 +118,79 @@ bool Guard::audit_healthy(std::string* reason) const {
   return false;
 }
 
+audit::CallIntent Guard::intent_for(const CallInfo& call, const std::string& call_id) const {
+  audit::CallIntent intent;
+  intent.session = call.session_id;
+  intent.call = call_id;
+  intent.request_id = call.request_id;
+  intent.tool = call.tool;
+  intent.transport = call.transport;
+  intent.principal = call.principal;
+  return intent;
+}
+
+audit::CallOutcome Guard::outcome_for(const CallInfo& call, const std::string& call_id, std::string status,
+                                      Clock::time_point t0) const {
+  audit::CallOutcome outcome;
+  outcome.session = call.session_id;
+  outcome.call = call_id;
+  outcome.status = std::move(status);
+  outcome.duration_us = micros_since(t0);
+  return outcome;
+}
+
+SqlFailure Guard::stop_recorded(const CallInfo& call, audit::CallIntent& intent, const policy::Decision& decision,
+                                common::Error error, std::string status, std::string error_class,
+                                Clock::time_point t0) {
+  intent.decision = decision;
+  error.message = safe(std::move(error.message));
+  if (auto r = record(intent.to_json()); !r) return SqlFailure{intent.call, r.error(), decision};
+  audit::CallOutcome outcome = outcome_for(call, intent.call, std::move(status), t0);
+  outcome.error_class = std::move(error_class);
+  if (error.code != common::ErrorCode::kRefused) outcome.error = error.message;
+  if (intent.approval) outcome.approval = intent.approval->id;
+  if (auto r = record(std::move(outcome)); !r) return SqlFailure{intent.call, r.error(), decision};
+  return SqlFailure{intent.call, std::move(error), decision};
+}
+
+SqlFailure Guard::refuse(const CallInfo& call, audit::CallIntent& intent, const policy::Decision& decision,
+                         Clock::time_point t0) {
+  const bool prefixed = decision.reason.rfind("statement refused", 0) == 0;
+  return stop_recorded(call, intent, decision,
+                       common::Error{common::ErrorCode::kRefused, prefixed ? decision.reason
+                                                                           : "statement refused: " + decision.reason},
+                       "refused", "refused", t0);
+}
+
+SqlFailure Guard::fail_unavailable(const CallInfo& call, audit::CallIntent& intent, const policy::Decision& decision,
+                                   const common::Error& error, Clock::time_point t0) {
+  // The error is returned as it came (its message is already scrubbed by db/), recorded as is.
+  SqlFailure f = stop_recorded(call, intent, decision, error, "error", std::string(common::to_string(error.code)), t0);
+  return f;
+}
+
+policy::Decision Guard::overridden(const policy::Decision& decision, std::string rule, std::string reason) {
+  policy::Decision d = decision;
+  d.action = policy::Action::kDeny;
+  if (!rule.empty()) d.rule = std::move(rule);
+  d.reason = std::move(reason);
+  return d;
+}
+
 std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const std::string& sql,
                                                      std::optional<uint64_t> max_rows) {
   const auto t0 = Clock::now();
   const std::string call_id = next_call_id();
   // Refusals before anything is recorded name no audit call: there is no record to point to.
-  auto fail = [&](common::ErrorCode cls, std::string msg) {
-    return std::unexpected(SqlFailure{"", common::Error{cls, safe(std::move(msg))}, std::nullopt});
-  };
   if (!audit_.healthy()) {
     audit_.note_refusal();
-    return fail(common::ErrorCode::kAuditFailure,
-                "refused: the audit log cannot record right now, so nothing runs (" + audit_.reason() + ")");
+    return std::unexpected(SqlFailure{"", audit_failure(), std::nullopt});
   }
   if (sql.size() > options_.max_sql_bytes) {
-    return fail(common::ErrorCode::kInvalidInput, "refused: the statement is longer than " +
-                                               std::to_string(options_.max_sql_bytes) + " bytes");
+    return std::unexpected(SqlFailure{
+        "", common::Error{common::ErrorCode::kInvalidInput,
+                          "refused: the statement is longer than " + std::to_string(options_.max_sql_bytes) + " bytes"},
+        std::nullopt});
   }
 
   // 1-2. Analyse, complete the analysis from the catalog (views, sequences), decide.
@@ -172,199 +204,110 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
       catalog_unavailable = lookups.unavailable();
     }
   }
-  policy::Decision decision = policy_.decide(call.principal, analysis);
+  const policy::Decision decision = policy_.decide(call.principal, analysis);
+  audit::CallIntent intent = intent_for(call, call_id);
+  intent.analysis = &analysis;
+  intent.statement_text = sql;
+  intent.statement_sha256 = common::sha256_base64(sql);
 
-  nlohmann::json intent = {
-      {"type", "call.intent"},
-      {"session", call.session_id},
-      {"call", call_id},
-      {"request_id", call.request_id},
-      {"tool", call.tool},
-      {"transport", call.transport},
-      {"principal", principal_json(call)},
-      {"statement",
-       {{"text", sql},
-        {"sha256", common::sha256_base64(sql)},
-        {"kind", std::string(policy::to_string(analysis.kind))},
-        {"tables", tables_json(analysis)},
-        {"digest", analysis.digest_text}}},
-  };
-  if (!analysis.views.empty()) intent["statement"]["views"] = views_json(analysis);
-
-  auto refuse = [&](const policy::Decision& d) -> std::expected<SqlOutcome, SqlFailure> {
-    intent["decision"] = decision_json(d);
-    if (auto r = record(intent); !r) return std::unexpected(SqlFailure{call_id, r.error(), d});
-    nlohmann::json outcome = {{"type", "call.outcome"}, {"session", call.session_id},
-                              {"call", call_id},        {"status", "refused"},
-                              {"error_class", "refused"}, {"duration_us", micros_since(t0)}};
-    if (auto r = record(outcome); !r) return std::unexpected(SqlFailure{call_id, r.error(), d});
-    const bool prefixed = d.reason.rfind("statement refused", 0) == 0;
-    return std::unexpected(SqlFailure{
-        call_id, common::Error{common::ErrorCode::kRefused, safe(prefixed ? d.reason : "statement refused: " + d.reason)}, d});
-  };
-
-  if (decision.action == policy::Action::kDeny) return refuse(decision);
+  if (decision.action == policy::Action::kDeny) return std::unexpected(refuse(call, intent, decision, t0));
   if (!catalog_error.empty()) {
-    if (catalog_unavailable) {
-      // The database is down: the same answer as when no connection can be had to run it.
-      intent["decision"] = decision_json(decision);
-      if (auto r = record(intent); !r) return std::unexpected(SqlFailure{call_id, r.error(), decision});
-      nlohmann::json outcome = {{"type", "call.outcome"}, {"session", call.session_id},
-                                {"call", call_id}, {"status", "error"},
-                                {"error_class", "unavailable"}, {"error", safe(catalog_unavailable->message)},
-                                {"duration_us", micros_since(t0)}};
-      (void)record(outcome);
-      return std::unexpected(SqlFailure{call_id, *catalog_unavailable, decision});
-    }
-    policy::Decision unresolved = decision;
-    unresolved.action = policy::Action::kDeny;
-    unresolved.rule = "builtin:catalog";
-    unresolved.reason = "statement refused: " + catalog_error;
-    return refuse(unresolved);
+    // The database is down: the same answer as when no connection can be had to run it.
+    if (catalog_unavailable) return std::unexpected(fail_unavailable(call, intent, decision, *catalog_unavailable, t0));
+    return std::unexpected(
+        refuse(call, intent, overridden(decision, "builtin:catalog", "statement refused: " + catalog_error), t0));
   }
+
+  // 3. Approval, when a rule holds the statement for one.
   std::optional<ApprovalRequest> approval;
   if (decision.action == policy::Action::kApprove) {
     if (approvals_ == nullptr) {
-      policy::Decision held = decision;
-      held.action = policy::Action::kDeny;
-      held.reason = decision.reason + "; this statement needs approval (rule " + decision.rule +
-                    ") and approvals are not enabled on this server";
-      return refuse(held);
+      return std::unexpected(refuse(call, intent,
+                                    overridden(decision, "",
+                                               decision.reason + "; this statement needs approval (rule " +
+                                                   decision.rule + ") and approvals are not enabled on this server"),
+                                    t0));
     }
-    auto approved = await_approval(call, sql, intent["statement"]["sha256"].get<std::string>(), analysis,
-                                   decision, call_id, intent, t0);
+    auto approved = await_approval(call, sql, analysis, decision, intent, t0);
     if (!approved) return std::unexpected(approved.error());
     approval = std::move(*approved);
   }
 
-  // 3. A connection, then the masking plan (it may need the catalog to expand '*').
+  // 4. A connection, then the masking plan (it may need the catalog to expand '*').
   auto lease = pool_.acquire();
-  if (!lease) {
-    intent["decision"] = decision_json(decision);
-    if (auto r = record(intent); !r) return std::unexpected(SqlFailure{call_id, r.error(), decision});
-    nlohmann::json outcome = {{"type", "call.outcome"}, {"session", call.session_id},
-                              {"call", call_id}, {"status", "error"},
-                              {"error_class", "unavailable"}, {"error", safe(lease.error().message)},
-                              {"duration_us", micros_since(t0)}};
-    (void)record(outcome);
-    return std::unexpected(SqlFailure{call_id, lease.error(), decision});
-  }
+  if (!lease) return std::unexpected(fail_unavailable(call, intent, decision, lease.error(), t0));
   CallCatalog catalog(catalog_, **lease);
   auto plan = masking_->plan(call.principal, analysis, catalog);
-  if (!plan) {
-    policy::Decision masked = decision;
-    masked.action = policy::Action::kDeny;
-    masked.rule = "masking";
-    masked.reason = plan.error();
-    return refuse(masked);
-  }
+  if (!plan) return std::unexpected(refuse(call, intent, overridden(decision, "masking", plan.error()), t0));
 
-  // 4. Consume the approval (exactly one call wins it), then intent on disk before anything
+  // 5. Consume the approval (exactly one call wins it), then the intent on disk before anything
   // executes.
   if (approval) {
-    auto used = approvals_->consume(approval->id, call.principal, intent["statement"]["sha256"].get<std::string>());
+    auto used = approvals_->consume(approval->id, call.principal, intent.statement_sha256);
     if (!used) {
-      policy::Decision refused = decision;
-      refused.action = policy::Action::kDeny;
-      refused.reason = "statement refused: " + used.error().message;
-      auto r = refuse(refused);
-      r.error().approval = HeldApproval{approval->id, ApprovalState::kUsed, "", ""};
-      return r;
+      SqlFailure f = refuse(call, intent, overridden(decision, "", "statement refused: " + used.error().message), t0);
+      f.approval = HeldApproval{approval->id, ApprovalState::kUsed, "", ""};
+      return std::unexpected(std::move(f));
     }
-    nlohmann::json approvers = nlohmann::json::array();
+    std::vector<std::string> approvers;
     for (const auto& v : used->approvals) approvers.push_back(v.reviewer);
-    intent["approval"] = {{"id", used->id}, {"approvers", approvers}};
+    intent.approval = audit::CallIntent::Approval{used->id, std::nullopt, std::move(approvers)};
   }
-  intent["decision"] = decision_json(decision);
-  if (!plan->exemptions_used.empty()) intent["masking_exemptions"] = plan->exemptions_used;
-  if (auto r = record(intent); !r) return std::unexpected(SqlFailure{call_id, r.error(), decision});
+  intent.decision = decision;
+  intent.masking_exemptions = plan->exemptions_used;
+  if (auto r = record(intent.to_json()); !r) return std::unexpected(SqlFailure{call_id, r.error(), decision});
 
-  // 5. Execute with the decision's limits; a cancelled call kills its statement server-side.
-  db::ExecuteOptions exec;
-  exec.max_rows = decision.limits.max_rows;
-  if (max_rows && *max_rows > 0) exec.max_rows = std::min(exec.max_rows, *max_rows);
-  exec.max_result_bytes = decision.limits.max_result_bytes;
-  exec.timeout_ms = decision.limits.timeout_ms;
-  exec.read_only = decision.read_only;
-  std::expected<common::ResultSet, common::Error> result;
-  if (call.cancel.stop_requested()) {
-    result = std::unexpected(common::Error{common::ErrorCode::kCancelled, "the call was cancelled before it ran"});
-  } else {
-    const uint64_t thread_id = (*lease)->thread_id();
-    std::stop_callback on_cancel(call.cancel, [this, thread_id] { pool_.kill_query(thread_id); });
-    result = (*lease)->execute(sql, exec);
-    if (!result && result.error().before_statement) {
-      // The pooled connection was dead (server restart): nothing ran; once more on a new one.
-      lease = pool_.acquire();
-      if (!lease) {
-        result = std::unexpected(lease.error());
-      } else {
-        const uint64_t retry_thread = (*lease)->thread_id();
-        std::stop_callback on_cancel_retry(call.cancel, [this, retry_thread] { pool_.kill_query(retry_thread); });
-        result = (*lease)->execute(sql, exec);
-      }
-    }
-    if (!result && call.cancel.stop_requested()) {
-      result = std::unexpected(common::Error{common::ErrorCode::kCancelled, "the call was cancelled"});
-    }
-  }
-  if (lease) lease = std::unexpected(common::Error{});  // return the connection before recording
+  // 6. Execute with the decision's limits; a cancelled call kills its statement server-side.
+  auto result = execute(call, sql, decision, max_rows, lease);
+  lease = std::unexpected(common::Error{});  // return the connection before recording
 
-  nlohmann::json outcome = {{"type", "call.outcome"}, {"session", call.session_id}, {"call", call_id}};
+  audit::CallOutcome outcome = outcome_for(call, call_id, "error", t0);
   if (!result) {
-    common::Error err = result.error();
+    common::Error err = std::move(result.error());
     // Database messages can echo values ("Duplicate entry '...'", conversion warnings): when
     // masked columns may be involved, only the error number is passed on.
     if (err.code == common::ErrorCode::kDatabase) {
-      err.message = masking_->sanitize_error_message(call.principal, *plan, err.db_errno,
-                                                     err.sqlstate, err.message);
+      err.message = masking_->sanitize_error_message(call.principal, *plan, err.db_errno, err.sqlstate, err.message);
     }
     err.message = safe(std::move(err.message));
-    outcome["status"] = "error";
-    outcome["error_class"] = std::string(to_string(err.code));
-    outcome["error"] = err.message;
-    if (err.db_errno) outcome["db_errno"] = err.db_errno;
-    outcome["duration_us"] = micros_since(t0);
-    if (auto r = record(outcome); !r) return std::unexpected(SqlFailure{call_id, r.error(), decision});
+    outcome.error_class = std::string(to_string(err.code));
+    outcome.error = err.message;
+    outcome.db_errno = err.db_errno;
+    outcome.duration_us = micros_since(t0);
+    if (auto r = record(std::move(outcome)); !r) return std::unexpected(SqlFailure{call_id, r.error(), decision});
     return std::unexpected(SqlFailure{call_id, std::move(err), decision});
   }
 
-  // 6. Mask; a masking failure withholds the whole result.
+  // 7. Mask; a masking failure withholds the whole result.
   common::ResultSet rs = std::move(*result);
   auto report = masking_->apply(call.principal, *plan, rs);
   if (!report) {
-    outcome["status"] = "error";
-    outcome["error_class"] = "refused";
-    outcome["error"] = safe(report.error());
-    outcome["duration_us"] = micros_since(t0);
-    (void)record(outcome);
+    outcome.error_class = "refused";
+    outcome.error = safe(report.error());
+    outcome.duration_us = micros_since(t0);
+    (void)record(std::move(outcome));
     return std::unexpected(SqlFailure{
         call_id, common::Error{common::ErrorCode::kRefused, safe("refused: result withheld: " + report.error())},
         decision});
   }
 
-  // 7. Outcome on disk before the result is returned.
+  // 8. Outcome on disk before the result is returned.
   SqlOutcome out;
   out.call_id = call_id;
   if (approval) out.approval_id = approval->id;
   out.kind = analysis.kind;
   out.decision = decision;
   out.masked_columns = report->masked_columns;
-  nlohmann::json columns = nlohmann::json::array();
-  for (const auto& c : rs.columns) columns.push_back({{"name", c.name}, {"type", c.type_name}});
-  nlohmann::json masked = nlohmann::json::array();
-  for (const auto& m : report->masked_columns) {
-    masked.push_back({{"column", m.column}, {"rule", m.rule}, {"method", m.method}});
-  }
-  outcome["status"] = "ok";
-  outcome["rows"] = rs.rows.size();
-  outcome["affected_rows"] = rs.affected_rows;
-  outcome["truncated"] = rs.truncated;
-  outcome["columns"] = columns;
-  outcome["masked_columns"] = masked;
-  outcome["result_sha256"] = result_digest(rs);
-  if (report->detector_hits) outcome["detector_hits"] = report->detector_hits;
-  if (!report->exemptions_used.empty()) outcome["masking_exemptions"] = report->exemptions_used;
+  outcome.status = "ok";
+  outcome.rows = rs.rows.size();
+  audit::CallOutcome::Result recorded;
+  recorded.affected_rows = rs.affected_rows;
+  recorded.truncated = rs.truncated;
+  for (const auto& c : rs.columns) recorded.columns.emplace_back(c.name, c.type_name);
+  recorded.masked_columns = report->masked_columns;
+  recorded.result_sha256 = result_digest(rs);
+  recorded.detector_hits = report->detector_hits;
+  recorded.masking_exemptions = report->exemptions_used;
   if (options_.record_results && rs.has_result_set) {
     nlohmann::json rows = nlohmann::json::array();
     for (size_t i = 0; i < rs.rows.size() && i < options_.record_results_max_rows; ++i) {
@@ -372,25 +315,54 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
       for (const auto& cell : rs.rows[i]) row.push_back(cell ? nlohmann::json(*cell) : nlohmann::json());
       rows.push_back(std::move(row));
     }
-    outcome["result_rows"] = std::move(rows);
+    recorded.result_rows = std::move(rows);
   }
+  outcome.result = std::move(recorded);
   out.duration_us = micros_since(t0);
-  outcome["duration_us"] = out.duration_us;
-  if (auto r = record(outcome); !r) return std::unexpected(SqlFailure{call_id, r.error(), decision});
+  outcome.duration_us = out.duration_us;
+  if (auto r = record(std::move(outcome)); !r) return std::unexpected(SqlFailure{call_id, r.error(), decision});
   out.result = std::move(rs);
   return out;
 }
 
-std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(
-    const CallInfo& call, const std::string& sql, const std::string& sha256,
-    const policy::StatementAnalysis& analysis, const policy::Decision& decision, const std::string& call_id,
-    nlohmann::json& intent, Clock::time_point t0) {
+common::Result<common::ResultSet> Guard::execute(const CallInfo& call, const std::string& sql,
+                                                 const policy::Decision& decision, std::optional<uint64_t> max_rows,
+                                                 common::Result<db::ConnectionSource::Lease>& lease) {
+  db::ExecuteOptions exec;
+  exec.max_rows = decision.limits.max_rows;
+  if (max_rows && *max_rows > 0) exec.max_rows = std::min(exec.max_rows, *max_rows);
+  exec.max_result_bytes = decision.limits.max_result_bytes;
+  exec.timeout_ms = decision.limits.timeout_ms;
+  exec.read_only = decision.read_only;
+  if (call.cancel.stop_requested()) {
+    return std::unexpected(common::Error{common::ErrorCode::kCancelled, "the call was cancelled before it ran"});
+  }
+  auto run_once = [&]() {
+    const uint64_t thread_id = (*lease)->thread_id();
+    std::stop_callback on_cancel(call.cancel, [this, thread_id] { pool_.kill_query(thread_id); });
+    return (*lease)->execute(sql, exec);
+  };
+  auto result = run_once();
+  if (!result && result.error().before_statement) {
+    // The pooled connection was dead (server restart): nothing ran; once more on a new one.
+    lease = pool_.acquire();
+    result = lease ? run_once() : std::unexpected(lease.error());
+  }
+  if (!result && call.cancel.stop_requested()) {
+    return std::unexpected(common::Error{common::ErrorCode::kCancelled, "the call was cancelled"});
+  }
+  return result;
+}
+
+std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(const CallInfo& call, const std::string& sql,
+                                                                 const policy::StatementAnalysis& analysis,
+                                                                 const policy::Decision& decision,
+                                                                 audit::CallIntent& intent, Clock::time_point t0) {
   // Records the call as held or refused (intent + outcome) and builds the agent's failure.
-  auto stop = [&](const ApprovalRequest* r, common::ErrorCode cls, const std::string& error_class,
-                  std::string message) -> SqlFailure {
-    intent["decision"] = decision_json(decision);
-    if (r) intent["approval"] = {{"id", r->id}, {"state", std::string(to_string(r->state))}};
-    SqlFailure failure{call_id, common::Error{cls, safe(std::move(message))}, decision, std::nullopt};
+  auto stop = [&](const ApprovalRequest* r, std::string error_class, std::string message) -> SqlFailure {
+    if (r) intent.approval = audit::CallIntent::Approval{r->id, std::string(to_string(r->state)), std::nullopt};
+    SqlFailure failure = stop_recorded(call, intent, decision, common::Error{common::ErrorCode::kRefused, message},
+                                       "refused", std::move(error_class), t0);
     if (r) {
       HeldApproval held{r->id, r->state, "", ""};
       if (r->denial) {
@@ -399,16 +371,10 @@ std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(
       }
       failure.approval = std::move(held);
     }
-    if (auto rec = record(intent); !rec) return SqlFailure{call_id, rec.error(), decision, failure.approval};
-    nlohmann::json outcome = {{"type", "call.outcome"}, {"session", call.session_id}, {"call", call_id},
-                              {"status", "refused"},    {"error_class", error_class},
-                              {"duration_us", micros_since(t0)}};
-    if (r) outcome["approval"] = r->id;
-    if (auto rec = record(std::move(outcome)); !rec) return SqlFailure{call_id, rec.error(), decision, failure.approval};
     return failure;
   };
   auto store_failure = [&](const ApprovalError& e) {
-    return std::unexpected(stop(nullptr, common::ErrorCode::kRefused, "refused",
+    return std::unexpected(stop(nullptr, "refused",
                                 "statement refused: it needs approval (rule " + decision.rule +
                                     ") and the approval store cannot be used right now (" + e.message + ")"));
   };
@@ -418,13 +384,13 @@ std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(
     auto got = approvals_->get(call.approval_id);
     if (!got) {
       if (got.error().code != ApprovalError::Code::kNotFound) return store_failure(got.error());
-      return std::unexpected(stop(nullptr, common::ErrorCode::kRefused, "refused",
+      return std::unexpected(stop(nullptr, "refused",
                                   "statement refused: there is no approval request '" + call.approval_id +
                                       "'; call run_sql without approval_id to request approval"));
     }
     if (got->principal.subject != call.principal.subject || got->principal.issuer != call.principal.issuer ||
-        got->sha256 != sha256) {
-      return std::unexpected(stop(nullptr, common::ErrorCode::kRefused, "refused",
+        got->sha256 != intent.statement_sha256) {
+      return std::unexpected(stop(nullptr, "refused",
                                   "statement refused: approval " + got->id +
                                       " was requested for a different statement or principal; an approval "
                                       "only runs the exact sql it was granted for (call run_sql without "
@@ -435,11 +401,11 @@ std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(
     NewApproval n;
     n.principal = call.principal;
     n.session_id = call.session_id;
-    n.call_id = call_id;
+    n.call_id = intent.call;
     n.statement = sql;
-    n.sha256 = sha256;
+    n.sha256 = intent.statement_sha256;
     n.kind = std::string(policy::to_string(analysis.kind));
-    for (const auto& t : tables_json(analysis)) n.tables.push_back(t.get<std::string>());
+    n.tables = audit::statement_tables(analysis);
     n.rule = decision.rule;
     n.reason = decision.reason;
     n.approver_groups = decision.approver_groups;
@@ -463,7 +429,7 @@ std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(
       std::string groups;
       for (const auto& g : request.approver_groups) groups += (groups.empty() ? "" : ", ") + g;
       return std::unexpected(stop(
-          &request, common::ErrorCode::kRefused, "held_for_approval",
+          &request, "held_for_approval",
           "held for approval: approval " + id + " is pending (" + std::to_string(request.approvals.size()) + "/" +
               std::to_string(request.approvals_required) + " approvals; reviewers: " + groups + "; rule " +
               request.rule + "). Once it is approved, call run_sql again with the same sql and approval_id \"" + id +
@@ -474,45 +440,41 @@ std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(
       std::string comment = request.denial && !request.denial->comment.empty()
                                 ? ": \"" + request.denial->comment + "\""
                                 : " (no comment)";
-      return std::unexpected(stop(&request, common::ErrorCode::kRefused, "refused",
-                                  "statement refused: approval " + id + " was denied by " + who + comment));
+      return std::unexpected(
+          stop(&request, "refused", "statement refused: approval " + id + " was denied by " + who + comment));
     }
     case ApprovalState::kExpired:
-      return std::unexpected(stop(&request, common::ErrorCode::kRefused, "refused",
+      return std::unexpected(stop(&request, "refused",
                                   "statement refused: approval " + id +
                                       " expired; call run_sql without approval_id to request a new approval"));
     case ApprovalState::kUsed:
-      return std::unexpected(stop(&request, common::ErrorCode::kRefused, "refused",
+      return std::unexpected(stop(&request, "refused",
                                   "statement refused: approval " + id +
                                       " was already used (approvals are single-use); call run_sql without "
                                       "approval_id to request a new approval"));
   }
-  return std::unexpected(stop(&request, common::ErrorCode::kInternal, "internal", "internal error"));
+  return std::unexpected(stop(&request, "internal", "internal error"));
 }
 
-std::expected<void, SqlFailure> Guard::record_metadata_call(const CallInfo& call,
-                                                            const std::string& call_id,
+std::expected<void, SqlFailure> Guard::record_metadata_call(const CallInfo& call, const std::string& call_id,
                                                             const std::string& target) {
-  nlohmann::json intent = {{"type", "call.intent"},       {"session", call.session_id},
-                           {"call", call_id},             {"request_id", call.request_id},
-                           {"tool", call.tool},           {"transport", call.transport},
-                           {"principal", principal_json(call)},
-                           {"target", target},
-                           {"decision", {{"action", "allow"}, {"rule", "builtin:catalog"},
-                                         {"reason", "catalog lookups are filtered by policy"}}}};
-  if (auto r = record(std::move(intent)); !r) return std::unexpected(SqlFailure{call_id, r.error(), std::nullopt});
+  audit::CallIntent intent = intent_for(call, call_id);
+  intent.target = target;
+  policy::Decision allow;
+  allow.action = policy::Action::kAllow;
+  allow.rule = "builtin:catalog";
+  allow.reason = "catalog lookups are filtered by policy";
+  intent.decision = allow;
+  if (auto r = record(intent.to_json()); !r) return std::unexpected(SqlFailure{call_id, r.error(), std::nullopt});
   return {};
 }
 
-std::expected<void, SqlFailure> Guard::record_metadata_outcome(const CallInfo& call,
-                                                               const std::string& call_id,
-                                                               uint64_t duration_us,
-                                                               const std::string& status, size_t rows,
-                                                               const std::string& error) {
-  nlohmann::json outcome = {{"type", "call.outcome"}, {"session", call.session_id}, {"call", call_id},
-                            {"status", status},       {"rows", rows},
-                            {"duration_us", duration_us}};
-  if (!error.empty()) outcome["error"] = error;
+std::expected<void, SqlFailure> Guard::record_metadata_outcome(const CallInfo& call, const std::string& call_id,
+                                                               Clock::time_point t0, const std::string& status,
+                                                               size_t rows, const std::string& error) {
+  audit::CallOutcome outcome = outcome_for(call, call_id, status, t0);
+  outcome.rows = rows;
+  if (!error.empty()) outcome.error = error;
   if (auto r = record(std::move(outcome)); !r) return std::unexpected(SqlFailure{call_id, r.error(), std::nullopt});
   return {};
 }
@@ -586,7 +548,7 @@ std::expected<std::vector<ColumnInfo>, SqlFailure> Guard::describe_table(const C
   }
   if (auto r = record_metadata_call(call, call_id, schema + "." + name); !r) return std::unexpected(r.error());
   auto finish = [&](const std::string& status, size_t n, const std::string& err) {
-    return record_metadata_outcome(call, call_id, micros_since(t0), status, n, err);
+    return record_metadata_outcome(call, call_id, t0, status, n, err);
   };
   const std::string not_found = "table " + schema + "." + name + " does not exist or you may not read it";
   if (!policy_.may_read_table(call.principal, schema, name)) {
@@ -673,7 +635,7 @@ std::expected<std::vector<TableInfo>, SqlFailure> Guard::list_tables(const CallI
   }
   if (auto r = record_metadata_call(call, call_id, schema); !r) return std::unexpected(r.error());
   auto finish = [&](const std::string& status, size_t n, const std::string& err) {
-    return record_metadata_outcome(call, call_id, micros_since(t0), status, n, err);
+    return record_metadata_outcome(call, call_id, t0, status, n, err);
   };
   auto lease = pool_.acquire();
   if (!lease) {
@@ -721,22 +683,19 @@ std::expected<std::vector<TableInfo>, SqlFailure> Guard::list_tables(const CallI
 }
 
 void Guard::session_started(const CallInfo& call) {
-  nlohmann::json ev = {{"type", "session.start"},      {"session", call.session_id},
-                       {"principal", principal_json(call)}, {"transport", call.transport},
-                       {"remote_address", call.remote_address}};
-  if (auto r = record(std::move(ev)); !r) spdlog::error("{}", r.error().message);
+  audit::SessionEvent ev{true, call.session_id, call.principal, call.transport, call.remote_address, ""};
+  if (auto r = record(ev.to_json()); !r) spdlog::error("{}", r.error().message);
 }
 
 void Guard::auth_rejected(nlohmann::json details, const std::string& remote_address) {
-  details["type"] = "auth.rejected";
+  details["type"] = std::string(recorder::record_type::kAuthRejected);
   details["remote_address"] = remote_address;
   if (auto r = record(std::move(details)); !r) spdlog::error("{}", r.error().message);
 }
 
 void Guard::session_ended(const CallInfo& call, const std::string& reason) {
-  nlohmann::json ev = {{"type", "session.end"}, {"session", call.session_id}, {"reason", reason},
-                       {"principal", principal_json(call)}, {"transport", call.transport}};
-  if (auto r = record(std::move(ev)); !r) spdlog::error("{}", r.error().message);
+  audit::SessionEvent ev{false, call.session_id, call.principal, call.transport, "", reason};
+  if (auto r = record(ev.to_json()); !r) spdlog::error("{}", r.error().message);
 }
 
 }  // namespace sqlguard::guard
