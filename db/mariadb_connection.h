@@ -1,6 +1,6 @@
 // db::Connection over MariaDB Connector/C, opened with the vaulted credential and pinned session
-// settings (db/session_settings.h). With db/connection_pool.cpp, the only code that includes
-// <mysql.h>; another driver would replace this file.
+// settings (db/session_settings.h). Its .cpp is the only code that includes <mysql.h>; another
+// driver would replace these two files.
 #pragma once
 
 #include <cstdint>

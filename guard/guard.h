@@ -1,8 +1,9 @@
 // The connection-level guard: every tool call passes here. Analyse → decide → (hold) → record
-// intent → execute → mask → record outcome. See DESIGN.md "One tool call, end to end".
+// intent → execute → mask → record outcome. See docs/architecture.md "One tool call, end to end".
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <expected>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "guard/approval_service.h"
+#include "guard/audit_events.h"
 #include "guard/catalog_cache.h"
 #include "db/connection.h"
 #include "db/credential_vault.h"
@@ -154,25 +156,49 @@ class Guard {
   const std::string& default_schema() const { return default_schema_; }
 
  private:
+  using Clock = std::chrono::steady_clock;
+
   std::string next_call_id();
-  /// Appends `event`; first appends any deferred outcomes. A failed "call.outcome" (its intent is
-  /// durable, so the statement may have run) is kept and appended late (max kMaxDeferredOutcomes).
-  std::expected<void, common::Error> record(nlohmann::json event);
+  common::Error audit_failure() const;
+  /// Appends `event` (any record but call.outcome); first appends any deferred outcomes.
+  std::expected<void, common::Error> record(const nlohmann::json& event);
+  /// Appends a call.outcome. If that fails (its intent is durable, so the statement may have
+  /// run), the outcome is kept and appended `late` before the next record once the log resumes
+  /// (at most kMaxDeferredOutcomes wait).
+  std::expected<void, common::Error> record(audit::CallOutcome outcome);
   void append_deferred_outcomes();
+  audit::CallIntent intent_for(const CallInfo& call, const std::string& call_id) const;
+  audit::CallOutcome outcome_for(const CallInfo& call, const std::string& call_id, std::string status,
+                                 Clock::time_point t0) const;
+  /// Records `intent` with `decision` and an outcome (`status`, `error_class`; the error text
+  /// unless it is a refusal), and returns the failure to give the agent (or the audit failure).
+  SqlFailure stop_recorded(const CallInfo& call, audit::CallIntent& intent, const policy::Decision& decision,
+                           common::Error error, std::string status, std::string error_class, Clock::time_point t0);
+  /// A refusal by `decision` (policy, catalog, masking or approval), recorded.
+  SqlFailure refuse(const CallInfo& call, audit::CallIntent& intent, const policy::Decision& decision,
+                    Clock::time_point t0);
+  /// The database could not be reached (`error` from db/), recorded.
+  SqlFailure fail_unavailable(const CallInfo& call, audit::CallIntent& intent, const policy::Decision& decision,
+                              const common::Error& error, Clock::time_point t0);
+  /// `decision` turned into a denial by `rule` ("" = keep the rule) for `reason`.
+  static policy::Decision overridden(const policy::Decision& decision, std::string rule, std::string reason);
+  /// Runs `sql` on `lease` with the decision's limits; a cancelled call kills its statement
+  /// server-side; a connection lost before the statement is replaced once (`lease` then holds
+  /// the new one).
+  common::Result<common::ResultSet> execute(const CallInfo& call, const std::string& sql,
+                                            const policy::Decision& decision, std::optional<uint64_t> max_rows,
+                                            common::Result<db::ConnectionSource::Lease>& lease);
   std::expected<void, SqlFailure> record_metadata_call(const CallInfo& call, const std::string& call_id,
                                                        const std::string& target);
   std::expected<void, SqlFailure> record_metadata_outcome(const CallInfo& call, const std::string& call_id,
-                                                          uint64_t duration_us, const std::string& status,
+                                                          Clock::time_point t0, const std::string& status,
                                                           size_t rows, const std::string& error);
-  nlohmann::json principal_json(const CallInfo& call) const;
   /// The approval step of run_sql: the approved (and not yet consumed) request, or the failure
   /// to return (held, denied, refused). Records intent/outcome for the failures itself.
   std::expected<ApprovalRequest, SqlFailure> await_approval(const CallInfo& call, const std::string& sql,
-                                                            const std::string& sha256,
                                                             const policy::StatementAnalysis& analysis,
                                                             const policy::Decision& decision,
-                                                            const std::string& call_id, nlohmann::json& intent,
-                                                            std::chrono::steady_clock::time_point t0);
+                                                            audit::CallIntent& intent, Clock::time_point t0);
   std::string safe(std::string message) const;
   /// What describe_table / list_tables may say about schema.name (a table or view): whether the
   /// principal may read it (a view: and everything its definition reaches), and for a view the

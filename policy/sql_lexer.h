@@ -1,5 +1,5 @@
 // Tokeniser for MySQL 8 / MariaDB 10.11+ SQL under the sql_mode the guard pins
-// (guard/session_settings.h): no ANSI_QUOTES ("..." is a string), backslash escapes on, no
+// (db/session_settings.h): no ANSI_QUOTES ("..." is a string), backslash escapes on, no
 // PIPES_AS_CONCAT (|| is OR), no IGNORE_SPACE. Mirrors the server lexers (sql/sql_lex.cc) for
 // comments, executable comments, optimizer hints, quoting, literals and whitespace.
 #pragma once

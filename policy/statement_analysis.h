@@ -2,7 +2,7 @@
 //
 // The analysis is produced by StatementAnalyzer (statement_analyzer.h) from the statement text
 // alone, tokenised exactly as MariaDB 10.11+/MySQL 8 do under the sql_mode the guard pins on every
-// connection (guard/session_settings.h). It never touches the network. Anything the analyzer does
+// connection (db/session_settings.h). It never touches the network. Anything the analyzer does
 // not fully understand sets `understood = false` with a reason, and the policy denies it.
 #pragma once
 

@@ -9,7 +9,7 @@ namespace sqlguard::policy {
 
 /// Analyses statement text. Stateless and thread-safe; never throws on any input and never
 /// touches the network. Input is treated as utf8mb4 bytes under the pinned sql_mode
-/// (no ANSI_QUOTES, backslash escapes on; see guard/session_settings.h).
+/// (no ANSI_QUOTES, backslash escapes on; see db/session_settings.h).
 class StatementAnalyzer {
  public:
   /// Analyses `sql` (one statement; a single trailing ';' and whitespace are tolerated).

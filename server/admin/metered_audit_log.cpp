@@ -35,7 +35,7 @@ struct MeteredAuditLog::Observation {
   std::string reason;    // auth.rejected
 };
 
-MeteredAuditLog::MeteredAuditLog(std::unique_ptr<recorder::AuditLog> inner, MetricsRegistry& registry,
+MeteredAuditLog::MeteredAuditLog(std::unique_ptr<recorder::AuditLog> inner, common::MetricsRegistry& registry,
                                  std::size_t max_tracked_calls)
     : inner_(std::move(inner)),
       calls_(registry.counter("sqlguard_tool_calls_total",
@@ -44,13 +44,13 @@ MeteredAuditLog::MeteredAuditLog(std::unique_ptr<recorder::AuditLog> inner, Metr
       call_duration_(registry.histogram(
           "sqlguard_tool_call_duration_seconds",
           "Duration of tool calls as recorded in their outcome (duration_us), by tool and status.",
-          {"tool", "status"}, tool_call_duration_buckets())),
+          {"tool", "status"}, common::tool_call_duration_buckets())),
       auth_rejections_(registry.counter("sqlguard_auth_rejections_total",
                                         "Rejected credentials recorded in the audit log, by reason.",
                                         {"reason"})),
       append_seconds_(registry.histogram("sqlguard_audit_append_seconds",
                                          "Wall time of one durable audit append (write + fdatasync).",
-                                         {}, audit_append_buckets())),
+                                         {}, common::audit_append_buckets())),
       append_errors_(registry.counter("sqlguard_audit_append_errors_total",
                                       "Audit appends that failed (the log then refuses every call).")),
       healthy_(registry.gauge("sqlguard_audit_healthy",

@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "recorder/audit_log.h"
-#include "server/admin/metrics.h"
+#include "common/metrics.h"
 
 namespace sqlguard::server {
 
@@ -25,9 +25,9 @@ namespace sqlguard::server {
 /// | metric | type | labels | from |
 /// |---|---|---|---|
 /// | `sqlguard_tool_calls_total` | counter | tool, decision | each recorded `call.intent` (decision = its `decision.action`: allow, deny, approve) |
-/// | `sqlguard_tool_call_duration_seconds` | histogram (tool_call_duration_buckets) | tool, status | each recorded `call.outcome`: `duration_us` / 1e6; tool from the intent with the same `call` id; status = `status` (ok, error, refused, ...) |
+/// | `sqlguard_tool_call_duration_seconds` | histogram (common::tool_call_duration_buckets) | tool, status | each recorded `call.outcome`: `duration_us` / 1e6; tool from the intent with the same `call` id; status = `status` (ok, error, refused, ...) |
 /// | `sqlguard_auth_rejections_total` | counter | reason | each recorded `auth.rejected` (`reason`, e.g. expired, bad_signature) |
-/// | `sqlguard_audit_append_seconds` | histogram (audit_append_buckets) | — | wall time of every append, successful or not |
+/// | `sqlguard_audit_append_seconds` | histogram (common::audit_append_buckets) | — | wall time of every append, successful or not |
 /// | `sqlguard_audit_append_errors_total` | counter | — | appends that returned an error |
 /// | `sqlguard_audit_healthy` | gauge | — | 1 while inner.healthy(), else 0 (updated after every append and every healthy()) |
 ///
@@ -45,7 +45,7 @@ class MeteredAuditLog final : public recorder::AuditLog {
 
   /// `inner` must not be null. `registry` must outlive this object; the families above are
   /// registered on it here (registering twice, e.g. for two logs, shares them).
-  MeteredAuditLog(std::unique_ptr<recorder::AuditLog> inner, MetricsRegistry& registry,
+  MeteredAuditLog(std::unique_ptr<recorder::AuditLog> inner, common::MetricsRegistry& registry,
                   std::size_t max_tracked_calls = kDefaultMaxTrackedCalls);
 
   std::expected<recorder::AppendReceipt, std::string> append(const nlohmann::json& event) override;
@@ -71,12 +71,12 @@ class MeteredAuditLog final : public recorder::AuditLog {
   std::string take_tool(const std::string& call);
 
   std::unique_ptr<recorder::AuditLog> inner_;
-  Counter& calls_;
-  Histogram& call_duration_;
-  Counter& auth_rejections_;
-  Histogram& append_seconds_;
-  Counter& append_errors_;
-  Gauge& healthy_;
+  common::Counter& calls_;
+  common::Histogram& call_duration_;
+  common::Counter& auth_rejections_;
+  common::Histogram& append_seconds_;
+  common::Counter& append_errors_;
+  common::Gauge& healthy_;
   mutable std::atomic<int> reported_health_{-1};  ///< last value written to healthy_
   const std::size_t max_tracked_calls_;
 

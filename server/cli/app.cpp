@@ -46,7 +46,7 @@ guard::ApprovalServiceOptions approval_service_options(const Config& config) {
   return o;
 }
 
-std::expected<std::unique_ptr<App>, std::string> App::create(const Config& config, MetricsRegistry* metrics) {
+std::expected<std::unique_ptr<App>, std::string> App::create(const Config& config, common::MetricsRegistry* metrics) {
   auto vault = db::CredentialVault::open(config.credential.password_file, config.credential.password_env);
   if (!vault) return std::unexpected(vault.error());
   std::unique_ptr<App> app(new App(config, std::move(*vault)));

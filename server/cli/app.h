@@ -14,12 +14,13 @@
 #include "policy/policy_engine.h"
 #include "policy/statement_analyzer.h"
 #include "recorder/audit_log.h"
+#include "common/metrics.h"
 #include "server/config/config.h"
 #include "tools/sql_tools.h"
 
 namespace sqlguard::server {
 
-class MetricsRegistry;
+
 
 class WebhookNotifier;
 
@@ -42,7 +43,7 @@ class App {
   /// `metrics` (may be nullptr) receives tool-call, decision, auth and audit-latency metrics;
   /// it must outlive the App.
   static std::expected<std::unique_ptr<App>, std::string> create(const Config& config,
-                                                                 MetricsRegistry* metrics = nullptr);
+                                                                 common::MetricsRegistry* metrics = nullptr);
 
   guard::Guard& guard() { return *guard_; }
   tools::ToolRegistry& tools() { return tools_; }

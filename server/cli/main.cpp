@@ -15,7 +15,7 @@
 #include "server/admin/approvals_http.h"
 #include "server/admin/console_http.h"
 #include "server/mcp/http_transport.h"
-#include "server/admin/metrics.h"
+#include "common/metrics.h"
 #include "server/auth/oauth_metadata.h"
 #include "server/cli/audit_commands.h"
 #include "server/cli/approvals_commands.h"
@@ -56,7 +56,7 @@ int cmd_serve(const std::string& config_file, bool stdio, bool http, const std::
   }
   if (http) config->http.enabled = true;
   // Created before the App so that it outlives everything that observes into it.
-  server::MetricsRegistry metrics;
+  common::MetricsRegistry metrics;
   auto app = server::App::create(*config, &metrics);
   if (!app) {
     spdlog::critical("cannot start: {}", app.error());

@@ -699,13 +699,13 @@ struct HttpTransport::Impl {
     try {
       if (m.pool) {
         const db::SourceStats pool = m.pool();
-        render_gauge(body, "sqlguard_db_connections",
+        common::render_gauge(body, "sqlguard_db_connections",
                      "Database connections in the pool: open (idle + leased) and leased.", {"state"},
                      {{{"open"}, static_cast<double>(pool.open)}, {{"leased"}, static_cast<double>(pool.leased)}});
       }
       if (m.approvals_pending) {
         if (const auto pending = m.approvals_pending()) {
-          render_gauge(body, "sqlguard_approvals_pending", "Approval requests waiting for a reviewer.",
+          common::render_gauge(body, "sqlguard_approvals_pending", "Approval requests waiting for a reviewer.",
                        {}, {{{}, static_cast<double>(*pending)}});
         }
       }
@@ -718,7 +718,7 @@ struct HttpTransport::Impl {
       std::lock_guard lock(mu);
       for (const auto& [id, e] : sessions) ++(e.stream ? legacy : streamable);
     }
-    render_gauge(body, "sqlguard_mcp_sessions", "Live MCP sessions by transport.", {"transport"},
+    common::render_gauge(body, "sqlguard_mcp_sessions", "Live MCP sessions by transport.", {"transport"},
                  {{{"streamable_http"}, static_cast<double>(streamable)},
                   {{"sse"}, static_cast<double>(legacy)}});
     res.status = 200;

@@ -58,7 +58,7 @@
 #include "policy/principal.h"
 #include "server/mcp/authenticator.h"  // forward-declares httplib::Request
 #include "server/mcp/mcp_session.h"
-#include "server/admin/metrics.h"
+#include "common/metrics.h"
 #include "tools/tool.h"
 
 namespace sqlguard::server {
@@ -66,7 +66,7 @@ namespace sqlguard::server {
 /// GET /metrics: what it renders.
 struct MetricsRoute {
   /// nullptr → no /metrics route. Must outlive the transport.
-  const MetricsRegistry* registry = nullptr;
+  const common::MetricsRegistry* registry = nullptr;
   std::string path = "/metrics";
   /// Scrape-time connection pool usage → `sqlguard_db_connections{state="open"|"leased"}`.
   /// Empty → not rendered. Called on HTTP worker threads; must be thread-safe.

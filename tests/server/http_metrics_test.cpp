@@ -58,7 +58,7 @@ class HttpMetricsTest : public ::testing::Test {
     return c.Get("/metrics", headers);
   }
 
-  MetricsRegistry registry_;
+  common::MetricsRegistry registry_;
   tools::ToolRegistry registry_tools_;
   std::optional<std::uint64_t> pending_ = 2;
   std::unique_ptr<HttpTransport> transport_;

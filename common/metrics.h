@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-namespace sqlguard::server {
+namespace sqlguard::common {
 
 /// Values of a series' labels, in the order of the family's label names.
 using LabelValues = std::vector<std::string>;
@@ -170,4 +170,4 @@ std::string format_metric_value(double value);
 /// A label value escaped for the exposition format (backslash, double quote, line feed).
 std::string escape_label_value(std::string_view value);
 
-}  // namespace sqlguard::server
+}  // namespace sqlguard::common

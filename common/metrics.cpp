@@ -1,11 +1,11 @@
-#include "server/admin/metrics.h"
+#include "common/metrics.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <stdexcept>
 
-namespace sqlguard::server {
+namespace sqlguard::common {
 
 namespace {
 
@@ -350,4 +350,4 @@ void render_gauge(std::string& out, std::string_view name, std::string_view help
   }
 }
 
-}  // namespace sqlguard::server
+}  // namespace sqlguard::common
