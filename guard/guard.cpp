@@ -298,6 +298,7 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
   out.kind = analysis.kind;
   out.decision = decision;
   out.masked_columns = report->masked_columns;
+  out.masking_exemptions = report->exemptions_used;
   outcome.status = "ok";
   outcome.rows = rs.rows.size();
   audit::CallOutcome::Result recorded;

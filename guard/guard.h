@@ -54,6 +54,7 @@ struct SqlOutcome {
   policy::Decision decision;
   common::ResultSet result;  ///< masked
   std::vector<policy::MaskedColumn> masked_columns;
+  std::vector<std::string> masking_exemptions;  ///< masking rule ids whose exemption let values through
   uint64_t duration_us = 0;  ///< from receipt to outcome record, µs
   std::string approval_id;   ///< set when the statement ran on an approval
 };

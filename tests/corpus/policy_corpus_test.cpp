@@ -26,6 +26,7 @@
 #include "policy/principal_spec.h"
 #include "policy/statement_analyzer.h"
 #include "server/config/config.h"
+#include "tests/corpus/corpus_format.h"
 
 namespace sqlguard::policy {
 namespace {
@@ -108,6 +109,9 @@ class PolicyCorpus : public ::testing::TestWithParam<fs::path> {};
 TEST_P(PolicyCorpus, Cases) {
   const fs::path file = GetParam();
   const YAML::Node doc = YAML::LoadFile(file.string());
+  const auto format_problems = corpus::check_document(doc, corpus::policy_format());
+  for (const auto& p : format_problems) ADD_FAILURE() << file.filename().string() << ": " << p;
+  ASSERT_TRUE(format_problems.empty());
   const fs::path config_path = file.parent_path() / doc["config"].as<std::string>();
   auto config = server::load_config(config_path);
   ASSERT_TRUE(config.has_value()) << config.error();

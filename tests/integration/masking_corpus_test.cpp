@@ -1,8 +1,9 @@
 // Masking corpus: tests/corpus/masking/*.yaml against a real MariaDB seeded with fake PII
-// (tests/corpus/masking-seed.sql). Each case runs through the real pipeline pieces: statement
-// analyzer -> policy engine -> masking plan -> Connection::execute (agent account) -> masking
-// apply, and the bytes sent back (result or refusal/error message) are searched for every
-// seeded secret value.
+// (tests/corpus/masking-seed.sql). Each case is one Guard::run_sql, the call every tool makes:
+// the guard's catalog cache over information_schema, policy, masking plan, the pool's connection
+// of the agent account, masking, and a real audit log. The bytes sent back (result or refusal/
+// error message) are searched for every seeded secret value. The file format is checked first
+// (tests/corpus/corpus_format.h).
 //
 // Case fields: id, as (principal spec), sql, expect (masked | refused | clear),
 //   masked_columns (labels that must be masked), reason_contains (refusal text), by: policy
@@ -22,15 +23,19 @@
 #include <string>
 #include <vector>
 
+#include "db/connection_pool.h"
 #include "guard/catalog_cache.h"
-#include "db/mariadb_connection.h"
-#include "policy/analysis_format.h"
+#include "guard/guard.h"
 #include "policy/catalog_resolution.h"
+#include "policy/analysis_format.h"
 #include "policy/masking_engine.h"
 #include "policy/policy_engine.h"
 #include "policy/principal_spec.h"
 #include "policy/statement_analyzer.h"
+#include "recorder/audit_log.h"
+#include "recorder/audit_verify.h"
 #include "server/config/config.h"
+#include "tests/corpus/corpus_format.h"
 #include "tests/integration/mariadb_fixture.h"
 
 namespace sqlguard::testing {
@@ -103,13 +108,19 @@ TEST(MaskingCorpus, AllCasesAgainstMariaDb) {
   const policy::PolicyEngine policy_engine(config->policy);
   const policy::StatementAnalyzer analyzer;
 
-  auto conn = db::MariaDbConnection::open(db.agent_endpoint());
-  ASSERT_TRUE(conn) << conn.error().message;
-  auto catalog_conn = db::MariaDbConnection::open(db.agent_endpoint());
-  ASSERT_TRUE(catalog_conn) << catalog_conn.error().message;
-  // The guard's own catalog (information_schema, cached) over a connection of the agent account.
-  guard::CatalogCache cache(std::chrono::seconds(0));
-  guard::CallCatalog catalog(cache, **catalog_conn);
+  // The guard as App::create builds it: the pool of the agent account (password from the vault
+  // file), its own catalog cache, a real audit log.
+  auto vault = db::CredentialVault::open(db.password_file(), "");
+  ASSERT_TRUE(vault) << vault.error();
+  db::ConnectionPool pool(db.agent_endpoint(), *vault, 2, std::chrono::milliseconds(5000));
+  const fs::path audit_dir = temp_dir("masking-corpus") / "audit";
+  recorder::AuditLogOptions audit_options;
+  audit_options.dir = audit_dir;
+  audit_options.origin = "corpus.sqlguard/audit";
+  auto audit = recorder::AuditLog::open(audit_options);
+  ASSERT_TRUE(audit) << audit.error();
+  guard::Guard guard(analyzer, policy_engine, *masking, **audit, pool, *vault, guard::GuardOptions{});
+  guard::CatalogCache catalog_cache(std::chrono::seconds(0));  // for masking's own verdict (below)
 
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(root / "tests/corpus/masking")) {
@@ -121,7 +132,15 @@ TEST(MaskingCorpus, AllCasesAgainstMariaDb) {
   std::vector<std::string> failures;
   for (const auto& file : files) {
     const YAML::Node doc = YAML::LoadFile(file.string());
+    const auto format_problems = corpus::check_document(doc, corpus::masking_format());
+    for (const auto& p : format_problems) failures.push_back(file.filename().string() + ": " + p);
+    if (!format_problems.empty()) continue;
     const std::string default_schema = doc["default_schema"] ? doc["default_schema"].as<std::string>() : "";
+    if (default_schema != guard.default_schema()) {
+      failures.push_back(file.filename().string() + ": default_schema must be " + guard.default_schema() +
+                         " (the schema of the guard's connections)");
+      continue;
+    }
     for (const auto& c : doc["cases"]) {
       ++totals.cases;
       const std::string id = c["id"].as<std::string>();
@@ -138,63 +157,64 @@ TEST(MaskingCorpus, AllCasesAgainstMariaDb) {
         failures.push_back(file.filename().string() + " " + id + ": bad principal: " + principal.error());
         continue;
       }
-      policy::StatementAnalysis a = analyzer.analyze(sql, default_schema);
-      const auto resolved = policy::resolve_with_catalog(a, catalog, analyzer);
-      const policy::Decision d = policy_engine.decide(*principal, a);
-      auto plan = resolved ? (*masking)->plan(*principal, a, catalog)
-                           : std::expected<policy::MaskingPlan, std::string>(std::unexpected(resolved.error()));
+      guard::CallInfo call;
+      call.principal = *principal;
+      call.session_id = "masking-corpus";
+      call.request_id = "\"" + id + "\"";
+      call.transport = "stdio";
+      call.tool = "run_sql";
+      auto ran = guard.run_sql(call, sql, std::nullopt);
 
       std::string outcome;  // masked | refused | clear | error
       std::string message;  // refusal or error text sent back
       std::string reply;    // all bytes sent back
+      std::string deciding_rule;
       common::ResultSet rs;
-      policy::MaskingReport report;
+      std::vector<policy::MaskedColumn> masked_columns;
+      std::vector<std::string> exemptions_used;
       bool masking_refused = false;
-      if (!plan) {
-        outcome = "refused";
-        masking_refused = true;
-        message = plan.error();
-      } else if (d.action != policy::Action::kAllow) {
-        outcome = "refused";
-        message = d.reason;
+      if (!ran) {
+        const guard::SqlFailure& f = ran.error();
+        message = f.error.message;
+        const bool denied = f.decision && f.decision->action == policy::Action::kDeny;
+        deciding_rule = f.decision ? f.decision->rule : "";
+        // Refused: by a decision (the policy, or masking/catalog overriding it). A withheld
+        // result or a database error is "error".
+        outcome = denied || (f.decision && f.decision->action == policy::Action::kApprove) ? "refused" : "error";
+        masking_refused = denied && (deciding_rule == "masking" || deciding_rule == "builtin:catalog");
       } else {
-        db::ExecuteOptions opts;
-        opts.read_only = d.read_only;
-        opts.max_rows = d.limits.max_rows;
-        auto r = (*conn)->execute(sql, opts);
-        if (!r) {
-          outcome = "error";
-          message = (*masking)->sanitize_error_message(*principal, *plan, r.error().db_errno,
-                                                       r.error().sqlstate, r.error().message);
-          (*conn)->reset();
-        } else {
-          rs = std::move(*r);
-          auto rep = (*masking)->apply(*principal, *plan, rs);
-          if (!rep) {
-            outcome = "error";
-            message = rep.error();
-          } else {
-            report = *rep;
-            outcome = report.masked_columns.empty() ? "clear" : "masked";
-          }
-        }
+        deciding_rule = ran->decision.rule;
+        rs = std::move(ran->result);
+        masked_columns = ran->masked_columns;
+        exemptions_used = ran->masking_exemptions;
+        outcome = masked_columns.empty() ? "clear" : "masked";
       }
       reply = message + "\n" + serialize(rs);
 
       if (std::find(accepted.begin(), accepted.end(), outcome) == accepted.end()) {
         problems.push_back("expected " + expect + ", got " + outcome);
       }
+      // Masking must refuse on its own (defence in depth), even where the policy refused first in
+      // the guard and masking never had its say: ask the masking engine directly, on the same
+      // analysis the guard resolves.
+      std::string masking_message;
       if (outcome == "refused" && expect == "refused" && !by_policy && !masking_refused) {
-        problems.push_back("refused by the policy only; masking must refuse on its own");
+        policy::StatementAnalysis a = analyzer.analyze(sql, default_schema);
+        guard::CallCatalog lookups(catalog_cache, pool);
+        auto resolved = policy::resolve_with_catalog(a, lookups, analyzer);
+        auto plan = resolved ? (*masking)->plan(*principal, a, lookups)
+                             : std::expected<policy::MaskingPlan, std::string>(std::unexpected(resolved.error()));
+        if (plan) problems.push_back("refused by the policy only; masking must refuse on its own");
+        else masking_message = plan.error();
       }
       if (outcome == expect && c["reason_contains"] &&
-          message.find(c["reason_contains"].as<std::string>()) == std::string::npos) {
+          (message + "\n" + masking_message).find(c["reason_contains"].as<std::string>()) == std::string::npos) {
         problems.push_back("reason does not contain '" + c["reason_contains"].as<std::string>() + "'");
       }
       if (outcome == "masked" && expect == "masked") {
         for (const auto& col : strings(c["masked_columns"])) {
           bool found = false;
-          for (const auto& m : report.masked_columns) found = found || m.column == col;
+          for (const auto& m : masked_columns) found = found || m.column == col;
           if (!found) problems.push_back("column " + col + " not masked");
         }
         if (c["type_name"]) {
@@ -225,7 +245,7 @@ TEST(MaskingCorpus, AllCasesAgainstMariaDb) {
           if (reply.find(s) == std::string::npos) problems.push_back("exempt principal does not see '" + s + "'");
         }
         for (const auto& e : strings(c["exemptions"])) {
-          const auto& used = report.exemptions_used;
+          const auto& used = exemptions_used;
           if (std::find(used.begin(), used.end(), e) == used.end()) {
             problems.push_back("exemption " + e + " not reported");
           }
@@ -236,9 +256,8 @@ TEST(MaskingCorpus, AllCasesAgainstMariaDb) {
       } else {
         std::string f = file.filename().string() + " " + id + ": ";
         for (const auto& p : problems) f += p + "; ";
-        f += "\n  sql: " + sql + "\n  policy: " + std::string(to_string(d.action)) + " (" + d.rule +
-             ")\n  message: " + message + "\n  reply: " + reply.substr(0, 400) + "\n" +
-             policy::describe(a);
+        f += "\n  sql: " + sql + "\n  deciding rule: " + deciding_rule + "\n  message: " + message +
+             "\n  reply: " + reply.substr(0, 400) + "\n" + policy::describe(analyzer.analyze(sql, default_schema));
         failures.push_back(f);
       }
     }
@@ -252,6 +271,12 @@ TEST(MaskingCorpus, AllCasesAgainstMariaDb) {
   }
   std::cout << ")\n";
   EXPECT_GE(totals.cases, 150);
+  // Every call left a verifiable record.
+  recorder::VerifyOptions verify;
+  verify.dir = audit_dir;
+  const auto verified = recorder::verify_log(verify);
+  EXPECT_TRUE(verified.ok()) << verified.summary();
+  EXPECT_GE(verified.records, 2u * static_cast<uint64_t>(totals.cases));  // an intent and an outcome each
 }
 
 }  // namespace
