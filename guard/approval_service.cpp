@@ -1,6 +1,8 @@
 #include "guard/approval_service.h"
 
 #include "common/random.h"
+#include "guard/audit_events.h"
+#include "recorder/record_types.h"
 #include "common/time.h"
 
 #include <algorithm>
@@ -16,14 +18,6 @@ using nlohmann::json;
 constexpr size_t kMaxComment = 4096;
 
 ApprovalError error(Code code, std::string message) { return ApprovalError{code, std::move(message)}; }
-
-json principal_json(const policy::Principal& p) {
-  return {{"subject", p.subject},
-          {"issuer", p.issuer},
-          {"groups", p.groups},
-          {"auth", p.auth_method},
-          {"client", {{"name", p.client_name}, {"version", p.client_version}}}};
-}
 
 std::string join(const std::vector<std::string>& v) {
   std::string out;
@@ -106,11 +100,11 @@ std::expected<ApprovalRequest, ApprovalError> ApprovalService::create(const NewA
   r.expires_ms = r.created_ms + options_.expiry.count();
   if (auto ins = store_->insert(r); !ins) return std::unexpected(error(Code::kStore, ins.error()));
   if (audit_) {
-    json ev = {{"type", "approval.request"},
+    json ev = {{"type", std::string(recorder::record_type::kApprovalRequest)},
                {"session", r.session_id},
                {"call", r.call_id},
                {"approval", r.id},
-               {"principal", principal_json(r.principal)},
+               {"principal", audit::principal_json(r.principal)},
                {"statement", {{"text", r.statement}, {"sha256", r.sha256}, {"kind", r.kind}, {"tables", r.tables}}},
                {"rule", r.rule},
                {"reason", r.reason},
@@ -281,7 +275,7 @@ std::expected<void, ApprovalError> ApprovalService::record_decisions(const Appro
   if (!audit_) return {};
   const uint32_t total = r.decision_count();
   for (uint32_t i = from; i < total; ++i) {
-    json ev = {{"type", "approval.decision"}, {"session", r.session_id}, {"call", r.call_id},
+    json ev = {{"type", std::string(recorder::record_type::kApprovalDecision)}, {"session", r.session_id}, {"call", r.call_id},
                {"approval", r.id},            {"state", std::string(to_string(r.state))},
                {"via", std::string(via)}};
     const ApprovalVote* vote = nullptr;
