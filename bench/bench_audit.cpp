@@ -32,23 +32,24 @@ namespace rec = sqlguard::recorder;
 using Clock = std::chrono::steady_clock;
 
 nlohmann::json sample_event(int writer, uint64_t i) {
-  return {{"type", "call.intent"},
-          {"session", "7f1c2a9e-4b1d-4e5a-9c3e-2b6f0d8a1e77"},
-          {"call", std::to_string(writer) + "-" + std::to_string(i)},
-          {"tool", "run_sql"},
-          {"principal",
-           {{"subject", "alice@example.com"},
-            {"issuer", "https://idp.example.com"},
-            {"groups", {"analysts"}},
-            {"auth", "oidc"},
-            {"client", {{"name", "claude-code"}, {"version", "2.1.0"}}}}},
-          {"transport", "http"},
-          {"statement",
-           {{"text", "SELECT id, total FROM shop.orders WHERE customer_id = 42"},
-            {"sha256", "qcNbrSpmIQw5nZbakwbOgEpkLDKD7FlUegMh7hEE2gM="},
-            {"kind", "select"},
-            {"tables", {"shop.orders"}}}},
-          {"decision", {{"action", "allow"}, {"rule", "read-orders"}, {"reason", "analysts may read orders"}}}};
+  return {
+      {"type", "call.intent"},
+      {"session", "7f1c2a9e-4b1d-4e5a-9c3e-2b6f0d8a1e77"},
+      {"call", std::to_string(writer) + "-" + std::to_string(i)},
+      {"tool", "run_sql"},
+      {"principal",
+       {{"subject", "alice@example.com"},
+        {"issuer", "https://idp.example.com"},
+        {"groups", {"analysts"}},
+        {"auth", "oidc"},
+        {"client", {{"name", "claude-code"}, {"version", "2.1.0"}}}}},
+      {"transport", "http"},
+      {"statement",
+       {{"text", "SELECT id, total FROM shop.orders WHERE customer_id = 42"},
+        {"sha256", "qcNbrSpmIQw5nZbakwbOgEpkLDKD7FlUegMh7hEE2gM="},
+        {"kind", "select"},
+        {"tables", {"shop.orders"}}}},
+      {"decision", {{"action", "allow"}, {"rule", "read-orders"}, {"reason", "analysts may read orders"}}}};
 }
 
 struct Result {
@@ -128,8 +129,10 @@ int main(int argc, char** argv) {
     std::printf("JCS + SHA-256 leaf hash: %.2f us per record (%zu-byte payload)\n\n", us, bytes / n);
   }
 
-  std::printf("Durable appends (fdatasync before return), %.1f s per run, signed checkpoint every %llu records, dir %s\n\n",
-              seconds, static_cast<unsigned long long>(checkpoint_every), root.c_str());
+  std::printf(
+      "Durable appends (fdatasync before return), %.1f s per run, signed checkpoint every %llu records, dir "
+      "%s\n\n",
+      seconds, static_cast<unsigned long long>(checkpoint_every), root.c_str());
   std::printf("| writers | mode | records/s | p50 us | p99 us | records |\n");
   std::printf("|---:|---|---:|---:|---:|---:|\n");
   for (int writers : {1, 8, 32}) {
@@ -145,11 +148,10 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s\n", log.error().c_str());
         return 1;
       }
-      auto r = run_writers(writers, seconds, [&](int w, uint64_t i) {
-        return (*log)->append(sample_event(w, i)).has_value();
-      });
-      std::printf("| %d | group commit (AuditLog) | %.0f | %.0f | %.0f | %llu |\n", writers, r.records_per_s, r.p50_us,
-                  r.p99_us, static_cast<unsigned long long>(r.records));
+      auto r = run_writers(writers, seconds,
+                           [&](int w, uint64_t i) { return (*log)->append(sample_event(w, i)).has_value(); });
+      std::printf("| %d | group commit (AuditLog) | %.0f | %.0f | %.0f | %llu |\n", writers, r.records_per_s,
+                  r.p50_us, r.p99_us, static_cast<unsigned long long>(r.records));
       std::fflush(stdout);
     }
     // Baseline: one write() + fdatasync() per record, serialized by a mutex (same record bytes).
@@ -160,11 +162,12 @@ int main(int argc, char** argv) {
       auto r = run_writers(writers, seconds, [&](int w, uint64_t i) {
         std::string line = rec::canonicalize(sample_event(w, i)).value() + "\n";
         std::lock_guard lock(mu);
-        return ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fdatasync(fd) == 0;
+        return ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+               ::fdatasync(fd) == 0;
       });
       ::close(fd);
-      std::printf("| %d | fdatasync per record (baseline) | %.0f | %.0f | %.0f | %llu |\n", writers, r.records_per_s,
-                  r.p50_us, r.p99_us, static_cast<unsigned long long>(r.records));
+      std::printf("| %d | fdatasync per record (baseline) | %.0f | %.0f | %.0f | %llu |\n", writers,
+                  r.records_per_s, r.p50_us, r.p99_us, static_cast<unsigned long long>(r.records));
       std::fflush(stdout);
     }
   }

@@ -25,9 +25,11 @@ class BenchDatabase {
   /// cannot start.
   static std::unique_ptr<BenchDatabase> start(std::string_view name) {
     const std::filesystem::path source = SQLGUARD_BENCH_SOURCE_DIR;
-    auto db = std::unique_ptr<BenchDatabase>(new BenchDatabase(
-        source, std::filesystem::path("/tmp") / ("sg-bench-" + std::string(name) + "-" + std::to_string(::getpid()))));
-    const std::string provision = (source / "scripts" / "provision-db").string() + " " + db->dir_.string() + " >/dev/null";
+    auto db = std::unique_ptr<BenchDatabase>(
+        new BenchDatabase(source, std::filesystem::path("/tmp") /
+                                      ("sg-bench-" + std::string(name) + "-" + std::to_string(::getpid()))));
+    const std::string provision =
+        (source / "scripts" / "provision-db").string() + " " + db->dir_.string() + " >/dev/null";
     if (std::system(provision.c_str()) != 0) {
       std::fprintf(stderr, "bench: cannot start MariaDB (run scripts/setup)\n");
       db->provisioned_ = false;
@@ -39,7 +41,8 @@ class BenchDatabase {
   /// Stops MariaDB and removes the directory.
   ~BenchDatabase() {
     if (provisioned_) {
-      const std::string stop = (source_ / "scripts" / "mariadb-sandbox").string() + " stop " + (dir_ / "db").string();
+      const std::string stop =
+          (source_ / "scripts" / "mariadb-sandbox").string() + " stop " + (dir_ / "db").string();
       (void)std::system(stop.c_str());
     }
     std::error_code ec;
@@ -58,7 +61,8 @@ class BenchDatabase {
         << "policy:\n  rules:\n    - {id: read, action: allow, kinds: [select], tables: ['shop.*']}\n"
         << "masking:\n  hash_key_file: " << (dir_ / "masking.key").string() << "\n"
         << "  rules:\n    - {id: pii-email, columns: [shop.customers.email], method: email}\n"
-        << "audit: {dir: " << (dir_ / "audit").string() << ", checkpoint_every_records: 0, checkpoint_every_ms: 0}\n";
+        << "audit: {dir: " << (dir_ / "audit").string()
+        << ", checkpoint_every_records: 0, checkpoint_every_ms: 0}\n";
     return server::load_config(dir_ / "bench.yaml");
   }
 

@@ -113,8 +113,12 @@ int main(int argc, char** argv) {
   std::vector<double> d_all, g_all, m_all;
   for (int round = 0; round < 4; ++round) {
     auto d = time_each(iterations / 4, [&](int i) { ok = (*direct)->query(sql_for(i)).has_value() && ok; });
-    auto g = time_each(iterations / 4, [&](int i) { ok = (*app)->guard().run_sql(call, sql_for(i), std::nullopt).has_value() && ok; });
-    auto m = time_each(iterations / 4, [&](int i) { ok = (*shm_app)->guard().run_sql(call, sql_for(i), std::nullopt).has_value() && ok; });
+    auto g = time_each(iterations / 4, [&](int i) {
+      ok = (*app)->guard().run_sql(call, sql_for(i), std::nullopt).has_value() && ok;
+    });
+    auto m = time_each(iterations / 4, [&](int i) {
+      ok = (*shm_app)->guard().run_sql(call, sql_for(i), std::nullopt).has_value() && ok;
+    });
     d_all.insert(d_all.end(), d.begin(), d.end());
     g_all.insert(g_all.end(), g.begin(), g.end());
     m_all.insert(m_all.end(), m.begin(), m.end());
@@ -125,15 +129,18 @@ int main(int argc, char** argv) {
     ok = (*app)->audit().append({{"type", "bench"}, {"i", i}}).has_value() && ok;
   });
   const Stats d = stats(d_all), g = stats(g_all), a = stats(a_all), m = stats(m_all);
-  std::printf("bench_guard: %d iterations each, point SELECT over a unix socket, MariaDB %s\n", iterations, "(private sandbox)");
+  std::printf("bench_guard: %d iterations each, point SELECT over a unix socket, MariaDB %s\n", iterations,
+              "(private sandbox)");
   std::printf("%-34s %10s %10s %10s\n", "path", "p50 µs", "p99 µs", "mean µs");
   std::printf("%-34s %10.1f %10.1f %10.1f\n", "direct (Connector/C, no guard)", d.p50, d.p99, d.mean);
   std::printf("%-34s %10.1f %10.1f %10.1f\n", "guard run_sql (2 durable records)", g.p50, g.p99, g.mean);
   std::printf("%-34s %10.1f %10.1f %10.1f\n", "guard run_sql, audit on tmpfs", m.p50, m.p99, m.mean);
   std::printf("%-34s %10.1f %10.1f %10.1f\n", "one durable audit append alone", a.p50, a.p99, a.mean);
-  std::printf("ratio guard/direct (p50): %.2fx on disk, %.2fx with the audit log on tmpfs\n", g.p50 / d.p50, m.p50 / d.p50);
-  std::printf("guard overhead p50: %.1f µs on disk (two fdatasync ≈ %.1f µs), %.1f µs with the audit log on tmpfs\n",
-              g.p50 - d.p50, 2 * a.p50, m.p50 - d.p50);
+  std::printf("ratio guard/direct (p50): %.2fx on disk, %.2fx with the audit log on tmpfs\n", g.p50 / d.p50,
+              m.p50 / d.p50);
+  std::printf(
+      "guard overhead p50: %.1f µs on disk (two fdatasync ≈ %.1f µs), %.1f µs with the audit log on tmpfs\n",
+      g.p50 - d.p50, 2 * a.p50, m.p50 - d.p50);
   app->reset();
   shm_app->reset();
   direct->reset();

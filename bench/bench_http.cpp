@@ -29,8 +29,8 @@
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "bench/bench_database.h"
 #include "db/mariadb_connection.h"
@@ -46,7 +46,9 @@ using nlohmann::json;
 
 namespace {
 
-std::string sql_for(int i) { return "SELECT id, name, city FROM customers WHERE id = " + std::to_string(1 + i % 12); }
+std::string sql_for(int i) {
+  return "SELECT id, name, city FROM customers WHERE id = " + std::to_string(1 + i % 12);
+}
 
 // One MCP client over Streamable HTTP: its own keep-alive connection and session.
 class McpHttpClient {
@@ -58,22 +60,30 @@ class McpHttpClient {
   }
 
   bool initialize() {
-    const json init = {{"jsonrpc", "2.0"}, {"id", 0}, {"method", "initialize"},
-                       {"params", {{"protocolVersion", "2025-11-25"}, {"capabilities", json::object()},
-                                   {"clientInfo", {{"name", "bench_http"}, {"version", "1"}}}}}};
-    auto res = http_.Post("/mcp", {{"Accept", "application/json, text/event-stream"}}, init.dump(), "application/json");
+    const json init = {{"jsonrpc", "2.0"},
+                       {"id", 0},
+                       {"method", "initialize"},
+                       {"params",
+                        {{"protocolVersion", "2025-11-25"},
+                         {"capabilities", json::object()},
+                         {"clientInfo", {{"name", "bench_http"}, {"version", "1"}}}}}};
+    auto res = http_.Post("/mcp", {{"Accept", "application/json, text/event-stream"}}, init.dump(),
+                          "application/json");
     if (!res || res->status != 200) return false;
     session_ = res->get_header_value("Mcp-Session-Id");
     headers_ = {{"Accept", "application/json, text/event-stream"},
                 {"Mcp-Session-Id", session_},
                 {"MCP-Protocol-Version", "2025-11-25"}};
-    auto note = http_.Post("/mcp", headers_, R"({"jsonrpc":"2.0","method":"notifications/initialized"})", "application/json");
+    auto note = http_.Post("/mcp", headers_, R"({"jsonrpc":"2.0","method":"notifications/initialized"})",
+                           "application/json");
     return note && note->status == 202;
   }
 
   // One tools/call run_sql; true when it returned rows.
   bool call(int i) {
-    const json body = {{"jsonrpc", "2.0"}, {"id", ++id_}, {"method", "tools/call"},
+    const json body = {{"jsonrpc", "2.0"},
+                       {"id", ++id_},
+                       {"method", "tools/call"},
                        {"params", {{"name", "run_sql"}, {"arguments", {{"sql", sql_for(i)}}}}}};
     auto res = http_.Post("/mcp", headers_, body.dump(), "application/json");
     return res && res->status == 200 && res->body.find("\"isError\":true") == std::string::npos &&
@@ -233,22 +243,30 @@ int main(int argc, char** argv) {
     };
     std::vector<Case> configs;
     for (int threads : {1, kMaxThreads}) {
-      configs.push_back({"direct Connector/C", threads,
-                         [&](int w, int k) { return direct[static_cast<std::size_t>(w)]->query(sql_for(k)).has_value(); },
+      configs.push_back(
+          {"direct Connector/C",
+           threads,
+           [&](int w, int k) { return direct[static_cast<std::size_t>(w)]->query(sql_for(k)).has_value(); },
+           {}});
+      configs.push_back({"HTTP tools/call, audit on disk",
+                         threads,
+                         [&](int w, int k) { return disk_clients[static_cast<std::size_t>(w)]->call(k); },
                          {}});
-      configs.push_back({"HTTP tools/call, audit on disk", threads,
-                         [&](int w, int k) { return disk_clients[static_cast<std::size_t>(w)]->call(k); }, {}});
-      configs.push_back({"HTTP tools/call, audit on tmpfs", threads,
-                         [&](int w, int k) { return shm_clients[static_cast<std::size_t>(w)]->call(k); }, {}});
+      configs.push_back({"HTTP tools/call, audit on tmpfs",
+                         threads,
+                         [&](int w, int k) { return shm_clients[static_cast<std::size_t>(w)]->call(k); },
+                         {}});
     }
     // Two interleaved rounds so every configuration sees the same machine state.
     for (int round = 0; round < 2; ++round) {
       for (auto& c : configs) run(c.result, c.threads, iterations / 2, c.fn);
     }
 
-    std::printf("bench_http: %d calls per configuration, point SELECT (SELECT id, name, city FROM customers WHERE id = ?),\n"
-                "MariaDB over a unix socket; sqlguard in-process on 127.0.0.1, JSON responses, keep-alive\n",
-                iterations);
+    std::printf(
+        "bench_http: %d calls per configuration, point SELECT (SELECT id, name, city FROM customers WHERE id "
+        "= ?),\n"
+        "MariaDB over a unix socket; sqlguard in-process on 127.0.0.1, JSON responses, keep-alive\n",
+        iterations);
     std::printf("%-34s %8s %10s %10s %10s\n", "path", "clients", "calls/s", "p50 µs", "p99 µs");
     std::map<std::pair<std::string, int>, double> p50;
     for (auto& c : configs) {
@@ -261,8 +279,9 @@ int main(int argc, char** argv) {
     }
     for (int threads : {1, kMaxThreads}) {
       const double d = p50[{"direct Connector/C", threads}];
-      std::printf("p50 ratio over direct, %2d client(s): %.1fx audit on disk, %.1fx audit on tmpfs\n", threads,
-                  p50[{"HTTP tools/call, audit on disk", threads}] / d, p50[{"HTTP tools/call, audit on tmpfs", threads}] / d);
+      std::printf("p50 ratio over direct, %2d client(s): %.1fx audit on disk, %.1fx audit on tmpfs\n",
+                  threads, p50[{"HTTP tools/call, audit on disk", threads}] / d,
+                  p50[{"HTTP tools/call, audit on tmpfs", threads}] / d);
     }
     if (!ok) {
       std::fprintf(stderr, "bench_http: some calls failed\n");

@@ -27,7 +27,8 @@ class BenchCatalog : public Catalog {
  public:
   std::expected<CatalogEntry, std::string> table(std::string_view, std::string_view) const override {
     CatalogTable t;
-    for (const char* c : {"id", "name", "city", "ssn", "email", "salary"}) t.columns.push_back({c, false, std::nullopt});
+    for (const char* c : {"id", "name", "city", "ssn", "email", "salary"})
+      t.columns.push_back({c, false, std::nullopt});
     return std::make_shared<const CatalogTable>(std::move(t));
   }
 };
@@ -67,9 +68,12 @@ common::ResultSet make_result(int rows) {
   common::ResultSet rs;
   rs.has_result_set = true;
   using T = common::ColumnType;
-  rs.columns = {col("id", T::kLong, "INT"),           col("name", T::kVarString, "VARCHAR"),
-                col("city", T::kVarString, "VARCHAR"), col("ssn", T::kString, "CHAR"),
-                col("email", T::kVarString, "VARCHAR"), col("salary", T::kNewDecimal, "DECIMAL")};
+  rs.columns = {col("id", T::kLong, "INT"),
+                col("name", T::kVarString, "VARCHAR"),
+                col("city", T::kVarString, "VARCHAR"),
+                col("ssn", T::kString, "CHAR"),
+                col("email", T::kVarString, "VARCHAR"),
+                col("salary", T::kNewDecimal, "DECIMAL")};
   static const char* kCities[] = {"Leeds", "Berlin", "Lyon", "Porto", "Oslo"};
   for (int i = 0; i < rows; ++i) {
     char ssn[16], email[64], salary[32], name[32];
@@ -163,9 +167,10 @@ int main(int argc, char** argv) {
     }
   }
   const double m = median(masked_ms), e = median(exempt_ms), p = median(plan_us);
-  std::printf("bench_masking: %d rows x 6 columns (3 masked: partial, hmac-sha256, redact; "
-              "detectors card/iban/email on all other cells), %d runs, medians\n",
-              kRows, runs);
+  std::printf(
+      "bench_masking: %d rows x 6 columns (3 masked: partial, hmac-sha256, redact; "
+      "detectors card/iban/email on all other cells), %d runs, medians\n",
+      kRows, runs);
   std::printf("  plan():                        %8.1f us\n", p);
   std::printf("  apply(), masked principal:     %8.3f ms  (%llu masked cells)\n", m,
               static_cast<unsigned long long>(cells));

@@ -90,8 +90,7 @@ int main(int argc, char** argv) {
   const auto& stmts = statements();
   std::size_t bytes = 0;
   for (const auto& s : stmts) bytes += s.size();
-  std::printf("bench_policy: %zu statements, mean %zu bytes\n", stmts.size(),
-              bytes / stmts.size());
+  std::printf("bench_policy: %zu statements, mean %zu bytes\n", stmts.size(), bytes / stmts.size());
   std::vector<double> rates;
   std::size_t sink = 0;
   for (int r = 0; r < runs; ++r) {
@@ -113,12 +112,12 @@ int main(int argc, char** argv) {
     const double wall = std::chrono::duration<double>(now - start).count();
     const double cpu = thread_cpu_seconds() - cpu_start;
     rates.push_back(static_cast<double>(n) / cpu);
-    std::printf("run %d: %.0f statements/s per CPU-second (%.2f us/statement; wall %.0f/s)\n",
-                r + 1, rates.back(), 1e6 / rates.back(), static_cast<double>(n) / wall);
+    std::printf("run %d: %.0f statements/s per CPU-second (%.2f us/statement; wall %.0f/s)\n", r + 1,
+                rates.back(), 1e6 / rates.back(), static_cast<double>(n) / wall);
   }
   std::sort(rates.begin(), rates.end());
   const double median = rates[rates.size() / 2];
-  std::printf("median: %.0f statements/s analysed+decided per core (%.2f us/statement) [sink %zu]\n",
-              median, 1e6 / median, sink % 10);
+  std::printf("median: %.0f statements/s analysed+decided per core (%.2f us/statement) [sink %zu]\n", median,
+              1e6 / median, sink % 10);
   return 0;
 }

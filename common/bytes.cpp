@@ -29,8 +29,8 @@ Sha256Digest digest(const uint8_t* prefix, std::string_view data) {
   unsigned int len = 0;
   if (ctx == nullptr || EVP_DigestInit_ex(ctx, sha256_md(), nullptr) != 1 ||
       (prefix != nullptr && EVP_DigestUpdate(ctx, prefix, 1) != 1) ||
-      EVP_DigestUpdate(ctx, data.data(), data.size()) != 1 || EVP_DigestFinal_ex(ctx, out.data(), &len) != 1 ||
-      len != out.size()) {
+      EVP_DigestUpdate(ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx, out.data(), &len) != 1 || len != out.size()) {
     // Only on allocation failure inside OpenSSL: an environment error, never input-dependent.
     // Returning a fixed digest would let unrelated inputs compare equal, so stop.
     std::abort();
@@ -53,12 +53,15 @@ Sha256Digest sha256(std::string_view data) { return digest(nullptr, data); }
 
 Sha256Digest sha256_prefixed(uint8_t prefix, std::string_view data) { return digest(&prefix, data); }
 
-std::string_view as_bytes(const Sha256Digest& d) { return {reinterpret_cast<const char*>(d.data()), d.size()}; }
+std::string_view as_bytes(const Sha256Digest& d) {
+  return {reinterpret_cast<const char*>(d.data()), d.size()};
+}
 
 std::string base64_encode(std::string_view data) {
   std::string out(4 * ((data.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
+  const int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
   out.resize(static_cast<size_t>(n < 0 ? 0 : n));
   return out;
 }
@@ -66,8 +69,9 @@ std::string base64_encode(std::string_view data) {
 std::expected<std::string, std::string> base64_decode(std::string_view text) {
   if (text.size() % 4 != 0) return std::unexpected("base64: length is not a multiple of 4");
   std::string out(text.size() / 4 * 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  const int n =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
   if (n < 0) return std::unexpected("base64: invalid character");
   size_t pad = 0;
   if (!text.empty() && text.back() == '=') pad = (text.size() >= 2 && text[text.size() - 2] == '=') ? 2 : 1;

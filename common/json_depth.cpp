@@ -18,9 +18,7 @@ bool json_nesting_within(std::string_view text, std::size_t max_depth) {
       continue;
     }
     switch (c) {
-      case '"':
-        in_string = true;
-        break;
+      case '"': in_string = true; break;
       case '[':
       case '{':
         if (++depth > max_depth) return false;
@@ -29,8 +27,7 @@ bool json_nesting_within(std::string_view text, std::size_t max_depth) {
       case '}':
         if (depth > 0) --depth;
         break;
-      default:
-        break;
+      default: break;
     }
   }
   return true;

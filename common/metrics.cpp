@@ -13,8 +13,8 @@ bool valid_name(std::string_view name, bool allow_colon) {
   if (name.empty()) return false;
   for (std::size_t i = 0; i < name.size(); ++i) {
     const char c = name[i];
-    const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-                       (allow_colon && c == ':');
+    const bool alpha =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (allow_colon && c == ':');
     const bool digit = c >= '0' && c <= '9';
     if (!(alpha || (i > 0 && digit))) return false;
   }
@@ -205,15 +205,14 @@ void Gauge::render(std::string& out) const {
 
 Histogram::Histogram(std::string name, std::string help, std::vector<std::string> label_names,
                      std::size_t max_series, std::vector<double> buckets)
-    : MetricFamily(std::move(name), std::move(help), Type::kHistogram, std::move(label_names),
-                   max_series),
+    : MetricFamily(std::move(name), std::move(help), Type::kHistogram, std::move(label_names), max_series),
       buckets_(std::move(buckets)) {}
 
 void Histogram::observe(const LabelValues& values, double value) {
   if (std::isnan(value)) return;
   // Buckets are upper bounds (le = "less than or equal").
-  const auto bucket = static_cast<std::size_t>(
-      std::lower_bound(buckets_.begin(), buckets_.end(), value) - buckets_.begin());
+  const auto bucket =
+      static_cast<std::size_t>(std::lower_bound(buckets_.begin(), buckets_.end(), value) - buckets_.begin());
   std::lock_guard lock(mu_);
   auto it = series_.find(values);
   if (it == series_.end()) {
@@ -262,8 +261,8 @@ MetricFamily* MetricsRegistry::find(const std::string& name) const {
   return nullptr;
 }
 
-Counter& MetricsRegistry::counter(std::string name, std::string help,
-                                  std::vector<std::string> label_names, std::size_t max_series) {
+Counter& MetricsRegistry::counter(std::string name, std::string help, std::vector<std::string> label_names,
+                                  std::size_t max_series) {
   validate(name, label_names, false);
   std::lock_guard lock(mu_);
   if (MetricFamily* f = find(name)) {
@@ -292,8 +291,8 @@ Gauge& MetricsRegistry::gauge(std::string name, std::string help, std::vector<st
     }
     return *g;
   }
-  auto* g = new Gauge(std::move(name), std::move(help), MetricFamily::Type::kGauge,
-                      std::move(label_names), max_series);
+  auto* g = new Gauge(std::move(name), std::move(help), MetricFamily::Type::kGauge, std::move(label_names),
+                      max_series);
   if (g->label_names().empty()) g->series_.emplace(LabelValues{}, 0.0);
   families_.emplace_back(g);
   return *g;
@@ -316,8 +315,8 @@ Histogram& MetricsRegistry::histogram(std::string name, std::string help,
     }
     return *h;
   }
-  auto* h = new Histogram(std::move(name), std::move(help), std::move(label_names), max_series,
-                          std::move(buckets));
+  auto* h =
+      new Histogram(std::move(name), std::move(help), std::move(label_names), max_series, std::move(buckets));
   if (h->label_names().empty()) {
     Histogram::Series empty;
     empty.counts.assign(h->buckets_.size() + 1, 0);

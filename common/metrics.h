@@ -106,8 +106,8 @@ class Histogram final : public MetricFamily {
 
  private:
   friend class MetricsRegistry;
-  Histogram(std::string name, std::string help, std::vector<std::string> label_names,
-            std::size_t max_series, std::vector<double> buckets);
+  Histogram(std::string name, std::string help, std::vector<std::string> label_names, std::size_t max_series,
+            std::vector<double> buckets);
   struct Series {
     std::vector<std::uint64_t> counts;  ///< per bucket (not cumulative), +Inf last
     double sum = 0;
@@ -125,8 +125,8 @@ class Histogram final : public MetricFamily {
 /// error). Registering the same name again returns the existing family if type, label names
 /// (and buckets) match, else throws. Returned references stay valid for the registry's life.
 /// A family without labels exposes its one series from registration on (value 0), as
-/// Prometheus expects of counters. Each family keeps at most `max_series` series; label sets beyond that are folded into one
-/// series whose labels are all "_overflow", so untrusted label values cannot grow memory.
+/// Prometheus expects of counters. Each family keeps at most `max_series` series; label sets beyond that are
+/// folded into one series whose labels are all "_overflow", so untrusted label values cannot grow memory.
 ///
 /// Thread-safety: every member function is thread-safe; observing and rendering may run
 /// concurrently.
@@ -160,8 +160,7 @@ class MetricsRegistry {
 /// `out`, in the text exposition format 0.0.4. Samples whose label count differs from
 /// `label_names` are skipped. Nothing is appended when `samples` is empty.
 void render_gauge(std::string& out, std::string_view name, std::string_view help,
-                  const std::vector<std::string>& label_names,
-                  const std::vector<GaugeSample>& samples);
+                  const std::vector<std::string>& label_names, const std::vector<GaugeSample>& samples);
 
 /// A sample value as the exposition format writes it: shortest round-trip decimal, "+Inf",
 /// "-Inf", "NaN"; locale-independent.

@@ -61,8 +61,8 @@ inline constexpr uint32_t kNum = 32768;
 }  // namespace column_flag
 
 /// Character set numbers (collation ids) the guard relies on.
-inline constexpr uint32_t kCharsetBinary = 63;    ///< binary: bytes, not text
-inline constexpr uint32_t kCharsetUtf8mb4 = 45;   ///< utf8mb4_general_ci, the pinned connection charset
+inline constexpr uint32_t kCharsetBinary = 63;   ///< binary: bytes, not text
+inline constexpr uint32_t kCharsetUtf8mb4 = 45;  ///< utf8mb4_general_ci, the pinned connection charset
 
 /// One result column with the origin metadata the server sent in its column-definition packet
 /// (Protocol::ColumnDefinition41). The origin fields are empty when the column is an
@@ -74,10 +74,10 @@ struct ResultColumn {
   std::string org_table;  ///< origin table; "" for expressions, derived-table name for derived tables
   std::string schema;     ///< origin schema (`db` field); "" for expressions
   ColumnType type = ColumnType::kDecimal;
-  std::string type_name;  ///< SQL type name for clients: "VARCHAR", "INT", "DATE", ...
-  uint32_t flags = 0;     ///< column_flag bits
-  uint32_t charset = 0;   ///< charset number; kCharsetBinary means binary
-  bool masked = false;    ///< set by masking: values in this column were masked
+  std::string type_name;     ///< SQL type name for clients: "VARCHAR", "INT", "DATE", ...
+  uint32_t flags = 0;        ///< column_flag bits
+  uint32_t charset = 0;      ///< charset number; kCharsetBinary means binary
+  bool masked = false;       ///< set by masking: values in this column were masked
   std::string masking_rule;  ///< id of the masking rule applied, when masked
 };
 

@@ -28,11 +28,13 @@ std::string format(int64_t ticks, int64_t unit, int digits) {
 std::string rfc3339_ms(int64_t unix_ms) { return format(unix_ms, 1000, 3); }
 
 std::string rfc3339_us(std::chrono::system_clock::time_point tp) {
-  return format(std::chrono::duration_cast<std::chrono::microseconds>(tp.time_since_epoch()).count(), 1000000, 6);
+  return format(std::chrono::duration_cast<std::chrono::microseconds>(tp.time_since_epoch()).count(), 1000000,
+                6);
 }
 
 int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 

@@ -65,9 +65,9 @@ common::Result<ConnectionSource::Lease> ConnectionPool::acquire() {
     }
     if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
         open_ >= max_connections_) {
-      return std::unexpected(common::Error{common::ErrorCode::kUnavailable,
-                                        "all " + std::to_string(max_connections_) +
-                                            " database connections are busy; try again shortly"});
+      return std::unexpected(common::Error{
+          common::ErrorCode::kUnavailable,
+          "all " + std::to_string(max_connections_) + " database connections are busy; try again shortly"});
     }
   }
 }

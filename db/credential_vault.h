@@ -20,8 +20,7 @@ class CredentialVault {
  public:
   /// Exactly one of `file` and `env` is non-empty. Errors: missing/unreadable/loose file,
   /// unset environment variable.
-  static std::expected<CredentialVault, std::string> open(std::filesystem::path file,
-                                                          std::string env);
+  static std::expected<CredentialVault, std::string> open(std::filesystem::path file, std::string env);
 
   /// The current password (re-read when the source changed, so a rotated file takes effect
   /// on the next connection). On a failed re-read the previous password is kept.

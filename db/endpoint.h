@@ -20,13 +20,13 @@ struct TlsOptions {
 struct DatabaseEndpoint {
   std::string host = "127.0.0.1";  ///< ignored when `socket` is set
   uint16_t port = 3306;
-  std::string socket;              ///< unix socket path; preferred when set
+  std::string socket;  ///< unix socket path; preferred when set
   std::string user;
   std::string password;
-  std::string database;            ///< default schema
+  std::string database;  ///< default schema
   TlsOptions tls;
   uint32_t connect_timeout_ms = 3000;
-  uint32_t read_timeout_ms = 0;    ///< 0 = derived from the statement timeout
+  uint32_t read_timeout_ms = 0;  ///< 0 = derived from the statement timeout
 
   /// "user@host:port/db" or "user@unix:socket/db": for logs and audit; never the password.
   std::string describe() const;

@@ -1,8 +1,8 @@
 #include "db/mariadb_connection.h"
 
+#include <errmsg.h>
 #include <mysql.h>
 #include <mysqld_error.h>
-#include <errmsg.h>
 
 #include <cstdio>
 
@@ -53,8 +53,9 @@ std::string type_name(enum_field_types t, unsigned flags, unsigned charset) {
 
 bool connection_lost(unsigned err) {
   return err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST || err == CR_CONNECTION_ERROR ||
-         err == CR_CONN_HOST_ERROR || err == CR_SERVER_LOST_EXTENDED || err == 1927 /* ER_CONNECTION_KILLED */ ||
-         err == ER_SERVER_SHUTDOWN || err == CR_COMMANDS_OUT_OF_SYNC;
+         err == CR_CONN_HOST_ERROR || err == CR_SERVER_LOST_EXTENDED ||
+         err == 1927 /* ER_CONNECTION_KILLED */ || err == ER_SERVER_SHUTDOWN ||
+         err == CR_COMMANDS_OUT_OF_SYNC;
 }
 
 common::Error error_from(st_mysql* m, std::string_view what) {
@@ -80,8 +81,10 @@ common::Error error_from(st_mysql* m, std::string_view what) {
 
 std::string DatabaseEndpoint::describe() const {
   std::string out = user + "@";
-  if (!socket.empty()) out += "unix:" + socket;
-  else out += host + ":" + std::to_string(port);
+  if (!socket.empty())
+    out += "unix:" + socket;
+  else
+    out += host + ":" + std::to_string(port);
   if (!database.empty()) out += "/" + database;
   return out;
 }
@@ -89,7 +92,8 @@ std::string DatabaseEndpoint::describe() const {
 common::Result<std::unique_ptr<MariaDbConnection>> MariaDbConnection::open(const DatabaseEndpoint& ep) {
   st_mysql* m = mysql_init(nullptr);
   if (m == nullptr) {
-    return std::unexpected(common::Error{common::ErrorCode::kInternal, "out of memory creating a connection"});
+    return std::unexpected(
+        common::Error{common::ErrorCode::kInternal, "out of memory creating a connection"});
   }
   unsigned connect_timeout = std::max(1u, (ep.connect_timeout_ms + 999) / 1000);
   unsigned read_timeout = ep.read_timeout_ms ? std::max(1u, ep.read_timeout_ms / 1000) : 3600;
@@ -130,8 +134,8 @@ common::Result<std::unique_ptr<MariaDbConnection>> MariaDbConnection::open(const
   std::unique_ptr<MariaDbConnection> c(new MariaDbConnection(m, ep.database));
   c->mariadb_ = std::string_view(mysql_get_server_info(m)).find("MariaDB") != std::string_view::npos;
   // MariaDB renamed tx_read_only to transaction_read_only in 11.1.
-  c->read_only_variable_ = c->mariadb_ && mysql_get_server_version(m) < 110100 ? "tx_read_only"
-                                                                                : "transaction_read_only";
+  c->read_only_variable_ =
+      c->mariadb_ && mysql_get_server_version(m) < 110100 ? "tx_read_only" : "transaction_read_only";
   if (!c->pin_session(0, true)) {
     return std::unexpected(error_from(m, "session setup"));
   }
@@ -163,7 +167,7 @@ bool MariaDbConnection::pin_session(uint32_t timeout_ms, bool read_only) {
 }
 
 common::Result<common::ResultSet> MariaDbConnection::execute(std::string_view sql,
-                                                                 const ExecuteOptions& options) {
+                                                             const ExecuteOptions& options) {
   if (broken_) {
     common::Error e{common::ErrorCode::kUnavailable, "the database connection was lost; try again"};
     e.before_statement = true;
@@ -186,7 +190,7 @@ common::Result<common::ResultSet> MariaDbConnection::query(std::string_view sql)
 }
 
 common::Result<common::ResultSet> MariaDbConnection::run(std::string_view sql,
-                                                             const ExecuteOptions& options) {
+                                                         const ExecuteOptions& options) {
   if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) {
     common::Error e = error_from(mysql_, "query");
     if (e.code == common::ErrorCode::kUnavailable) broken_ = true;
@@ -247,8 +251,10 @@ common::Result<common::ResultSet> MariaDbConnection::run(std::string_view sql,
     common::Row out;
     out.reserve(n);
     for (unsigned i = 0; i < n; ++i) {
-      if (row[i] == nullptr) out.emplace_back(std::nullopt);
-      else out.emplace_back(std::string(row[i], lengths[i]));
+      if (row[i] == nullptr)
+        out.emplace_back(std::nullopt);
+      else
+        out.emplace_back(std::string(row[i], lengths[i]));
     }
     rs.rows.push_back(std::move(out));
   }

@@ -1,9 +1,9 @@
 #include "guard/approval_service.h"
 
 #include "common/random.h"
+#include "common/time.h"
 #include "guard/audit_events.h"
 #include "recorder/record_types.h"
-#include "common/time.h"
 
 #include <algorithm>
 
@@ -59,7 +59,8 @@ void ApprovalService::notify_local() {
   cv_.notify_all();
 }
 
-bool ApprovalService::is_reviewer_for(const policy::Principal& reviewer, const ApprovalRequest& request) const {
+bool ApprovalService::is_reviewer_for(const policy::Principal& reviewer,
+                                      const ApprovalRequest& request) const {
   for (const auto& g : request.approver_groups) {
     if (reviewer.in_group(g)) return true;
   }
@@ -100,19 +101,21 @@ std::expected<ApprovalRequest, ApprovalError> ApprovalService::create(const NewA
   r.expires_ms = r.created_ms + options_.expiry.count();
   if (auto ins = store_->insert(r); !ins) return std::unexpected(error(Code::kStore, ins.error()));
   if (audit_) {
-    json ev = {{"type", std::string(recorder::record_type::kApprovalRequest)},
-               {"session", r.session_id},
-               {"call", r.call_id},
-               {"approval", r.id},
-               {"principal", audit::principal_json(r.principal)},
-               {"statement", {{"text", r.statement}, {"sha256", r.sha256}, {"kind", r.kind}, {"tables", r.tables}}},
-               {"rule", r.rule},
-               {"reason", r.reason},
-               {"approver_groups", r.approver_groups},
-               {"approvals_required", r.approvals_required},
-               {"expires", common::rfc3339_ms(r.expires_ms)}};
+    json ev = {
+        {"type", std::string(recorder::record_type::kApprovalRequest)},
+        {"session", r.session_id},
+        {"call", r.call_id},
+        {"approval", r.id},
+        {"principal", audit::principal_json(r.principal)},
+        {"statement", {{"text", r.statement}, {"sha256", r.sha256}, {"kind", r.kind}, {"tables", r.tables}}},
+        {"rule", r.rule},
+        {"reason", r.reason},
+        {"approver_groups", r.approver_groups},
+        {"approvals_required", r.approvals_required},
+        {"expires", common::rfc3339_ms(r.expires_ms)}};
     if (auto a = audit_->append(std::move(ev)); !a) {
-      return std::unexpected(error(Code::kStore, "the audit log cannot record the approval request: " + a.error()));
+      return std::unexpected(
+          error(Code::kStore, "the audit log cannot record the approval request: " + a.error()));
     }
   }
   if (options_.on_created) {
@@ -145,8 +148,8 @@ std::expected<uint64_t, ApprovalError> ApprovalService::count_pending() {
   return *n;
 }
 
-std::expected<std::vector<ApprovalRequest>, ApprovalError> ApprovalService::list(std::optional<ApprovalState> state,
-                                                                                 size_t limit) {
+std::expected<std::vector<ApprovalRequest>, ApprovalError> ApprovalService::list(
+    std::optional<ApprovalState> state, size_t limit) {
   auto all = store_->list(std::max<size_t>(limit, 1) * (state ? 4 : 1));
   if (!all) return std::unexpected(error(Code::kStore, all.error()));
   const int64_t now = now_ms();
@@ -160,9 +163,9 @@ std::expected<std::vector<ApprovalRequest>, ApprovalError> ApprovalService::list
   return out;
 }
 
-std::expected<ApprovalRequest, ApprovalError> ApprovalService::wait(std::string_view id, std::stop_token cancel,
-                                                                    const ApprovalProgress& progress,
-                                                                    std::optional<std::chrono::milliseconds> wait) {
+std::expected<ApprovalRequest, ApprovalError> ApprovalService::wait(
+    std::string_view id, std::stop_token cancel, const ApprovalProgress& progress,
+    std::optional<std::chrono::milliseconds> wait) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   const auto total = wait.value_or(options_.wait);
@@ -189,7 +192,8 @@ std::expected<ApprovalRequest, ApprovalError> ApprovalService::wait(std::string_
     const auto now = Clock::now();
     if (r->state != ApprovalState::kPending || now >= deadline || cancel.stop_requested()) return r;
     if (progress && now >= next_progress) {
-      const double elapsed = static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(now - start).count());
+      const double elapsed =
+          static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(now - start).count());
       progress(elapsed, static_cast<double>(total.count()),
                "waiting for approval " + r->id + " (" + std::to_string(r->approvals.size()) + "/" +
                    std::to_string(r->approvals_required) + " approvals)");
@@ -227,16 +231,18 @@ std::expected<ApprovalRequest, ApprovalError> ApprovalService::decide(std::strin
     const ApprovalRequest& r = *loaded;
     const int64_t now = now_ms();
     if (!is_reviewer_for(reviewer, r)) {
-      return std::unexpected(error(Code::kForbidden, reviewer.subject + " is not a reviewer for rule " + r.rule +
-                                                         " (approver groups: " + join(r.approver_groups) + ")"));
+      return std::unexpected(
+          error(Code::kForbidden, reviewer.subject + " is not a reviewer for rule " + r.rule +
+                                      " (approver groups: " + join(r.approver_groups) + ")"));
     }
     if (approve && reviewer.subject == r.principal.subject) {
-      return std::unexpected(error(Code::kConflict, "self-approval is not allowed: " + reviewer.subject +
-                                                        " requested " + r.id));
+      return std::unexpected(
+          error(Code::kConflict, "self-approval is not allowed: " + reviewer.subject + " requested " + r.id));
     }
     const ApprovalState state = r.effective_state(now);
     if (state != ApprovalState::kPending) {
-      return std::unexpected(error(Code::kConflict, "approval " + r.id + " is " + std::string(to_string(state)) +
+      return std::unexpected(error(Code::kConflict, "approval " + r.id + " is " +
+                                                        std::string(to_string(state)) +
                                                         "; only pending requests can be decided"));
     }
     if (approve) {
@@ -267,7 +273,8 @@ std::expected<ApprovalRequest, ApprovalError> ApprovalService::decide(std::strin
     }
     return next;
   }
-  return std::unexpected(error(Code::kConflict, "approval " + std::string(id) + " is being changed concurrently; retry"));
+  return std::unexpected(
+      error(Code::kConflict, "approval " + std::string(id) + " is being changed concurrently; retry"));
 }
 
 std::expected<void, ApprovalError> ApprovalService::record_decisions(const ApprovalRequest& r, uint32_t from,
@@ -275,8 +282,11 @@ std::expected<void, ApprovalError> ApprovalService::record_decisions(const Appro
   if (!audit_) return {};
   const uint32_t total = r.decision_count();
   for (uint32_t i = from; i < total; ++i) {
-    json ev = {{"type", std::string(recorder::record_type::kApprovalDecision)}, {"session", r.session_id}, {"call", r.call_id},
-               {"approval", r.id},            {"state", std::string(to_string(r.state))},
+    json ev = {{"type", std::string(recorder::record_type::kApprovalDecision)},
+               {"session", r.session_id},
+               {"call", r.call_id},
+               {"approval", r.id},
+               {"state", std::string(to_string(r.state))},
                {"via", std::string(via)}};
     const ApprovalVote* vote = nullptr;
     if (i < r.approvals.size()) {
@@ -294,7 +304,8 @@ std::expected<void, ApprovalError> ApprovalService::record_decisions(const Appro
       ev["at"] = common::rfc3339_ms(vote->at_ms);
     }
     if (auto a = audit_->append(std::move(ev)); !a) {
-      return std::unexpected(error(Code::kStore, "the decision is stored but the audit log cannot record it: " + a.error()));
+      return std::unexpected(
+          error(Code::kStore, "the decision is stored but the audit log cannot record it: " + a.error()));
     }
   }
   return {};
@@ -310,13 +321,15 @@ std::expected<ApprovalRequest, ApprovalError> ApprovalService::consume(std::stri
     return std::unexpected(error(Code::kInvalid, "approval " + r.id + " was requested by another principal"));
   }
   if (r.sha256 != sha256) {
-    return std::unexpected(error(Code::kInvalid, "approval " + r.id +
-                                                     " was granted for a different statement; send the exact same sql"));
+    return std::unexpected(
+        error(Code::kInvalid,
+              "approval " + r.id + " was granted for a different statement; send the exact same sql"));
   }
   const int64_t now = now_ms();
   const ApprovalState state = r.effective_state(now);
   if (state != ApprovalState::kApproved) {
-    return std::unexpected(error(Code::kConflict, "approval " + r.id + " is " + std::string(to_string(state))));
+    return std::unexpected(
+        error(Code::kConflict, "approval " + r.id + " is " + std::string(to_string(state))));
   }
   if (audit_ && r.recorded < r.decision_count()) {
     // Record decisions made through the CLI before the statement they allow runs.
@@ -325,7 +338,8 @@ std::expected<ApprovalRequest, ApprovalError> ApprovalService::consume(std::stri
     auto won = store_->update(next, r.version, r.state);
     if (!won) return std::unexpected(error(Code::kStore, won.error()));
     if (*won) {
-      if (auto rec = record_decisions(next, r.recorded, "observed"); !rec) return std::unexpected(rec.error());
+      if (auto rec = record_decisions(next, r.recorded, "observed"); !rec)
+        return std::unexpected(rec.error());
     }
   }
   auto won = store_->consume(r.id, now);
@@ -356,7 +370,8 @@ size_t ApprovalService::sweep() {
     auto won = store_->update(next, r.version, r.state);
     if (!won || !*won) continue;
     ++changed;
-    if (auto rec = record_decisions(next, r.recorded, "sweep"); !rec) spdlog::error("approvals: {}", rec.error().message);
+    if (auto rec = record_decisions(next, r.recorded, "sweep"); !rec)
+      spdlog::error("approvals: {}", rec.error().message);
   }
   if (changed) notify_local();
   return changed;

@@ -40,9 +40,10 @@ struct ApprovalError {
 struct ApprovalServiceOptions {
   std::chrono::milliseconds wait{25000};      ///< how long run_sql waits for a decision
   std::chrono::milliseconds expiry{3600000};  ///< request lifetime from creation
-  std::chrono::milliseconds poll_interval{500};  ///< store polling while waiting (shared store) and sweep cadence
+  std::chrono::milliseconds poll_interval{
+      500};  ///< store polling while waiting (shared store) and sweep cadence
   std::chrono::milliseconds progress_interval{2000};  ///< MCP progress notifications while waiting
-  std::vector<std::string> reviewer_groups;   ///< global reviewers, in addition to each rule's approvers
+  std::vector<std::string> reviewer_groups;  ///< global reviewers, in addition to each rule's approvers
   /// Every approver group any rule names (for whoami's "reviewer": true); optional.
   std::vector<std::string> known_approver_groups;
   /// Called (on a service thread, never on the call path) for each new request; e.g. a webhook.
@@ -80,7 +81,8 @@ using ApprovalProgress = std::function<void(double, double, std::string_view)>;
 class ApprovalService {
  public:
   /// `audit` may be nullptr (CLI); it must outlive the service.
-  ApprovalService(std::unique_ptr<ApprovalStore> store, recorder::AuditLog* audit, ApprovalServiceOptions options);
+  ApprovalService(std::unique_ptr<ApprovalStore> store, recorder::AuditLog* audit,
+                  ApprovalServiceOptions options);
   /// Stops the sweeper and the notifier thread.
   ~ApprovalService();
   ApprovalService(const ApprovalService&) = delete;
@@ -93,15 +95,16 @@ class ApprovalService {
   /// Waits up to options.wait (or `wait` when given) for `id` to leave pending, calling
   /// `progress` every progress_interval. Returns the request as it then stands (its
   /// effective state; still kPending on timeout or cancellation). Errors: kNotFound, kStore.
-  std::expected<ApprovalRequest, ApprovalError> wait(std::string_view id, std::stop_token cancel,
-                                                     const ApprovalProgress& progress,
-                                                     std::optional<std::chrono::milliseconds> wait = std::nullopt);
+  std::expected<ApprovalRequest, ApprovalError> wait(
+      std::string_view id, std::stop_token cancel, const ApprovalProgress& progress,
+      std::optional<std::chrono::milliseconds> wait = std::nullopt);
 
   /// Adds `reviewer`'s approval; the request becomes approved once approvals_required distinct
   /// reviewers approved. Errors: kNotFound; kForbidden (not in the rule's approver groups nor a
   /// global reviewer group); kConflict (self-approval, this reviewer already approved, not
   /// pending, expired); kInvalid (comment over 4096 bytes); kStore.
-  std::expected<ApprovalRequest, ApprovalError> approve(std::string_view id, const policy::Principal& reviewer,
+  std::expected<ApprovalRequest, ApprovalError> approve(std::string_view id,
+                                                        const policy::Principal& reviewer,
                                                         std::string comment);
   /// Denies the request (one reviewer suffices). Errors as approve(); denying your own request
   /// is allowed (withdrawal).
@@ -112,7 +115,8 @@ class ApprovalService {
   /// (same subject and issuer) and `sha256` must be its statement's hash. Returns the request
   /// (state kUsed) for exactly one caller. Errors: kNotFound; kInvalid (other statement or
   /// principal); kConflict (not approved, already used, expired); kStore.
-  std::expected<ApprovalRequest, ApprovalError> consume(std::string_view id, const policy::Principal& principal,
+  std::expected<ApprovalRequest, ApprovalError> consume(std::string_view id,
+                                                        const policy::Principal& principal,
                                                         std::string_view sha256);
 
   /// One request with its effective state. Errors: kNotFound, kStore.
@@ -141,7 +145,8 @@ class ApprovalService {
                                                        std::string comment, bool approve);
   std::expected<ApprovalRequest, ApprovalError> load(std::string_view id);
   /// Appends "approval.decision" records for votes [from, to) of `r` (and denial / expiry).
-  std::expected<void, ApprovalError> record_decisions(const ApprovalRequest& r, uint32_t from, std::string_view via);
+  std::expected<void, ApprovalError> record_decisions(const ApprovalRequest& r, uint32_t from,
+                                                      std::string_view via);
   void notify_local();
   void background_loop(std::stop_token stop);
   void notifier_loop(std::stop_token stop);
@@ -150,7 +155,7 @@ class ApprovalService {
   recorder::AuditLog* audit_;
   ApprovalServiceOptions options_;
 
-  std::mutex mu_;  ///< guards generation_ and the notification queue
+  std::mutex mu_;                   ///< guards generation_ and the notification queue
   std::condition_variable_any cv_;  ///< decisions made in this process
   uint64_t generation_ = 0;
   std::vector<ApprovalRequest> to_notify_;

@@ -9,7 +9,11 @@ namespace {
 using nlohmann::json;
 
 json vote_json(const ApprovalVote& v) {
-  return {{"reviewer", v.reviewer}, {"groups", v.groups}, {"auth", v.auth}, {"comment", v.comment}, {"at_ms", v.at_ms}};
+  return {{"reviewer", v.reviewer},
+          {"groups", v.groups},
+          {"auth", v.auth},
+          {"comment", v.comment},
+          {"at_ms", v.at_ms}};
 }
 
 ApprovalVote vote_from(const json& j) {
@@ -45,7 +49,8 @@ std::optional<ApprovalState> approval_state_from_string(std::string_view s) {
 }
 
 uint32_t ApprovalRequest::decision_count() const {
-  return static_cast<uint32_t>(approvals.size()) + (denial ? 1u : 0u) + (state == ApprovalState::kExpired ? 1u : 0u);
+  return static_cast<uint32_t>(approvals.size()) + (denial ? 1u : 0u) +
+         (state == ApprovalState::kExpired ? 1u : 0u);
 }
 
 ApprovalState ApprovalRequest::effective_state(int64_t now_ms) const {

@@ -27,9 +27,9 @@ std::optional<ApprovalState> approval_state_from_string(std::string_view s);
 struct ApprovalVote {
   std::string reviewer;             ///< the reviewer's subject
   std::vector<std::string> groups;  ///< the reviewer's groups when deciding
-  std::string auth;                 ///< how the reviewer was authenticated: "oidc", "api-key", "cli", "loopback-header"
-  std::string comment;              ///< free text; may be empty
-  int64_t at_ms = 0;                ///< Unix time, ms
+  std::string auth;     ///< how the reviewer was authenticated: "oidc", "api-key", "cli", "loopback-header"
+  std::string comment;  ///< free text; may be empty
+  int64_t at_ms = 0;    ///< Unix time, ms
 };
 
 /// A statement held for approval, bound to its principal and the exact statement text.
@@ -43,17 +43,18 @@ struct ApprovalRequest {
   std::string sha256;           ///< base64 SHA-256 of `statement` (as statement.sha256 in audit records)
   std::string kind;             ///< statement kind, e.g. "update"
   std::vector<std::string> tables;
-  std::string rule;             ///< the approve rule
-  std::string reason;           ///< the decision's reason
-  std::vector<std::string> approver_groups;  ///< from the rule(s); global reviewer groups are added by the service
-  uint32_t approvals_required = 1;           ///< distinct approvers needed
-  int64_t created_ms = 0;                    ///< Unix time, ms
-  int64_t expires_ms = 0;                    ///< Unix time, ms; pending or approved-but-unused requests expire then
+  std::string rule;    ///< the approve rule
+  std::string reason;  ///< the decision's reason
+  std::vector<std::string>
+      approver_groups;              ///< from the rule(s); global reviewer groups are added by the service
+  uint32_t approvals_required = 1;  ///< distinct approvers needed
+  int64_t created_ms = 0;           ///< Unix time, ms
+  int64_t expires_ms = 0;           ///< Unix time, ms; pending or approved-but-unused requests expire then
   std::vector<ApprovalVote> approvals;
   std::optional<ApprovalVote> denial;
-  int64_t used_ms = 0;          ///< when it was consumed (state kUsed)
-  uint32_t recorded = 0;        ///< decisions (approvals + denial + expiry) already written to an audit log
-  uint64_t version = 0;         ///< optimistic-concurrency counter, bumped by every update
+  int64_t used_ms = 0;    ///< when it was consumed (state kUsed)
+  uint32_t recorded = 0;  ///< decisions (approvals + denial + expiry) already written to an audit log
+  uint64_t version = 0;   ///< optimistic-concurrency counter, bumped by every update
 
   /// `state`, but a pending or approved request past its expiry reads as kExpired.
   ApprovalState effective_state(int64_t now_ms) const;

@@ -51,8 +51,12 @@ std::vector<std::string> statement_tables(const policy::StatementAnalysis& a) {
 }
 
 json CallIntent::to_json() const {
-  json j = {{"type", std::string(type::kCallIntent)}, {"session", session},     {"call", call},
-            {"request_id", request_id},  {"tool", tool},           {"transport", transport},
+  json j = {{"type", std::string(type::kCallIntent)},
+            {"session", session},
+            {"call", call},
+            {"request_id", request_id},
+            {"tool", tool},
+            {"transport", transport},
             {"principal", principal_json(principal)}};
   if (analysis != nullptr) {
     json st = {{"text", statement_text},
@@ -80,8 +84,11 @@ json CallIntent::to_json() const {
 }
 
 json CallOutcome::to_json() const {
-  json j = {{"type", std::string(type::kCallOutcome)}, {"session", session}, {"call", call},
-            {"status", status},           {"duration_us", duration_us}};
+  json j = {{"type", std::string(type::kCallOutcome)},
+            {"session", session},
+            {"call", call},
+            {"status", status},
+            {"duration_us", duration_us}};
   if (error_class) j["error_class"] = *error_class;
   if (error) j["error"] = *error;
   if (db_errno) j["db_errno"] = db_errno;
@@ -89,7 +96,8 @@ json CallOutcome::to_json() const {
   if (rows) j["rows"] = *rows;
   if (result) {
     json columns = json::array();
-    for (const auto& [name, type_name] : result->columns) columns.push_back({{"name", name}, {"type", type_name}});
+    for (const auto& [name, type_name] : result->columns)
+      columns.push_back({{"name", name}, {"type", type_name}});
     json masked = json::array();
     for (const auto& m : result->masked_columns) {
       masked.push_back({{"column", m.column}, {"rule", m.rule}, {"method", m.method}});
@@ -112,8 +120,10 @@ json SessionEvent::to_json() const {
             {"session", session},
             {"principal", principal_json(principal)},
             {"transport", transport}};
-  if (start) j["remote_address"] = remote_address;
-  else j["reason"] = reason;
+  if (start)
+    j["remote_address"] = remote_address;
+  else
+    j["reason"] = reason;
   return j;
 }
 

@@ -57,7 +57,7 @@ struct CallIntent {
 struct CallOutcome {
   std::string session;
   std::string call;
-  std::string status;  ///< "ok", "error", "refused"
+  std::string status;                      ///< "ok", "error", "refused"
   std::optional<std::string> error_class;  ///< common::to_string(ErrorCode), or "held_for_approval"
   std::optional<std::string> error;        ///< agent-safe message
   uint32_t db_errno = 0;                   ///< written when non-zero
@@ -70,7 +70,7 @@ struct CallOutcome {
     bool truncated = false;
     std::vector<std::pair<std::string, std::string>> columns;  ///< (name, type name)
     std::vector<policy::MaskedColumn> masked_columns;
-    std::string result_sha256;  ///< guard/result_digest.h
+    std::string result_sha256;   ///< guard/result_digest.h
     uint64_t detector_hits = 0;  ///< written when non-zero
     std::vector<std::string> masking_exemptions;
     std::optional<nlohmann::json> result_rows;  ///< audit.record_results: masked rows

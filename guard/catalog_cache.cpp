@@ -24,29 +24,36 @@ std::string sql_quote(std::string_view s) {
 }
 
 std::expected<policy::CatalogEntry, std::string> CatalogCache::lookup(db::Connection& connection,
-                                                                                    const std::string& schema,
-                                                                                    const std::string& table) {
+                                                                      const std::string& schema,
+                                                                      const std::string& table) {
   using policy::CatalogTable;
-  const std::string where = " WHERE TABLE_SCHEMA = " + sql_quote(schema) + " AND TABLE_NAME = " + sql_quote(table);
+  const std::string where =
+      " WHERE TABLE_SCHEMA = " + sql_quote(schema) + " AND TABLE_NAME = " + sql_quote(table);
   auto type = connection.query("SELECT TABLE_TYPE FROM information_schema.TABLES" + where);
   if (!type) return std::unexpected(type.error().message);
   if (type->rows.empty() || type->rows[0].empty() || !type->rows[0][0]) return policy::CatalogEntry{};
   CatalogTable t;
   const std::string& kind = *type->rows[0][0];
-  if (kind == "VIEW") t.type = CatalogTable::Type::kView;
-  else if (kind == "SEQUENCE") t.type = CatalogTable::Type::kSequence;
-  else if (kind == "SYSTEM VIEW") t.type = CatalogTable::Type::kSystemView;
-  else t.type = CatalogTable::Type::kBaseTable;  // BASE TABLE, SYSTEM VERSIONED
+  if (kind == "VIEW")
+    t.type = CatalogTable::Type::kView;
+  else if (kind == "SEQUENCE")
+    t.type = CatalogTable::Type::kSequence;
+  else if (kind == "SYSTEM VIEW")
+    t.type = CatalogTable::Type::kSystemView;
+  else
+    t.type = CatalogTable::Type::kBaseTable;  // BASE TABLE, SYSTEM VERSIONED
 
-  auto cols = connection.query("SELECT COLUMN_NAME, EXTRA, COLUMN_DEFAULT, GENERATION_EXPRESSION FROM information_schema.COLUMNS" + where +
-                               " ORDER BY ORDINAL_POSITION");
+  auto cols = connection.query(
+      "SELECT COLUMN_NAME, EXTRA, COLUMN_DEFAULT, GENERATION_EXPRESSION FROM information_schema.COLUMNS" +
+      where + " ORDER BY ORDINAL_POSITION");
   if (!cols) return std::unexpected(cols.error().message);
   for (const auto& row : cols->rows) {
     if (row.size() < 4 || !row[0]) continue;
     policy::CatalogColumn c;
     c.name = *row[0];
     std::string extra = row[1].value_or("");
-    std::transform(extra.begin(), extra.end(), extra.begin(), [](unsigned char ch) { return std::toupper(ch); });
+    std::transform(extra.begin(), extra.end(), extra.begin(),
+                   [](unsigned char ch) { return std::toupper(ch); });
     c.invisible = extra.find("INVISIBLE") != std::string::npos;
     c.default_expression = row[2];
     if (row[3] && !row[3]->empty()) c.generation_expression = row[3];
@@ -62,8 +69,8 @@ std::expected<policy::CatalogEntry, std::string> CatalogCache::lookup(db::Connec
       if (row[1]) t.indexes.back().columns.push_back(*row[1]);  // NULL for a functional key part
     }
     auto parts = connection.query(
-        "SELECT DISTINCT PARTITION_EXPRESSION, SUBPARTITION_EXPRESSION FROM information_schema.PARTITIONS" + where +
-        " AND PARTITION_NAME IS NOT NULL");
+        "SELECT DISTINCT PARTITION_EXPRESSION, SUBPARTITION_EXPRESSION FROM information_schema.PARTITIONS" +
+        where + " AND PARTITION_NAME IS NOT NULL");
     if (!parts) return std::unexpected(parts.error().message);
     for (const auto& row : parts->rows) {
       for (std::size_t i = 0; i < row.size() && i < 2; ++i) {
@@ -91,7 +98,8 @@ std::expected<policy::CatalogEntry, std::string> CatalogCache::table(
   {
     std::lock_guard lock(mu_);
     auto it = entries_.find(key);
-    if (it != entries_.end() && std::chrono::steady_clock::now() - it->second.at < ttl_) return it->second.table;
+    if (it != entries_.end() && std::chrono::steady_clock::now() - it->second.at < ttl_)
+      return it->second.table;
   }
   std::string error;
   db::Connection* c = connection(error);
@@ -104,7 +112,7 @@ std::expected<policy::CatalogEntry, std::string> CatalogCache::table(
 }
 
 std::expected<policy::CatalogEntry, std::string> CallCatalog::table(std::string_view schema,
-                                                                                  std::string_view table) const {
+                                                                    std::string_view table) const {
   auto connection = [this](std::string& error) -> db::Connection* {
     if (connection_ != nullptr) return connection_;
     if (!lease_) {

@@ -46,8 +46,8 @@ class CatalogCache final : public CatalogSource {
 
   /// Looks schema.table up over `connection`, uncached.
   static std::expected<policy::CatalogEntry, std::string> lookup(db::Connection& connection,
-                                                                                const std::string& schema,
-                                                                                const std::string& table);
+                                                                 const std::string& schema,
+                                                                 const std::string& table);
 
  private:
   struct Entry {
@@ -68,7 +68,7 @@ class CallCatalog final : public policy::Catalog {
   CallCatalog(CatalogSource& cache, db::Connection& connection) : cache_(cache), connection_(&connection) {}
 
   std::expected<policy::CatalogEntry, std::string> table(std::string_view schema,
-                                                                        std::string_view table) const override;
+                                                         std::string_view table) const override;
 
   /// Returns a connection leased for lookups to the pool.
   void release() { lease_.reset(); }

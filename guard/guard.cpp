@@ -1,9 +1,9 @@
 #include "guard/guard.h"
 
 #include "guard/audit_events.h"
-#include "recorder/record_types.h"
 #include "guard/result_digest.h"
 #include "policy/catalog_resolution.h"
+#include "recorder/record_types.h"
 
 #include "common/bytes.h"
 #include "common/random.h"
@@ -59,9 +59,7 @@ Guard::~Guard() {
     spdlog::error("{} outcome record(s) could not be written to the audit log before shutdown", left);
 }
 
-std::string Guard::next_call_id() {
-  return instance_ + "-" + std::to_string(call_counter_.fetch_add(1) + 1);
-}
+std::string Guard::next_call_id() { return instance_ + "-" + std::to_string(call_counter_.fetch_add(1) + 1); }
 
 std::string Guard::safe(std::string message) const { return vault_.scrub(std::move(message)); }
 
@@ -81,8 +79,9 @@ void Guard::append_deferred_outcomes() {
 }
 
 common::Error Guard::audit_failure() const {
-  return common::Error{common::ErrorCode::kAuditFailure,
-                       "refused: the audit log cannot record right now, so nothing runs (" + audit_.reason() + ")"};
+  return common::Error{
+      common::ErrorCode::kAuditFailure,
+      "refused: the audit log cannot record right now, so nothing runs (" + audit_.reason() + ")"};
 }
 
 std::expected<void, common::Error> Guard::record(const nlohmann::json& event) {
@@ -139,9 +138,9 @@ audit::CallOutcome Guard::outcome_for(const CallInfo& call, const std::string& c
   return outcome;
 }
 
-SqlFailure Guard::stop_recorded(const CallInfo& call, audit::CallIntent& intent, const policy::Decision& decision,
-                                common::Error error, std::string status, std::string error_class,
-                                Clock::time_point t0) {
+SqlFailure Guard::stop_recorded(const CallInfo& call, audit::CallIntent& intent,
+                                const policy::Decision& decision, common::Error error, std::string status,
+                                std::string error_class, Clock::time_point t0) {
   intent.decision = decision;
   error.message = safe(std::move(error.message));
   if (auto r = record(intent.to_json()); !r) return SqlFailure{intent.call, r.error(), decision};
@@ -157,15 +156,17 @@ SqlFailure Guard::refuse(const CallInfo& call, audit::CallIntent& intent, const 
                          Clock::time_point t0) {
   const bool prefixed = decision.reason.rfind("statement refused", 0) == 0;
   return stop_recorded(call, intent, decision,
-                       common::Error{common::ErrorCode::kRefused, prefixed ? decision.reason
-                                                                           : "statement refused: " + decision.reason},
+                       common::Error{common::ErrorCode::kRefused,
+                                     prefixed ? decision.reason : "statement refused: " + decision.reason},
                        "refused", "refused", t0);
 }
 
-SqlFailure Guard::fail_unavailable(const CallInfo& call, audit::CallIntent& intent, const policy::Decision& decision,
-                                   const common::Error& error, Clock::time_point t0) {
+SqlFailure Guard::fail_unavailable(const CallInfo& call, audit::CallIntent& intent,
+                                   const policy::Decision& decision, const common::Error& error,
+                                   Clock::time_point t0) {
   // The error is returned as it came (its message is already scrubbed by db/), recorded as is.
-  SqlFailure f = stop_recorded(call, intent, decision, error, "error", std::string(common::to_string(error.code)), t0);
+  SqlFailure f =
+      stop_recorded(call, intent, decision, error, "error", std::string(common::to_string(error.code)), t0);
   return f;
 }
 
@@ -187,10 +188,11 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
     return std::unexpected(SqlFailure{"", audit_failure(), std::nullopt});
   }
   if (sql.size() > options_.max_sql_bytes) {
-    return std::unexpected(SqlFailure{
-        "", common::Error{common::ErrorCode::kInvalidInput,
-                          "refused: the statement is longer than " + std::to_string(options_.max_sql_bytes) + " bytes"},
-        std::nullopt});
+    return std::unexpected(SqlFailure{"",
+                                      common::Error{common::ErrorCode::kInvalidInput,
+                                                    "refused: the statement is longer than " +
+                                                        std::to_string(options_.max_sql_bytes) + " bytes"},
+                                      std::nullopt});
   }
 
   // 1-2. Analyse, complete the analysis from the catalog (views, sequences), decide.
@@ -213,20 +215,22 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
   if (decision.action == policy::Action::kDeny) return std::unexpected(refuse(call, intent, decision, t0));
   if (!catalog_error.empty()) {
     // The database is down: the same answer as when no connection can be had to run it.
-    if (catalog_unavailable) return std::unexpected(fail_unavailable(call, intent, decision, *catalog_unavailable, t0));
-    return std::unexpected(
-        refuse(call, intent, overridden(decision, "builtin:catalog", "statement refused: " + catalog_error), t0));
+    if (catalog_unavailable)
+      return std::unexpected(fail_unavailable(call, intent, decision, *catalog_unavailable, t0));
+    return std::unexpected(refuse(
+        call, intent, overridden(decision, "builtin:catalog", "statement refused: " + catalog_error), t0));
   }
 
   // 3. Approval, when a rule holds the statement for one.
   std::optional<ApprovalRequest> approval;
   if (decision.action == policy::Action::kApprove) {
     if (approvals_ == nullptr) {
-      return std::unexpected(refuse(call, intent,
-                                    overridden(decision, "",
-                                               decision.reason + "; this statement needs approval (rule " +
-                                                   decision.rule + ") and approvals are not enabled on this server"),
-                                    t0));
+      return std::unexpected(
+          refuse(call, intent,
+                 overridden(decision, "",
+                            decision.reason + "; this statement needs approval (rule " + decision.rule +
+                                ") and approvals are not enabled on this server"),
+                 t0));
     }
     auto approved = await_approval(call, sql, analysis, decision, intent, t0);
     if (!approved) return std::unexpected(approved.error());
@@ -245,7 +249,8 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
   if (approval) {
     auto used = approvals_->consume(approval->id, call.principal, intent.statement_sha256);
     if (!used) {
-      SqlFailure f = refuse(call, intent, overridden(decision, "", "statement refused: " + used.error().message), t0);
+      SqlFailure f =
+          refuse(call, intent, overridden(decision, "", "statement refused: " + used.error().message), t0);
       f.approval = HeldApproval{approval->id, ApprovalState::kUsed, "", ""};
       return std::unexpected(std::move(f));
     }
@@ -267,14 +272,16 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
     // Database messages can echo values ("Duplicate entry '...'", conversion warnings): when
     // masked columns may be involved, only the error number is passed on.
     if (err.code == common::ErrorCode::kDatabase) {
-      err.message = masking_->sanitize_error_message(call.principal, *plan, err.db_errno, err.sqlstate, err.message);
+      err.message =
+          masking_->sanitize_error_message(call.principal, *plan, err.db_errno, err.sqlstate, err.message);
     }
     err.message = safe(std::move(err.message));
     outcome.error_class = std::string(to_string(err.code));
     outcome.error = err.message;
     outcome.db_errno = err.db_errno;
     outcome.duration_us = micros_since(t0);
-    if (auto r = record(std::move(outcome)); !r) return std::unexpected(SqlFailure{call_id, r.error(), decision});
+    if (auto r = record(std::move(outcome)); !r)
+      return std::unexpected(SqlFailure{call_id, r.error(), decision});
     return std::unexpected(SqlFailure{call_id, std::move(err), decision});
   }
 
@@ -287,7 +294,8 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
     outcome.duration_us = micros_since(t0);
     (void)record(std::move(outcome));
     return std::unexpected(SqlFailure{
-        call_id, common::Error{common::ErrorCode::kRefused, safe("refused: result withheld: " + report.error())},
+        call_id,
+        common::Error{common::ErrorCode::kRefused, safe("refused: result withheld: " + report.error())},
         decision});
   }
 
@@ -321,13 +329,15 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
   outcome.result = std::move(recorded);
   out.duration_us = micros_since(t0);
   outcome.duration_us = out.duration_us;
-  if (auto r = record(std::move(outcome)); !r) return std::unexpected(SqlFailure{call_id, r.error(), decision});
+  if (auto r = record(std::move(outcome)); !r)
+    return std::unexpected(SqlFailure{call_id, r.error(), decision});
   out.result = std::move(rs);
   return out;
 }
 
 common::Result<common::ResultSet> Guard::execute(const CallInfo& call, const std::string& sql,
-                                                 const policy::Decision& decision, std::optional<uint64_t> max_rows,
+                                                 const policy::Decision& decision,
+                                                 std::optional<uint64_t> max_rows,
                                                  common::Result<db::ConnectionSource::Lease>& lease) {
   db::ExecuteOptions exec;
   exec.max_rows = decision.limits.max_rows;
@@ -336,7 +346,8 @@ common::Result<common::ResultSet> Guard::execute(const CallInfo& call, const std
   exec.timeout_ms = decision.limits.timeout_ms;
   exec.read_only = decision.read_only;
   if (call.cancel.stop_requested()) {
-    return std::unexpected(common::Error{common::ErrorCode::kCancelled, "the call was cancelled before it ran"});
+    return std::unexpected(
+        common::Error{common::ErrorCode::kCancelled, "the call was cancelled before it ran"});
   }
   auto run_once = [&]() {
     const uint64_t thread_id = (*lease)->thread_id();
@@ -358,12 +369,15 @@ common::Result<common::ResultSet> Guard::execute(const CallInfo& call, const std
 std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(const CallInfo& call, const std::string& sql,
                                                                  const policy::StatementAnalysis& analysis,
                                                                  const policy::Decision& decision,
-                                                                 audit::CallIntent& intent, Clock::time_point t0) {
+                                                                 audit::CallIntent& intent,
+                                                                 Clock::time_point t0) {
   // Records the call as held or refused (intent + outcome) and builds the agent's failure.
   auto stop = [&](const ApprovalRequest* r, std::string error_class, std::string message) -> SqlFailure {
-    if (r) intent.approval = audit::CallIntent::Approval{r->id, std::string(to_string(r->state)), std::nullopt};
-    SqlFailure failure = stop_recorded(call, intent, decision, common::Error{common::ErrorCode::kRefused, message},
-                                       "refused", std::move(error_class), t0);
+    if (r)
+      intent.approval = audit::CallIntent::Approval{r->id, std::string(to_string(r->state)), std::nullopt};
+    SqlFailure failure =
+        stop_recorded(call, intent, decision, common::Error{common::ErrorCode::kRefused, message}, "refused",
+                      std::move(error_class), t0);
     if (r) {
       HeldApproval held{r->id, r->state, "", ""};
       if (r->denial) {
@@ -424,16 +438,16 @@ std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(const CallInfo&
 
   const std::string& id = request.id;
   switch (request.state) {
-    case ApprovalState::kApproved:
-      return request;
+    case ApprovalState::kApproved: return request;
     case ApprovalState::kPending: {
       std::string groups;
       for (const auto& g : request.approver_groups) groups += (groups.empty() ? "" : ", ") + g;
       return std::unexpected(stop(
           &request, "held_for_approval",
-          "held for approval: approval " + id + " is pending (" + std::to_string(request.approvals.size()) + "/" +
-              std::to_string(request.approvals_required) + " approvals; reviewers: " + groups + "; rule " +
-              request.rule + "). Once it is approved, call run_sql again with the same sql and approval_id \"" + id +
+          "held for approval: approval " + id + " is pending (" + std::to_string(request.approvals.size()) +
+              "/" + std::to_string(request.approvals_required) + " approvals; reviewers: " + groups +
+              "; rule " + request.rule +
+              "). Once it is approved, call run_sql again with the same sql and approval_id \"" + id +
               "\" (expires " + common::rfc3339_ms(request.expires_ms) + ")."));
     }
     case ApprovalState::kDenied: {
@@ -445,9 +459,10 @@ std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(const CallInfo&
           stop(&request, "refused", "statement refused: approval " + id + " was denied by " + who + comment));
     }
     case ApprovalState::kExpired:
-      return std::unexpected(stop(&request, "refused",
-                                  "statement refused: approval " + id +
-                                      " expired; call run_sql without approval_id to request a new approval"));
+      return std::unexpected(
+          stop(&request, "refused",
+               "statement refused: approval " + id +
+                   " expired; call run_sql without approval_id to request a new approval"));
     case ApprovalState::kUsed:
       return std::unexpected(stop(&request, "refused",
                                   "statement refused: approval " + id +
@@ -466,24 +481,28 @@ std::expected<void, SqlFailure> Guard::record_metadata_call(const CallInfo& call
   allow.rule = "builtin:catalog";
   allow.reason = "catalog lookups are filtered by policy";
   intent.decision = allow;
-  if (auto r = record(intent.to_json()); !r) return std::unexpected(SqlFailure{call_id, r.error(), std::nullopt});
+  if (auto r = record(intent.to_json()); !r)
+    return std::unexpected(SqlFailure{call_id, r.error(), std::nullopt});
   return {};
 }
 
-std::expected<void, SqlFailure> Guard::record_metadata_outcome(const CallInfo& call, const std::string& call_id,
-                                                               Clock::time_point t0, const std::string& status,
-                                                               size_t rows, const std::string& error) {
+std::expected<void, SqlFailure> Guard::record_metadata_outcome(const CallInfo& call,
+                                                               const std::string& call_id,
+                                                               Clock::time_point t0,
+                                                               const std::string& status, size_t rows,
+                                                               const std::string& error) {
   audit::CallOutcome outcome = outcome_for(call, call_id, status, t0);
   outcome.rows = rows;
   if (!error.empty()) outcome.error = error;
-  if (auto r = record(std::move(outcome)); !r) return std::unexpected(SqlFailure{call_id, r.error(), std::nullopt});
+  if (auto r = record(std::move(outcome)); !r)
+    return std::unexpected(SqlFailure{call_id, r.error(), std::nullopt});
   return {};
 }
 
 std::expected<Guard::ObjectAccess, std::string> Guard::object_access(const CallInfo& call,
-                                                                    const std::string& schema,
-                                                                    const std::string& name,
-                                                                    db::Connection& connection) {
+                                                                     const std::string& schema,
+                                                                     const std::string& name,
+                                                                     db::Connection& connection) {
   ObjectAccess out;
   if (!policy_.may_read_table(call.principal, schema, name)) return out;
   auto quote = [](const std::string& id) {
@@ -491,7 +510,8 @@ std::expected<Guard::ObjectAccess, std::string> Guard::object_access(const CallI
     for (char ch : id) q += ch == '`' ? std::string("``") : std::string(1, ch);
     return q + "`";
   };
-  policy::StatementAnalysis probe = analyzer_.analyze("SELECT * FROM " + quote(schema) + "." + quote(name), schema);
+  policy::StatementAnalysis probe =
+      analyzer_.analyze("SELECT * FROM " + quote(schema) + "." + quote(name), schema);
   CallCatalog catalog(catalog_, connection);
   if (auto r = policy::resolve_with_catalog(probe, catalog, analyzer_); !r) return std::unexpected(r.error());
   // A view is readable when everything its definition reaches is (recursively).
@@ -545,9 +565,11 @@ std::expected<std::vector<ColumnInfo>, SqlFailure> Guard::describe_table(const C
   }
   if (!audit_.healthy()) {
     audit_.note_refusal();
-    return failure(common::ErrorCode::kAuditFailure, "refused: the audit log cannot record right now (" + audit_.reason() + ")");
+    return failure(common::ErrorCode::kAuditFailure,
+                   "refused: the audit log cannot record right now (" + audit_.reason() + ")");
   }
-  if (auto r = record_metadata_call(call, call_id, schema + "." + name); !r) return std::unexpected(r.error());
+  if (auto r = record_metadata_call(call, call_id, schema + "." + name); !r)
+    return std::unexpected(r.error());
   auto finish = [&](const std::string& status, size_t n, const std::string& err) {
     return record_metadata_outcome(call, call_id, t0, status, n, err);
   };
@@ -573,8 +595,8 @@ std::expected<std::vector<ColumnInfo>, SqlFailure> Guard::describe_table(const C
   }
   auto rs = (*lease)->query(
       "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY, COLUMN_DEFAULT, COLUMN_COMMENT "
-      "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " + sql_quote(schema) +
-      " AND TABLE_NAME = " + sql_quote(name) + " ORDER BY ORDINAL_POSITION");
+      "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " +
+      sql_quote(schema) + " AND TABLE_NAME = " + sql_quote(name) + " ORDER BY ORDINAL_POSITION");
   if (!rs) {
     common::Error e = rs.error();
     e.message = safe(e.message);
@@ -632,7 +654,8 @@ std::expected<std::vector<TableInfo>, SqlFailure> Guard::list_tables(const CallI
   }
   if (!audit_.healthy()) {
     audit_.note_refusal();
-    return failure(common::ErrorCode::kAuditFailure, "refused: the audit log cannot record right now (" + audit_.reason() + ")");
+    return failure(common::ErrorCode::kAuditFailure,
+                   "refused: the audit log cannot record right now (" + audit_.reason() + ")");
   }
   if (auto r = record_metadata_call(call, call_id, schema); !r) return std::unexpected(r.error());
   auto finish = [&](const std::string& status, size_t n, const std::string& err) {
@@ -645,7 +668,8 @@ std::expected<std::vector<TableInfo>, SqlFailure> Guard::list_tables(const CallI
   }
   auto rs = (*lease)->query(
       "SELECT TABLE_NAME, TABLE_TYPE, TABLE_COMMENT, TABLE_ROWS FROM information_schema.TABLES "
-      "WHERE TABLE_SCHEMA = " + sql_quote(schema) + " ORDER BY TABLE_NAME");
+      "WHERE TABLE_SCHEMA = " +
+      sql_quote(schema) + " ORDER BY TABLE_NAME");
   if (!rs) {
     common::Error e = rs.error();
     e.message = safe(e.message);

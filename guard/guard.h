@@ -15,17 +15,17 @@
 #include <string>
 #include <vector>
 
+#include "common/error.h"
+#include "common/result_set.h"
+#include "db/connection.h"
+#include "db/credential_vault.h"
 #include "guard/approval_service.h"
 #include "guard/audit_events.h"
 #include "guard/catalog_cache.h"
-#include "db/connection.h"
-#include "db/credential_vault.h"
-#include "common/error.h"
 #include "policy/decision.h"
 #include "policy/masking_engine.h"
 #include "policy/policy_engine.h"
 #include "policy/principal.h"
-#include "common/result_set.h"
 #include "policy/statement_analysis.h"
 #include "policy/statement_analyzer.h"
 #include "recorder/audit_log.h"
@@ -36,10 +36,10 @@ namespace sqlguard::guard {
 struct CallInfo {
   policy::Principal principal;
   std::string session_id;
-  std::string request_id;   ///< JSON-RPC id as JSON text
-  std::string transport;    ///< "stdio", "http", "sse"
+  std::string request_id;  ///< JSON-RPC id as JSON text
+  std::string transport;   ///< "stdio", "http", "sse"
   std::string remote_address;
-  std::string tool;         ///< "run_sql", "describe_table", "list_tables"
+  std::string tool;  ///< "run_sql", "describe_table", "list_tables"
   std::stop_token cancel;
   /// run_sql's `approval_id`: run a statement held earlier once it is approved ("" = none).
   std::string approval_id;
@@ -55,8 +55,8 @@ struct SqlOutcome {
   common::ResultSet result;  ///< masked
   std::vector<policy::MaskedColumn> masked_columns;
   std::vector<std::string> masking_exemptions;  ///< masking rule ids whose exemption let values through
-  uint64_t duration_us = 0;  ///< from receipt to outcome record, µs
-  std::string approval_id;   ///< set when the statement ran on an approval
+  uint64_t duration_us = 0;                     ///< from receipt to outcome record, µs
+  std::string approval_id;                      ///< set when the statement ran on an approval
 };
 
 /// A run_sql held for approval (or refused because of its approval): what the agent is told.
@@ -77,9 +77,9 @@ struct SqlFailure {
 
 struct ColumnInfo {
   std::string name;
-  std::string type;       ///< COLUMN_TYPE, e.g. "varchar(255)"
+  std::string type;  ///< COLUMN_TYPE, e.g. "varchar(255)"
   bool nullable = true;
-  std::string key;        ///< "PRI", "UNI", "MUL" or ""
+  std::string key;            ///< "PRI", "UNI", "MUL" or ""
   std::string default_value;  ///< "" when none
   bool has_default = false;
   std::string comment;
@@ -96,9 +96,9 @@ struct TableInfo {
 };
 
 struct GuardOptions {
-  bool record_results = false;          ///< put masked rows into outcome records
+  bool record_results = false;  ///< put masked rows into outcome records
   uint32_t record_results_max_rows = 100;
-  uint64_t max_sql_bytes = 1 << 20;     ///< longer statements are refused before analysis
+  uint64_t max_sql_bytes = 1 << 20;  ///< longer statements are refused before analysis
 };
 
 /// Thread-safe: calls run concurrently; the pool serialises database access per connection and
@@ -174,20 +174,23 @@ class Guard {
   /// Records `intent` with `decision` and an outcome (`status`, `error_class`; the error text
   /// unless it is a refusal), and returns the failure to give the agent (or the audit failure).
   SqlFailure stop_recorded(const CallInfo& call, audit::CallIntent& intent, const policy::Decision& decision,
-                           common::Error error, std::string status, std::string error_class, Clock::time_point t0);
+                           common::Error error, std::string status, std::string error_class,
+                           Clock::time_point t0);
   /// A refusal by `decision` (policy, catalog, masking or approval), recorded.
   SqlFailure refuse(const CallInfo& call, audit::CallIntent& intent, const policy::Decision& decision,
                     Clock::time_point t0);
   /// The database could not be reached (`error` from db/), recorded.
-  SqlFailure fail_unavailable(const CallInfo& call, audit::CallIntent& intent, const policy::Decision& decision,
-                              const common::Error& error, Clock::time_point t0);
+  SqlFailure fail_unavailable(const CallInfo& call, audit::CallIntent& intent,
+                              const policy::Decision& decision, const common::Error& error,
+                              Clock::time_point t0);
   /// `decision` turned into a denial by `rule` ("" = keep the rule) for `reason`.
   static policy::Decision overridden(const policy::Decision& decision, std::string rule, std::string reason);
   /// Runs `sql` on `lease` with the decision's limits; a cancelled call kills its statement
   /// server-side; a connection lost before the statement is replaced once (`lease` then holds
   /// the new one).
   common::Result<common::ResultSet> execute(const CallInfo& call, const std::string& sql,
-                                            const policy::Decision& decision, std::optional<uint64_t> max_rows,
+                                            const policy::Decision& decision,
+                                            std::optional<uint64_t> max_rows,
                                             common::Result<db::ConnectionSource::Lease>& lease);
   std::expected<void, SqlFailure> record_metadata_call(const CallInfo& call, const std::string& call_id,
                                                        const std::string& target);

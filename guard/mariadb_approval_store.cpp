@@ -14,7 +14,8 @@ std::string dump(const ApprovalRequest& r) {
 }
 
 std::expected<ApprovalRequest, std::string> row_to_request(const std::vector<common::Cell>& row) {
-  if (row.size() < 4 || !row[0] || !row[1] || !row[2]) return std::unexpected("approval store: malformed row");
+  if (row.size() < 4 || !row[0] || !row[1] || !row[2])
+    return std::unexpected("approval store: malformed row");
   auto r = ApprovalRequest::from_doc(nlohmann::json::parse(*row[2], nullptr, false));
   if (!r) return r;
   auto state = approval_state_from_string(*row[0]);
@@ -79,9 +80,11 @@ std::expected<common::ResultSet, std::string> MariaDbApprovalStore::run(const st
 
 std::expected<void, std::string> MariaDbApprovalStore::insert(const ApprovalRequest& r) {
   std::lock_guard lock(mu_);
-  auto rs = run("INSERT INTO sqlguard_approvals (id, state, used, used_ms, version, created_ms, expires_ms, doc) VALUES (" +
-                sql_quote(r.id) + ", " + sql_quote(to_string(r.state)) + ", 0, 0, 0, " +
-                std::to_string(r.created_ms) + ", " + std::to_string(r.expires_ms) + ", " + sql_quote(dump(r)) + ")");
+  auto rs = run(
+      "INSERT INTO sqlguard_approvals (id, state, used, used_ms, version, created_ms, expires_ms, doc) "
+      "VALUES (" +
+      sql_quote(r.id) + ", " + sql_quote(to_string(r.state)) + ", 0, 0, 0, " + std::to_string(r.created_ms) +
+      ", " + std::to_string(r.expires_ms) + ", " + sql_quote(dump(r)) + ")");
   if (!rs) return std::unexpected(rs.error());
   return {};
 }
@@ -118,13 +121,14 @@ std::expected<std::vector<ApprovalRequest>, std::string> MariaDbApprovalStore::l
   return out;
 }
 
-std::expected<bool, std::string> MariaDbApprovalStore::update(const ApprovalRequest& next, uint64_t expected_version,
+std::expected<bool, std::string> MariaDbApprovalStore::update(const ApprovalRequest& next,
+                                                              uint64_t expected_version,
                                                               ApprovalState expected_state) {
   std::lock_guard lock(mu_);
   auto rs = run("UPDATE sqlguard_approvals SET state = " + sql_quote(to_string(next.state)) + ", doc = " +
                 sql_quote(dump(next)) + ", version = version + 1 WHERE id = " + sql_quote(next.id) +
-                " AND version = " + std::to_string(expected_version) + " AND state = " +
-                sql_quote(to_string(expected_state)));
+                " AND version = " + std::to_string(expected_version) +
+                " AND state = " + sql_quote(to_string(expected_state)));
   if (!rs) return std::unexpected(rs.error());
   return rs->affected_rows == 1;
 }

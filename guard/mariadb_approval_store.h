@@ -7,9 +7,9 @@
 #include <mutex>
 #include <string>
 
-#include "guard/approval_store.h"
-#include "db/mariadb_connection.h"
 #include "db/endpoint.h"
+#include "db/mariadb_connection.h"
+#include "guard/approval_store.h"
 
 namespace sqlguard::guard {
 
@@ -22,7 +22,8 @@ class MariaDbApprovalStore final : public ApprovalStore {
   /// Connects and creates the table if missing. `endpoint.password` holds the store's
   /// credential. Errors: unreachable, access denied, no database named (messages never contain
   /// the password).
-  static std::expected<std::unique_ptr<MariaDbApprovalStore>, std::string> open(db::DatabaseEndpoint endpoint);
+  static std::expected<std::unique_ptr<MariaDbApprovalStore>, std::string> open(
+      db::DatabaseEndpoint endpoint);
 
   std::expected<void, std::string> insert(const ApprovalRequest& request) override;
   std::expected<std::optional<ApprovalRequest>, std::string> get(std::string_view id) override;

@@ -21,7 +21,8 @@ class Stmt {
   int step() { return sqlite3_step(stmt_); }
   std::string text(int col) const {
     const auto* p = sqlite3_column_text(stmt_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
              : std::string();
   }
   int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
@@ -144,7 +145,8 @@ std::expected<std::vector<ApprovalRequest>, std::string> SqliteApprovalStore::li
   return out;
 }
 
-std::expected<bool, std::string> SqliteApprovalStore::update(const ApprovalRequest& next, uint64_t expected_version,
+std::expected<bool, std::string> SqliteApprovalStore::update(const ApprovalRequest& next,
+                                                             uint64_t expected_version,
                                                              ApprovalState expected_state) {
   std::lock_guard lock(mu_);
   Stmt s(db_,

@@ -21,7 +21,8 @@ class SqliteApprovalStore final : public ApprovalStore {
  public:
   /// Opens or creates `file` (mode 0600; parent directory created) and the table. Errors: the
   /// file cannot be opened or is not a SQLite database.
-  static std::expected<std::unique_ptr<SqliteApprovalStore>, std::string> open(const std::filesystem::path& file);
+  static std::expected<std::unique_ptr<SqliteApprovalStore>, std::string> open(
+      const std::filesystem::path& file);
   ~SqliteApprovalStore() override;
   SqliteApprovalStore(const SqliteApprovalStore&) = delete;
   SqliteApprovalStore& operator=(const SqliteApprovalStore&) = delete;

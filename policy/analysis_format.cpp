@@ -8,11 +8,22 @@ namespace sqlguard::policy {
 
 std::string context_names(uint32_t contexts) {
   static constexpr std::array<std::pair<uint32_t, std::string_view>, 17> kBits{{
-      {kCtxSelectList, "select_list"}, {kCtxExpression, "expression"}, {kCtxWhere, "where"},
-      {kCtxJoin, "join"}, {kCtxGroupBy, "group_by"}, {kCtxHaving, "having"},
-      {kCtxOrderBy, "order_by"}, {kCtxWindow, "window"}, {kCtxSubquery, "subquery"},
-      {kCtxUnion, "union"}, {kCtxCte, "cte"}, {kCtxDerivedTable, "derived"}, {kCtxInto, "into"},
-      {kCtxVariable, "variable"}, {kCtxAssignment, "assignment"}, {kCtxLimit, "limit"},
+      {kCtxSelectList, "select_list"},
+      {kCtxExpression, "expression"},
+      {kCtxWhere, "where"},
+      {kCtxJoin, "join"},
+      {kCtxGroupBy, "group_by"},
+      {kCtxHaving, "having"},
+      {kCtxOrderBy, "order_by"},
+      {kCtxWindow, "window"},
+      {kCtxSubquery, "subquery"},
+      {kCtxUnion, "union"},
+      {kCtxCte, "cte"},
+      {kCtxDerivedTable, "derived"},
+      {kCtxInto, "into"},
+      {kCtxVariable, "variable"},
+      {kCtxAssignment, "assignment"},
+      {kCtxLimit, "limit"},
       {kCtxOther, "other"},
   }};
   std::string s;

@@ -36,10 +36,10 @@ struct CatalogIndex {
 /// A table, view or sequence as the catalog describes it.
 struct CatalogTable {
   enum class Type : uint8_t {
-    kBaseTable,  ///< TABLE_TYPE 'BASE TABLE' or 'SYSTEM VERSIONED'
-    kView,       ///< 'VIEW'
-    kSequence,   ///< 'SEQUENCE' (MariaDB)
-    kSystemView, ///< 'SYSTEM VIEW' (information_schema)
+    kBaseTable,   ///< TABLE_TYPE 'BASE TABLE' or 'SYSTEM VERSIONED'
+    kView,        ///< 'VIEW'
+    kSequence,    ///< 'SEQUENCE' (MariaDB)
+    kSystemView,  ///< 'SYSTEM VIEW' (information_schema)
   };
   Type type = Type::kBaseTable;
   std::vector<CatalogColumn> columns;  ///< ordinal order, invisible columns included
@@ -72,7 +72,7 @@ class Catalog {
   /// sqlguard's account; the statement then fails in the database). An error: the lookup
   /// failed (database unreachable, ...); callers fail closed with the message.
   virtual std::expected<CatalogEntry, std::string> table(std::string_view schema,
-                                                                        std::string_view table) const = 0;
+                                                         std::string_view table) const = 0;
 };
 
 }  // namespace sqlguard::policy

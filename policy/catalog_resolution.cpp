@@ -29,7 +29,8 @@ std::string qualified(const TableRef& t) { return t.schema.empty() ? t.table : t
 
 class Resolver {
  public:
-  Resolver(const Catalog& catalog, const StatementAnalyzer& analyzer) : catalog_(catalog), analyzer_(analyzer) {}
+  Resolver(const Catalog& catalog, const StatementAnalyzer& analyzer)
+      : catalog_(catalog), analyzer_(analyzer) {}
 
   std::expected<void, std::string> resolve(StatementAnalysis& a, std::size_t depth) {
     if (!a.understood || a.catalog_resolved) return {};
@@ -71,9 +72,11 @@ class Resolver {
     if (entry.view_definition.empty()) {
       return std::unexpected("the definition of view " + name +
                              " is not visible to sqlguard's database account, so what the view reads cannot "
-                             "be checked (grant it SHOW VIEW on " + a.tables[ti].schema + ".*)");
+                             "be checked (grant it SHOW VIEW on " +
+                             a.tables[ti].schema + ".*)");
     }
-    auto def = std::make_shared<StatementAnalysis>(analyzer_.analyze(entry.view_definition, a.tables[ti].schema));
+    auto def =
+        std::make_shared<StatementAnalysis>(analyzer_.analyze(entry.view_definition, a.tables[ti].schema));
     if (!def->understood) {
       return std::unexpected("the definition of view " + name + " could not be analysed (" + def->reason +
                              "), so what the view reads cannot be checked");

@@ -17,9 +17,9 @@ std::string_view to_string(Action action);  ///< "allow", "deny", "approve"
 /// Resource limits that apply to an allowed statement (the tightest of all matching rules and
 /// the policy defaults).
 struct Limits {
-  uint64_t max_rows = 1000;            ///< rows returned to the caller; more are cut (truncated)
-  uint64_t max_result_bytes = 1 << 20; ///< bytes of cell data returned; more are cut
-  uint32_t timeout_ms = 10000;         ///< server-side statement timeout (max_statement_time)
+  uint64_t max_rows = 1000;             ///< rows returned to the caller; more are cut (truncated)
+  uint64_t max_result_bytes = 1 << 20;  ///< bytes of cell data returned; more are cut
+  uint32_t timeout_ms = 10000;          ///< server-side statement timeout (max_statement_time)
 };
 
 /// A decision with the rule that made it and a reason a human can act on.

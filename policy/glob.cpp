@@ -27,9 +27,8 @@ bool glob_match(std::string_view pattern, std::string_view text, bool case_insen
       continue;
     }
     if (p < pattern.size() &&
-        (pattern[p] == '?' ||
-         fold(static_cast<unsigned char>(pattern[p]), case_insensitive) ==
-             fold(static_cast<unsigned char>(text[t]), case_insensitive))) {
+        (pattern[p] == '?' || fold(static_cast<unsigned char>(pattern[p]), case_insensitive) ==
+                                  fold(static_cast<unsigned char>(text[t]), case_insensitive))) {
       ++p;
       ++t;
       continue;

@@ -66,8 +66,8 @@ std::expected<std::unique_ptr<KeyedHasher>, std::string> KeyedHasher::create(std
       OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
       OSSL_PARAM_construct_end(),
   };
-  if (EVP_MAC_init(state->prepared, reinterpret_cast<const unsigned char*>(key.data()), key.size(),
-                   params) != 1) {
+  if (EVP_MAC_init(state->prepared, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params) !=
+      1) {
     return std::unexpected("OpenSSL could not initialise HMAC-SHA256");
   }
   return std::unique_ptr<KeyedHasher>(new KeyedHasher(std::move(state)));

@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "policy/masking_config.h"
 #include "common/result_set.h"
+#include "policy/masking_config.h"
 
 namespace sqlguard::policy {
 

@@ -25,11 +25,11 @@ struct MaskingRule {
   std::vector<std::string> columns;  ///< globs "schema.table.column" ("shop.*.email")
   std::string column_pattern;        ///< RE2 over bare column names, case-insensitive ("(?i)ssn")
   MaskingMethod method = MaskingMethod::kRedact;
-  std::string token = "[REDACTED]";  ///< kRedact
-  uint32_t keep_first = 0;           ///< kPartial
-  uint32_t keep_last = 4;            ///< kPartial
-  uint32_t hash_length = 16;         ///< kHash: hex characters kept (8..64)
-  std::string value;                 ///< kFixed
+  std::string token = "[REDACTED]";          ///< kRedact
+  uint32_t keep_first = 0;                   ///< kPartial
+  uint32_t keep_last = 4;                    ///< kPartial
+  uint32_t hash_length = 16;                 ///< kHash: hex characters kept (8..64)
+  std::string value;                         ///< kFixed
   std::vector<std::string> exempt_subjects;  ///< globs over Principal::subject
   std::vector<std::string> exempt_groups;    ///< exempt when the principal is in any of these
   /// Relaxations of the "selected directly only" rule, by name: "where_equality" (col = literal /

@@ -28,12 +28,16 @@ constexpr uint32_t kAllowCount = 1u << 2;
 bool is_binary_column(const common::ResultColumn& c) {
   if (c.charset != common::kCharsetBinary) return false;
   switch (c.type) {
-    case ColumnType::kBit: case ColumnType::kVarchar: case ColumnType::kTinyBlob: case ColumnType::kMediumBlob:
-    case ColumnType::kLongBlob: case ColumnType::kBlob: case ColumnType::kVarString: case ColumnType::kString:
-    case ColumnType::kGeometry:
-      return true;
-    default:
-      return false;
+    case ColumnType::kBit:
+    case ColumnType::kVarchar:
+    case ColumnType::kTinyBlob:
+    case ColumnType::kMediumBlob:
+    case ColumnType::kLongBlob:
+    case ColumnType::kBlob:
+    case ColumnType::kVarString:
+    case ColumnType::kString:
+    case ColumnType::kGeometry: return true;
+    default: return false;
   }
 }
 
@@ -99,8 +103,7 @@ struct CompiledRule {
   bool may_match_table(std::string_view schema, std::string_view table) const {
     if (column_re != nullptr) return true;
     for (const auto& t : targets) {
-      if ((schema.empty() || glob_match(t.schema, schema)) &&
-          (table.empty() || glob_match(t.table, table))) {
+      if ((schema.empty() || glob_match(t.schema, schema)) && (table.empty() || glob_match(t.table, table))) {
         return true;
       }
     }
@@ -139,8 +142,7 @@ MaskingEngine::MaskingEngine(MaskingConfig config)
 
 MaskingEngine::~MaskingEngine() = default;
 
-std::expected<std::shared_ptr<const MaskingEngine>, std::string> MaskingEngine::create(
-    MaskingConfig config) {
+std::expected<std::shared_ptr<const MaskingEngine>, std::string> MaskingEngine::create(MaskingConfig config) {
   auto engine = std::make_shared<MaskingEngine>(std::move(config));
   if (!engine->compiled_->error.empty()) return std::unexpected(engine->compiled_->error);
   return std::shared_ptr<const MaskingEngine>(std::move(engine));
@@ -179,7 +181,8 @@ std::string compile(const MaskingConfig& config, CompiledMasking& out) {
   for (const auto& rule : config.rules) {
     const std::string where =
         "masking rule '" + rule.id + "'" + (rule.source.empty() ? "" : " (" + rule.source + ")");
-    if (rule.id.empty()) return "masking rule without an id" + (rule.source.empty() ? "" : " at " + rule.source);
+    if (rule.id.empty())
+      return "masking rule without an id" + (rule.source.empty() ? "" : " at " + rule.source);
     if (std::find(ids.begin(), ids.end(), rule.id) != ids.end()) return where + ": duplicate id";
     ids.push_back(rule.id);
     CompiledRule c;
@@ -203,10 +206,14 @@ std::string compile(const MaskingConfig& config, CompiledMasking& out) {
       return where + ": hash_length must be 8..64, got " + std::to_string(rule.hash_length);
     }
     for (const auto& a : rule.allow) {
-      if (a == "where_equality") c.allow |= kAllowWhereEquality;
-      else if (a == "join_equality") c.allow |= kAllowJoinEquality;
-      else if (a == "count") c.allow |= kAllowCount;
-      else return where + ": unknown allow '" + a + "' (expected where_equality, join_equality or count)";
+      if (a == "where_equality")
+        c.allow |= kAllowWhereEquality;
+      else if (a == "join_equality")
+        c.allow |= kAllowJoinEquality;
+      else if (a == "count")
+        c.allow |= kAllowCount;
+      else
+        return where + ": unknown allow '" + a + "' (expected where_equality, join_equality or count)";
     }
     MaskerOptions options{.method = rule.method,
                           .token = rule.token,
@@ -235,20 +242,21 @@ bool is_query_kind(StatementKind k) {
 // Statements whose data flow the analysis cannot see (dynamic SQL, routines, raw table access).
 bool is_opaque_kind(StatementKind k) {
   switch (k) {
-    case StatementKind::kPrepare: case StatementKind::kExecute:
-    case StatementKind::kExecuteImmediate: case StatementKind::kCall:
-    case StatementKind::kCreateRoutine: case StatementKind::kCreateTrigger:
-    case StatementKind::kCreateEvent:
-      return true;
-    default:
-      return false;
+    case StatementKind::kPrepare:
+    case StatementKind::kExecute:
+    case StatementKind::kExecuteImmediate:
+    case StatementKind::kCall:
+    case StatementKind::kCreateRoutine:
+    case StatementKind::kCreateTrigger:
+    case StatementKind::kCreateEvent: return true;
+    default: return false;
   }
 }
 
 // Statements that read whole rows of the tables they name without a column list.
 bool is_raw_table_kind(StatementKind k) {
-  return k == StatementKind::kHandler || k == StatementKind::kLoadData ||
-         k == StatementKind::kLoadXml || k == StatementKind::kChecksumTable;
+  return k == StatementKind::kHandler || k == StatementKind::kLoadData || k == StatementKind::kLoadXml ||
+         k == StatementKind::kChecksumTable;
 }
 
 std::string describe_context(uint32_t bits, StatementKind kind) {
@@ -305,9 +313,9 @@ struct DigestTokens {
 
 bool is_operator_keyword(const DigestTokens& d, std::size_t i) {
   static constexpr std::string_view kWords[] = {
-      "like", "regexp", "rlike", "is", "in", "between", "not", "and", "or", "xor", "div", "mod",
-      "collate", "sounds", "member", "escape", "over", "then", "else", "end", "when", "case",
-      "binary", "interval"};
+      "like", "regexp", "rlike", "is",  "in",      "between", "not",    "and",
+      "or",   "xor",    "div",   "mod", "collate", "sounds",  "member", "escape",
+      "over", "then",   "else",  "end", "when",    "case",    "binary", "interval"};
   for (auto w : kWords) {
     if (d.word(i, w)) return true;
   }
@@ -319,11 +327,10 @@ bool is_operator_keyword(const DigestTokens& d, std::size_t i) {
 bool predicate_end(const DigestTokens& d, std::size_t i) {
   if (i >= d.size() || d.lex.tokens[i].type == TokenType::kEnd) return true;
   if (d.op(i, ")") || d.op(i, ";")) return true;
-  static constexpr std::string_view kWords[] = {"and", "or", "order", "group", "limit", "having",
-                                                "window", "union", "for", "lock", "join", "inner",
-                                                "left", "right", "cross", "straight_join",
-                                                "natural", "where", "offset", "except",
-                                                "intersect", "into"};
+  static constexpr std::string_view kWords[] = {
+      "and",     "or",    "order",  "group",  "limit",     "having", "window", "union",
+      "for",     "lock",  "join",   "inner",  "left",      "right",  "cross",  "straight_join",
+      "natural", "where", "offset", "except", "intersect", "into"};
   for (auto w : kWords) {
     if (d.word(i, w)) return true;
   }
@@ -378,8 +385,7 @@ bool occurrences_allowed(const DigestTokens& d, std::string_view name, uint32_t 
     // Plain select-list item: SELECT|,|DISTINCT  col  ,|FROM|AS|alias|end.
     if (has_prev && !in_call && (d.word(prev, "select") || d.op(prev, ",") || d.word(prev, "distinct")) &&
         (d.op(next, ",") || d.word(next, "from") || d.word(next, "as") ||
-         d.lex.tokens[next].type == TokenType::kEnd ||
-         (d.ident(next) && !is_operator_keyword(d, next)))) {
+         d.lex.tokens[next].type == TokenType::kEnd || (d.ident(next) && !is_operator_keyword(d, next)))) {
       continue;
     }
     if (allow & kAllowCount) {
@@ -439,7 +445,6 @@ bool occurrences_allowed(const DigestTokens& d, std::string_view name, uint32_t 
   return true;
 }
 
-
 // True when every occurrence of column `name` is a write target: `SET name =` /
 // `, name =` (UPDATE, ON DUPLICATE KEY UPDATE) or an item of an INSERT/REPLACE column list
 // `INTO t (a, name, b)`.
@@ -490,22 +495,51 @@ struct ViewColumnLineage {
   bool computed = false;  // computed from it (expression, aggregate), not the column itself
 };
 struct ViewLineage {
-  std::string refusal;    // non-empty: reading the view at all is refused, for this reason
+  std::string refusal;                     // non-empty: reading the view at all is refused, for this reason
   std::vector<ViewColumnLineage> columns;  // aligned with ViewExpansion::columns when refusal is empty
-  bool references_masked = false;  // the definition names a masked column (or one it cannot check)
+  bool references_masked = false;          // the definition names a masked column (or one it cannot check)
 };
 
 // information_schema tables that carry names, types and counters only, and the columns of the
 // others that carry schema text (defaults, expressions, bodies) or value statistics.
 bool information_schema_table_is_plain(std::string_view t) {
-  static constexpr std::string_view kPlain[] = {
-      "ALL_PLUGINS", "APPLICABLE_ROLES", "CHARACTER_SETS", "CLIENT_STATISTICS", "COLLATIONS",
-      "COLLATION_CHARACTER_SET_APPLICABILITY", "COLUMN_PRIVILEGES", "ENABLED_ROLES", "ENGINES", "FILES",
-      "GEOMETRY_COLUMNS", "GLOBAL_STATUS", "GLOBAL_VARIABLES", "INDEX_STATISTICS", "KEYWORDS", "KEY_CACHES",
-      "KEY_COLUMN_USAGE", "KEY_PERIOD_USAGE", "OPTIMIZER_COSTS", "PARAMETERS", "PERIODS", "PLUGINS",
-      "REFERENTIAL_CONSTRAINTS", "SCHEMATA", "SCHEMA_PRIVILEGES", "SESSION_STATUS", "SESSION_VARIABLES",
-      "SPATIAL_REF_SYS", "SQL_FUNCTIONS", "SYSTEM_VARIABLES", "TABLES", "TABLESPACES", "TABLE_CONSTRAINTS",
-      "TABLE_PRIVILEGES", "TABLE_STATISTICS", "USER_PRIVILEGES", "USER_STATISTICS"};
+  static constexpr std::string_view kPlain[] = {"ALL_PLUGINS",
+                                                "APPLICABLE_ROLES",
+                                                "CHARACTER_SETS",
+                                                "CLIENT_STATISTICS",
+                                                "COLLATIONS",
+                                                "COLLATION_CHARACTER_SET_APPLICABILITY",
+                                                "COLUMN_PRIVILEGES",
+                                                "ENABLED_ROLES",
+                                                "ENGINES",
+                                                "FILES",
+                                                "GEOMETRY_COLUMNS",
+                                                "GLOBAL_STATUS",
+                                                "GLOBAL_VARIABLES",
+                                                "INDEX_STATISTICS",
+                                                "KEYWORDS",
+                                                "KEY_CACHES",
+                                                "KEY_COLUMN_USAGE",
+                                                "KEY_PERIOD_USAGE",
+                                                "OPTIMIZER_COSTS",
+                                                "PARAMETERS",
+                                                "PERIODS",
+                                                "PLUGINS",
+                                                "REFERENTIAL_CONSTRAINTS",
+                                                "SCHEMATA",
+                                                "SCHEMA_PRIVILEGES",
+                                                "SESSION_STATUS",
+                                                "SESSION_VARIABLES",
+                                                "SPATIAL_REF_SYS",
+                                                "SQL_FUNCTIONS",
+                                                "SYSTEM_VARIABLES",
+                                                "TABLES",
+                                                "TABLESPACES",
+                                                "TABLE_CONSTRAINTS",
+                                                "TABLE_PRIVILEGES",
+                                                "TABLE_STATISTICS",
+                                                "USER_PRIVILEGES",
+                                                "USER_STATISTICS"};
   for (auto p : kPlain) {
     if (iequals(p, t)) return true;
   }
@@ -530,10 +564,12 @@ const std::vector<std::string_view>* information_schema_text_columns(std::string
 // SHOW forms that show names, types, counters or server settings, never schema text or values.
 bool show_form_is_plain(std::string_view f) {
   static constexpr std::string_view kPlain[] = {
-      "TABLES", "TABLE STATUS", "DATABASES", "SCHEMAS", "CREATE DATABASE", "CREATE SCHEMA", "ENGINES",
-      "CHARACTER", "CHARSET", "COLLATION", "STATUS", "SESSION STATUS", "GLOBAL STATUS", "VARIABLES",
-      "SESSION VARIABLES", "GLOBAL VARIABLES", "PRIVILEGES", "PLUGINS", "WARNINGS", "ERRORS", "GRANTS",
-      "PROCEDURE STATUS", "FUNCTION STATUS", "OPEN", "AUTHORS", "CONTRIBUTORS"};
+      "TABLES",           "TABLE STATUS",     "DATABASES",       "SCHEMAS",   "CREATE DATABASE",
+      "CREATE SCHEMA",    "ENGINES",          "CHARACTER",       "CHARSET",   "COLLATION",
+      "STATUS",           "SESSION STATUS",   "GLOBAL STATUS",   "VARIABLES", "SESSION VARIABLES",
+      "GLOBAL VARIABLES", "PRIVILEGES",       "PLUGINS",         "WARNINGS",  "ERRORS",
+      "GRANTS",           "PROCEDURE STATUS", "FUNCTION STATUS", "OPEN",      "AUTHORS",
+      "CONTRIBUTORS"};
   for (auto p : kPlain) {
     if (iequals(p, f)) return true;
   }
@@ -564,11 +600,11 @@ class Planner {
     bool computed = false;
     bool failed = false;
     std::string failed_reason;
-    std::shared_ptr<const CatalogTable> entry;                 // base tables whose catalog entry was read
-    std::vector<std::pair<std::string, int>> masked;   // (column, rule) active for the principal
-    std::vector<int> per_column;                       // `*` columns: rule or -1
-    std::vector<bool> computed_column;                 // `*` columns: computed from a masked one
-    std::vector<std::string> star_names;               // `*` column names
+    std::shared_ptr<const CatalogTable> entry;        // base tables whose catalog entry was read
+    std::vector<std::pair<std::string, int>> masked;  // (column, rule) active for the principal
+    std::vector<int> per_column;                      // `*` columns: rule or -1
+    std::vector<bool> computed_column;                // `*` columns: computed from a masked one
+    std::vector<std::string> star_names;              // `*` column names
     // Generated columns computed from a masked column: (generated column, masked column).
     std::vector<std::pair<std::string, std::string>> generated;
     bool is_view = false;
@@ -623,7 +659,8 @@ class Planner {
       Planner sub(s_, *v->definition, depth_ + 1);
       st.lineage = sub.lineage(v->columns);
       for (std::size_t k = 0; k < v->columns.size(); ++k) {
-        const ViewColumnLineage l = k < st.lineage.columns.size() ? st.lineage.columns[k] : ViewColumnLineage{};
+        const ViewColumnLineage l =
+            k < st.lineage.columns.size() ? st.lineage.columns[k] : ViewColumnLineage{};
         st.per_column.push_back(l.rule);
         st.computed_column.push_back(l.computed);
         st.star_names.push_back(v->columns[k]);
@@ -717,7 +754,8 @@ class Planner {
           if (!iequals(st.star_names[k], ref.column)) continue;
           const ViewColumnLineage& l = st.lineage.columns[k];
           if (l.rule >= 0) {
-            out.push_back({l.rule, qualified(t.schema, t.table, st.star_names[k]) + " (from " + l.source + ")",
+            out.push_back({l.rule,
+                           qualified(t.schema, t.table, st.star_names[k]) + " (from " + l.source + ")",
                            l.computed});
           }
         }
@@ -745,7 +783,9 @@ class Planner {
 
   std::string refuse_column(const RefMatch& m, const std::string& how) const {
     if (m.computed) {
-      return "statement refused: " + std::string(m.column.find("(generated from") != std::string::npos ? "column " : "view column ") + m.column +
+      return "statement refused: " +
+             std::string(m.column.find("(generated from") != std::string::npos ? "column " : "view column ") +
+             m.column +
              " is computed from a masked column, so it cannot be masked by its origin; here it is " + how +
              " (rule " + rule_id(m.rule) + ")";
     }
@@ -797,8 +837,9 @@ std::expected<void, std::string> Planner::check_system_table(uint32_t ti) {
     if (hit) {
       std::string cols;
       for (auto c : *text) cols += (cols.empty() ? "" : ", ") + std::string(c);
-      return std::unexpected("statement refused: " + name + "." + (ref.column == "*" ? std::string("*") : ref.column) +
-                             " is not allowed" + why + "; select other columns than " + cols);
+      return std::unexpected("statement refused: " + name + "." +
+                             (ref.column == "*" ? std::string("*") : ref.column) + " is not allowed" + why +
+                             "; select other columns than " + cols);
     }
   }
   return {};
@@ -833,8 +874,10 @@ std::expected<void, std::string> Planner::check_physical(uint32_t ti) {
         bool ignored = false;
         for (const auto& n : h.indexes) ignored = ignored || iequals(n, ix.name);
         if (!ignored) {
-          return std::unexpected("statement refused: IGNORE INDEX on " + name + " can make the server read "
-                                 "rows through index " + ix.name + " over masked column " + m +
+          return std::unexpected("statement refused: IGNORE INDEX on " + name +
+                                 " can make the server read "
+                                 "rows through index " +
+                                 ix.name + " over masked column " + m +
                                  ", in that column's order; remove the index hint");
         }
       }
@@ -905,7 +948,8 @@ std::expected<void, std::string> Planner::check_tables() {
     if (st.failed && t.written) continue;
     if (st.failed) {
       return std::unexpected("statement refused: the columns of " + name +
-                             " could not be looked up, so masking cannot be checked (" + st.failed_reason + ")");
+                             " could not be looked up, so masking cannot be checked (" + st.failed_reason +
+                             ")");
     }
     if (!st.masked.empty()) plan_.sensitive = true;
     if (st.is_view) {
@@ -933,7 +977,8 @@ std::expected<void, std::string> Planner::check_metadata() {
   if (kind != StatementKind::kShow && kind != StatementKind::kDescribe) return {};
   if (!s_.any_active) return {};
   const std::string form = kind == StatementKind::kDescribe ? std::string("COLUMNS") : a_.show_form;
-  const bool per_table = form == "COLUMNS" || form == "INDEX" || form == "CREATE TABLE" || form == "CREATE VIEW";
+  const bool per_table =
+      form == "COLUMNS" || form == "INDEX" || form == "CREATE TABLE" || form == "CREATE VIEW";
   if (!per_table) {
     if (show_form_is_plain(form)) return {};
     return std::unexpected("statement refused: SHOW " + (form.empty() ? std::string("...") : form) +
@@ -947,7 +992,8 @@ std::expected<void, std::string> Planner::check_metadata() {
     const std::string name = qualified(t.schema, "", t.table);
     if (st.failed) {
       return std::unexpected("statement refused: the columns of " + name +
-                             " could not be looked up, so masking cannot be checked (" + st.failed_reason + ")");
+                             " could not be looked up, so masking cannot be checked (" + st.failed_reason +
+                             ")");
     }
     const bool touches = !st.masked.empty() || (st.is_view && st.lineage.references_masked);
     if (!touches) continue;
@@ -972,9 +1018,11 @@ std::expected<void, std::string> Planner::check_metadata() {
         for (const auto& c : ix.columns) {
           for (const auto& [m, r] : st.masked) {
             if (iequals(c, m)) {
-              return std::unexpected("statement refused: SHOW INDEX on " + name + " would show the cardinality "
-                                     "of index " + ix.name + " over masked column " + m + " (rule " +
-                                     rule_id(r) + "), an estimate of its distinct values");
+              return std::unexpected("statement refused: SHOW INDEX on " + name +
+                                     " would show the cardinality "
+                                     "of index " +
+                                     ix.name + " over masked column " + m + " (rule " + rule_id(r) +
+                                     "), an estimate of its distinct values");
             }
           }
         }
@@ -1083,9 +1131,9 @@ std::expected<void, std::string> Planner::check_relaxed() {
       for (const auto& a : s_.c.rules[static_cast<std::size_t>(m.rule)].rule->allow) {
         allowed += (allowed.empty() ? "" : ", ") + a;
       }
-      return std::unexpected(refuse_column(
-          m, describe_context(ref->contexts, a_.kind) + ", in a form that the rule's relaxations (" +
-                 allowed + ") do not cover"));
+      return std::unexpected(refuse_column(m, describe_context(ref->contexts, a_.kind) +
+                                                  ", in a form that the rule's relaxations (" + allowed +
+                                                  ") do not cover"));
     }
   }
   return {};
@@ -1144,8 +1192,7 @@ std::expected<void, std::string> Planner::plan_outputs() {
           const TableRef& t = a_.tables[ti];
           TableState& st = table_state(ti);
           if (st.failed) {
-            return std::unexpected("statement refused: the columns of " +
-                                   qualified(t.schema, "", t.table) +
+            return std::unexpected("statement refused: the columns of " + qualified(t.schema, "", t.table) +
                                    " could not be looked up to expand `*`, so masking cannot be "
                                    "checked");
           }
@@ -1161,10 +1208,9 @@ std::expected<void, std::string> Planner::plan_outputs() {
           for (std::size_t k = 0; k < st.per_column.size(); ++k) {
             if (st.per_column[k] >= 0 && st.computed_column[k]) {
               return std::unexpected("statement refused: `*` over " + std::string(st.is_view ? "view " : "") +
-                                     qualified(t.schema, "", t.table) +
-                                     " includes column " + st.star_names[k] +
-                                     ", computed from a masked column (rule " + rule_id(st.per_column[k]) +
-                                     "); select the other columns by name");
+                                     qualified(t.schema, "", t.table) + " includes column " +
+                                     st.star_names[k] + ", computed from a masked column (rule " +
+                                     rule_id(st.per_column[k]) + "); select the other columns by name");
             }
             plan_.output_rules.push_back(st.per_column[k]);
             if (st.per_column[k] >= 0) {
@@ -1224,17 +1270,18 @@ std::expected<void, std::string> Planner::plan_outputs() {
             --depth;
           }
           const bool item_start = k == i + 2 || (depth == 0 && d.op(k - 1, ","));
-          if (item_start && (d.lex.tokens[k].type == TokenType::kParam ||
-                             d.lex.tokens[k].type == TokenType::kNumber)) {
+          if (item_start &&
+              (d.lex.tokens[k].type == TokenType::kParam || d.lex.tokens[k].type == TokenType::kNumber)) {
             return std::unexpected(
                 "statement refused: ORDER BY / GROUP BY by position over a result with masked "
-                "column " + masked_aliases.front() +
+                "column " +
+                masked_aliases.front() +
                 " (order and grouping would reveal the masked values); order by an unmasked "
                 "column instead");
           }
-          if (depth == 0 && (d.word(k, "limit") || d.word(k, "having") || d.word(k, "window") ||
-                             d.word(k, "order") || d.word(k, "union") || d.word(k, "for") ||
-                             d.word(k, "offset") || d.word(k, "fetch"))) {
+          if (depth == 0 &&
+              (d.word(k, "limit") || d.word(k, "having") || d.word(k, "window") || d.word(k, "order") ||
+               d.word(k, "union") || d.word(k, "for") || d.word(k, "offset") || d.word(k, "fetch"))) {
             break;
           }
           ++k;
@@ -1260,14 +1307,16 @@ ViewLineage Planner::lineage(const std::vector<std::string>& columns) {
   }
   for (const auto& f : a_.functions) {
     if (!is_builtin_function(f)) {
-      taint("calls " + f + ", which is not a built-in function (a stored function could return masked values)");
+      taint("calls " + f +
+            ", which is not a built-in function (a stored function could return masked values)");
     }
   }
   for (uint32_t ti = 0; ti < a_.tables.size(); ++ti) {
     const TableRef& t = a_.tables[ti];
     if (!base_table(t)) continue;
     if (t.is_system_schema) {
-      if (auto r = check_system_table(ti); !r) taint("reads " + qualified(t.schema, "", t.table) + ": " + r.error());
+      if (auto r = check_system_table(ti); !r)
+        taint("reads " + qualified(t.schema, "", t.table) + ": " + r.error());
       continue;
     }
     TableState& st = table_state(ti);
@@ -1278,14 +1327,17 @@ ViewLineage Planner::lineage(const std::vector<std::string>& columns) {
     }
     if (!st.masked.empty()) out.references_masked = true;
     if (st.is_view && st.lineage.references_masked) out.references_masked = true;
-    if (st.is_view && !st.lineage.refusal.empty()) taint("reads view " + qualified(t.schema, "", t.table) + ", which " + st.lineage.refusal);
-    if (auto r = check_physical(ti); !r) taint("uses " + r.error().substr(std::string("statement refused: ").size()));
+    if (st.is_view && !st.lineage.refusal.empty())
+      taint("reads view " + qualified(t.schema, "", t.table) + ", which " + st.lineage.refusal);
+    if (auto r = check_physical(ti); !r)
+      taint("uses " + r.error().substr(std::string("statement refused: ").size()));
   }
   // Where each masked reference sits in the definition.
   std::vector<ViewColumnLineage> computed(a_.outputs.size());
   std::vector<bool> is_output(a_.columns.size(), false);
   for (const auto& o : a_.outputs) {
-    if (o.shape == OutputColumn::Shape::kColumn && o.column && *o.column < a_.columns.size()) is_output[*o.column] = true;
+    if (o.shape == OutputColumn::Shape::kColumn && o.column && *o.column < a_.columns.size())
+      is_output[*o.column] = true;
   }
   for (std::size_t ci = 0; ci < a_.columns.size(); ++ci) {
     const ColumnRef& ref = a_.columns[ci];
@@ -1294,7 +1346,8 @@ ViewLineage Planner::lineage(const std::vector<std::string>& columns) {
       if (ref.contexts == kCtxExpression || ref.contexts == (kCtxExpression | kCtxSelectList)) continue;
       for (uint32_t ti : ref.candidates) {
         if (ti < a_.tables.size() && star_has_masked(table_state(ti))) {
-          taint("reads a `*` over masked columns " + describe_context(ref.contexts & ~kCtxSelectList, a_.kind));
+          taint("reads a `*` over masked columns " +
+                describe_context(ref.contexts & ~kCtxSelectList, a_.kind));
         }
       }
       continue;
@@ -1363,9 +1416,7 @@ ViewLineage Planner::lineage(const std::vector<std::string>& columns) {
           }
         }
         break;
-      case OutputColumn::Shape::kExpression:
-        flat.push_back(computed[k]);
-        break;
+      case OutputColumn::Shape::kExpression: flat.push_back(computed[k]); break;
     }
   }
   bool any_masked = false;
@@ -1388,8 +1439,10 @@ ViewLineage Planner::lineage(const std::vector<std::string>& columns) {
 
 std::expected<MaskingPlan, std::string> Planner::run() {
   if (!a_.understood) {
-    return std::unexpected("statement refused: masking cannot check a statement that was not "
-                           "understood (" + a_.reason + ")");
+    return std::unexpected(
+        "statement refused: masking cannot check a statement that was not "
+        "understood (" +
+        a_.reason + ")");
   }
   if (is_opaque_kind(a_.kind)) {
     return std::unexpected("statement refused: " + std::string(to_string(a_.kind)) +
@@ -1413,21 +1466,22 @@ std::expected<MaskingPlan, std::string> Planner::run() {
   for (int r : plan_.output_rules) star_over_masked = star_over_masked || r >= 0;
   const bool carries = !plan_.masked_references.empty() || star_over_masked;
   if (carries && (a_.into_outfile || a_.into_variable)) {
-    return std::unexpected("statement refused: SELECT ... INTO would store masked column " +
-                           (plan_.masked_references.empty() ? std::string("values")
-                                                            : plan_.masked_references.front()) +
-                           " unmasked");
+    return std::unexpected(
+        "statement refused: SELECT ... INTO would store masked column " +
+        (plan_.masked_references.empty() ? std::string("values") : plan_.masked_references.front()) +
+        " unmasked");
   }
   if (carries && a_.user_variables) {
-    return std::unexpected("statement refused: user variables in a statement that reads masked "
-                           "column " +
-                           (plan_.masked_references.empty() ? std::string("values")
-                                                            : plan_.masked_references.front()) +
-                           " could carry its values out unmasked");
+    return std::unexpected(
+        "statement refused: user variables in a statement that reads masked "
+        "column " +
+        (plan_.masked_references.empty() ? std::string("values") : plan_.masked_references.front()) +
+        " could carry its values out unmasked");
   }
   if (plan_.sensitive && a_.executable_comment) {
-    return std::unexpected("statement refused: executable comments (/*! ... */) in a statement "
-                           "that reads a table with masked columns");
+    return std::unexpected(
+        "statement refused: executable comments (/*! ... */) in a statement "
+        "that reads a table with masked columns");
   }
   // Copy-then-read: a write may only name masked columns as its targets (checked above);
   // CREATE TABLE ... AS SELECT / INSERT ... SELECT of a masked column were refused there.
@@ -1442,16 +1496,15 @@ std::expected<MaskingPlan, std::string> MaskingEngine::plan(const Principal& pri
   if (!compiled_->error.empty()) return std::unexpected("masking is misconfigured: " + compiled_->error);
   PlanShared shared{*compiled_, catalog, std::vector<bool>(compiled_->rules.size()), false, {}};
   for (std::size_t i = 0; i < compiled_->rules.size(); ++i) {
-    shared.active[i] = !exempt_by(compiled_->rules[i].rule->exempt_subjects, compiled_->rules[i].rule->exempt_groups,
-                                  principal);
+    shared.active[i] = !exempt_by(compiled_->rules[i].rule->exempt_subjects,
+                                  compiled_->rules[i].rule->exempt_groups, principal);
     shared.any_active = shared.any_active || shared.active[i];
   }
   if (!shared.any_active) {
     MaskingPlan p;
     bool detectors = false;
     for (const auto& d : compiled_->detectors) {
-      detectors = detectors ||
-                  !exempt_by(d->config().exempt_subjects, d->config().exempt_groups, principal);
+      detectors = detectors || !exempt_by(d->config().exempt_subjects, d->config().exempt_groups, principal);
     }
     p.bypass = !detectors;
     // Record which exemptions this statement used (rules that would have masked a column).
@@ -1467,7 +1520,8 @@ std::expected<MaskingPlan, std::string> MaskingEngine::plan(const Principal& pri
           if (auto e = catalog.table(t.schema, t.table); e && *e != nullptr) {
             for (const auto& col : (**e).columns) {
               const int r = compiled_->find_rule(t.schema, t.table, col.name);
-              if (r >= 0) add_unique(p.exemptions_used, compiled_->rules[static_cast<std::size_t>(r)].rule->id);
+              if (r >= 0)
+                add_unique(p.exemptions_used, compiled_->rules[static_cast<std::size_t>(r)].rule->id);
             }
           }
         }
@@ -1475,7 +1529,8 @@ std::expected<MaskingPlan, std::string> MaskingEngine::plan(const Principal& pri
       }
       std::vector<std::pair<std::string, std::string>> where;
       for (uint32_t ti : ref.candidates) {
-        if (ti < analysis.tables.size()) where.emplace_back(analysis.tables[ti].schema, analysis.tables[ti].table);
+        if (ti < analysis.tables.size())
+          where.emplace_back(analysis.tables[ti].schema, analysis.tables[ti].table);
       }
       if (where.empty()) where.emplace_back("", "");
       for (const auto& [s, t] : where) {
@@ -1504,7 +1559,6 @@ std::expected<MaskingPlan, std::string> MaskingEngine::plan(const Principal& pri
 
 namespace {
 
-
 // DESCRIBE / SHOW COLUMNS rows of masked columns: what the schema says about their values.
 std::expected<void, std::string> mask_metadata_rows(const MaskingPlan& plan, common::ResultSet& result,
                                                     MaskingReport& report) {
@@ -1516,7 +1570,8 @@ std::expected<void, std::string> mask_metadata_rows(const MaskingPlan& plan, com
   };
   const int field = index_of("Field");
   if (field < 0) {
-    return std::unexpected("masking could not find the Field column of the column listing; the result is withheld");
+    return std::unexpected(
+        "masking could not find the Field column of the column listing; the result is withheld");
   }
   const int type = index_of("Type"), deflt = index_of("Default"), comment = index_of("Comment");
   for (auto& row : result.rows) {
@@ -1526,7 +1581,8 @@ std::expected<void, std::string> mask_metadata_rows(const MaskingPlan& plan, com
     for (const auto& [col, id] : plan.metadata_rows) {
       if (iequals(col, name) || (plan.metadata_all_rows && col == "*")) rule = &id;
     }
-    if (rule == nullptr && plan.metadata_all_rows && !plan.metadata_rows.empty()) rule = &plan.metadata_rows.front().second;
+    if (rule == nullptr && plan.metadata_all_rows && !plan.metadata_rows.empty())
+      rule = &plan.metadata_rows.front().second;
     if (rule == nullptr) continue;
     std::optional<std::string> none;
     auto cell = [&](int i) -> std::optional<std::string>& {
@@ -1560,12 +1616,10 @@ std::expected<MaskingReport, std::string> MaskingEngine::apply(const Principal& 
   if (!plan.metadata_rows.empty() && result.has_result_set) {
     if (auto r = mask_metadata_rows(plan, result, report); !r) return std::unexpected(r.error());
   }
-  if (plan.outputs_exact && plan.sensitive && result.has_result_set &&
-      plan.output_rules.size() != ncols) {
+  if (plan.outputs_exact && plan.sensitive && result.has_result_set && plan.output_rules.size() != ncols) {
     return std::unexpected("masking could not confirm the result: it has " + std::to_string(ncols) +
                            " columns, but the statement analysis expected " +
-                           std::to_string(plan.output_rules.size()) +
-                           "; the result is withheld");
+                           std::to_string(plan.output_rules.size()) + "; the result is withheld");
   }
   // Decide per column: metadata (as MaxScale: schema, org_table, org_name; empty table or schema
   // matches by column name) or the plan, whichever masks.
@@ -1634,10 +1688,8 @@ std::expected<MaskingReport, std::string> MaskingEngine::apply(const Principal& 
   return report;
 }
 
-std::optional<MaskedColumn> MaskingEngine::rule_for(const Principal& principal,
-                                                    std::string_view schema,
-                                                    std::string_view table,
-                                                    std::string_view column) const {
+std::optional<MaskedColumn> MaskingEngine::rule_for(const Principal& principal, std::string_view schema,
+                                                    std::string_view table, std::string_view column) const {
   if (!compiled_->error.empty()) return std::nullopt;
   const int r = compiled_->find_rule(schema, table, column);
   if (r < 0) return std::nullopt;
@@ -1651,7 +1703,9 @@ void mask_column_description(std::optional<std::string>& type, std::optional<std
   if (default_value) default_value = "(masked)";
   if (comment && !comment->empty()) comment = "(masked)";
   if (type) {
-    auto starts = [&](std::string_view p) { return type->size() >= p.size() && iequals(type->substr(0, p.size()), p); };
+    auto starts = [&](std::string_view p) {
+      return type->size() >= p.size() && iequals(type->substr(0, p.size()), p);
+    };
     if (starts("enum(")) type = "enum(masked)";
     if (starts("set(")) type = "set(masked)";
   }
@@ -1685,9 +1739,8 @@ std::size_t MaskingEngine::scrub_text(const Principal& principal, std::string& t
   return hits;
 }
 
-std::string MaskingEngine::sanitize_error_message(const Principal& principal,
-                                                  const MaskingPlan& plan, uint32_t db_errno,
-                                                  std::string_view sqlstate,
+std::string MaskingEngine::sanitize_error_message(const Principal& principal, const MaskingPlan& plan,
+                                                  uint32_t db_errno, std::string_view sqlstate,
                                                   std::string_view message) const {
   if (error_may_leak(plan) || !compiled_->error.empty()) {
     std::string out = "database error " + std::to_string(db_errno);

@@ -11,10 +11,10 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result_set.h"
 #include "policy/catalog.h"
 #include "policy/masking_config.h"
 #include "policy/principal.h"
-#include "common/result_set.h"
 #include "policy/statement_analysis.h"
 
 namespace sqlguard::policy {
@@ -67,28 +67,25 @@ bool error_may_leak(const MaskingPlan& plan);
 struct MaskingReport {
   std::vector<MaskedColumn> masked_columns;
   uint64_t cells_masked = 0;
-  uint64_t detector_hits = 0;               ///< cells masked by value detectors
-  std::vector<std::string> exemptions_used; ///< rule ids
+  uint64_t detector_hits = 0;                ///< cells masked by value detectors
+  std::vector<std::string> exemptions_used;  ///< rule ids
 };
 
 /// Immutable after create(); thread-safe.
 class MaskingEngine {
  public:
   /// Compiles rules and detectors. Errors name the rule: "masking rule 'pii': bad pattern ...".
-  static std::expected<std::shared_ptr<const MaskingEngine>, std::string> create(
-      MaskingConfig config);
+  static std::expected<std::shared_ptr<const MaskingEngine>, std::string> create(MaskingConfig config);
 
   /// Before execution. An error is a refusal with a reason naming the column and the rule, e.g.
   /// "column shop.customers.ssn is masked for you and may only be selected directly (rule pii)".
-  std::expected<MaskingPlan, std::string> plan(const Principal& principal,
-                                               const StatementAnalysis& analysis,
+  std::expected<MaskingPlan, std::string> plan(const Principal& principal, const StatementAnalysis& analysis,
                                                const Catalog& catalog) const;
 
   /// After execution: masks `result` in place, matching rules on origin metadata and confirming
   /// the plan; runs value detectors over every text cell. An error means the result must not be
   /// returned (fail closed).
-  std::expected<MaskingReport, std::string> apply(const Principal& principal,
-                                                  const MaskingPlan& plan,
+  std::expected<MaskingReport, std::string> apply(const Principal& principal, const MaskingPlan& plan,
                                                   common::ResultSet& result) const;
 
   /// The masking rule that applies to schema.table.column for `principal`, if any (exemptions
@@ -105,9 +102,8 @@ class MaskingEngine {
   /// by "database error <errno> (SQLSTATE <state>); the message is withheld because the
   /// statement touches masked columns"; otherwise the message passes through the value
   /// detectors the principal is not exempt from. Never fails.
-  std::string sanitize_error_message(const Principal& principal, const MaskingPlan& plan,
-                                     uint32_t db_errno, std::string_view sqlstate,
-                                     std::string_view message) const;
+  std::string sanitize_error_message(const Principal& principal, const MaskingPlan& plan, uint32_t db_errno,
+                                     std::string_view sqlstate, std::string_view message) const;
 
   /// Runs the value detectors that apply to `principal` over `text` (any text about to leave
   /// sqlguard that is not a result cell, e.g. a message). Returns the number of values masked;

@@ -21,7 +21,7 @@ struct PrincipalMatch {
 
 /// One policy rule. Every non-empty matcher must match for the rule to apply.
 struct PolicyRule {
-  std::string id;           ///< unique, named in decisions and audit records
+  std::string id;  ///< unique, named in decisions and audit records
   Action action = Action::kDeny;
   std::string description;  ///< shown in reasons
   std::string source;       ///< "config.yaml:14" where it was defined, for messages
@@ -40,17 +40,17 @@ struct PolicyRule {
 /// Built-in denials that no allow rule can lift unless the config says so in so many words
 /// (`policy.unsafe_allow: [file_io, ...]`).
 struct UnsafeAllowances {
-  bool file_io = false;             ///< INTO OUTFILE/DUMPFILE, LOAD_FILE, LOAD DATA/XML
-  bool privilege_statements = false;///< GRANT, REVOKE, CREATE/ALTER/DROP/RENAME USER, SET PASSWORD, roles
-  bool session_control = false;     ///< SET, USE, START/COMMIT/ROLLBACK/SAVEPOINT, XA, LOCK TABLES
-  bool dynamic_sql = false;         ///< PREPARE, EXECUTE, EXECUTE IMMEDIATE, DEALLOCATE
+  bool file_io = false;               ///< INTO OUTFILE/DUMPFILE, LOAD_FILE, LOAD DATA/XML
+  bool privilege_statements = false;  ///< GRANT, REVOKE, CREATE/ALTER/DROP/RENAME USER, SET PASSWORD, roles
+  bool session_control = false;       ///< SET, USE, START/COMMIT/ROLLBACK/SAVEPOINT, XA, LOCK TABLES
+  bool dynamic_sql = false;           ///< PREPARE, EXECUTE, EXECUTE IMMEDIATE, DEALLOCATE
   bool sleep_and_lock_functions = false;  ///< SLEEP, BENCHMARK, GET_LOCK, RELEASE_LOCK, ...
-  bool executable_comments = false; ///< /*! */, /*!NNNNN */, /*M! */
-  bool optimizer_hints = false;     ///< /*+ */
-  bool administration = false;      ///< KILL, FLUSH, SHUTDOWN, INSTALL, replication, ...
+  bool executable_comments = false;       ///< /*! */, /*!NNNNN */, /*M! */
+  bool optimizer_hints = false;           ///< /*+ */
+  bool administration = false;            ///< KILL, FLUSH, SHUTDOWN, INSTALL, replication, ...
   // Added by the policy helper (additions only):
-  bool system_variables = false;    ///< reading @@system variables (@@datadir, @@hostname, ...)
-  bool locking_reads = false;       ///< SELECT ... FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE
+  bool system_variables = false;  ///< reading @@system variables (@@datadir, @@hostname, ...)
+  bool locking_reads = false;     ///< SELECT ... FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE
   /// A read (SELECT/TABLE/VALUES/SHOW/DESCRIBE/EXPLAIN) or DO that advances or sets a SEQUENCE:
   /// NEXTVAL(), SETVAL(), NEXT VALUE FOR, DEFAULT(col) of a column defaulting to one.
   bool sequence_changes = false;

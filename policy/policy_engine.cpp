@@ -15,40 +15,61 @@ using K = StatementKind;
 
 bool is_privilege_kind(K k) {
   switch (k) {
-    case K::kGrant: case K::kRevoke: case K::kCreateUser: case K::kAlterUser: case K::kDropUser:
-    case K::kRenameUser: case K::kSetPassword: case K::kCreateRole: case K::kDropRole:
-    case K::kSetRole:
-      return true;
-    default:
-      return false;
+    case K::kGrant:
+    case K::kRevoke:
+    case K::kCreateUser:
+    case K::kAlterUser:
+    case K::kDropUser:
+    case K::kRenameUser:
+    case K::kSetPassword:
+    case K::kCreateRole:
+    case K::kDropRole:
+    case K::kSetRole: return true;
+    default: return false;
   }
 }
 
 bool is_session_kind(K k) {
   switch (k) {
-    case K::kSet: case K::kSetStatement: case K::kUse: case K::kStartTransaction:
-    case K::kCommit: case K::kRollback: case K::kSavepoint: case K::kReleaseSavepoint:
-    case K::kSetTransaction: case K::kXa: case K::kLockTables: case K::kUnlockTables:
-      return true;
-    default:
-      return false;
+    case K::kSet:
+    case K::kSetStatement:
+    case K::kUse:
+    case K::kStartTransaction:
+    case K::kCommit:
+    case K::kRollback:
+    case K::kSavepoint:
+    case K::kReleaseSavepoint:
+    case K::kSetTransaction:
+    case K::kXa:
+    case K::kLockTables:
+    case K::kUnlockTables: return true;
+    default: return false;
   }
 }
 
 bool is_dynamic_kind(K k) {
-  return k == K::kPrepare || k == K::kExecute || k == K::kExecuteImmediate ||
-         k == K::kDeallocate;
+  return k == K::kPrepare || k == K::kExecute || k == K::kExecuteImmediate || k == K::kDeallocate;
 }
 
 bool is_admin_kind(K k) {
   switch (k) {
-    case K::kAnalyzeTable: case K::kCheckTable: case K::kOptimizeTable: case K::kRepairTable:
-    case K::kChecksumTable: case K::kFlush: case K::kKill: case K::kReset: case K::kPurge:
-    case K::kInstall: case K::kUninstall: case K::kShutdown: case K::kBinlog:
-    case K::kReplication: case K::kCache: case K::kBackup:
-      return true;
-    default:
-      return false;
+    case K::kAnalyzeTable:
+    case K::kCheckTable:
+    case K::kOptimizeTable:
+    case K::kRepairTable:
+    case K::kChecksumTable:
+    case K::kFlush:
+    case K::kKill:
+    case K::kReset:
+    case K::kPurge:
+    case K::kInstall:
+    case K::kUninstall:
+    case K::kShutdown:
+    case K::kBinlog:
+    case K::kReplication:
+    case K::kCache:
+    case K::kBackup: return true;
+    default: return false;
   }
 }
 
@@ -84,21 +105,30 @@ bool principal_matches(const PrincipalMatch& m, const Principal& p, bool deny) {
   if (!m.subjects.empty()) {
     bool ok = false;
     for (const auto& g : m.subjects) {
-      if (glob_match(g, p.subject, deny)) { ok = true; break; }
+      if (glob_match(g, p.subject, deny)) {
+        ok = true;
+        break;
+      }
     }
     if (!ok) return false;
   }
   if (!m.groups.empty()) {
     bool ok = false;
     for (const auto& g : m.groups) {
-      if (p.in_group(g)) { ok = true; break; }
+      if (p.in_group(g)) {
+        ok = true;
+        break;
+      }
     }
     if (!ok) return false;
   }
   if (!m.clients.empty()) {
     bool ok = false;
     for (const auto& g : m.clients) {
-      if (glob_match(g, p.client_name, deny)) { ok = true; break; }
+      if (glob_match(g, p.client_name, deny)) {
+        ok = true;
+        break;
+      }
     }
     if (!ok) return false;
   }
@@ -150,9 +180,8 @@ bool deny_rule_matches(const PolicyRule& r, const Principal& p, const StatementA
     if (!hit) return false;
   }
   if (!r.columns.empty()) {
-    const bool hit = a.opaque_body || any_part(a, [&](const StatementAnalysis& part) {
-                       return deny_columns_hit(r, part);
-                     });
+    const bool hit = a.opaque_body ||
+                     any_part(a, [&](const StatementAnalysis& part) { return deny_columns_hit(r, part); });
     if (!hit) return false;
   }
   if (!r.functions.empty()) {
@@ -186,14 +215,23 @@ bool grant_part_covered(const PolicyRule& r, const StatementAnalysis& a) {
         any_base = true;
         bool ok = false;
         for (const auto& g : r.columns) {
-          if (column_glob_matches(g, &t, c.column)) { ok = true; break; }
+          if (column_glob_matches(g, &t, c.column)) {
+            ok = true;
+            break;
+          }
         }
-        if (!ok) { covered_all = false; break; }
+        if (!ok) {
+          covered_all = false;
+          break;
+        }
       }
       if (!any_base && c.candidates.empty()) {
         bool ok = false;
         for (const auto& g : r.columns) {
-          if (column_glob_matches(g, nullptr, c.column)) { ok = true; break; }
+          if (column_glob_matches(g, nullptr, c.column)) {
+            ok = true;
+            break;
+          }
         }
         covered_all = ok;
       }
@@ -206,7 +244,10 @@ bool grant_part_covered(const PolicyRule& r, const StatementAnalysis& a) {
     for (const auto& f : a.functions) {
       bool ok = false;
       for (const auto& g : r.functions) {
-        if (glob_match(g, f)) { ok = true; break; }
+        if (glob_match(g, f)) {
+          ok = true;
+          break;
+        }
       }
       if (!ok) return false;
     }
@@ -216,30 +257,33 @@ bool grant_part_covered(const PolicyRule& r, const StatementAnalysis& a) {
 
 // Deny rule column matcher over one part.
 bool deny_columns_hit(const PolicyRule& r, const StatementAnalysis& a) {
-    bool hit = false;
-    for (const auto& c : a.columns) {
-      if (hit) break;
-      for (const auto& g : r.columns) {
-        if (c.candidates.empty() && column_glob_matches(g, nullptr, c.column)) { hit = true; break; }
-        for (uint32_t ti : c.candidates) {
-          const TableRef& t = a.tables[ti];
-          if (!base_table(t)) continue;
-          // A star may include the column: match on the table part.
-          if (c.column == "*") {
-            const auto last = g.rfind('.');
-            if (last == std::string::npos || table_glob_matches(g.substr(0, last), t)) {
-              hit = true;
-              break;
-            }
-          } else if (column_glob_matches(g, &t, c.column)) {
+  bool hit = false;
+  for (const auto& c : a.columns) {
+    if (hit) break;
+    for (const auto& g : r.columns) {
+      if (c.candidates.empty() && column_glob_matches(g, nullptr, c.column)) {
+        hit = true;
+        break;
+      }
+      for (uint32_t ti : c.candidates) {
+        const TableRef& t = a.tables[ti];
+        if (!base_table(t)) continue;
+        // A star may include the column: match on the table part.
+        if (c.column == "*") {
+          const auto last = g.rfind('.');
+          if (last == std::string::npos || table_glob_matches(g.substr(0, last), t)) {
             hit = true;
             break;
           }
+        } else if (column_glob_matches(g, &t, c.column)) {
+          hit = true;
+          break;
         }
-        if (hit) break;
       }
+      if (hit) break;
     }
-    return hit;
+  }
+  return hit;
 }
 
 // Allow/approve rules: every table, column and function must be covered, in the statement and
@@ -293,9 +337,9 @@ PolicyEngine::PolicyEngine(PolicyConfig config) : config_(std::move(config)) {}
 
 Decision PolicyEngine::decide(const Principal& principal, const StatementAnalysis& a) const {
   if (!a.understood) {
-    return builtin_deny("not-understood",
-                        "statement refused: sqlguard could not fully analyse it (" + a.reason +
-                            "); send one plain statement without unusual syntax");
+    return builtin_deny("not-understood", "statement refused: sqlguard could not fully analyse it (" +
+                                              a.reason +
+                                              "); send one plain statement without unusual syntax");
   }
   const UnsafeAllowances& u = config_.unsafe_allow;
   const std::string kind(to_string(a.kind));
@@ -338,9 +382,8 @@ Decision PolicyEngine::decide(const Principal& principal, const StatementAnalysi
                                           "as a column instead"));
   }
   if (is_dynamic_kind(a.kind) && !u.dynamic_sql) {
-    return builtin_deny("dynamic-sql",
-                        "statement refused: dynamic SQL (" + kind +
-                            ") hides the statement that runs; send the statement itself");
+    return builtin_deny("dynamic-sql", "statement refused: dynamic SQL (" + kind +
+                                           ") hides the statement that runs; send the statement itself");
   }
   if (!u.sleep_and_lock_functions) {
     std::string found;
@@ -351,8 +394,7 @@ Decision PolicyEngine::decide(const Principal& principal, const StatementAnalysi
     });
     if (!found.empty()) {
       return builtin_deny("sleep-and-lock-functions",
-                          "statement refused: function " + found +
-                              "() sleeps, burns CPU or takes locks" +
+                          "statement refused: function " + found + "() sleeps, burns CPU or takes locks" +
                               (a.views.empty() ? "" : " (in the statement or a view it reads)") +
                               "; remove it");
     }
@@ -386,7 +428,8 @@ Decision PolicyEngine::decide(const Principal& principal, const StatementAnalysi
                                               " is a server administration statement that "
                                               "agents may not run");
   }
-  if (!u.system_variables && any_part(a, [](const StatementAnalysis& part) { return part.system_variables; })) {
+  if (!u.system_variables &&
+      any_part(a, [](const StatementAnalysis& part) { return part.system_variables; })) {
     return builtin_deny("system-variables",
                         "statement refused: reading @@system variables reveals server "
                         "configuration; remove the @@ reference");

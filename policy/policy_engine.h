@@ -20,8 +20,7 @@ class PolicyEngine {
 
   /// True when some allow or approve rule could let `principal` read `schema.table`
   /// (used by list_tables / describe_table to show only what the principal may read).
-  bool may_read_table(const Principal& principal, std::string_view schema,
-                      std::string_view table) const;
+  bool may_read_table(const Principal& principal, std::string_view schema, std::string_view table) const;
 
   const PolicyConfig& config() const { return config_; }
 

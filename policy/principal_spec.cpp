@@ -33,8 +33,7 @@ std::expected<Principal, std::string> parse_principal_spec(std::string_view spec
     const auto comma = rest.find(',');
     const std::string_view g = trim(rest.substr(0, comma));
     if (g.empty()) {
-      return std::unexpected(std::string("principal spec has an empty group name: ") +
-                             std::string(spec));
+      return std::unexpected(std::string("principal spec has an empty group name: ") + std::string(spec));
     }
     p.groups.emplace_back(g);
     if (comma == std::string_view::npos) break;

@@ -17,8 +17,7 @@ inline bool is_hex(unsigned char c) {
 }
 // Identifier bytes: letters, digits, '_', '$' and every byte of a multi-byte character.
 inline bool is_ident(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' ||
-         c == '$' || c >= 0x80;
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' || c == '$' || c >= 0x80;
 }
 
 std::string at(const char* what, std::size_t pos) {
@@ -31,7 +30,10 @@ std::string at(const char* what, std::size_t pos) {
 // Decodes the (already validated) UTF-8 character at s[i]; returns its length.
 std::size_t decode(std::string_view s, std::size_t i, uint32_t& cp) {
   const auto c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) { cp = c; return 1; }
+  if (c < 0x80) {
+    cp = c;
+    return 1;
+  }
   if (c < 0xE0) {
     cp = ((c & 0x1Fu) << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3Fu);
     return 2;
@@ -42,18 +44,17 @@ std::size_t decode(std::string_view s, std::size_t i, uint32_t& cp) {
     return 3;
   }
   cp = ((c & 0x07u) << 18) | ((static_cast<unsigned char>(s[i + 1]) & 0x3Fu) << 12) |
-       ((static_cast<unsigned char>(s[i + 2]) & 0x3Fu) << 6) |
-       (static_cast<unsigned char>(s[i + 3]) & 0x3Fu);
+       ((static_cast<unsigned char>(s[i + 2]) & 0x3Fu) << 6) | (static_cast<unsigned char>(s[i + 3]) & 0x3Fu);
   return 4;
 }
 
 // Space-like, invisible or direction-changing code points: refused outside literals so that no
 // identifier can hide a separator the reader (or another tool) would see differently.
 bool suspicious_code_point(uint32_t cp) {
-  return (cp >= 0x80 && cp <= 0xA0) || cp == 0xAD || cp == 0x034F || cp == 0x061C ||
-         cp == 0x1680 || cp == 0x180E || (cp >= 0x2000 && cp <= 0x200F) ||
-         (cp >= 0x2028 && cp <= 0x202F) || (cp >= 0x205F && cp <= 0x206F) || cp == 0x3000 ||
-         cp == 0xFEFF || (cp >= 0xFFF0 && cp <= 0xFFFF) || (cp >= 0xE0000 && cp <= 0xE007F);
+  return (cp >= 0x80 && cp <= 0xA0) || cp == 0xAD || cp == 0x034F || cp == 0x061C || cp == 0x1680 ||
+         cp == 0x180E || (cp >= 0x2000 && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202F) ||
+         (cp >= 0x205F && cp <= 0x206F) || cp == 0x3000 || cp == 0xFEFF || (cp >= 0xFFF0 && cp <= 0xFFFF) ||
+         (cp >= 0xE0000 && cp <= 0xE007F);
 }
 
 }  // namespace
@@ -99,11 +100,9 @@ void lex_sql(std::string_view sql, LexResult& out) {
     out.error = at(what, pos);
     out.tokens.clear();
   };
-  auto u = [&](std::size_t i) -> unsigned char {
-    return i < n ? static_cast<unsigned char>(sql[i]) : 0;
-  };
+  auto u = [&](std::size_t i) -> unsigned char { return i < n ? static_cast<unsigned char>(sql[i]) : 0; };
 
-  bool in_exec = false;      // inside /*! ... */ or /*M! ... */
+  bool in_exec = false;  // inside /*! ... */ or /*M! ... */
   std::size_t exec_start = 0;
   std::size_t i = 0;
   auto push = [&](TokenType t, std::size_t b, std::size_t e) {
@@ -114,9 +113,15 @@ void lex_sql(std::string_view sql, LexResult& out) {
     std::size_t j = b + 1;
     while (j < n) {
       const char c = sql[j];
-      if (backslash && c == '\\') { j += 2; continue; }
+      if (backslash && c == '\\') {
+        j += 2;
+        continue;
+      }
       if (c == q) {
-        if (j + 1 < n && sql[j + 1] == q) { j += 2; continue; }
+        if (j + 1 < n && sql[j + 1] == q) {
+          j += 2;
+          continue;
+        }
         return j + 1;
       }
       ++j;
@@ -126,10 +131,13 @@ void lex_sql(std::string_view sql, LexResult& out) {
 
   while (i < n) {
     const unsigned char c = u(i);
-    if (is_space(c)) { ++i; continue; }
+    if (is_space(c)) {
+      ++i;
+      continue;
+    }
     // Comments.
-    if (c == '#' || (c == '-' && u(i + 1) == '-' && (i + 2 >= n || is_space(u(i + 2)) ||
-                                                     is_ctrl(u(i + 2))))) {
+    if (c == '#' ||
+        (c == '-' && u(i + 1) == '-' && (i + 2 >= n || is_space(u(i + 2)) || is_ctrl(u(i + 2))))) {
       while (i < n && sql[i] != '\n') ++i;
       ++out.comment_count;
       continue;
@@ -158,7 +166,10 @@ void lex_sql(std::string_view sql, LexResult& out) {
       std::size_t j = i + 2;
       bool closed = false;
       while (j + 1 < n) {
-        if (sql[j] == '*' && sql[j + 1] == '/') { closed = true; break; }
+        if (sql[j] == '*' && sql[j + 1] == '/') {
+          closed = true;
+          break;
+        }
         ++j;
       }
       if (!closed) return fail("unterminated comment", start);
@@ -188,8 +199,7 @@ void lex_sql(std::string_view sql, LexResult& out) {
       continue;
     }
     // X'..', B'..', N'..'.
-    if ((c == 'x' || c == 'X' || c == 'b' || c == 'B' || c == 'n' || c == 'N') &&
-        u(i + 1) == '\'') {
+    if ((c == 'x' || c == 'X' || c == 'b' || c == 'B' || c == 'n' || c == 'N') && u(i + 1) == '\'') {
       const std::size_t e = scan_quoted(i + 1, '\'', c == 'n' || c == 'N');
       if (e == 0) return fail("unterminated string", i);
       if (c == 'x' || c == 'X') {
@@ -212,27 +222,34 @@ void lex_sql(std::string_view sql, LexResult& out) {
       continue;
     }
     // Words and numbers.
-    const bool after_qualifier_dot =
-        !out.tokens.empty() && out.tokens.back().type == TokenType::kOp &&
-        out.tokens.back().end - out.tokens.back().begin == 1 && sql[out.tokens.back().begin] == '.' &&
-        out.tokens.back().end == i && out.tokens.size() >= 2 &&
-        (out.tokens[out.tokens.size() - 2].type == TokenType::kWord ||
-         out.tokens[out.tokens.size() - 2].type == TokenType::kQuotedIdent);
+    const bool after_qualifier_dot = !out.tokens.empty() && out.tokens.back().type == TokenType::kOp &&
+                                     out.tokens.back().end - out.tokens.back().begin == 1 &&
+                                     sql[out.tokens.back().begin] == '.' && out.tokens.back().end == i &&
+                                     out.tokens.size() >= 2 &&
+                                     (out.tokens[out.tokens.size() - 2].type == TokenType::kWord ||
+                                      out.tokens[out.tokens.size() - 2].type == TokenType::kQuotedIdent);
     const bool dot_after_name =
         c == '.' && !out.tokens.empty() && out.tokens.back().end == i &&
-        (out.tokens.back().type == TokenType::kWord ||
-         out.tokens.back().type == TokenType::kQuotedIdent);
+        (out.tokens.back().type == TokenType::kWord || out.tokens.back().type == TokenType::kQuotedIdent);
     if (is_ident(c) || (c == '.' && is_digit(u(i + 1)) && !after_qualifier_dot && !dot_after_name)) {
       const std::size_t b = i;
       if (is_digit(c) || c == '.') {
         if (c == '0' && (u(i + 1) == 'x') && is_hex(u(i + 2))) {
           std::size_t j = i + 2;
           while (is_hex(u(j))) ++j;
-          if (!is_ident(u(j))) { push(TokenType::kHexNumber, b, j); i = j; continue; }
+          if (!is_ident(u(j))) {
+            push(TokenType::kHexNumber, b, j);
+            i = j;
+            continue;
+          }
         } else if (c == '0' && u(i + 1) == 'b' && (u(i + 2) == '0' || u(i + 2) == '1')) {
           std::size_t j = i + 2;
           while (u(j) == '0' || u(j) == '1') ++j;
-          if (!is_ident(u(j))) { push(TokenType::kBitNumber, b, j); i = j; continue; }
+          if (!is_ident(u(j))) {
+            push(TokenType::kBitNumber, b, j);
+            i = j;
+            continue;
+          }
         }
         if (!after_qualifier_dot) {
           std::size_t j = i;
@@ -245,13 +262,16 @@ void lex_sql(std::string_view sql, LexResult& out) {
           }
           bool exp = false;
           if ((u(j) == 'e' || u(j) == 'E') &&
-              (is_digit(u(j + 1)) ||
-               ((u(j + 1) == '+' || u(j + 1) == '-') && is_digit(u(j + 2))))) {
+              (is_digit(u(j + 1)) || ((u(j + 1) == '+' || u(j + 1) == '-') && is_digit(u(j + 2))))) {
             exp = true;
             j += 2;
             while (is_digit(u(j))) ++j;
           }
-          if (!is_ident(u(j))) { push(TokenType::kNumber, b, j); i = j; continue; }
+          if (!is_ident(u(j))) {
+            push(TokenType::kNumber, b, j);
+            i = j;
+            continue;
+          }
           if (fractional || exp) return fail("malformed number", b);
           // Digits followed by identifier bytes: an identifier such as 1abc (MySQL allows it).
         }
@@ -316,17 +336,36 @@ void lex_sql(std::string_view sql, LexResult& out) {
     auto two = [&](const char* s) {
       return u(i) == static_cast<unsigned char>(s[0]) && u(i + 1) == static_cast<unsigned char>(s[1]);
     };
-    if (three("<=>") || three("->>")) { push(TokenType::kOp, b, b + 3); i += 3; continue; }
-    if (two("<=") || two(">=") || two("<>") || two("!=") || two("<<") || two(">>") ||
-        two("&&") || two("||") || two(":=") || two("->")) {
+    if (three("<=>") || three("->>")) {
+      push(TokenType::kOp, b, b + 3);
+      i += 3;
+      continue;
+    }
+    if (two("<=") || two(">=") || two("<>") || two("!=") || two("<<") || two(">>") || two("&&") ||
+        two("||") || two(":=") || two("->")) {
       push(TokenType::kOp, b, b + 2);
       i += 2;
       continue;
     }
     switch (c) {
-      case '(': case ')': case ',': case '.': case ';': case '+': case '-': case '*':
-      case '/': case '%': case '=': case '<': case '>': case '!': case '~': case '^':
-      case '&': case '|':
+      case '(':
+      case ')':
+      case ',':
+      case '.':
+      case ';':
+      case '+':
+      case '-':
+      case '*':
+      case '/':
+      case '%':
+      case '=':
+      case '<':
+      case '>':
+      case '!':
+      case '~':
+      case '^':
+      case '&':
+      case '|':
         push(TokenType::kOp, b, b + 1);
         ++i;
         continue;
@@ -334,8 +373,7 @@ void lex_sql(std::string_view sql, LexResult& out) {
         push(TokenType::kParam, b, b + 1);
         ++i;
         continue;
-      default:
-        break;
+      default: break;
     }
     if (c == '\\') return fail("backslash outside a string", i);
     if (c == '{' || c == '}') return fail("ODBC escape braces are not supported", i);

@@ -13,35 +13,35 @@ namespace sqlguard::policy {
 
 /// Kinds of tokens. Comments and whitespace produce no tokens.
 enum class TokenType : uint8_t {
-  kEnd,          ///< end of input (always the last token)
-  kWord,         ///< unquoted identifier or keyword: [A-Za-z0-9_$] and non-ASCII letters
-  kQuotedIdent,  ///< `back-quoted` identifier (text includes the back quotes)
-  kString,       ///< '...' or "..." (text includes the quotes)
-  kNumber,       ///< 12, 1.5, .5, 1e-3
-  kHexNumber,    ///< 0x1F
-  kBitNumber,    ///< 0b101
-  kHexString,    ///< X'1F'
-  kBitString,    ///< B'101'
+  kEnd,             ///< end of input (always the last token)
+  kWord,            ///< unquoted identifier or keyword: [A-Za-z0-9_$] and non-ASCII letters
+  kQuotedIdent,     ///< `back-quoted` identifier (text includes the back quotes)
+  kString,          ///< '...' or "..." (text includes the quotes)
+  kNumber,          ///< 12, 1.5, .5, 1e-3
+  kHexNumber,       ///< 0x1F
+  kBitNumber,       ///< 0b101
+  kHexString,       ///< X'1F'
+  kBitString,       ///< B'101'
   kNationalString,  ///< N'...'
-  kUserVar,      ///< @name, @'name', @"name", @`name`
-  kSysVar,       ///< @@name, @@session.name, @@global.name
-  kParam,        ///< ? placeholder
-  kOp,           ///< operator or punctuation: ( ) , . ; + - * / % = <=> -> ->> := etc.
+  kUserVar,         ///< @name, @'name', @"name", @`name`
+  kSysVar,          ///< @@name, @@session.name, @@global.name
+  kParam,           ///< ? placeholder
+  kOp,              ///< operator or punctuation: ( ) , . ; + - * / % = <=> -> ->> := etc.
 };
 
 /// One token: a byte range of the input. Cheap to copy; valid while the input lives.
 struct Token {
   TokenType type = TokenType::kEnd;
-  uint32_t begin = 0;  ///< byte offset of the first byte
-  uint32_t end = 0;    ///< byte offset one past the last byte
+  uint32_t begin = 0;                  ///< byte offset of the first byte
+  uint32_t end = 0;                    ///< byte offset one past the last byte
   bool in_executable_comment = false;  ///< came from inside /*! */ or /*M! */
 };
 
 /// Result of tokenising one input.
 struct LexResult {
   bool ok = false;
-  std::string error;          ///< when !ok: what and where, e.g. "unterminated string at byte 7"
-  std::vector<Token> tokens;  ///< ends with a kEnd token when ok
+  std::string error;                ///< when !ok: what and where, e.g. "unterminated string at byte 7"
+  std::vector<Token> tokens;        ///< ends with a kEnd token when ok
   bool executable_comment = false;  ///< saw /*! */, /*!NNNNN */ or /*M! */
   bool optimizer_hint = false;      ///< saw /*+ */
   uint32_t comment_count = 0;       ///< plain comments seen (for digests / diagnostics)

@@ -20,32 +20,89 @@ namespace sqlguard::policy {
 enum class StatementKind : uint8_t {
   kUnknown = 0,
   // Queries (read data)
-  kSelect,        ///< SELECT, WITH ... SELECT, parenthesised selects, UNION/INTERSECT/EXCEPT
-  kTable,         ///< TABLE t
-  kValues,        ///< VALUES ROW(...)
-  kShow,          ///< SHOW ...
-  kDescribe,      ///< DESCRIBE / DESC / EXPLAIN t
-  kExplain,       ///< EXPLAIN [ANALYZE|FORMAT=...] statement, ANALYZE statement (MariaDB)
-  kHandler,       ///< HANDLER t OPEN/READ/CLOSE
-  kDo,            ///< DO expr
+  kSelect,    ///< SELECT, WITH ... SELECT, parenthesised selects, UNION/INTERSECT/EXCEPT
+  kTable,     ///< TABLE t
+  kValues,    ///< VALUES ROW(...)
+  kShow,      ///< SHOW ...
+  kDescribe,  ///< DESCRIBE / DESC / EXPLAIN t
+  kExplain,   ///< EXPLAIN [ANALYZE|FORMAT=...] statement, ANALYZE statement (MariaDB)
+  kHandler,   ///< HANDLER t OPEN/READ/CLOSE
+  kDo,        ///< DO expr
   // Data changes
-  kInsert, kReplace, kUpdate, kDelete, kLoadData, kLoadXml, kCall,
+  kInsert,
+  kReplace,
+  kUpdate,
+  kDelete,
+  kLoadData,
+  kLoadXml,
+  kCall,
   // Schema changes
-  kCreateTable, kCreateView, kCreateIndex, kCreateDatabase, kCreateRoutine, kCreateTrigger,
-  kCreateEvent, kCreateOther, kAlterTable, kAlterOther, kDropTable, kDropView, kDropIndex,
-  kDropDatabase, kDropOther, kRenameTable, kTruncate,
+  kCreateTable,
+  kCreateView,
+  kCreateIndex,
+  kCreateDatabase,
+  kCreateRoutine,
+  kCreateTrigger,
+  kCreateEvent,
+  kCreateOther,
+  kAlterTable,
+  kAlterOther,
+  kDropTable,
+  kDropView,
+  kDropIndex,
+  kDropDatabase,
+  kDropOther,
+  kRenameTable,
+  kTruncate,
   // Privileges and accounts
-  kGrant, kRevoke, kCreateUser, kAlterUser, kDropUser, kRenameUser, kSetPassword, kCreateRole,
-  kDropRole, kSetRole,
+  kGrant,
+  kRevoke,
+  kCreateUser,
+  kAlterUser,
+  kDropUser,
+  kRenameUser,
+  kSetPassword,
+  kCreateRole,
+  kDropRole,
+  kSetRole,
   // Session and transaction control
-  kSet, kSetStatement, kUse, kStartTransaction, kCommit, kRollback, kSavepoint,
-  kReleaseSavepoint, kSetTransaction, kXa, kLockTables, kUnlockTables,
+  kSet,
+  kSetStatement,
+  kUse,
+  kStartTransaction,
+  kCommit,
+  kRollback,
+  kSavepoint,
+  kReleaseSavepoint,
+  kSetTransaction,
+  kXa,
+  kLockTables,
+  kUnlockTables,
   // Dynamic SQL
-  kPrepare, kExecute, kExecuteImmediate, kDeallocate,
+  kPrepare,
+  kExecute,
+  kExecuteImmediate,
+  kDeallocate,
   // Administration
-  kAnalyzeTable, kCheckTable, kOptimizeTable, kRepairTable, kChecksumTable, kFlush, kKill,
-  kReset, kPurge, kInstall, kUninstall, kShutdown, kBinlog, kReplication, kCache, kBackup,
-  kSignal, kGetDiagnostics, kHelp,
+  kAnalyzeTable,
+  kCheckTable,
+  kOptimizeTable,
+  kRepairTable,
+  kChecksumTable,
+  kFlush,
+  kKill,
+  kReset,
+  kPurge,
+  kInstall,
+  kUninstall,
+  kShutdown,
+  kBinlog,
+  kReplication,
+  kCache,
+  kBackup,
+  kSignal,
+  kGetDiagnostics,
+  kHelp,
 };
 
 /// Stable lower-case name, e.g. "select", "drop_table". Used in config files, audit records,
@@ -60,31 +117,31 @@ bool is_read_kind(StatementKind kind);
 /// Where a column is referenced. A bit set: one reference may carry several bits, e.g. a column
 /// inside a function in the WHERE clause of a subquery is kWhere | kExpression | kSubquery.
 enum ColumnContext : uint32_t {
-  kCtxSelectList = 1u << 0,    ///< in a select list
-  kCtxExpression = 1u << 1,    ///< inside a function call, operator, CAST, CASE, COLLATE, ...
+  kCtxSelectList = 1u << 0,  ///< in a select list
+  kCtxExpression = 1u << 1,  ///< inside a function call, operator, CAST, CASE, COLLATE, ...
   kCtxWhere = 1u << 2,
-  kCtxJoin = 1u << 3,          ///< JOIN ... ON / USING / NATURAL JOIN
+  kCtxJoin = 1u << 3,  ///< JOIN ... ON / USING / NATURAL JOIN
   kCtxGroupBy = 1u << 4,
   kCtxHaving = 1u << 5,
   kCtxOrderBy = 1u << 6,
-  kCtxWindow = 1u << 7,        ///< OVER (PARTITION BY / ORDER BY ...) or WINDOW clause
-  kCtxSubquery = 1u << 8,      ///< inside a nested query (scalar, IN, EXISTS, ANY/ALL, LATERAL)
-  kCtxUnion = 1u << 9,         ///< inside any branch of UNION / INTERSECT / EXCEPT
-  kCtxCte = 1u << 10,          ///< inside a WITH common table expression
-  kCtxDerivedTable = 1u << 11, ///< inside a derived table (FROM (SELECT ...) x)
-  kCtxInto = 1u << 12,         ///< selected INTO a variable or file
-  kCtxVariable = 1u << 13,     ///< assigned to a user variable (@v := col, SET @v = ...)
-  kCtxAssignment = 1u << 14,   ///< UPDATE ... SET col = ..., INSERT column list / ON DUPLICATE KEY
+  kCtxWindow = 1u << 7,         ///< OVER (PARTITION BY / ORDER BY ...) or WINDOW clause
+  kCtxSubquery = 1u << 8,       ///< inside a nested query (scalar, IN, EXISTS, ANY/ALL, LATERAL)
+  kCtxUnion = 1u << 9,          ///< inside any branch of UNION / INTERSECT / EXCEPT
+  kCtxCte = 1u << 10,           ///< inside a WITH common table expression
+  kCtxDerivedTable = 1u << 11,  ///< inside a derived table (FROM (SELECT ...) x)
+  kCtxInto = 1u << 12,          ///< selected INTO a variable or file
+  kCtxVariable = 1u << 13,      ///< assigned to a user variable (@v := col, SET @v = ...)
+  kCtxAssignment = 1u << 14,    ///< UPDATE ... SET col = ..., INSERT column list / ON DUPLICATE KEY
   kCtxLimit = 1u << 15,
-  kCtxOther = 1u << 31,        ///< anywhere else the analyzer recognised
+  kCtxOther = 1u << 31,  ///< anywhere else the analyzer recognised
 };
 
 /// A table the statement references, resolved against the connection's default schema.
 struct TableRef {
-  std::string schema;  ///< resolved schema (the default schema when unqualified); never empty
-                       ///< for a base table when a default schema is known
-  std::string table;   ///< table or view name as written (case preserved)
-  std::string alias;   ///< alias in this statement, "" if none
+  std::string schema;             ///< resolved schema (the default schema when unqualified); never empty
+                                  ///< for a base table when a default schema is known
+  std::string table;              ///< table or view name as written (case preserved)
+  std::string alias;              ///< alias in this statement, "" if none
   bool is_cte = false;            ///< name of a WITH common table expression, not a base table
   bool is_derived = false;        ///< derived table (subquery in FROM); `table` holds its alias
   bool is_system_schema = false;  ///< information_schema, performance_schema, mysql or sys
@@ -113,11 +170,11 @@ struct TableRef {
 
 /// One use of a SEQUENCE inside a statement (MariaDB 10.3+).
 struct SequenceUse {
-  uint32_t table = 0;     ///< index into StatementAnalysis::tables (is_sequence = true)
-  bool changes = false;   ///< NEXTVAL / NEXT VALUE FOR / SETVAL (and DEFAULT(col) of a column
-                          ///< whose default is a sequence's next value): changes the sequence
-  std::string form;       ///< how it was written, for reasons: "NEXTVAL(shop.s)",
-                          ///< "NEXT VALUE FOR shop.s", "DEFAULT(shop.t.id)", ...
+  uint32_t table = 0;    ///< index into StatementAnalysis::tables (is_sequence = true)
+  bool changes = false;  ///< NEXTVAL / NEXT VALUE FOR / SETVAL (and DEFAULT(col) of a column
+                         ///< whose default is a sequence's next value): changes the sequence
+  std::string form;      ///< how it was written, for reasons: "NEXTVAL(shop.s)",
+                         ///< "NEXT VALUE FOR shop.s", "DEFAULT(shop.t.id)", ...
 };
 
 struct StatementAnalysis;
@@ -150,10 +207,10 @@ struct OutputColumn {
     kExpression,  ///< anything else: function, operator, literal, subquery, ...
   };
   Shape shape = Shape::kExpression;
-  std::string alias;                 ///< alias as written, "" if none
-  std::optional<uint32_t> column;    ///< index into StatementAnalysis::columns for kColumn
-  std::vector<uint32_t> star_tables; ///< indices into tables for kStar
-  std::vector<uint32_t> inputs;      ///< indices into columns feeding a kExpression
+  std::string alias;                  ///< alias as written, "" if none
+  std::optional<uint32_t> column;     ///< index into StatementAnalysis::columns for kColumn
+  std::vector<uint32_t> star_tables;  ///< indices into tables for kStar
+  std::vector<uint32_t> inputs;       ///< indices into columns feeding a kExpression
 };
 
 /// Everything the policy and masking engines need to decide on one statement.
@@ -164,11 +221,11 @@ struct StatementAnalysis {
   StatementKind kind = StatementKind::kUnknown;
   std::string default_schema;  ///< schema used to resolve unqualified table names
 
-  std::vector<TableRef> tables;         ///< every table, view, CTE and derived table referenced
-  std::vector<ColumnRef> columns;       ///< every column reference, including stars
-  std::vector<OutputColumn> outputs;    ///< top-level select list (empty when not a query)
-  bool outputs_known = false;           ///< outputs describes the result columns exactly
-  std::vector<std::string> functions;   ///< functions called, lower-case, de-duplicated
+  std::vector<TableRef> tables;        ///< every table, view, CTE and derived table referenced
+  std::vector<ColumnRef> columns;      ///< every column reference, including stars
+  std::vector<OutputColumn> outputs;   ///< top-level select list (empty when not a query)
+  bool outputs_known = false;          ///< outputs describes the result columns exactly
+  std::vector<std::string> functions;  ///< functions called, lower-case, de-duplicated
 
   // Dangerous or notable constructs (each may trigger a built-in denial).
   bool executable_comment = false;  ///< /*! ... */, /*!NNNNN ... */, /*M! ... */

@@ -31,8 +31,8 @@ std::string lower_copy(std::string_view s) {
 }
 
 bool is_system_schema_name(std::string_view s) {
-  return iequals(s, "information_schema") || iequals(s, "performance_schema") ||
-         iequals(s, "mysql") || iequals(s, "sys");
+  return iequals(s, "information_schema") || iequals(s, "performance_schema") || iequals(s, "mysql") ||
+         iequals(s, "sys");
 }
 
 class Parser {
@@ -46,24 +46,26 @@ class Parser {
  private:
   // ---- token helpers ----
   const Token& cur() const { return t_[p_]; }
-  const Token& peek(std::size_t k = 1) const {
-    return t_[p_ + k < t_.size() ? p_ + k : t_.size() - 1];
-  }
+  const Token& peek(std::size_t k = 1) const { return t_[p_ + k < t_.size() ? p_ + k : t_.size() - 1]; }
   std::string_view text(const Token& t) const { return sql_.substr(t.begin, t.end - t.begin); }
   bool is_kw(const Token& t, std::string_view kw) const {
     return t.type == TT::kWord && iequals(text(t), kw);
   }
-  bool is_op(const Token& t, std::string_view op) const {
-    return t.type == TT::kOp && text(t) == op;
-  }
+  bool is_op(const Token& t, std::string_view op) const { return t.type == TT::kOp && text(t) == op; }
   bool kw(std::string_view k) const { return is_kw(cur(), k); }
   bool op(std::string_view o) const { return is_op(cur(), o); }
   bool accept_kw(std::string_view k) {
-    if (kw(k)) { ++p_; return true; }
+    if (kw(k)) {
+      ++p_;
+      return true;
+    }
     return false;
   }
   bool accept_op(std::string_view o) {
-    if (op(o)) { ++p_; return true; }
+    if (op(o)) {
+      ++p_;
+      return true;
+    }
     return false;
   }
   bool expect_kw(std::string_view k) {
@@ -91,9 +93,7 @@ class Parser {
   bool is_name(const Token& t) const {
     return t.type == TT::kQuotedIdent || (t.type == TT::kWord && !is_reserved_word(text(t)));
   }
-  bool is_any_word(const Token& t) const {
-    return t.type == TT::kQuotedIdent || t.type == TT::kWord;
-  }
+  bool is_any_word(const Token& t) const { return t.type == TT::kQuotedIdent || t.type == TT::kWord; }
   bool take_name(std::string& out) {
     if (!is_name(cur())) return fail("expected a name");
     out = identifier_text(sql_, cur());
@@ -144,12 +144,18 @@ class Parser {
     std::string l = lower_copy(name);
     bool found = false;
     for (const auto& f : a_.functions) {
-      if (f == l) { found = true; break; }
+      if (f == l) {
+        found = true;
+        break;
+      }
     }
     if (stored) {
       bool s = false;
       for (const auto& f : a_.stored_functions) {
-        if (f == l) { s = true; break; }
+        if (f == l) {
+          s = true;
+          break;
+        }
       }
       if (!s) a_.stored_functions.push_back(l);
     }
@@ -300,8 +306,8 @@ struct DepthGuard {
   DepthGuard& operator=(const DepthGuard&) = delete;
 };
 
-#define SG_DEPTH()                                            \
-  DepthGuard depth_guard_(depth_);                            \
+#define SG_DEPTH()                 \
+  DepthGuard depth_guard_(depth_); \
   if (depth_ > kMaxDepth) return fail("nesting too deep")
 
 // ----------------------------------------------------------------------------------------------
@@ -315,7 +321,11 @@ bool Parser::skip_type() {
   bool any = false;
   while (!at_end()) {
     const Token& t = cur();
-    if (is_op(t, "(")) { ++depth; ++p_; continue; }
+    if (is_op(t, "(")) {
+      ++depth;
+      ++p_;
+      continue;
+    }
     if (is_op(t, ")")) {
       if (depth == 0) break;
       --depth;
@@ -328,8 +338,7 @@ bool Parser::skip_type() {
       continue;
     }
     if (is_kw(t, "SELECT") || is_kw(t, "WITH")) return fail("query inside a type");
-    if (t.type == TT::kWord || t.type == TT::kNumber || t.type == TT::kString ||
-        t.type == TT::kQuotedIdent) {
+    if (t.type == TT::kWord || t.type == TT::kNumber || t.type == TT::kString || t.type == TT::kQuotedIdent) {
       any = true;
       ++p_;
       continue;
@@ -358,9 +367,19 @@ bool Parser::subquery_paren(uint32_t ctx, int scope) {
 
 // Binding powers (higher binds tighter), after MySQL's operator precedence table.
 enum Prec : int {
-  kPrecAssign = 1, kPrecOr = 2, kPrecXor = 3, kPrecAnd = 4, kPrecNot = 5, kPrecCmp = 7,
-  kPrecBitOr = 8, kPrecBitAnd = 9, kPrecShift = 10, kPrecAdd = 11, kPrecMul = 12,
-  kPrecBitXor = 13, kPrecUnary = 14,
+  kPrecAssign = 1,
+  kPrecOr = 2,
+  kPrecXor = 3,
+  kPrecAnd = 4,
+  kPrecNot = 5,
+  kPrecCmp = 7,
+  kPrecBitOr = 8,
+  kPrecBitAnd = 9,
+  kPrecShift = 10,
+  kPrecAdd = 11,
+  kPrecMul = 12,
+  kPrecBitXor = 13,
+  kPrecUnary = 14,
 };
 
 bool Parser::expr_prec(uint32_t ctx, int scope, int min_prec, int& col) {
@@ -375,18 +394,27 @@ bool Parser::expr_prec(uint32_t ctx, int scope, int min_prec, int& col) {
     int prec = 0;
     if (t.type == TT::kOp) {
       const std::string_view o = text(t);
-      if (o == "||") prec = kPrecOr;
-      else if (o == "&&") prec = kPrecAnd;
-      else if (o == "=" || o == "<=>" || o == "<" || o == ">" || o == "<=" || o == ">=" ||
-               o == "<>" || o == "!=")
+      if (o == "||")
+        prec = kPrecOr;
+      else if (o == "&&")
+        prec = kPrecAnd;
+      else if (o == "=" || o == "<=>" || o == "<" || o == ">" || o == "<=" || o == ">=" || o == "<>" ||
+               o == "!=")
         prec = kPrecCmp;
-      else if (o == "|") prec = kPrecBitOr;
-      else if (o == "&") prec = kPrecBitAnd;
-      else if (o == "<<" || o == ">>") prec = kPrecShift;
-      else if (o == "+" || o == "-") prec = kPrecAdd;
-      else if (o == "*" || o == "/" || o == "%") prec = kPrecMul;
-      else if (o == "^") prec = kPrecBitXor;
-      else if (o == ":=") prec = kPrecAssign;
+      else if (o == "|")
+        prec = kPrecBitOr;
+      else if (o == "&")
+        prec = kPrecBitAnd;
+      else if (o == "<<" || o == ">>")
+        prec = kPrecShift;
+      else if (o == "+" || o == "-")
+        prec = kPrecAdd;
+      else if (o == "*" || o == "/" || o == "%")
+        prec = kPrecMul;
+      else if (o == "^")
+        prec = kPrecBitXor;
+      else if (o == ":=")
+        prec = kPrecAssign;
       if (prec == 0 || prec < min_prec) break;
       if (o == ":=") return fail("assignment to something other than a user variable");
       ++p_;
@@ -404,16 +432,19 @@ bool Parser::expr_prec(uint32_t ctx, int scope, int min_prec, int& col) {
     // Keyword operators.
     bool negated = false;
     std::size_t save = p_;
-    if (is_kw(t, "OR")) prec = kPrecOr;
-    else if (is_kw(t, "XOR")) prec = kPrecXor;
-    else if (is_kw(t, "AND")) prec = kPrecAnd;
-    else if (is_kw(t, "DIV") || is_kw(t, "MOD")) prec = kPrecMul;
+    if (is_kw(t, "OR"))
+      prec = kPrecOr;
+    else if (is_kw(t, "XOR"))
+      prec = kPrecXor;
+    else if (is_kw(t, "AND"))
+      prec = kPrecAnd;
+    else if (is_kw(t, "DIV") || is_kw(t, "MOD"))
+      prec = kPrecMul;
     else if (is_kw(t, "IS") || is_kw(t, "LIKE") || is_kw(t, "REGEXP") || is_kw(t, "RLIKE") ||
              is_kw(t, "BETWEEN") || is_kw(t, "IN") || is_kw(t, "SOUNDS") || is_kw(t, "MEMBER"))
       prec = kPrecCmp;
-    else if (is_kw(t, "NOT") &&
-             (is_kw(peek(), "LIKE") || is_kw(peek(), "REGEXP") || is_kw(peek(), "RLIKE") ||
-              is_kw(peek(), "BETWEEN") || is_kw(peek(), "IN"))) {
+    else if (is_kw(t, "NOT") && (is_kw(peek(), "LIKE") || is_kw(peek(), "REGEXP") || is_kw(peek(), "RLIKE") ||
+                                 is_kw(peek(), "BETWEEN") || is_kw(peek(), "IN"))) {
       prec = kPrecCmp;
       negated = true;
     } else if (is_kw(t, "COLLATE")) {
@@ -428,8 +459,7 @@ bool Parser::expr_prec(uint32_t ctx, int scope, int min_prec, int& col) {
     int rc = -1;
     if (is_kw(o, "IS")) {
       accept_kw("NOT");
-      if (!(accept_kw("NULL") || accept_kw("TRUE") || accept_kw("FALSE") ||
-            accept_kw("UNKNOWN")))
+      if (!(accept_kw("NULL") || accept_kw("TRUE") || accept_kw("FALSE") || accept_kw("UNKNOWN")))
         return fail("expected NULL, TRUE, FALSE or UNKNOWN after IS");
     } else if (is_kw(o, "BETWEEN")) {
       if (!expr_prec(ectx, scope, kPrecCmp + 1, rc)) return false;
@@ -517,15 +547,18 @@ bool Parser::primary(uint32_t ctx, int scope, int& col) {
     case TT::kString:
       while (cur().type == TT::kString) ++p_;  // adjacent literals concatenate
       return true;
-    case TT::kNationalString: case TT::kHexString: case TT::kBitString: case TT::kNumber:
-    case TT::kHexNumber: case TT::kBitNumber:
+    case TT::kNationalString:
+    case TT::kHexString:
+    case TT::kBitString:
+    case TT::kNumber:
+    case TT::kHexNumber:
+    case TT::kBitNumber:
       ++p_;
       if (t.type == TT::kNationalString) {
         while (cur().type == TT::kString) ++p_;
       }
       return true;
-    case TT::kParam:
-      return fail("'?' placeholders are not supported");
+    case TT::kParam: return fail("'?' placeholders are not supported");
     case TT::kUserVar:
       a_.user_variables = true;
       ++p_;
@@ -557,10 +590,9 @@ bool Parser::primary(uint32_t ctx, int scope, int& col) {
       }
       if (is_op(t, "*")) return fail("unexpected '*'");
       return fail("unexpected operator");
-    case TT::kWord: case TT::kQuotedIdent:
-      break;
-    default:
-      return fail("unexpected token");
+    case TT::kWord:
+    case TT::kQuotedIdent: break;
+    default: return fail("unexpected token");
   }
 
   const std::string_view w = text(t);
@@ -568,8 +600,7 @@ bool Parser::primary(uint32_t ctx, int scope, int& col) {
   const bool paren_next = is_op(peek(), "(");
   const uint32_t ectx = ctx | kCtxExpression;
   if (word) {
-    if (iequals(w, "NULL") || iequals(w, "TRUE") || iequals(w, "FALSE") ||
-        iequals(w, "UNKNOWN")) {
+    if (iequals(w, "NULL") || iequals(w, "TRUE") || iequals(w, "FALSE") || iequals(w, "UNKNOWN")) {
       ++p_;
       return true;
     }
@@ -598,8 +629,7 @@ bool Parser::primary(uint32_t ctx, int scope, int& col) {
       a_.default_calls.push_back(add_column(std::move(qual), std::move(parts[n - 1]), ectx, scope));
       return true;
     }
-    if ((iequals(w, "NEXT") || iequals(w, "PREVIOUS")) && is_kw(peek(), "VALUE") &&
-        is_kw(peek(2), "FOR")) {
+    if ((iequals(w, "NEXT") || iequals(w, "PREVIOUS")) && is_kw(peek(), "VALUE") && is_kw(peek(2), "FOR")) {
       // NEXT VALUE FOR s / PREVIOUS VALUE FOR s (the server's grammar commits to the sequence
       // form on these three words; anything but a sequence name after them is refused).
       const bool next = iequals(w, "NEXT");
@@ -615,8 +645,8 @@ bool Parser::primary(uint32_t ctx, int scope, int& col) {
       p_ += 2;
       const bool set = fname == "setval";
       const std::size_t first = a_.columns.size();
-      if (!sequence_use(fname != "lastval",
-                        set ? "SETVAL" : (fname == "nextval" ? "NEXTVAL" : "LASTVAL"), true))
+      if (!sequence_use(fname != "lastval", set ? "SETVAL" : (fname == "nextval" ? "NEXTVAL" : "LASTVAL"),
+                        true))
         return false;
       if (set) {
         if (!expect_op(",")) return false;
@@ -630,8 +660,7 @@ bool Parser::primary(uint32_t ctx, int scope, int& col) {
       mark_columns(first, kCtxExpression);
       return true;
     }
-    if ((iequals(w, "DATE") || iequals(w, "TIME") || iequals(w, "TIMESTAMP")) &&
-        peek().type == TT::kString) {
+    if ((iequals(w, "DATE") || iequals(w, "TIME") || iequals(w, "TIMESTAMP")) && peek().type == TT::kString) {
       p_ += 2;
       return true;
     }
@@ -683,10 +712,10 @@ bool Parser::primary(uint32_t ctx, int scope, int& col) {
         if (!expr_list_paren(ectx, scope)) return false;
         if (cur().type == TT::kWord && !is_reserved_word(text(cur()))) {
           ++p_;  // unit
-        } else if (cur().type == TT::kWord && (kw("DAY_HOUR") || kw("DAY_MINUTE") ||
-                   kw("DAY_SECOND") || kw("DAY_MICROSECOND") || kw("HOUR_MINUTE") ||
-                   kw("HOUR_SECOND") || kw("HOUR_MICROSECOND") || kw("MINUTE_SECOND") ||
-                   kw("MINUTE_MICROSECOND") || kw("SECOND_MICROSECOND") || kw("YEAR_MONTH"))) {
+        } else if (cur().type == TT::kWord &&
+                   (kw("DAY_HOUR") || kw("DAY_MINUTE") || kw("DAY_SECOND") || kw("DAY_MICROSECOND") ||
+                    kw("HOUR_MINUTE") || kw("HOUR_SECOND") || kw("HOUR_MICROSECOND") || kw("MINUTE_SECOND") ||
+                    kw("MINUTE_MICROSECOND") || kw("SECOND_MICROSECOND") || kw("YEAR_MONTH"))) {
           ++p_;
         } else {
           add_function("interval", false);
@@ -709,9 +738,8 @@ bool Parser::primary(uint32_t ctx, int scope, int& col) {
       int c = -1;
       if (!expr_prec(ectx, scope, kPrecCmp + 1, c)) return false;
       while (!op(")") && !at_end()) {
-        if (!(accept_kw("IN") || accept_kw("NATURAL") || accept_kw("LANGUAGE") ||
-              accept_kw("MODE") || accept_kw("BOOLEAN") || accept_kw("WITH") ||
-              accept_kw("QUERY") || accept_kw("EXPANSION")))
+        if (!(accept_kw("IN") || accept_kw("NATURAL") || accept_kw("LANGUAGE") || accept_kw("MODE") ||
+              accept_kw("BOOLEAN") || accept_kw("WITH") || accept_kw("QUERY") || accept_kw("EXPANSION")))
           return fail("unexpected token in AGAINST");
       }
       if (!expect_op(")")) return false;
@@ -720,10 +748,9 @@ bool Parser::primary(uint32_t ctx, int scope, int& col) {
     }
     // Niladic functions usable without parentheses.
     if (!paren_next &&
-        (iequals(w, "CURRENT_DATE") || iequals(w, "CURRENT_TIME") ||
-         iequals(w, "CURRENT_TIMESTAMP") || iequals(w, "LOCALTIME") ||
-         iequals(w, "LOCALTIMESTAMP") || iequals(w, "UTC_DATE") || iequals(w, "UTC_TIME") ||
-         iequals(w, "UTC_TIMESTAMP") || iequals(w, "CURRENT_USER") ||
+        (iequals(w, "CURRENT_DATE") || iequals(w, "CURRENT_TIME") || iequals(w, "CURRENT_TIMESTAMP") ||
+         iequals(w, "LOCALTIME") || iequals(w, "LOCALTIMESTAMP") || iequals(w, "UTC_DATE") ||
+         iequals(w, "UTC_TIME") || iequals(w, "UTC_TIMESTAMP") || iequals(w, "CURRENT_USER") ||
          iequals(w, "CURRENT_ROLE"))) {
       add_function(w, false);
       ++p_;
@@ -851,8 +878,7 @@ bool Parser::function_call(std::string_view name, bool qualified, uint32_t ctx, 
     return done();
   }
   if (is("POSITION")) {
-    if (!expr_prec(ectx, scope, kPrecCmp + 1, c) || !expect_kw("IN") || !expr(ectx, scope) ||
-        !expect_op(")"))
+    if (!expr_prec(ectx, scope, kPrecCmp + 1, c) || !expect_kw("IN") || !expr(ectx, scope) || !expect_op(")"))
       return false;
     return done();
   }
@@ -889,8 +915,7 @@ bool Parser::function_call(std::string_view name, bool qualified, uint32_t ctx, 
   if (is("TIMESTAMPADD") || is("TIMESTAMPDIFF")) {
     if (cur().type != TT::kWord) return fail("expected a unit");
     ++p_;
-    if (!expect_op(",") || !expr(ectx, scope) || !expect_op(",") || !expr(ectx, scope) ||
-        !expect_op(")"))
+    if (!expect_op(",") || !expr(ectx, scope) || !expect_op(",") || !expr(ectx, scope) || !expect_op(")"))
       return false;
     return done();
   }
@@ -906,11 +931,10 @@ bool Parser::function_call(std::string_view name, bool qualified, uint32_t ctx, 
     if (!expect_op(")")) return false;
     return done();
   }
-  const bool aggregate =
-      is("COUNT") || is("SUM") || is("AVG") || is("MIN") || is("MAX") || is("GROUP_CONCAT") ||
-      is("JSON_ARRAYAGG") || is("JSON_OBJECTAGG") || is("BIT_AND") || is("BIT_OR") ||
-      is("BIT_XOR") || is("STD") || is("STDDEV") || is("STDDEV_POP") || is("STDDEV_SAMP") ||
-      is("VAR_POP") || is("VAR_SAMP") || is("VARIANCE");
+  const bool aggregate = is("COUNT") || is("SUM") || is("AVG") || is("MIN") || is("MAX") ||
+                         is("GROUP_CONCAT") || is("JSON_ARRAYAGG") || is("JSON_OBJECTAGG") || is("BIT_AND") ||
+                         is("BIT_OR") || is("BIT_XOR") || is("STD") || is("STDDEV") || is("STDDEV_POP") ||
+                         is("STDDEV_SAMP") || is("VAR_POP") || is("VAR_SAMP") || is("VARIANCE");
   if (aggregate) {
     if (is("COUNT") && op("*") && is_op(peek(), ")")) {
       p_ += 2;
@@ -964,8 +988,7 @@ bool Parser::window_spec(uint32_t ctx, int scope) {
   SG_DEPTH();
   const std::size_t first = a_.columns.size();
   if (!expect_op("(")) return false;
-  if (is_name(cur()) && !kw("PARTITION") && !kw("ORDER") && !kw("ROWS") && !kw("RANGE") &&
-      !kw("GROUPS"))
+  if (is_name(cur()) && !kw("PARTITION") && !kw("ORDER") && !kw("ROWS") && !kw("RANGE") && !kw("GROUPS"))
     ++p_;  // base window name
   if (accept_kw("PARTITION")) {
     if (!expect_kw("BY")) return false;
@@ -1020,7 +1043,10 @@ bool Parser::order_list(uint32_t ctx, int scope, const std::vector<SelectItem>* 
       const std::string_view num = text(cur());
       std::size_t pos = 0;
       for (char ch : num) {
-        if (ch < '0' || ch > '9' || pos > 100000) { pos = 0; break; }
+        if (ch < '0' || ch > '9' || pos > 100000) {
+          pos = 0;
+          break;
+        }
         pos = pos * 10 + static_cast<std::size_t>(ch - '0');
       }
       if (pos >= 1 && pos <= items->size()) {
@@ -1051,7 +1077,10 @@ bool Parser::order_list(uint32_t ctx, int scope, const std::vector<SelectItem>* 
             copy.contexts |= ctx;
             int sc = -1;
             for (const auto& pd : pending_) {
-              if (pd.column == k) { sc = pd.scope; break; }
+              if (pd.column == k) {
+                sc = pd.scope;
+                break;
+              }
             }
             a_.columns.push_back(std::move(copy));
             pending_.push_back(Pending{static_cast<uint32_t>(a_.columns.size() - 1), sc});
@@ -1068,7 +1097,10 @@ bool Parser::order_list(uint32_t ctx, int scope, const std::vector<SelectItem>* 
 bool Parser::limit_clause(uint32_t base, int scope) {
   a_.has_limit = true;
   auto value = [&]() -> bool {
-    if (cur().type == TT::kNumber) { ++p_; return true; }
+    if (cur().type == TT::kNumber) {
+      ++p_;
+      return true;
+    }
     if (cur().type == TT::kUserVar) return fail("user variables in LIMIT are not supported");
     if (is_name(cur())) {  // local variable in a routine; not expected from an agent
       return fail("expected a number in LIMIT");
@@ -1093,7 +1125,10 @@ bool Parser::row_limit(uint32_t base, int scope) {
   if (!kw("OFFSET") && !kw("FETCH")) return true;
   a_.has_limit = true;
   auto count = [&]() -> bool {
-    if (cur().type == TT::kNumber) { ++p_; return true; }
+    if (cur().type == TT::kNumber) {
+      ++p_;
+      return true;
+    }
     if (cur().type == TT::kUserVar) {
       return fail("user variables in OFFSET / FETCH are not supported");
     }
@@ -1153,8 +1188,7 @@ bool Parser::into_clause(int scope, std::size_t cols_from, std::size_t cols_end)
     if (cur().type != TT::kString) return fail("expected a file name");
     ++p_;
     // Export options: CHARACTER SET, FIELDS/COLUMNS ..., LINES ...
-    while (!at_end() && !kw("FROM") && !kw("FOR") && !kw("LOCK") && !kw("UNION") &&
-           !op(")")) {
+    while (!at_end() && !kw("FROM") && !kw("FOR") && !kw("LOCK") && !kw("UNION") && !op(")")) {
       if (!(cur().type == TT::kWord || cur().type == TT::kString)) {
         return fail("unexpected token in INTO OUTFILE options");
       }
@@ -1323,9 +1357,8 @@ bool Parser::select_block(uint32_t base, int parent, bool top, std::vector<Selec
       continue;
     }
     if (accept_kw("ALL") || accept_kw("HIGH_PRIORITY") || accept_kw("STRAIGHT_JOIN") ||
-        accept_kw("SQL_SMALL_RESULT") || accept_kw("SQL_BIG_RESULT") ||
-        accept_kw("SQL_BUFFER_RESULT") || accept_kw("SQL_NO_CACHE") || accept_kw("SQL_CACHE") ||
-        accept_kw("SQL_CALC_FOUND_ROWS"))
+        accept_kw("SQL_SMALL_RESULT") || accept_kw("SQL_BIG_RESULT") || accept_kw("SQL_BUFFER_RESULT") ||
+        accept_kw("SQL_NO_CACHE") || accept_kw("SQL_CACHE") || accept_kw("SQL_CALC_FOUND_ROWS"))
       continue;
     break;
   }
@@ -1344,8 +1377,8 @@ bool Parser::select_block(uint32_t base, int parent, bool top, std::vector<Selec
       p_ += 3;
       it.star = true;
       it.column = static_cast<int>(add_column(std::move(q), "*", sl, sc));
-    } else if (is_any_word(cur()) && is_op(peek(), ".") && is_any_word(peek(2)) &&
-               is_op(peek(3), ".") && is_op(peek(4), "*")) {
+    } else if (is_any_word(cur()) && is_op(peek(), ".") && is_any_word(peek(2)) && is_op(peek(3), ".") &&
+               is_op(peek(4), "*")) {
       std::string q = identifier_text(sql_, cur()) + "." + identifier_text(sql_, peek(2));
       p_ += 5;
       it.star = true;
@@ -1356,12 +1389,10 @@ bool Parser::select_block(uint32_t base, int parent, bool top, std::vector<Selec
       it.column = c;
       if (accept_kw("AS")) {
         if (!(is_any_word(cur()) || cur().type == TT::kString)) return fail("expected an alias");
-        it.alias = cur().type == TT::kString ? string_value(sql_, cur())
-                                             : identifier_text(sql_, cur());
+        it.alias = cur().type == TT::kString ? string_value(sql_, cur()) : identifier_text(sql_, cur());
         ++p_;
       } else if (is_name(cur()) || cur().type == TT::kString) {
-        it.alias = cur().type == TT::kString ? string_value(sql_, cur())
-                                             : identifier_text(sql_, cur());
+        it.alias = cur().type == TT::kString ? string_value(sql_, cur()) : identifier_text(sql_, cur());
         ++p_;
       }
     }
@@ -1482,12 +1513,11 @@ bool Parser::table_ref(uint32_t base, int scope) {
 }
 
 bool Parser::index_hints(TableRef& r) {
-  while ((kw("USE") || kw("IGNORE") || kw("FORCE")) &&
-         (is_kw(peek(), "INDEX") || is_kw(peek(), "KEY"))) {
+  while ((kw("USE") || kw("IGNORE") || kw("FORCE")) && (is_kw(peek(), "INDEX") || is_kw(peek(), "KEY"))) {
     TableRef::IndexHint h;
-    h.kind = kw("USE") ? TableRef::IndexHint::Kind::kUse
-                       : (kw("FORCE") ? TableRef::IndexHint::Kind::kForce
-                                      : TableRef::IndexHint::Kind::kIgnore);
+    h.kind = kw("USE")
+                 ? TableRef::IndexHint::Kind::kUse
+                 : (kw("FORCE") ? TableRef::IndexHint::Kind::kForce : TableRef::IndexHint::Kind::kIgnore);
     p_ += 2;
     if (accept_kw("FOR")) {
       if (accept_kw("JOIN")) {
@@ -1608,10 +1638,14 @@ bool Parser::table_factor(uint32_t base, int scope) {
     if (!op("(")) return fail("expected '('");
     do {
       const Token& t = cur();
-      if (is_op(t, "(")) ++depth;
-      else if (is_op(t, ")")) --depth;
-      else if (t.type == TT::kEnd || is_op(t, ";")) return fail("unterminated JSON_TABLE");
-      else if (is_kw(t, "SELECT") || is_kw(t, "WITH")) return fail("query inside JSON_TABLE");
+      if (is_op(t, "("))
+        ++depth;
+      else if (is_op(t, ")"))
+        --depth;
+      else if (t.type == TT::kEnd || is_op(t, ";"))
+        return fail("unterminated JSON_TABLE");
+      else if (is_kw(t, "SELECT") || is_kw(t, "WITH"))
+        return fail("query inside JSON_TABLE");
       else if (!(t.type == TT::kWord || t.type == TT::kQuotedIdent || t.type == TT::kString ||
                  t.type == TT::kNumber || is_op(t, ",")))
         return fail("unexpected token in JSON_TABLE columns");
@@ -1668,8 +1702,7 @@ bool Parser::insert_stmt(bool replace) {
   a_.kind = replace ? StatementKind::kReplace : StatementKind::kInsert;
   a_.writes_data = true;
   while (accept_kw("LOW_PRIORITY") || accept_kw("DELAYED") || accept_kw("HIGH_PRIORITY") ||
-         accept_kw("IGNORE")) {
-  }
+         accept_kw("IGNORE")) {}
   accept_kw("INTO");
   const int sc = new_scope(-1);
   std::string s, t;
@@ -1741,8 +1774,7 @@ bool Parser::insert_stmt(bool replace) {
 bool Parser::update_stmt(int scope) {
   a_.kind = StatementKind::kUpdate;
   a_.writes_data = true;
-  while (accept_kw("LOW_PRIORITY") || accept_kw("IGNORE")) {
-  }
+  while (accept_kw("LOW_PRIORITY") || accept_kw("IGNORE")) {}
   const std::size_t first_table = a_.tables.size();
   if (!table_refs(0, scope)) return false;
   for (std::size_t i = first_table; i < a_.tables.size(); ++i) {
@@ -1764,8 +1796,7 @@ bool Parser::update_stmt(int scope) {
 bool Parser::delete_stmt(int scope) {
   a_.kind = StatementKind::kDelete;
   a_.writes_data = true;
-  while (accept_kw("LOW_PRIORITY") || accept_kw("QUICK") || accept_kw("IGNORE")) {
-  }
+  while (accept_kw("LOW_PRIORITY") || accept_kw("QUICK") || accept_kw("IGNORE")) {}
   std::vector<std::pair<std::string, std::string>> targets;
   auto target_list = [&]() -> bool {
     do {
@@ -1898,8 +1929,8 @@ bool Parser::show_stmt() {
   // show_form: the same words, space-separated ("CREATE TRIGGER", "PROCEDURE CODE").
   std::string what;
   std::string form;
-  if (kw("CREATE") || kw("ENGINE") || kw("MASTER") || kw("SLAVE") || kw("REPLICA") ||
-      kw("BINARY") || kw("GLOBAL") || kw("SESSION") || kw("FUNCTION") || kw("PROCEDURE")) {
+  if (kw("CREATE") || kw("ENGINE") || kw("MASTER") || kw("SLAVE") || kw("REPLICA") || kw("BINARY") ||
+      kw("GLOBAL") || kw("SESSION") || kw("FUNCTION") || kw("PROCEDURE")) {
     what = std::string(text(cur())) + "_";
     form = std::string(text(cur())) + " ";
     ++p_;
@@ -1923,8 +1954,8 @@ bool Parser::show_stmt() {
 bool Parser::explain_stmt(bool analyze_form) {
   // EXPLAIN/DESCRIBE/ANALYZE has been consumed.
   const std::size_t save = p_;
-  if (!analyze_form && is_name(cur()) && !kw("FORMAT") && !kw("EXTENDED") &&
-      !kw("PARTITIONS") && !kw("ANALYZE")) {
+  if (!analyze_form && is_name(cur()) && !kw("FORMAT") && !kw("EXTENDED") && !kw("PARTITIONS") &&
+      !kw("ANALYZE")) {
     a_.kind = StatementKind::kDescribe;
     std::string s, t;
     if (!table_name(s, t)) return false;
@@ -1936,7 +1967,10 @@ bool Parser::explain_stmt(bool analyze_form) {
   bool analyze = analyze_form;
   for (;;) {
     if (accept_kw("EXTENDED") || accept_kw("PARTITIONS")) continue;
-    if (accept_kw("ANALYZE")) { analyze = true; continue; }
+    if (accept_kw("ANALYZE")) {
+      analyze = true;
+      continue;
+    }
     if (accept_kw("FORMAT")) {
       if (!expect_op("=") || !is_any_word(cur())) return fail("expected a format");
       ++p_;
@@ -1951,8 +1985,8 @@ bool Parser::explain_stmt(bool analyze_form) {
     system_table("information_schema", "PROCESSLIST");
     return true;
   }
-  if (!(kw("SELECT") || kw("WITH") || kw("TABLE") || kw("VALUES") || kw("INSERT") ||
-        kw("REPLACE") || kw("UPDATE") || kw("DELETE") || op("(")))
+  if (!(kw("SELECT") || kw("WITH") || kw("TABLE") || kw("VALUES") || kw("INSERT") || kw("REPLACE") ||
+        kw("UPDATE") || kw("DELETE") || op("(")))
     return fail("EXPLAIN of this statement is not supported");
   if (!statement(true)) return false;
   const StatementKind inner = a_.kind;
@@ -1983,7 +2017,10 @@ bool Parser::set_stmt() {
     a_.kind = StatementKind::kSetStatement;
     return true;
   }
-  if (kw("PASSWORD")) { a_.kind = StatementKind::kSetPassword; return skip_rest(); }
+  if (kw("PASSWORD")) {
+    a_.kind = StatementKind::kSetPassword;
+    return skip_rest();
+  }
   if (kw("ROLE") || (kw("DEFAULT") && is_kw(peek(), "ROLE"))) {
     a_.kind = StatementKind::kSetRole;
     return skip_rest();
@@ -2006,9 +2043,8 @@ bool Parser::set_stmt() {
       a_.system_variables = true;
       ++p_;
     } else {
-      if (accept_kw("GLOBAL") || accept_kw("SESSION") || accept_kw("LOCAL") ||
-          accept_kw("PERSIST") || accept_kw("PERSIST_ONLY")) {
-      }
+      if (accept_kw("GLOBAL") || accept_kw("SESSION") || accept_kw("LOCAL") || accept_kw("PERSIST") ||
+          accept_kw("PERSIST_ONLY")) {}
       if (!is_any_word(cur())) return fail("expected a variable");
       ++p_;
       while (accept_op(".")) {
@@ -2034,15 +2070,14 @@ bool Parser::create_stmt() {
   }
   // Options that may precede the object keyword.
   for (int guard = 0; guard < 16; ++guard) {
-    if (accept_kw("TEMPORARY") || accept_kw("UNIQUE") || accept_kw("FULLTEXT") ||
-        accept_kw("SPATIAL") || accept_kw("AGGREGATE") || accept_kw("ONLINE") ||
-        accept_kw("OFFLINE")) continue;
+    if (accept_kw("TEMPORARY") || accept_kw("UNIQUE") || accept_kw("FULLTEXT") || accept_kw("SPATIAL") ||
+        accept_kw("AGGREGATE") || accept_kw("ONLINE") || accept_kw("OFFLINE"))
+      continue;
     if (kw("ALGORITHM") || kw("DEFINER") || (kw("SQL") && is_kw(peek(), "SECURITY"))) {
       // ALGORITHM = x | DEFINER = user | SQL SECURITY x: skip to the next object keyword.
       ++p_;
-      while (!at_end() && !kw("VIEW") && !kw("PROCEDURE") && !kw("FUNCTION") &&
-             !kw("TRIGGER") && !kw("EVENT") && !kw("ALGORITHM") && !kw("SQL") &&
-             !kw("AGGREGATE") && !kw("DEFINER"))
+      while (!at_end() && !kw("VIEW") && !kw("PROCEDURE") && !kw("FUNCTION") && !kw("TRIGGER") &&
+             !kw("EVENT") && !kw("ALGORITHM") && !kw("SQL") && !kw("AGGREGATE") && !kw("DEFINER"))
         ++p_;
       continue;
     }
@@ -2139,11 +2174,26 @@ bool Parser::create_stmt() {
     }
     return opaque_rest();
   }
-  if (kw("TRIGGER")) { a_.kind = StatementKind::kCreateTrigger; return opaque_rest(); }
-  if (kw("EVENT")) { a_.kind = StatementKind::kCreateEvent; return opaque_rest(); }
-  if (kw("USER")) { a_.kind = StatementKind::kCreateUser; return skip_rest(); }
-  if (kw("ROLE")) { a_.kind = StatementKind::kCreateRole; return skip_rest(); }
-  if (cur().type == TT::kWord) { a_.kind = StatementKind::kCreateOther; return opaque_rest(); }
+  if (kw("TRIGGER")) {
+    a_.kind = StatementKind::kCreateTrigger;
+    return opaque_rest();
+  }
+  if (kw("EVENT")) {
+    a_.kind = StatementKind::kCreateEvent;
+    return opaque_rest();
+  }
+  if (kw("USER")) {
+    a_.kind = StatementKind::kCreateUser;
+    return skip_rest();
+  }
+  if (kw("ROLE")) {
+    a_.kind = StatementKind::kCreateRole;
+    return skip_rest();
+  }
+  if (cur().type == TT::kWord) {
+    a_.kind = StatementKind::kCreateOther;
+    return opaque_rest();
+  }
   return fail("expected what to CREATE");
 }
 
@@ -2187,10 +2237,22 @@ bool Parser::drop_stmt() {
     add_table(std::move(r), -1);
     return true;
   }
-  if (kw("USER")) { a_.kind = StatementKind::kDropUser; return skip_rest(); }
-  if (kw("ROLE")) { a_.kind = StatementKind::kDropRole; return skip_rest(); }
-  if (kw("PREPARE")) { a_.kind = StatementKind::kDeallocate; return skip_rest(); }
-  if (cur().type == TT::kWord) { a_.kind = StatementKind::kDropOther; return opaque_rest(); }
+  if (kw("USER")) {
+    a_.kind = StatementKind::kDropUser;
+    return skip_rest();
+  }
+  if (kw("ROLE")) {
+    a_.kind = StatementKind::kDropRole;
+    return skip_rest();
+  }
+  if (kw("PREPARE")) {
+    a_.kind = StatementKind::kDeallocate;
+    return skip_rest();
+  }
+  if (cur().type == TT::kWord) {
+    a_.kind = StatementKind::kDropOther;
+    return opaque_rest();
+  }
   return fail("expected what to DROP");
 }
 
@@ -2208,8 +2270,14 @@ bool Parser::alter_stmt() {
     add_table(std::move(r), -1);
     return skip_rest();
   }
-  if (kw("USER")) { a_.kind = StatementKind::kAlterUser; return skip_rest(); }
-  if (cur().type == TT::kWord) { a_.kind = StatementKind::kAlterOther; return opaque_rest(); }
+  if (kw("USER")) {
+    a_.kind = StatementKind::kAlterUser;
+    return skip_rest();
+  }
+  if (cur().type == TT::kWord) {
+    a_.kind = StatementKind::kAlterOther;
+    return opaque_rest();
+  }
   return fail("expected what to ALTER");
 }
 
@@ -2223,19 +2291,29 @@ bool Parser::statement(bool allow_with) {
   }
   if (t.type != TT::kWord) return fail("expected a statement keyword");
   using K = StatementKind;
-  if (kw("SELECT")) { a_.kind = K::kSelect; return query_expr(0, -1, true, nullptr); }
-  if (kw("TABLE")) { a_.kind = K::kTable; return query_expr(0, -1, true, nullptr); }
-  if (kw("VALUES")) { a_.kind = K::kValues; return query_expr(0, -1, true, nullptr); }
+  if (kw("SELECT")) {
+    a_.kind = K::kSelect;
+    return query_expr(0, -1, true, nullptr);
+  }
+  if (kw("TABLE")) {
+    a_.kind = K::kTable;
+    return query_expr(0, -1, true, nullptr);
+  }
+  if (kw("VALUES")) {
+    a_.kind = K::kValues;
+    return query_expr(0, -1, true, nullptr);
+  }
   if (kw("WITH") && allow_with) {
     // WITH ... SELECT, or (MySQL 8) WITH ... UPDATE / DELETE.
     int depth = 0;
     std::size_t k = p_ + 1;
     for (; k < t_.size() && t_[k].type != TT::kEnd; ++k) {
-      if (is_op(t_[k], "(")) ++depth;
-      else if (is_op(t_[k], ")")) --depth;
-      else if (depth == 0 && (is_kw(t_[k], "UPDATE") || is_kw(t_[k], "DELETE") ||
-                              is_kw(t_[k], "SELECT") || is_kw(t_[k], "INSERT") ||
-                              is_kw(t_[k], "REPLACE") || is_kw(t_[k], "TABLE") ||
+      if (is_op(t_[k], "("))
+        ++depth;
+      else if (is_op(t_[k], ")"))
+        --depth;
+      else if (depth == 0 && (is_kw(t_[k], "UPDATE") || is_kw(t_[k], "DELETE") || is_kw(t_[k], "SELECT") ||
+                              is_kw(t_[k], "INSERT") || is_kw(t_[k], "REPLACE") || is_kw(t_[k], "TABLE") ||
                               is_kw(t_[k], "VALUES") || is_op(t_[k], ";")))
         break;
     }
@@ -2330,7 +2408,10 @@ bool Parser::statement(bool allow_with) {
       add_table(std::move(r), -1);
       return opaque_rest();
     }
-    if (kw("INDEX")) { a_.kind = K::kCache; return skip_rest(); }
+    if (kw("INDEX")) {
+      a_.kind = K::kCache;
+      return skip_rest();
+    }
     return fail("expected DATA, XML or INDEX after LOAD");
   }
   if (accept_kw("SET")) return set_stmt();
@@ -2341,7 +2422,10 @@ bool Parser::statement(bool allow_with) {
     return true;
   }
   if (accept_kw("START")) {
-    if (kw("TRANSACTION")) { a_.kind = K::kStartTransaction; return skip_rest(); }
+    if (kw("TRANSACTION")) {
+      a_.kind = K::kStartTransaction;
+      return skip_rest();
+    }
     a_.kind = K::kReplication;
     a_.writes_data = true;
     return skip_rest();
@@ -2352,38 +2436,73 @@ bool Parser::statement(bool allow_with) {
     if (!at_end()) return fail("BEGIN blocks are not supported");
     return true;
   }
-  if (accept_kw("COMMIT")) { a_.kind = K::kCommit; return skip_rest(); }
-  if (accept_kw("ROLLBACK")) { a_.kind = K::kRollback; return skip_rest(); }
-  if (accept_kw("SAVEPOINT")) { a_.kind = K::kSavepoint; return skip_rest(); }
+  if (accept_kw("COMMIT")) {
+    a_.kind = K::kCommit;
+    return skip_rest();
+  }
+  if (accept_kw("ROLLBACK")) {
+    a_.kind = K::kRollback;
+    return skip_rest();
+  }
+  if (accept_kw("SAVEPOINT")) {
+    a_.kind = K::kSavepoint;
+    return skip_rest();
+  }
   if (kw("RELEASE") && is_kw(peek(), "SAVEPOINT")) {
     a_.kind = K::kReleaseSavepoint;
     return skip_rest();
   }
-  if (accept_kw("XA")) { a_.kind = K::kXa; return skip_rest(); }
+  if (accept_kw("XA")) {
+    a_.kind = K::kXa;
+    return skip_rest();
+  }
   if (accept_kw("LOCK")) {
-    if (kw("TABLES") || kw("TABLE")) { a_.kind = K::kLockTables; return skip_rest(); }
+    if (kw("TABLES") || kw("TABLE")) {
+      a_.kind = K::kLockTables;
+      return skip_rest();
+    }
     a_.kind = K::kBackup;  // LOCK INSTANCE FOR BACKUP
     return skip_rest();
   }
   if (accept_kw("UNLOCK")) {
-    if (kw("TABLES") || kw("TABLE")) { a_.kind = K::kUnlockTables; return skip_rest(); }
+    if (kw("TABLES") || kw("TABLE")) {
+      a_.kind = K::kUnlockTables;
+      return skip_rest();
+    }
     a_.kind = K::kBackup;
     return skip_rest();
   }
-  if (accept_kw("PREPARE")) { a_.kind = K::kPrepare; return skip_rest(); }
+  if (accept_kw("PREPARE")) {
+    a_.kind = K::kPrepare;
+    return skip_rest();
+  }
   if (accept_kw("EXECUTE")) {
     a_.kind = kw("IMMEDIATE") ? K::kExecuteImmediate : K::kExecute;
     return skip_rest();
   }
-  if (accept_kw("DEALLOCATE")) { a_.kind = K::kDeallocate; return skip_rest(); }
-  if (accept_kw("GRANT")) { a_.kind = K::kGrant; a_.writes_data = true; return skip_rest(); }
-  if (accept_kw("REVOKE")) { a_.kind = K::kRevoke; a_.writes_data = true; return skip_rest(); }
+  if (accept_kw("DEALLOCATE")) {
+    a_.kind = K::kDeallocate;
+    return skip_rest();
+  }
+  if (accept_kw("GRANT")) {
+    a_.kind = K::kGrant;
+    a_.writes_data = true;
+    return skip_rest();
+  }
+  if (accept_kw("REVOKE")) {
+    a_.kind = K::kRevoke;
+    a_.writes_data = true;
+    return skip_rest();
+  }
   if (accept_kw("CREATE")) return create_stmt();
   if (accept_kw("DROP")) return drop_stmt();
   if (accept_kw("ALTER")) return alter_stmt();
   if (accept_kw("RENAME")) {
     a_.writes_data = true;
-    if (accept_kw("USER")) { a_.kind = K::kRenameUser; return skip_rest(); }
+    if (accept_kw("USER")) {
+      a_.kind = K::kRenameUser;
+      return skip_rest();
+    }
     if (!(accept_kw("TABLE") || accept_kw("TABLES"))) return fail("expected TABLE");
     a_.kind = K::kRenameTable;
     do {
@@ -2411,25 +2530,25 @@ bool Parser::statement(bool allow_with) {
     K kind;
   };
   static constexpr Admin kAdmin[] = {
-      {"CHECK", K::kCheckTable},     {"OPTIMIZE", K::kOptimizeTable},
-      {"REPAIR", K::kRepairTable},   {"CHECKSUM", K::kChecksumTable},
-      {"FLUSH", K::kFlush},          {"KILL", K::kKill},
-      {"RESET", K::kReset},          {"PURGE", K::kPurge},
-      {"INSTALL", K::kInstall},      {"UNINSTALL", K::kUninstall},
-      {"SHUTDOWN", K::kShutdown},    {"RESTART", K::kShutdown},
-      {"BINLOG", K::kBinlog},        {"CHANGE", K::kReplication},
-      {"STOP", K::kReplication},     {"CLONE", K::kReplication},
-      {"CACHE", K::kCache},          {"BACKUP", K::kBackup},
-      {"SIGNAL", K::kSignal},        {"RESIGNAL", K::kSignal},
-      {"GET", K::kGetDiagnostics},   {"HELP", K::kHelp},
+      {"CHECK", K::kCheckTable},   {"OPTIMIZE", K::kOptimizeTable},
+      {"REPAIR", K::kRepairTable}, {"CHECKSUM", K::kChecksumTable},
+      {"FLUSH", K::kFlush},        {"KILL", K::kKill},
+      {"RESET", K::kReset},        {"PURGE", K::kPurge},
+      {"INSTALL", K::kInstall},    {"UNINSTALL", K::kUninstall},
+      {"SHUTDOWN", K::kShutdown},  {"RESTART", K::kShutdown},
+      {"BINLOG", K::kBinlog},      {"CHANGE", K::kReplication},
+      {"STOP", K::kReplication},   {"CLONE", K::kReplication},
+      {"CACHE", K::kCache},        {"BACKUP", K::kBackup},
+      {"SIGNAL", K::kSignal},      {"RESIGNAL", K::kSignal},
+      {"GET", K::kGetDiagnostics}, {"HELP", K::kHelp},
       {"IMPORT", K::kAlterOther},
   };
   for (const auto& ad : kAdmin) {
     if (kw(ad.word)) {
       ++p_;
       a_.kind = ad.kind;
-      a_.writes_data = ad.kind != K::kHelp && ad.kind != K::kGetDiagnostics &&
-                       ad.kind != K::kChecksumTable && ad.kind != K::kCheckTable;
+      a_.writes_data = ad.kind != K::kHelp && ad.kind != K::kGetDiagnostics && ad.kind != K::kChecksumTable &&
+                       ad.kind != K::kCheckTable;
       return skip_rest();
     }
   }
@@ -2446,8 +2565,7 @@ void Parser::resolve() {
     if (dot == std::string_view::npos) {
       return r.alias.empty() ? iequals(r.table, q) : iequals(r.alias, q);
     }
-    return r.alias.empty() && iequals(r.schema, q.substr(0, dot)) &&
-           iequals(r.table, q.substr(dot + 1));
+    return r.alias.empty() && iequals(r.schema, q.substr(0, dot)) && iequals(r.table, q.substr(dot + 1));
   };
   for (const auto& pd : pending_) {
     ColumnRef& c = a_.columns[pd.column];
@@ -2463,8 +2581,7 @@ void Parser::resolve() {
       }
       continue;
     }
-    for (int s = pd.scope; s >= 0 && c.candidates.empty();
-         s = scopes_[static_cast<std::size_t>(s)].parent) {
+    for (int s = pd.scope; s >= 0 && c.candidates.empty(); s = scopes_[static_cast<std::size_t>(s)].parent) {
       for (uint32_t ti : scopes_[static_cast<std::size_t>(s)].tables) {
         if (matches(a_.tables[ti], c.qualifier)) c.candidates.push_back(ti);
       }
@@ -2473,9 +2590,10 @@ void Parser::resolve() {
       failed_ = true;
       if (iequals(c.column, "nextval") || iequals(c.column, "currval")) {
         // Oracle-mode sequence syntax (sql_mode=ORACLE only; the server rejects it otherwise).
-        reason_ = c.qualifier + ".NEXTVAL / .CURRVAL is Oracle-mode sequence syntax, which "
-                  "sqlguard does not accept; use NEXTVAL(" + c.qualifier + ") or NEXT VALUE FOR " +
-                  c.qualifier;
+        reason_ = c.qualifier +
+                  ".NEXTVAL / .CURRVAL is Oracle-mode sequence syntax, which "
+                  "sqlguard does not accept; use NEXTVAL(" +
+                  c.qualifier + ") or NEXT VALUE FOR " + c.qualifier;
         return;
       }
       reason_ = "unknown table '" + c.qualifier + "' qualifying column '" + c.column + "'";
@@ -2493,9 +2611,8 @@ void Parser::build_digest() {
   for (const Token& t : t_) {
     if (t.type == TT::kEnd) break;
     const std::string_view s = text(t);
-    const bool literal = t.type == TT::kString || t.type == TT::kNumber ||
-                         t.type == TT::kHexNumber || t.type == TT::kBitNumber ||
-                         t.type == TT::kHexString || t.type == TT::kBitString ||
+    const bool literal = t.type == TT::kString || t.type == TT::kNumber || t.type == TT::kHexNumber ||
+                         t.type == TT::kBitNumber || t.type == TT::kHexString || t.type == TT::kBitString ||
                          t.type == TT::kNationalString;
     if (literal && t.type == TT::kString && prev == TT::kString) continue;
     const bool tight = t.type == TT::kOp && (s == "." || s == "," || s == ")" || s == ";");
@@ -2556,8 +2673,7 @@ void Parser::run() {
 
 }  // namespace
 
-StatementAnalysis StatementAnalyzer::analyze(std::string_view sql,
-                                             std::string_view default_schema) const {
+StatementAnalysis StatementAnalyzer::analyze(std::string_view sql, std::string_view default_schema) const {
   StatementAnalysis a;
   a.default_schema = std::string(default_schema);
   thread_local LexResult lex;

@@ -33,14 +33,19 @@ bool iban_valid(std::string_view iban) {
   // letters as two-digit numbers A=10 ... Z=35), computed piecewise.
   int remainder = 0;
   auto feed = [&remainder](int value) {
-    if (value >= 10) remainder = (remainder * 100 + value) % 97;
-    else remainder = (remainder * 10 + value) % 97;
+    if (value >= 10)
+      remainder = (remainder * 100 + value) % 97;
+    else
+      remainder = (remainder * 10 + value) % 97;
   };
   for (std::size_t k = 0; k < iban.size(); ++k) {
     const char c = iban[(k + 4) % iban.size()];
-    if (digit(c)) feed(c - '0');
-    else if (upper(c)) feed(c - 'A' + 10);
-    else return false;
+    if (digit(c))
+      feed(c - '0');
+    else if (upper(c))
+      feed(c - 'A' + 10);
+    else
+      return false;
   }
   return remainder == 1;
 }
@@ -77,7 +82,8 @@ std::expected<std::unique_ptr<CompiledDetector>, std::string> CompiledDetector::
   // value out of a longer run of digits or letters.
   if (detector.kind == "email") {
     kind = Kind::kEmail;
-    pattern = R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,})";
+    pattern =
+        R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,})";
   } else if (detector.kind == "card") {
     kind = Kind::kCard;
     pattern = R"(\b\d(?:[ \-]?\d){12,18}\b)";
@@ -106,8 +112,7 @@ std::expected<std::unique_ptr<CompiledDetector>, std::string> CompiledDetector::
   options.set_log_errors(false);
   auto re = std::make_unique<re2::RE2>(pattern, options);
   if (!re->ok()) return std::unexpected(where + ": bad pattern: " + re->error());
-  return std::unique_ptr<CompiledDetector>(
-      new CompiledDetector(detector, kind, std::move(re), hasher));
+  return std::unique_ptr<CompiledDetector>(new CompiledDetector(detector, kind, std::move(re), hasher));
 }
 
 bool CompiledDetector::worth_scanning(std::string_view text) const {
@@ -161,8 +166,7 @@ std::size_t CompiledDetector::scrub(std::string& text, bool* null_cell, bool* ok
   re2::StringPiece match;
   std::size_t copied = 0;  // bytes of `text` already copied to `out`
   std::size_t pos = 0;
-  while (pos <= text.size() &&
-         re_->Match(input, pos, text.size(), re2::RE2::UNANCHORED, &match, 1)) {
+  while (pos <= text.size() && re_->Match(input, pos, text.size(), re2::RE2::UNANCHORED, &match, 1)) {
     const std::size_t begin = static_cast<std::size_t>(match.data() - text.data());
     const std::size_t end = begin + match.size();
     if (match.empty()) {  // zero-length match: step over one byte

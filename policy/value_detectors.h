@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "policy/masking_config.h"
 #include "policy/maskers.h"
+#include "policy/masking_config.h"
 
 namespace re2 {
 class RE2;
@@ -39,8 +39,8 @@ class CompiledDetector {
  public:
   /// Compiles `detector`. `hasher` is needed for method hash and must outlive the detector.
   /// Errors name the detector: "masking detector 'cards': unknown kind 'credit'".
-  static std::expected<std::unique_ptr<CompiledDetector>, std::string> create(
-      const ValueDetector& detector, const KeyedHasher* hasher);
+  static std::expected<std::unique_ptr<CompiledDetector>, std::string> create(const ValueDetector& detector,
+                                                                              const KeyedHasher* hasher);
   ~CompiledDetector();
   CompiledDetector(const CompiledDetector&) = delete;
   CompiledDetector& operator=(const CompiledDetector&) = delete;
@@ -55,8 +55,7 @@ class CompiledDetector {
 
  private:
   enum class Kind { kEmail, kCard, kIban, kPhone, kPattern };
-  CompiledDetector(ValueDetector config, Kind kind, std::unique_ptr<re2::RE2> re,
-                   const KeyedHasher* hasher);
+  CompiledDetector(ValueDetector config, Kind kind, std::unique_ptr<re2::RE2> re, const KeyedHasher* hasher);
   bool worth_scanning(std::string_view text) const;
   bool accept(std::string_view match) const;
 

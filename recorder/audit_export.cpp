@@ -47,7 +47,8 @@ std::string join(const json& arr, const char* sep = " ") {
 
 // RFC 4180 field; text cells that a spreadsheet would run as a formula get a leading quote.
 std::string csv_field(std::string s, bool text) {
-  if (text && !s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r'))
+  if (text && !s.empty() &&
+      (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r'))
     s.insert(0, "'");
   if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
   std::string out = "\"";
@@ -61,8 +62,8 @@ std::string csv_field(std::string s, bool text) {
 int64_t epoch_ms(const std::string& time) {
   std::tm tm{};
   int us = 0;
-  if (std::sscanf(time.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-                  &tm.tm_sec, &us) < 6)
+  if (std::sscanf(time.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec, &us) < 6)
     return 0;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
@@ -210,7 +211,8 @@ std::expected<uint64_t, std::string> export_records(const std::filesystem::path&
   if (!records) return std::unexpected(records.error());
   Context ctx = build_context(*records);
   if (format == ExportFormat::csv)
-    out << "seq,time,type,session,call,principal,client,transport,tool,statement,kind,tables,action,rule,reason,"
+    out << "seq,time,type,session,call,principal,client,transport,tool,statement,kind,tables,action,rule,"
+           "reason,"
            "status,rows,affected_rows,masked_columns,result_sha256,duration_us,error_class,error\r\n";
   uint64_t n = 0;
   for (const auto& r : *records) {
@@ -238,20 +240,31 @@ std::expected<uint64_t, std::string> export_records(const std::filesystem::path&
         const json& client = sub(principal, "client");
         const json& st = sub(rec, "statement");
         const json& dec = sub(rec, "decision");
-        std::string client_text = client.is_object() ? str(client, "name") + " " + str(client, "version") : "";
-        std::vector<std::pair<std::string, bool>> cells = {
-            {str(rec, "seq"), false},          {str(rec, "time"), false},
-            {str(rec, "type"), true},          {str(rec, "session"), true},
-            {str(rec, "call"), true},          {str(principal, "subject"), true},
-            {client_text, true},               {str(rec, "transport"), true},
-            {str(rec, "tool"), true},          {str(st, "text"), true},
-            {str(st, "kind"), true},           {join(sub(st, "tables")), true},
-            {str(dec, "action"), true},        {str(dec, "rule"), true},
-            {str(dec, "reason"), true},        {str(rec, "status"), true},
-            {str(rec, "rows"), false},         {str(rec, "affected_rows"), false},
-            {join(sub(rec, "masked_columns")), true}, {str(rec, "result_sha256"), true},
-            {str(rec, "duration_us"), false},  {str(rec, "error_class"), true},
-            {str(rec, "error"), true}};
+        std::string client_text =
+            client.is_object() ? str(client, "name") + " " + str(client, "version") : "";
+        std::vector<std::pair<std::string, bool>> cells = {{str(rec, "seq"), false},
+                                                           {str(rec, "time"), false},
+                                                           {str(rec, "type"), true},
+                                                           {str(rec, "session"), true},
+                                                           {str(rec, "call"), true},
+                                                           {str(principal, "subject"), true},
+                                                           {client_text, true},
+                                                           {str(rec, "transport"), true},
+                                                           {str(rec, "tool"), true},
+                                                           {str(st, "text"), true},
+                                                           {str(st, "kind"), true},
+                                                           {join(sub(st, "tables")), true},
+                                                           {str(dec, "action"), true},
+                                                           {str(dec, "rule"), true},
+                                                           {str(dec, "reason"), true},
+                                                           {str(rec, "status"), true},
+                                                           {str(rec, "rows"), false},
+                                                           {str(rec, "affected_rows"), false},
+                                                           {join(sub(rec, "masked_columns")), true},
+                                                           {str(rec, "result_sha256"), true},
+                                                           {str(rec, "duration_us"), false},
+                                                           {str(rec, "error_class"), true},
+                                                           {str(rec, "error"), true}};
         bool first = true;
         for (auto& [cell, text] : cells) {
           if (!first) out << ",";
@@ -266,8 +279,8 @@ std::expected<uint64_t, std::string> export_records(const std::filesystem::path&
   return n;
 }
 
-std::expected<uint64_t, std::string> show_session(const std::filesystem::path& dir, const std::string& session,
-                                                  std::ostream& out) {
+std::expected<uint64_t, std::string> show_session(const std::filesystem::path& dir,
+                                                  const std::string& session, std::ostream& out) {
   auto records = read_records(dir);
   if (!records) return std::unexpected(records.error());
   uint64_t n = 0;

@@ -20,9 +20,9 @@ namespace sqlguard::recorder {
 
 /// One stored record with its location.
 struct StoredRecord {
-  std::string segment;  ///< segment file name
-  uint64_t line = 0;    ///< 1-based line number in the segment
-  std::string text;     ///< the line as stored (without '\n')
+  std::string segment;    ///< segment file name
+  uint64_t line = 0;      ///< 1-based line number in the segment
+  std::string text;       ///< the line as stored (without '\n')
   nlohmann::json record;  ///< parsed; discarded value if the line is not JSON
 };
 
@@ -57,7 +57,7 @@ nlohmann::json to_ocsf(const nlohmann::json& record);
 
 /// Writes a readable timeline of session `session` to `out`. Returns the number of records
 /// shown. Errors: unreadable log, or no record of that session.
-std::expected<uint64_t, std::string> show_session(const std::filesystem::path& dir, const std::string& session,
-                                                  std::ostream& out);
+std::expected<uint64_t, std::string> show_session(const std::filesystem::path& dir,
+                                                  const std::string& session, std::ostream& out);
 
 }  // namespace sqlguard::recorder

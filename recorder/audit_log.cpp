@@ -77,8 +77,8 @@ struct WriterState {
   uint64_t next_seq = 0;
   Hash last_leaf{};
   CompactRange tree;
-  uint32_t segment = 1;  ///< segment the next record goes to
-  uint64_t bytes = 0;    ///< bytes in that segment
+  uint32_t segment = 1;    ///< segment the next record goes to
+  uint64_t bytes = 0;      ///< bytes in that segment
   LinePosition last_line;  ///< the last record (length 0: none)
 };
 
@@ -185,26 +185,26 @@ class FileAuditLog final : public AuditLog {
 
   mutable std::mutex mu_;
   std::condition_variable durable_cv_;
-  uint64_t next_seq_ = 0;        // guarded by mu_
+  uint64_t next_seq_ = 0;          // guarded by mu_
   Hash last_leaf_ = empty_root();  // guarded by mu_ (genesis prev = SHA-256(""))
-  CompactRange tree_;             // guarded by mu_
-  uint32_t assign_segment_ = 1;   // guarded by mu_: segment the next record goes to
-  uint64_t assign_bytes_ = 0;     // guarded by mu_: bytes assigned to that segment
-  std::deque<Chunk> pending_;     // guarded by mu_
-  bool flushing_ = false;         // guarded by mu_
-  uint64_t waiters_ = 0;          // guarded by mu_: threads inside wait_durable
-  uint64_t durable_ = 0;          // guarded by mu_: records [0, durable_) are on disk
-  LinePosition last_line_;        // guarded by mu_: the last assigned record
-  WriterState durable_state_;     // guarded by mu_: writer state after record durable_ - 1
-  bool healthy_ = true;           // guarded by mu_
-  bool recoverable_ = false;      // guarded by mu_: unhealthy from an I/O failure (probe resumes)
-  std::string reason_;            // guarded by mu_
-  std::string failure_;           // guarded by mu_: the first error of the current failure
-  std::string last_probe_error_;  // guarded by mu_: why the last resume attempt failed
+  CompactRange tree_;              // guarded by mu_
+  uint32_t assign_segment_ = 1;    // guarded by mu_: segment the next record goes to
+  uint64_t assign_bytes_ = 0;      // guarded by mu_: bytes assigned to that segment
+  std::deque<Chunk> pending_;      // guarded by mu_
+  bool flushing_ = false;          // guarded by mu_
+  uint64_t waiters_ = 0;           // guarded by mu_: threads inside wait_durable
+  uint64_t durable_ = 0;           // guarded by mu_: records [0, durable_) are on disk
+  LinePosition last_line_;         // guarded by mu_: the last assigned record
+  WriterState durable_state_;      // guarded by mu_: writer state after record durable_ - 1
+  bool healthy_ = true;            // guarded by mu_
+  bool recoverable_ = false;       // guarded by mu_: unhealthy from an I/O failure (probe resumes)
+  std::string reason_;             // guarded by mu_
+  std::string failure_;            // guarded by mu_: the first error of the current failure
+  std::string last_probe_error_;   // guarded by mu_: why the last resume attempt failed
   std::chrono::system_clock::time_point failed_at_;  // guarded by mu_
-  uint64_t refused_requests_ = 0;  // guarded by mu_: appends and calls refused since the failure
-  uint64_t probes_ = 0;           // guarded by mu_: resume attempts since the failure
-  uint64_t discarded_records_ = 0;  // guarded by mu_: unacknowledged records dropped (not probes')
+  uint64_t refused_requests_ = 0;      // guarded by mu_: appends and calls refused since the failure
+  uint64_t probes_ = 0;                // guarded by mu_: resume attempts since the failure
+  uint64_t discarded_records_ = 0;     // guarded by mu_: unacknowledged records dropped (not probes')
   bool probe_record_pending_ = false;  // guarded by mu_: the last probe's record was not durable
   // What the failure left after the durable offset, read by the first rewind of this failure
   // (later rewinds only cut earlier probes' records). Written by the rewinding thread while it
@@ -222,7 +222,7 @@ class FileAuditLog final : public AuditLog {
 
   std::mutex bg_mu_;
   std::condition_variable bg_cv_;
-  bool stop_ = false;                // guarded by bg_mu_
+  bool stop_ = false;                  // guarded by bg_mu_
   bool checkpoint_requested_ = false;  // guarded by bg_mu_
   std::thread bg_;
   bool started_ = false;  // init() completed; only then is a shutdown checkpoint written
@@ -251,7 +251,8 @@ int FileAuditLog::sync_dir(int dir_fd) const {
   return ::fsync(dir_fd) == 0 ? 0 : errno;
 }
 
-std::expected<void, std::string> FileAuditLog::write_file_atomically(const fs::path& path, const std::string& data) {
+std::expected<void, std::string> FileAuditLog::write_file_atomically(const fs::path& path,
+                                                                     const std::string& data) {
   fs::path tmp = path;
   tmp += ".tmp";
   if (int e = inject("open")) return std::unexpected(tmp.string() + ": open: " + std::strerror(e));
@@ -262,7 +263,8 @@ std::expected<void, std::string> FileAuditLog::write_file_atomically(const fs::p
   ::close(fd);
   if (e != 0) return std::unexpected(tmp.string() + ": write/fsync: " + std::strerror(e));
   if (int re = inject("rename")) return std::unexpected(path.string() + ": rename: " + std::strerror(re));
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return std::unexpected(path.string() + ": rename: " + std::strerror(errno));
+  if (::rename(tmp.c_str(), path.c_str()) != 0)
+    return std::unexpected(path.string() + ": rename: " + std::strerror(errno));
   int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0) return std::unexpected(path.parent_path().string() + ": open: " + std::strerror(errno));
   e = sync_dir(dfd);
@@ -283,9 +285,10 @@ void FileAuditLog::fail_locked(const std::string& reason, bool recoverable) {
   discarded_records_ = 0;
   probe_record_pending_ = false;
   failure_cut_.reset();
-  reason_ = recoverable ? "audit log failed, refusing to serve SQL until it can write again (retrying every " +
-                              std::to_string(options_.recovery_probe_every.count()) + " ms): " + reason
-                        : "audit log failed, refusing to serve SQL until restart: " + reason;
+  reason_ = recoverable
+                ? "audit log failed, refusing to serve SQL until it can write again (retrying every " +
+                      std::to_string(options_.recovery_probe_every.count()) + " ms): " + reason
+                : "audit log failed, refusing to serve SQL until restart: " + reason;
   durable_cv_.notify_all();
   if (options_.on_failure) {
     options_.on_failure(reason_);
@@ -302,7 +305,8 @@ void FileAuditLog::fail_locked(const std::string& reason, bool recoverable) {
 std::expected<void, std::string> FileAuditLog::init() {
   const fs::path& dir = options_.dir;
   if (dir.empty()) return std::unexpected("audit log: no directory configured");
-  if (!is_valid_key_name(options_.origin)) return std::unexpected("audit log: origin must be non-empty, without spaces or '+'");
+  if (!is_valid_key_name(options_.origin))
+    return std::unexpected("audit log: origin must be non-empty, without spaces or '+'");
   std::error_code ec;
   if (!fs::exists(dir, ec)) {
     fs::create_directories(dir, ec);
@@ -356,7 +360,8 @@ std::expected<void, std::string> FileAuditLog::init() {
     good = good == std::string::npos ? 0 : good + 1;
     if (good != content->size()) {
       if (i + 1 != segments->size())
-        return std::unexpected(seg.path.string() + ": ends in the middle of a record but is not the last segment; "
+        return std::unexpected(seg.path.string() +
+                               ": ends in the middle of a record but is not the last segment; "
                                "run `sqlguard audit verify`");
       // Torn tail from a crash mid-write: cut it (the record was never acknowledged).
       std::string cut = content->substr(good);
@@ -401,8 +406,8 @@ std::expected<void, std::string> FileAuditLog::init() {
   if (next_seq_ > 0) {
     auto last = nlohmann::json::parse(last_line, nullptr, false);
     std::string expect_prev = base64_encode(next_seq_ > 1 ? leaf_hash(prev_line) : empty_root());
-    if (!last.is_object() || !last.contains("seq") || last["seq"] != next_seq_ - 1 || !last.contains("prev") ||
-        last["prev"] != expect_prev)
+    if (!last.is_object() || !last.contains("seq") || last["seq"] != next_seq_ - 1 ||
+        !last.contains("prev") || last["prev"] != expect_prev)
       return std::unexpected(dir.string() + ": the last record does not continue the chain (seq " +
                              std::to_string(next_seq_ - 1) + "); run `sqlguard audit verify`");
   }
@@ -489,7 +494,8 @@ AppendReceipt FileAuditLog::enqueue_locked(const Members& members) {
   }
   last_line_ = {assign_segment_, assign_bytes_, line.size() - 1};
   assign_bytes_ += line.size();
-  if (pending_.empty() || pending_.back().segment != assign_segment_) pending_.push_back({assign_segment_, {}});
+  if (pending_.empty() || pending_.back().segment != assign_segment_)
+    pending_.push_back({assign_segment_, {}});
   pending_.back().data += line;
   return {seq, base64_encode(leaf)};
 }
@@ -551,7 +557,8 @@ std::string FileAuditLog::flush(std::unique_lock<std::mutex>& lock) {
   return error;
 }
 
-std::expected<void, std::string> FileAuditLog::wait_durable(std::unique_lock<std::mutex>& lock, uint64_t seq) {
+std::expected<void, std::string> FileAuditLog::wait_durable(std::unique_lock<std::mutex>& lock,
+                                                            uint64_t seq) {
   // Resuming reuses the seq numbers of discarded records, so it waits until every waiter from
   // before the failure has left (each sees !healthy_ or its record durable first).
   ++waiters_;
@@ -662,7 +669,7 @@ std::expected<void, std::string> FileAuditLog::rewind_files(const WriterState& s
     ::close(fd);
     return std::unexpected(std::move(message));
   };
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd, &st) != 0) return fail_with(path.string() + ": fstat: " + std::strerror(errno));
   const uint64_t size = static_cast<uint64_t>(st.st_size);
   if (size < state.bytes)
@@ -746,18 +753,17 @@ void FileAuditLog::try_recover() {
   const auto now = std::chrono::system_clock::now();
   const auto down_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - failed_at_).count();
   const CutReport& failure_cut = *failure_cut_;  // set by a successful rewind
-  nlohmann::json record = {
-      {"type", "recovery"},
-      {"segment", failure_cut.segment},
-      {"offset", static_cast<int64_t>(failure_cut.offset)},
-      {"cut_bytes", static_cast<int64_t>(failure_cut.cut.size())},
-      {"cut_sha256", base64_encode(sha256(failure_cut.cut))},
-      {"reason", "resumed after an audit write failure: " + failure_},
-      {"failed_at", common::rfc3339_us(failed_at_)},
-      {"unavailable_ms", static_cast<int64_t>(down_ms)},
-      {"discarded_records", static_cast<int64_t>(discarded_records_)},
-      {"refused_requests", static_cast<int64_t>(refused_requests_)},
-      {"probes", static_cast<int64_t>(probes_)}};
+  nlohmann::json record = {{"type", "recovery"},
+                           {"segment", failure_cut.segment},
+                           {"offset", static_cast<int64_t>(failure_cut.offset)},
+                           {"cut_bytes", static_cast<int64_t>(failure_cut.cut.size())},
+                           {"cut_sha256", base64_encode(sha256(failure_cut.cut))},
+                           {"reason", "resumed after an audit write failure: " + failure_},
+                           {"failed_at", common::rfc3339_us(failed_at_)},
+                           {"unavailable_ms", static_cast<int64_t>(down_ms)},
+                           {"discarded_records", static_cast<int64_t>(discarded_records_)},
+                           {"refused_requests", static_cast<int64_t>(refused_requests_)},
+                           {"probes", static_cast<int64_t>(probes_)}};
   auto members = payload_members(record);
   if (!members) {
     last_probe_error_ = members.error();
@@ -773,10 +779,10 @@ void FileAuditLog::try_recover() {
   healthy_ = true;
   recoverable_ = false;
   recovery_wanted_ = false;
-  const std::string message = "audit log writable again after " + std::to_string(down_ms) +
-                              " ms; resumed at seq " + std::to_string(receipt.seq) + " with a recovery record (" +
-                              std::to_string(discarded_records_) + " unacknowledged records discarded, " +
-                              std::to_string(failure_cut.cut.size()) + " bytes cut)";
+  const std::string message =
+      "audit log writable again after " + std::to_string(down_ms) + " ms; resumed at seq " +
+      std::to_string(receipt.seq) + " with a recovery record (" + std::to_string(discarded_records_) +
+      " unacknowledged records discarded, " + std::to_string(failure_cut.cut.size()) + " bytes cut)";
   reason_.clear();
   lock.unlock();
   if (options_.on_recovery) {

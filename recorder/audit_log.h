@@ -26,14 +26,14 @@
 namespace sqlguard::recorder {
 
 struct AuditLogOptions {
-  std::filesystem::path dir;              ///< created if missing (mode 0700)
-  std::string origin = "sqlguard.local/audit";  ///< log identity, C2SP origin line
-  uint64_t segment_bytes = 64ull << 20;   ///< rotate segments at this size (bytes)
-  uint64_t checkpoint_every_records = 1000;  ///< 0 = never by count
+  std::filesystem::path dir;                          ///< created if missing (mode 0700)
+  std::string origin = "sqlguard.local/audit";        ///< log identity, C2SP origin line
+  uint64_t segment_bytes = 64ull << 20;               ///< rotate segments at this size (bytes)
+  uint64_t checkpoint_every_records = 1000;           ///< 0 = never by count
   std::chrono::milliseconds checkpoint_every{60000};  ///< 0 = never by time
-  std::filesystem::path signing_key_file; ///< Ed25519 private key (sqlguard keygen); empty =
-                                          ///< checkpoints are not signed (verify warns)
-  std::filesystem::path witness_dir;      ///< optional second directory for checkpoint copies
+  std::filesystem::path signing_key_file;             ///< Ed25519 private key (sqlguard keygen); empty =
+                                                      ///< checkpoints are not signed (verify warns)
+  std::filesystem::path witness_dir;                  ///< optional second directory for checkpoint copies
   /// Called once per failure, from the failing thread, when the log becomes unhealthy (write/sync
   /// failure), with the reason; the server logs it. Empty: the reason is printed to stderr.
   std::function<void(const std::string& reason)> on_failure;

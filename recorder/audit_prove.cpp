@@ -13,8 +13,8 @@ namespace {
 constexpr const char* kProofFormat = "sqlguard-inclusion-proof/v1";
 }
 
-std::expected<nlohmann::json, std::string> make_inclusion_proof(const std::filesystem::path& dir, uint64_t seq,
-                                                                const std::filesystem::path& checkpoint_file) {
+std::expected<nlohmann::json, std::string> make_inclusion_proof(
+    const std::filesystem::path& dir, uint64_t seq, const std::filesystem::path& checkpoint_file) {
   std::filesystem::path cp_path = checkpoint_file.empty() ? dir / kCheckpointFile : checkpoint_file;
   auto note = read_file(cp_path);
   if (!note) return std::unexpected("checkpoint: " + note.error());
@@ -27,8 +27,9 @@ std::expected<nlohmann::json, std::string> make_inclusion_proof(const std::files
   auto records = read_records(dir);
   if (!records) return std::unexpected(records.error());
   if (records->size() < c.size)
-    return std::unexpected("the log has " + std::to_string(records->size()) + " records, fewer than the checkpoint's " +
-                           std::to_string(c.size) + "; run `sqlguard audit verify`");
+    return std::unexpected("the log has " + std::to_string(records->size()) +
+                           " records, fewer than the checkpoint's " + std::to_string(c.size) +
+                           "; run `sqlguard audit verify`");
   std::vector<Hash> leaves;
   leaves.reserve(c.size);
   for (uint64_t i = 0; i < c.size; ++i) leaves.push_back(leaf_hash((*records)[i].text));
@@ -54,12 +55,14 @@ std::expected<std::string, std::string> verify_inclusion_proof(const nlohmann::j
     return std::unexpected(std::string("not a ") + kProofFormat + " document");
   for (const char* k : {"record", "leaf_hash", "checkpoint"})
     if (!doc.contains(k) || !doc[k].is_string()) return std::unexpected(std::string("missing ") + k);
-  if (!doc.contains("seq") || !doc["seq"].is_number_unsigned() || !doc.contains("proof") || !doc["proof"].is_array())
+  if (!doc.contains("seq") || !doc["seq"].is_number_unsigned() || !doc.contains("proof") ||
+      !doc["proof"].is_array())
     return std::unexpected("missing seq or proof");
   const uint64_t seq = doc["seq"].get<uint64_t>();
   const std::string record = doc["record"].get<std::string>();
   Hash leaf = leaf_hash(record);
-  if (base64_encode(leaf) != doc["leaf_hash"]) return std::unexpected("the record does not hash to leaf_hash");
+  if (base64_encode(leaf) != doc["leaf_hash"])
+    return std::unexpected("the record does not hash to leaf_hash");
   auto rec = nlohmann::json::parse(record, nullptr, false);
   if (!rec.is_object() || rec.value("seq", nlohmann::json()) != seq)
     return std::unexpected("the record's seq is not " + std::to_string(seq));

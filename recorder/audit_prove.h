@@ -24,8 +24,8 @@ namespace sqlguard::recorder {
 /// Builds the inclusion proof of record `seq` of the log in `dir` against `checkpoint_file`
 /// (default: DIR/checkpoint). Errors: unreadable log/checkpoint, seq not covered by the
 /// checkpoint, or the log does not match the checkpoint root (run audit verify).
-std::expected<nlohmann::json, std::string> make_inclusion_proof(const std::filesystem::path& dir, uint64_t seq,
-                                                                const std::filesystem::path& checkpoint_file = {});
+std::expected<nlohmann::json, std::string> make_inclusion_proof(
+    const std::filesystem::path& dir, uint64_t seq, const std::filesystem::path& checkpoint_file = {});
 
 /// Checks a proof document: the record hashes to leaf_hash, its seq matches, the checkpoint is
 /// signed by one of `keys` (signed-note) and the proof leads from the leaf to its root.

@@ -34,8 +34,8 @@ struct LoadedCheckpoint {
 bool looks_like_time(const nlohmann::json& t) {
   if (!t.is_string()) return false;
   const auto& s = t.get_ref<const std::string&>();
-  return s.size() == 27 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':' && s[19] == '.' &&
-         s[26] == 'Z';
+  return s.size() == 27 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':' &&
+         s[19] == '.' && s[26] == 'Z';
 }
 
 }  // namespace
@@ -45,7 +45,8 @@ std::string VerifyReport::summary() const {
     std::string where;
     if (failure->seq) {
       where = " at seq " + std::to_string(*failure->seq);
-      if (!failure->segment.empty()) where += " (" + failure->segment + " line " + std::to_string(failure->line) + ")";
+      if (!failure->segment.empty())
+        where += " (" + failure->segment + " line " + std::to_string(failure->line) + ")";
     } else if (!failure->segment.empty()) {
       where = " in " + failure->segment;
     }
@@ -53,8 +54,8 @@ std::string VerifyReport::summary() const {
   }
   std::string s = "audit verify: OK: " + std::to_string(records) + " records in " + std::to_string(segments) +
                   (segments == 1 ? " segment" : " segments") + ", chain intact, " +
-                  std::to_string(checkpoints_verified) + (checkpoints_verified == 1 ? " checkpoint" : " checkpoints") +
-                  " verified";
+                  std::to_string(checkpoints_verified) +
+                  (checkpoints_verified == 1 ? " checkpoint" : " checkpoints") + " verified";
   if (checkpoints_verified > 0) {
     s += " (latest size " + std::to_string(latest_checkpoint_size);
     s += latest_signer.empty() ? ", unsigned)" : " signed by " + latest_signer + ")";
@@ -100,8 +101,8 @@ VerifyReport verify_log(const VerifyOptions& options) {
     std::optional<uint64_t> next_seq = lines.size();
     if (seg.index != i + 1)
       return fail(next_seq, segment_file_name(static_cast<uint32_t>(i + 1)), 1,
-                  "segment " + segment_file_name(static_cast<uint32_t>(i + 1)) + " is missing (next file is " +
-                      seg.name + ")");
+                  "segment " + segment_file_name(static_cast<uint32_t>(i + 1)) +
+                      " is missing (next file is " + seg.name + ")");
     auto content = read_file(seg.path);
     if (!content) return fail(next_seq, seg.name, 0, content.error());
     contents[i] = std::move(*content);
@@ -143,10 +144,12 @@ VerifyReport verify_log(const VerifyOptions& options) {
     checkpoints.push_back(std::move(lc));
     return true;
   };
-  if (fs::exists(dir / kCheckpointFile, ec) && !load_checkpoint(dir / kCheckpointFile, kCheckpointFile, false))
+  if (fs::exists(dir / kCheckpointFile, ec) &&
+      !load_checkpoint(dir / kCheckpointFile, kCheckpointFile, false))
     return report;
   for (const auto& path : list_checkpoint_history(dir))
-    if (!load_checkpoint(path, std::string(kCheckpointDir) + "/" + path.filename().string(), false)) return report;
+    if (!load_checkpoint(path, std::string(kCheckpointDir) + "/" + path.filename().string(), false))
+      return report;
   for (const auto& path : options.external_checkpoints)
     if (!load_checkpoint(path, "external checkpoint " + path.string(), true)) return report;
 
@@ -158,7 +161,8 @@ VerifyReport verify_log(const VerifyOptions& options) {
       return fail(std::nullopt, "", 0,
                   "fork: " + it->second->label + " and " + cp.label + " both sign size " +
                       std::to_string(cp.checkpoint.size) + " with different roots (" +
-                      base64_encode(it->second->checkpoint.root) + " vs " + base64_encode(cp.checkpoint.root) +
+                      base64_encode(it->second->checkpoint.root) + " vs " +
+                      base64_encode(cp.checkpoint.root) +
                       "): the log was rewritten after a checkpoint was issued");
   }
 
@@ -173,8 +177,9 @@ VerifyReport verify_log(const VerifyOptions& options) {
     for (auto& cp : checkpoints) {
       if (cp.checkpoint.size != size) continue;
       if (cp.checkpoint.origin != report.origin && size > 0) {
-        fail(std::nullopt, "", 0, cp.label + ": origin \"" + cp.checkpoint.origin + "\" is not the log's origin \"" +
-                                      report.origin + "\"");
+        fail(std::nullopt, "", 0,
+             cp.label + ": origin \"" + cp.checkpoint.origin + "\" is not the log's origin \"" +
+                 report.origin + "\"");
         return false;
       }
       if (cp.checkpoint.root != root) {
@@ -182,7 +187,8 @@ VerifyReport verify_log(const VerifyOptions& options) {
         std::string what = cp.external ? "fork or rewrite: " : "";
         fail(size - 1, (*segs)[ref.segment].name, ref.line,
              what + "the log's root at size " + std::to_string(size) + " does not match " + cp.label +
-                 ": a record in seq " + std::to_string(last_good_checkpoint) + ".." + std::to_string(size - 1) +
+                 ": a record in seq " + std::to_string(last_good_checkpoint) + ".." +
+                 std::to_string(size - 1) +
                  " was altered (the chain links are intact, so the last one, or all of them re-chained)");
         return false;
       }
@@ -199,17 +205,20 @@ VerifyReport verify_log(const VerifyOptions& options) {
       return fail(seq, (*segs)[r.segment].name, r.line, msg);
     };
     auto rec = nlohmann::json::parse(ref.text, nullptr, false);
-    if (rec.is_discarded() || !rec.is_object()) return bad(i, ref, "not a valid JSON object (the line was edited)");
+    if (rec.is_discarded() || !rec.is_object())
+      return bad(i, ref, "not a valid JSON object (the line was edited)");
     auto canonical = canonicalize(rec);
     if (!canonical) return bad(i, ref, "not representable in canonical form: " + canonical.error());
     if (*canonical != ref.text)
-      return bad(i, ref, "not in RFC 8785 canonical form (the line was edited: whitespace, order or escaping)");
+      return bad(i, ref,
+                 "not in RFC 8785 canonical form (the line was edited: whitespace, order or escaping)");
     if (!rec.contains("v") || rec["v"] != 1) return bad(i, ref, "unknown record version (v must be 1)");
     if (!rec.contains("origin") || !rec["origin"].is_string()) return bad(i, ref, "missing origin");
     if (i == 0) report.origin = rec["origin"].get<std::string>();
     if (rec["origin"] != report.origin)
-      return bad(i, ref, "origin \"" + rec["origin"].get<std::string>() + "\" differs from the log's origin \"" +
-                             report.origin + "\" (records from another log were inserted)");
+      return bad(i, ref,
+                 "origin \"" + rec["origin"].get<std::string>() + "\" differs from the log's origin \"" +
+                     report.origin + "\" (records from another log were inserted)");
     if (!rec.contains("seq") || !rec["seq"].is_number_unsigned())
       return bad(i, ref, "missing or invalid seq");
     uint64_t seq = rec["seq"].get<uint64_t>();
@@ -217,13 +226,15 @@ VerifyReport verify_log(const VerifyOptions& options) {
       std::string why = seq > i ? "record(s) " + std::to_string(i) + ".." + std::to_string(seq - 1) +
                                       " are missing (deleted), or records were reordered"
                                 : "records were reordered or duplicated";
-      return bad(i, ref, "expected seq " + std::to_string(i) + " but found seq " + std::to_string(seq) + ": " + why);
+      return bad(i, ref,
+                 "expected seq " + std::to_string(i) + " but found seq " + std::to_string(seq) + ": " + why);
     }
     if (!looks_like_time(rec["time"])) return bad(i, ref, "missing or malformed time");
     if (!rec.contains("type") || !rec["type"].is_string()) return bad(i, ref, "missing type");
     Hash leaf = leaf_hash(ref.text);
     if (!rec.contains("prev") || rec["prev"] != base64_encode(prev_leaf)) {
-      if (i == 0) return bad(0, ref, "prev of the first record is not the genesis value base64(SHA-256(\"\"))");
+      if (i == 0)
+        return bad(0, ref, "prev of the first record is not the genesis value base64(SHA-256(\"\"))");
       // Which record was altered? If the next record links to this one as stored, this record is
       // intact and the previous record's content was changed; otherwise this record was changed.
       bool next_links_here = false;
@@ -234,8 +245,9 @@ VerifyReport verify_log(const VerifyOptions& options) {
       if (next_links_here)
         return bad(i - 1, lines[i - 1],
                    "record was altered: its leaf hash does not match prev of seq " + std::to_string(i));
-      return bad(i, ref, "prev does not match the leaf hash of seq " + std::to_string(i - 1) +
-                             " (this record or its predecessor was altered)");
+      return bad(i, ref,
+                 "prev does not match the leaf hash of seq " + std::to_string(i - 1) +
+                     " (this record or its predecessor was altered)");
     }
     if (rec["type"] == "checkpoint") {
       auto size = rec.value("size", nlohmann::json());
@@ -253,7 +265,8 @@ VerifyReport verify_log(const VerifyOptions& options) {
   for (const auto& cp : checkpoints) {
     if (cp.checkpoint.size > report.records) {
       std::string seg = segs->empty() ? "" : segs->back().name;
-      uint64_t line = lines.empty() ? 0 : (lines.back().segment + 1 == segs->size() ? lines.back().line + 1 : 1);
+      uint64_t line =
+          lines.empty() ? 0 : (lines.back().segment + 1 == segs->size() ? lines.back().line + 1 : 1);
       return fail(report.records, seg, line,
                   "log truncated: " + cp.label + " covers " + std::to_string(cp.checkpoint.size) +
                       " records but the log has only " + std::to_string(report.records) + " (records " +
@@ -261,8 +274,9 @@ VerifyReport verify_log(const VerifyOptions& options) {
                       " were deleted, or the log was rolled back)");
     }
     if (cp.checkpoint.origin != report.origin && !report.origin.empty())
-      return fail(std::nullopt, "", 0, cp.label + ": origin \"" + cp.checkpoint.origin +
-                                            "\" is not the log's origin \"" + report.origin + "\"");
+      return fail(std::nullopt, "", 0,
+                  cp.label + ": origin \"" + cp.checkpoint.origin + "\" is not the log's origin \"" +
+                      report.origin + "\"");
   }
 
   // ---- summary -------------------------------------------------------------------------------
@@ -286,8 +300,9 @@ VerifyReport verify_log(const VerifyOptions& options) {
     report.warnings.push_back("no checkpoint: the records are protected by the hash chain only");
   }
   if (options.external_checkpoints.empty())
-    report.warnings.push_back("no external checkpoint given: deleting the tail of the log together with its "
-                              "checkpoints, or rolling the directory back, cannot be detected (use --checkpoint)");
+    report.warnings.push_back(
+        "no external checkpoint given: deleting the tail of the log together with its "
+        "checkpoints, or rolling the directory back, cannot be detected (use --checkpoint)");
   return report;
 }
 

@@ -40,11 +40,11 @@ struct VerifyFailure {
 
 /// Result of verify_log().
 struct VerifyReport {
-  uint64_t records = 0;               ///< records read and checked
-  size_t segments = 0;                ///< segment files
-  size_t checkpoints_verified = 0;    ///< distinct checkpoint sizes whose notes matched the log
+  uint64_t records = 0;             ///< records read and checked
+  size_t segments = 0;              ///< segment files
+  size_t checkpoints_verified = 0;  ///< distinct checkpoint sizes whose notes matched the log
   uint64_t latest_checkpoint_size = 0;
-  std::string latest_signer;          ///< "<name>+<hex id>" of the latest checkpoint's key
+  std::string latest_signer;  ///< "<name>+<hex id>" of the latest checkpoint's key
   std::string origin;
   std::vector<std::string> warnings;  ///< what was not or could not be proven
   std::optional<VerifyFailure> failure;

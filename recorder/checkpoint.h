@@ -32,7 +32,7 @@ std::expected<Checkpoint, std::string> parse_checkpoint(std::string_view text);
 /// A checkpoint read from a signed note.
 struct SignedCheckpoint {
   Checkpoint checkpoint;
-  std::string note;                       ///< the whole note as stored
+  std::string note;                      ///< the whole note as stored
   std::vector<std::string> verified_by;  ///< keys whose signature verified (empty if unsigned)
   bool signed_note = false;              ///< false: the note carries no signature line at all
 };

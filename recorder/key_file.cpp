@@ -48,7 +48,8 @@ std::expected<std::string, std::string> read_file(const std::filesystem::path& p
   return ss.str();
 }
 
-std::expected<KeyPairFiles, std::string> write_key_pair(std::string_view name, const std::filesystem::path& prefix) {
+std::expected<KeyPairFiles, std::string> write_key_pair(std::string_view name,
+                                                        const std::filesystem::path& prefix) {
   auto signer = NoteSigner::generate(name);
   if (!signer) return std::unexpected(signer.error());
   KeyPairFiles files{prefix, prefix};
@@ -56,8 +57,10 @@ std::expected<KeyPairFiles, std::string> write_key_pair(std::string_view name, c
   files.public_key += ".pub";
   std::error_code ec;
   if (std::filesystem::exists(files.private_key, ec) || std::filesystem::exists(files.public_key, ec))
-    return std::unexpected("refusing to overwrite " + files.private_key.string() + " or " + files.public_key.string());
-  if (auto r = write_new_file(files.private_key, signer->skey() + "\n", 0600); !r) return std::unexpected(r.error());
+    return std::unexpected("refusing to overwrite " + files.private_key.string() + " or " +
+                           files.public_key.string());
+  if (auto r = write_new_file(files.private_key, signer->skey() + "\n", 0600); !r)
+    return std::unexpected(r.error());
   if (auto r = write_new_file(files.public_key, signer->verifier().vkey() + "\n", 0644); !r)
     return std::unexpected(r.error());
   return files;
@@ -70,7 +73,8 @@ std::expected<NoteSigner, std::string> load_signer_file(const std::filesystem::p
     return std::unexpected(path.string() + ": private key is accessible by group or others (mode " +
                            [&] {
                              char buf[8];
-                             std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+                             std::snprintf(buf, sizeof buf, "%04o",
+                                           static_cast<unsigned>(st.st_mode & 07777));
                              return std::string(buf);
                            }() +
                            "); run: chmod 600 " + path.string());

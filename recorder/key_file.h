@@ -23,7 +23,8 @@ struct KeyPairFiles {
 /// Generates an Ed25519 key named `name` (should equal the log origin, C2SP tlog-checkpoint)
 /// and writes <prefix>.key and <prefix>.pub. Refuses to overwrite existing files.
 /// Errors: invalid name, file exists, I/O error.
-std::expected<KeyPairFiles, std::string> write_key_pair(std::string_view name, const std::filesystem::path& prefix);
+std::expected<KeyPairFiles, std::string> write_key_pair(std::string_view name,
+                                                        const std::filesystem::path& prefix);
 
 /// Loads a private key file. Errors: unreadable, mode allows group/other access (message says
 /// to chmod 600), malformed skey.

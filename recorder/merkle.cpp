@@ -75,8 +75,8 @@ std::expected<std::vector<Hash>, std::string> inclusion_proof(uint64_t index,
 std::expected<std::vector<Hash>, std::string> consistency_proof(uint64_t old_size,
                                                                 std::span<const Hash> leaf_hashes) {
   if (old_size == 0 || old_size > leaf_hashes.size())
-    return std::unexpected("consistency proof: old size " + std::to_string(old_size) +
-                           " must be in 1.." + std::to_string(leaf_hashes.size()));
+    return std::unexpected("consistency proof: old size " + std::to_string(old_size) + " must be in 1.." +
+                           std::to_string(leaf_hashes.size()));
   std::vector<Hash> out;
   subproof(old_size, leaf_hashes, true, out);
   return out;
@@ -114,7 +114,8 @@ std::expected<void, std::string> verify_consistency(uint64_t old_size, uint64_t 
   if (new_size < old_size) return std::unexpected("consistency proof: new size is smaller than old size");
   if (old_size == new_size) {
     if (!proof.empty()) return std::unexpected("consistency proof: must be empty for equal sizes");
-    if (old_root != new_root) return std::unexpected("consistency proof: same size but different roots (fork)");
+    if (old_root != new_root)
+      return std::unexpected("consistency proof: same size but different roots (fork)");
     return {};
   }
   if (old_size == 0) return {};  // every tree extends the empty tree

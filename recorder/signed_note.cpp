@@ -137,8 +137,9 @@ bool NoteVerifier::verify(std::string_view message, std::string_view signature) 
   MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!key || !ctx) return false;
   if (EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1) return false;
-  return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
-                          reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
+  return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                          signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
+                          message.size()) == 1;
 }
 
 // ---- NoteSigner -------------------------------------------------------------------------------
@@ -216,8 +217,10 @@ std::expected<std::string, std::string> NoteSigner::sign(std::string_view messag
 
 std::expected<std::string, std::string> sign_note(std::string_view text,
                                                   const std::vector<const NoteSigner*>& signers) {
-  if (!valid_note_text(text)) return std::unexpected("note: text must be UTF-8 ending in a newline, without control characters");
-  if (text.find("\n\n") != std::string_view::npos) return std::unexpected("note: text must not contain an empty line");
+  if (!valid_note_text(text))
+    return std::unexpected("note: text must be UTF-8 ending in a newline, without control characters");
+  if (text.find("\n\n") != std::string_view::npos)
+    return std::unexpected("note: text must not contain an empty line");
   std::string note(text);
   note.push_back('\n');
   for (const NoteSigner* s : signers) {
@@ -235,12 +238,14 @@ std::expected<std::string, std::string> sign_note(std::string_view text,
 std::expected<ParsedNote, std::string> parse_note(std::string_view note) {
   if (!common::valid_utf8(note)) return std::unexpected("note: not valid UTF-8");
   size_t split = note.rfind("\n\n");
-  if (split == std::string_view::npos) return std::unexpected("note: no signature block (missing empty line)");
+  if (split == std::string_view::npos)
+    return std::unexpected("note: no signature block (missing empty line)");
   ParsedNote out;
   out.text = std::string(note.substr(0, split + 1));
   if (!valid_note_text(out.text)) return std::unexpected("note: text contains control characters");
   std::string_view sigs = note.substr(split + 2);
-  if (sigs.empty() || sigs.back() != '\n') return std::unexpected("note: signature block must end in a newline");
+  if (sigs.empty() || sigs.back() != '\n')
+    return std::unexpected("note: signature block must end in a newline");
   while (!sigs.empty()) {
     size_t nl = sigs.find('\n');
     std::string_view line = sigs.substr(0, nl);
@@ -256,7 +261,8 @@ std::expected<ParsedNote, std::string> parse_note(std::string_view note) {
     if (!blob || blob->size() < 5) return std::unexpected("note: malformed signature");
     NoteSignature sig;
     sig.name = std::string(name);
-    for (int i = 0; i < 4; ++i) sig.key_id = sig.key_id << 8 | static_cast<uint8_t>((*blob)[static_cast<size_t>(i)]);
+    for (int i = 0; i < 4; ++i)
+      sig.key_id = sig.key_id << 8 | static_cast<uint8_t>((*blob)[static_cast<size_t>(i)]);
     sig.signature = blob->substr(4);
     out.signatures.push_back(std::move(sig));
     if (out.signatures.size() > kMaxSignatures) return std::unexpected("note: too many signatures");
@@ -264,7 +270,8 @@ std::expected<ParsedNote, std::string> parse_note(std::string_view note) {
   return out;
 }
 
-std::expected<OpenedNote, std::string> open_note(std::string_view note, const std::vector<NoteVerifier>& known) {
+std::expected<OpenedNote, std::string> open_note(std::string_view note,
+                                                 const std::vector<NoteVerifier>& known) {
   auto parsed = parse_note(note);
   if (!parsed) return std::unexpected(parsed.error());
   OpenedNote out;
@@ -278,7 +285,8 @@ std::expected<OpenedNote, std::string> open_note(std::string_view note, const st
       continue;
     }
     if (!match->verify(out.text, sig.signature))
-      return std::unexpected("note: invalid signature by " + match->display() + " (the note was altered or forged)");
+      return std::unexpected("note: invalid signature by " + match->display() +
+                             " (the note was altered or forged)");
     out.verified_by.push_back(match->display());
   }
   if (out.verified_by.empty()) return std::unexpected("note: no signature by a trusted key");

@@ -106,7 +106,7 @@ std::expected<ParsedNote, std::string> parse_note(std::string_view note);
 struct OpenedNote {
   std::string text;
   std::vector<std::string> verified_by;  ///< display() of each known key whose signature verified
-  size_t unknown_signatures = 0;          ///< lines from keys not in the known set (ignored)
+  size_t unknown_signatures = 0;         ///< lines from keys not in the known set (ignored)
 };
 
 /// Opens a note per signed-note §Verifying: signatures of unknown keys are ignored, a known key

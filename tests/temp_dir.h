@@ -13,8 +13,10 @@ namespace sqlguard::test_support {
 /// Creates a new empty directory "sqlguard-<name>-XXXXXX" (mode 0700) and returns its path. It
 /// is left behind for inspection; use TempDir to remove it at scope exit.
 inline std::filesystem::path make_temp_dir(std::string_view name) {
-  std::string tmpl = (std::filesystem::temp_directory_path() / ("sqlguard-" + std::string(name) + "-XXXXXX")).string();
-  if (::mkdtemp(tmpl.data()) == nullptr) throw std::system_error(errno, std::generic_category(), "mkdtemp " + tmpl);
+  std::string tmpl =
+      (std::filesystem::temp_directory_path() / ("sqlguard-" + std::string(name) + "-XXXXXX")).string();
+  if (::mkdtemp(tmpl.data()) == nullptr)
+    throw std::system_error(errno, std::generic_category(), "mkdtemp " + tmpl);
   return tmpl;
 }
 

@@ -11,8 +11,8 @@ namespace {
 using T = common::ColumnType;
 
 bool is_integer_type(T t) {
-  return t == T::kTiny || t == T::kShort || t == T::kInt24 ||
-         t == T::kLong || t == T::kLongLong || t == T::kYear;
+  return t == T::kTiny || t == T::kShort || t == T::kInt24 || t == T::kLong || t == T::kLongLong ||
+         t == T::kYear;
 }
 
 std::string hex(std::string_view s) { return "0x" + common::hex_encode(s); }
@@ -27,10 +27,10 @@ nlohmann::json cell_json(const common::ResultColumn& col, const common::Cell& ce
     if (ec == std::errc() && p == v.data() + v.size() && n <= kSafe && n >= -kSafe) return n;
     return v;
   }
-  if ((!col.masked && col.charset == common::kCharsetBinary && col.type != T::kBit && !is_integer_type(col.type) &&
-       col.type != T::kNewDecimal && col.type != T::kDouble && col.type != T::kFloat &&
-       col.type != T::kDate && col.type != T::kDateTime && col.type != T::kTimestamp &&
-       col.type != T::kTime && col.type != T::kNewDate) ||
+  if ((!col.masked && col.charset == common::kCharsetBinary && col.type != T::kBit &&
+       !is_integer_type(col.type) && col.type != T::kNewDecimal && col.type != T::kDouble &&
+       col.type != T::kFloat && col.type != T::kDate && col.type != T::kDateTime &&
+       col.type != T::kTimestamp && col.type != T::kTime && col.type != T::kNewDate) ||
       col.type == T::kBit || !common::valid_utf8(v)) {
     return hex(v);
   }
@@ -44,10 +44,14 @@ std::string cell_text(const nlohmann::json& v) {
   std::string out;
   out.reserve(s.size());
   for (char c : s) {
-    if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else if (c == '|') out += "\\|";
-    else out += c;
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (c == '|')
+      out += "\\|";
+    else
+      out += c;
   }
   return out;
 }
@@ -88,7 +92,8 @@ nlohmann::json render_structured(const guard::SqlOutcome& o) {
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& r : rs.rows) {
     nlohmann::json row = nlohmann::json::array();
-    for (size_t i = 0; i < r.size() && i < rs.columns.size(); ++i) row.push_back(cell_json(rs.columns[i], r[i]));
+    for (size_t i = 0; i < r.size() && i < rs.columns.size(); ++i)
+      row.push_back(cell_json(rs.columns[i], r[i]));
     rows.push_back(std::move(row));
   }
   nlohmann::json out = {{"columns", std::move(cols)},

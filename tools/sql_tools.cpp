@@ -40,10 +40,13 @@ json RunSqlTool::tool_definition() {
         {"properties",
          {{"sql", {{"type", "string"}, {"description", "exactly one SQL statement (MariaDB/MySQL dialect)"}}},
           {"max_rows",
-           {{"type", "integer"}, {"minimum", 1}, {"maximum", 100000},
+           {{"type", "integer"},
+            {"minimum", 1},
+            {"maximum", 100000},
             {"description", "return at most this many rows (policy limits still apply)"}}},
           {"approval_id",
-           {{"type", "string"}, {"maxLength", 64},
+           {{"type", "string"},
+            {"maxLength", 64},
             {"description",
              "id of an approval request from an earlier call that was held for approval; send it "
              "with the exact same sql to run that statement once a reviewer approved it"}}}}},
@@ -51,13 +54,17 @@ json RunSqlTool::tool_definition() {
         {"additionalProperties", false}}},
       {"outputSchema", run_sql_output_schema()},
       {"annotations",
-       {{"title", "Run SQL (governed)"}, {"readOnlyHint", false}, {"destructiveHint", true},
-        {"idempotentHint", false}, {"openWorldHint", false}}},
+       {{"title", "Run SQL (governed)"},
+        {"readOnlyHint", false},
+        {"destructiveHint", true},
+        {"idempotentHint", false},
+        {"openWorldHint", false}}},
   };
 }
 
 ToolResult RunSqlTool::call(const json& arguments, const CallContext& context) {
-  if (auto err = check_object(arguments, {"sql", "max_rows", "approval_id"}); !err.empty()) return ToolResult::error(err);
+  if (auto err = check_object(arguments, {"sql", "max_rows", "approval_id"}); !err.empty())
+    return ToolResult::error(err);
   if (!arguments.is_object() || !arguments.contains("sql") || !arguments["sql"].is_string()) {
     return ToolResult::error("invalid arguments: 'sql' is required and must be a string");
   }
@@ -77,7 +84,8 @@ ToolResult RunSqlTool::call(const json& arguments, const CallContext& context) {
   if (arguments.contains("approval_id")) {
     const json& a = arguments["approval_id"];
     if (!a.is_string() || a.get<std::string>().empty() || a.get<std::string>().size() > 64) {
-      return ToolResult::error("invalid arguments: 'approval_id' must be a non-empty string of at most 64 characters");
+      return ToolResult::error(
+          "invalid arguments: 'approval_id' must be a non-empty string of at most 64 characters");
     }
     info.approval_id = a.get<std::string>();
   }
@@ -98,8 +106,7 @@ json DescribeTableTool::tool_definition() {
        "column is masked for you (and by which rule)."},
       {"inputSchema",
        {{"type", "object"},
-        {"properties",
-         {{"table", {{"type", "string"}, {"description", "table name, or schema.table"}}}}},
+        {"properties", {{"table", {{"type", "string"}, {"description", "table name, or schema.table"}}}}},
         {"required", {"table"}},
         {"additionalProperties", false}}},
       {"outputSchema",
@@ -111,15 +118,21 @@ json DescribeTableTool::tool_definition() {
             {"items",
              {{"type", "object"},
               {"properties",
-               {{"name", {{"type", "string"}}}, {"type", {{"type", "string"}}},
-                {"nullable", {{"type", "boolean"}}}, {"key", {{"type", "string"}}},
-                {"default", {{"type", json::array({"string", "null"})}}}, {"comment", {{"type", "string"}}},
-                {"masked", {{"type", "boolean"}}}, {"masking_rule", {{"type", "string"}}},
+               {{"name", {{"type", "string"}}},
+                {"type", {{"type", "string"}}},
+                {"nullable", {{"type", "boolean"}}},
+                {"key", {{"type", "string"}}},
+                {"default", {{"type", json::array({"string", "null"})}}},
+                {"comment", {{"type", "string"}}},
+                {"masked", {{"type", "boolean"}}},
+                {"masking_rule", {{"type", "string"}}},
                 {"masking_method", {{"type", "string"}}}}},
               {"required", {"name", "type", "nullable", "masked"}}}}}}}},
         {"required", {"table", "columns"}}}},
       {"annotations",
-       {{"title", "Describe table"}, {"readOnlyHint", true}, {"idempotentHint", true},
+       {{"title", "Describe table"},
+        {"readOnlyHint", true},
+        {"idempotentHint", true},
         {"openWorldHint", false}}},
   };
 }
@@ -135,9 +148,13 @@ ToolResult DescribeTableTool::call(const json& arguments, const CallContext& con
   json columns = json::array();
   std::string text = "table " + table + ":\n";
   for (const auto& c : *cols) {
-    json col = {{"name", c.name}, {"type", c.type}, {"nullable", c.nullable}, {"key", c.key},
+    json col = {{"name", c.name},
+                {"type", c.type},
+                {"nullable", c.nullable},
+                {"key", c.key},
                 {"default", c.has_default ? json(c.default_value) : json(nullptr)},
-                {"comment", c.comment}, {"masked", c.masking.has_value()}};
+                {"comment", c.comment},
+                {"masked", c.masking.has_value()}};
     if (c.masking) {
       col["masking_rule"] = c.masking->rule;
       col["masking_method"] = c.masking->method;
@@ -173,13 +190,17 @@ json ListTablesTool::tool_definition() {
             {"items",
              {{"type", "object"},
               {"properties",
-               {{"name", {{"type", "string"}}}, {"type", {{"type", "string"}}},
-                {"comment", {{"type", "string"}}}, {"approx_rows", {{"type", "integer"}}},
+               {{"name", {{"type", "string"}}},
+                {"type", {{"type", "string"}}},
+                {"comment", {{"type", "string"}}},
+                {"approx_rows", {{"type", "integer"}}},
                 {"masked_columns", {{"type", "array"}, {"items", {{"type", "string"}}}}}}},
               {"required", {"name", "type", "masked_columns"}}}}}}}},
         {"required", {"schema", "tables"}}}},
       {"annotations",
-       {{"title", "List tables"}, {"readOnlyHint", true}, {"idempotentHint", true},
+       {{"title", "List tables"},
+        {"readOnlyHint", true},
+        {"idempotentHint", true},
         {"openWorldHint", false}}},
   };
 }
@@ -188,7 +209,8 @@ ToolResult ListTablesTool::call(const json& arguments, const CallContext& contex
   if (auto err = check_object(arguments, {"schema"}); !err.empty()) return ToolResult::error(err);
   std::string schema;
   if (arguments.is_object() && arguments.contains("schema")) {
-    if (!arguments["schema"].is_string()) return ToolResult::error("invalid arguments: 'schema' must be a string");
+    if (!arguments["schema"].is_string())
+      return ToolResult::error("invalid arguments: 'schema' must be a string");
     schema = arguments["schema"].get<std::string>();
   }
   auto tables = guard_.list_tables(call_info(context, "list_tables"), schema);
@@ -197,8 +219,11 @@ ToolResult ListTablesTool::call(const json& arguments, const CallContext& contex
   json list = json::array();
   std::string text = std::to_string(tables->size()) + " table(s) in " + shown + ":\n";
   for (const auto& t : *tables) {
-    list.push_back({{"name", t.name}, {"type", t.type}, {"comment", t.comment},
-                    {"approx_rows", t.approx_rows}, {"masked_columns", t.masked_columns}});
+    list.push_back({{"name", t.name},
+                    {"type", t.type},
+                    {"comment", t.comment},
+                    {"approx_rows", t.approx_rows},
+                    {"masked_columns", t.masked_columns}});
     text += "  " + t.name + " (" + t.type + ", ~" + std::to_string(t.approx_rows) + " rows)";
     if (!t.masked_columns.empty()) {
       text += " masked:";

@@ -17,11 +17,11 @@ namespace sqlguard::tools {
 /// Everything a tool call knows about its caller. Built by the protocol layer per call.
 struct CallContext {
   policy::Principal principal;
-  std::string session_id;  ///< MCP session (stdio: one per process run; HTTP: Mcp-Session-Id)
-  std::string request_id;  ///< JSON-RPC id as compact JSON text ("0", "\"abc\"")
-  std::string transport;   ///< "stdio", "http", "sse"
+  std::string session_id;      ///< MCP session (stdio: one per process run; HTTP: Mcp-Session-Id)
+  std::string request_id;      ///< JSON-RPC id as compact JSON text ("0", "\"abc\"")
+  std::string transport;       ///< "stdio", "http", "sse"
   std::string remote_address;  ///< "" for stdio
-  std::stop_token cancel;  ///< requested when the client sends notifications/cancelled
+  std::stop_token cancel;      ///< requested when the client sends notifications/cancelled
   /// Sends notifications/progress when the client gave a progressToken; otherwise a no-op.
   /// Arguments: progress so far, total (0 = unknown), message.
   std::function<void(double, double, std::string_view)> progress;

@@ -7,8 +7,8 @@
 
 #include "common/time.h"
 #include "policy/principal_spec.h"
-#include "server/mcp/http_transport.h"
 #include "server/admin/loopback_reviewer.h"
+#include "server/mcp/http_transport.h"
 
 // Same CPPHTTPLIB_* defines as the library (pkg-config Cflags); see http_transport.cpp.
 #include <httplib.h>
@@ -16,8 +16,8 @@
 namespace sqlguard::server {
 namespace {
 
-using nlohmann::json;
 using guard::ApprovalError;
+using nlohmann::json;
 
 json vote_json(const guard::ApprovalVote& v) {
   return {{"reviewer", v.reviewer}, {"comment", v.comment}, {"at", common::rfc3339_ms(v.at_ms)}};
@@ -33,7 +33,6 @@ void reply_error(httplib::Response& res, int status, const std::string& message)
   reply(res, status, json{{"error", message}});
 }
 
-
 class Routes {
  public:
   Routes(guard::ApprovalService& service, Authenticator* auth, ApprovalsHttpOptions options)
@@ -41,9 +40,11 @@ class Routes {
 
   /// The reviewer or nullopt after replying 401/403/400.
   std::optional<policy::Principal> authenticate(const httplib::Request& req, httplib::Response& res) const {
-    auto who = api_caller(req, auth_, options_.trust_loopback_reviewer_header, options_.allowed_hosts, "approvals API");
+    auto who = api_caller(req, auth_, options_.trust_loopback_reviewer_header, options_.allowed_hosts,
+                          "approvals API");
     if (!who) {
-      if (!who.error().www_authenticate.empty()) res.set_header("WWW-Authenticate", who.error().www_authenticate);
+      if (!who.error().www_authenticate.empty())
+        res.set_header("WWW-Authenticate", who.error().www_authenticate);
       reply_error(res, who.error().status, who.error().message);
       return std::nullopt;
     }
@@ -135,7 +136,8 @@ class Routes {
   void whoami(const httplib::Request& req, httplib::Response& res) const {
     auto who = authenticate(req, res);
     if (!who) return;
-    reply(res, 200, json{{"subject", who->subject}, {"groups", who->groups}, {"reviewer", service_.is_reviewer(*who)}});
+    reply(res, 200,
+          json{{"subject", who->subject}, {"groups", who->groups}, {"reviewer", service_.is_reviewer(*who)}});
   }
 
  private:
@@ -164,7 +166,10 @@ json approval_json(const guard::ApprovalRequest& r) {
   for (const auto& v : r.approvals) approvals.push_back(vote_json(v));
   return {{"id", r.id},
           {"state", std::string(guard::to_string(r.state))},
-          {"principal", {{"subject", r.principal.subject}, {"groups", r.principal.groups}, {"client", r.principal.client_name}}},
+          {"principal",
+           {{"subject", r.principal.subject},
+            {"groups", r.principal.groups},
+            {"client", r.principal.client_name}}},
           {"statement", r.statement},
           {"sha256", r.sha256},
           {"kind", r.kind},
@@ -230,7 +235,8 @@ bool WebhookNotifier::announce(const guard::ApprovalRequest& r) const {
     client.set_read_timeout(3, 0);
     client.set_write_timeout(3, 0);
     const json body = {{"text", message(r)}};
-    auto res = client.Post(path_, body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+    auto res =
+        client.Post(path_, body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
     if (!res) {
       spdlog::warn("approvals webhook: {}: {}", base_, httplib::to_string(res.error()));
       return false;

@@ -1,11 +1,10 @@
 // The reviewers' HTTP API for just-in-time approvals (docs/approvals.md §HTTP API), mounted on
 // an httplib::Server, and the webhook that announces new requests.
 //
-//   GET  /api/approvals?state=pending|approved|denied|expired|used|all  → {"approvals":[Approval...]} newest first
-//   GET  /api/approvals/{id}                                           → Approval
-//   POST /api/approvals/{id}/approve   {"comment": "..."}              → Approval
-//   POST /api/approvals/{id}/deny      {"comment": "..."}              → Approval
-//   GET  /api/whoami                                                   → {"subject","groups","reviewer"}
+//   GET  /api/approvals?state=pending|approved|denied|expired|used|all  → {"approvals":[Approval...]} newest
+//   first GET  /api/approvals/{id}                                           → Approval POST
+//   /api/approvals/{id}/approve   {"comment": "..."}              → Approval POST /api/approvals/{id}/deny
+//   {"comment": "..."}              → Approval GET  /api/whoami → {"subject","groups","reviewer"}
 //
 // JSON everywhere; errors are {"error": "..."} with 400 (bad input), 401 (no or bad
 // credential), 403 (not a reviewer for this rule), 404 (no such request, or not yours to see),

@@ -16,8 +16,8 @@
 #include "recorder/audit_export.h"
 #include "recorder/audit_verify.h"
 #include "server/admin/console_assets.h"
-#include "server/mcp/http_transport.h"
 #include "server/admin/loopback_reviewer.h"
+#include "server/mcp/http_transport.h"
 
 // Same rule as server/mcp/http_transport.cpp: Debian's cpp-httplib is a compiled library, and every
 // translation unit including httplib.h must see its CPPHTTPLIB_* definitions (pkg-config Cflags).
@@ -63,8 +63,14 @@ json summarize_sessions(const std::vector<json>& records, std::size_t limit) {
     Summary& s = it->second;
     if (inserted) {
       s.first_index = i;
-      s.row = {{"session", id}, {"subject", ""},  {"client", ""},   {"transport", ""},
-               {"started", str(rec, "time")},   {"ended", nullptr}, {"calls", 0}, {"refusals", 0}};
+      s.row = {{"session", id},
+               {"subject", ""},
+               {"client", ""},
+               {"transport", ""},
+               {"started", str(rec, "time")},
+               {"ended", nullptr},
+               {"calls", 0},
+               {"refusals", 0}};
     }
     const std::string type = str(rec, "type");
     const json& principal = sub(rec, "principal");
@@ -132,7 +138,6 @@ void reply_json(httplib::Response& res, int status, const json& body) {
   res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), kJson);
 }
 
-
 void reply_error(httplib::Response& res, int status, std::string message) {
   reply_json(res, status, json{{"error", std::move(message)}});
 }
@@ -143,8 +148,7 @@ std::string_view asset_view(const unsigned char* data, std::size_t size) {
 
 class ConsoleRoutes {
  public:
-  ConsoleRoutes(ConsoleOptions options, Authenticator* auth)
-      : options_(std::move(options)), auth_(auth) {
+  ConsoleRoutes(ConsoleOptions options, Authenticator* auth) : options_(std::move(options)), auth_(auth) {
     if (options_.auditor_groups.empty()) options_.auditor_groups = options_.reviewer_groups;
   }
 
@@ -162,19 +166,16 @@ class ConsoleRoutes {
     server.Get("/console", index);
     server.Get("/console/", index);
     server.Get("/console/index\\.html", index);
-    server.Get("/console/app\\.js",
-               asset(asset_view(console_assets::app_js, console_assets::app_js_size),
-                     "text/javascript; charset=utf-8"));
-    server.Get("/console/app\\.css",
-               asset(asset_view(console_assets::app_css, console_assets::app_css_size),
-                     "text/css; charset=utf-8"));
+    server.Get("/console/app\\.js", asset(asset_view(console_assets::app_js, console_assets::app_js_size),
+                                          "text/javascript; charset=utf-8"));
+    server.Get("/console/app\\.css", asset(asset_view(console_assets::app_css, console_assets::app_css_size),
+                                           "text/css; charset=utf-8"));
     server.Get("/api/audit/sessions", [self](const httplib::Request& req, httplib::Response& res) {
       if (self->admit(req, res)) self->sessions(req, res);
     });
-    server.Get(R"(/api/audit/sessions/([^/]+))",
-               [self](const httplib::Request& req, httplib::Response& res) {
-                 if (self->admit(req, res)) self->session(req, res);
-               });
+    server.Get(R"(/api/audit/sessions/([^/]+))", [self](const httplib::Request& req, httplib::Response& res) {
+      if (self->admit(req, res)) self->session(req, res);
+    });
     server.Get("/api/audit/verify", [self](const httplib::Request& req, httplib::Response& res) {
       if (self->admit(req, res)) self->verify(res);
     });
@@ -196,9 +197,11 @@ class ConsoleRoutes {
   bool admit(const httplib::Request& req, httplib::Response& res) const {
     security_headers(res);
     if (!filter(req, res)) return false;
-    auto caller = api_caller(req, auth_, options_.trust_loopback_reviewer_header, options_.allowed_hosts, "audit API");
+    auto caller =
+        api_caller(req, auth_, options_.trust_loopback_reviewer_header, options_.allowed_hosts, "audit API");
     if (!caller) {
-      if (!caller.error().www_authenticate.empty()) res.set_header("WWW-Authenticate", caller.error().www_authenticate);
+      if (!caller.error().www_authenticate.empty())
+        res.set_header("WWW-Authenticate", caller.error().www_authenticate);
       reply_error(res, caller.error().status, caller.error().message);
       return false;
     }
@@ -206,8 +209,7 @@ class ConsoleRoutes {
     for (const auto& group : options_.auditor_groups) {
       if (principal.in_group(group)) return true;
     }
-    reply_error(res, 403, "forbidden: " + principal.subject +
-                              " is not in an auditor or reviewer group");
+    reply_error(res, 403, "forbidden: " + principal.subject + " is not in an auditor or reviewer group");
     return false;
   }
 

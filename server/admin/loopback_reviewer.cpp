@@ -28,13 +28,15 @@ std::expected<policy::Principal, AuthFailure> api_caller(const httplib::Request&
                                                          std::string_view api) {
   if (auth != nullptr) {
     auto principal = auth->authenticate(request);
-    if (!principal && principal.error().message.empty()) principal.error().message = "authentication required";
+    if (!principal && principal.error().message.empty())
+      principal.error().message = "authentication required";
     return principal;
   }
   if (!trust_loopback_header) {
-    return std::unexpected(AuthFailure{401, "", "authentication is not configured for the " + std::string(api) +
-                                                    " (configure auth:, or approvals.trust_loopback_reviewer_header "
-                                                    "on a single-user host)"});
+    return std::unexpected(AuthFailure{401, "",
+                                       "authentication is not configured for the " + std::string(api) +
+                                           " (configure auth:, or approvals.trust_loopback_reviewer_header "
+                                           "on a single-user host)"});
   }
   auto reviewer = loopback_reviewer(request, allowed_hosts);
   if (!reviewer) return std::unexpected(AuthFailure{401, "", reviewer.error()});

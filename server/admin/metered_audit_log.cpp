@@ -28,11 +28,11 @@ std::string call_id(const nlohmann::json& event) {
 struct MeteredAuditLog::Observation {
   enum class Kind { kOther, kIntent, kOutcome, kAuthRejected } kind = Kind::kOther;
   std::string call;
-  std::string tool;      // intent
-  std::string decision;  // intent
-  std::string status;    // outcome
+  std::string tool;                  // intent
+  std::string decision;              // intent
+  std::string status;                // outcome
   std::optional<double> duration_s;  // outcome
-  std::string reason;    // auth.rejected
+  std::string reason;                // auth.rejected
 };
 
 MeteredAuditLog::MeteredAuditLog(std::unique_ptr<recorder::AuditLog> inner, common::MetricsRegistry& registry,
@@ -49,8 +49,8 @@ MeteredAuditLog::MeteredAuditLog(std::unique_ptr<recorder::AuditLog> inner, comm
                                         "Rejected credentials recorded in the audit log, by reason.",
                                         {"reason"})),
       append_seconds_(registry.histogram("sqlguard_audit_append_seconds",
-                                         "Wall time of one durable audit append (write + fdatasync).",
-                                         {}, common::audit_append_buckets())),
+                                         "Wall time of one durable audit append (write + fdatasync).", {},
+                                         common::audit_append_buckets())),
       append_errors_(registry.counter("sqlguard_audit_append_errors_total",
                                       "Audit appends that failed (the log then refuses every call).")),
       healthy_(registry.gauge("sqlguard_audit_healthy",
@@ -105,11 +105,8 @@ std::expected<recorder::AppendReceipt, std::string> MeteredAuditLog::append(cons
         call_duration_.observe({tool.empty() ? "unknown" : tool, o.status}, *o.duration_s);
       }
       break;
-    case Observation::Kind::kAuthRejected:
-      auth_rejections_.inc({o.reason});
-      break;
-    case Observation::Kind::kOther:
-      break;
+    case Observation::Kind::kAuthRejected: auth_rejections_.inc({o.reason}); break;
+    case Observation::Kind::kOther: break;
   }
   return receipt;
 }

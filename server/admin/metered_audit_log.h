@@ -14,8 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "recorder/audit_log.h"
 #include "common/metrics.h"
+#include "recorder/audit_log.h"
 
 namespace sqlguard::server {
 
@@ -24,12 +24,15 @@ namespace sqlguard::server {
 ///
 /// | metric | type | labels | from |
 /// |---|---|---|---|
-/// | `sqlguard_tool_calls_total` | counter | tool, decision | each recorded `call.intent` (decision = its `decision.action`: allow, deny, approve) |
-/// | `sqlguard_tool_call_duration_seconds` | histogram (common::tool_call_duration_buckets) | tool, status | each recorded `call.outcome`: `duration_us` / 1e6; tool from the intent with the same `call` id; status = `status` (ok, error, refused, ...) |
-/// | `sqlguard_auth_rejections_total` | counter | reason | each recorded `auth.rejected` (`reason`, e.g. expired, bad_signature) |
-/// | `sqlguard_audit_append_seconds` | histogram (common::audit_append_buckets) | — | wall time of every append, successful or not |
-/// | `sqlguard_audit_append_errors_total` | counter | — | appends that returned an error |
-/// | `sqlguard_audit_healthy` | gauge | — | 1 while inner.healthy(), else 0 (updated after every append and every healthy()) |
+/// | `sqlguard_tool_calls_total` | counter | tool, decision | each recorded `call.intent` (decision = its
+/// `decision.action`: allow, deny, approve) | | `sqlguard_tool_call_duration_seconds` | histogram
+/// (common::tool_call_duration_buckets) | tool, status | each recorded `call.outcome`: `duration_us` / 1e6;
+/// tool from the intent with the same `call` id; status = `status` (ok, error, refused, ...) | |
+/// `sqlguard_auth_rejections_total` | counter | reason | each recorded `auth.rejected` (`reason`, e.g.
+/// expired, bad_signature) | | `sqlguard_audit_append_seconds` | histogram (common::audit_append_buckets) | —
+/// | wall time of every append, successful or not | | `sqlguard_audit_append_errors_total` | counter | — |
+/// appends that returned an error | | `sqlguard_audit_healthy` | gauge | — | 1 while inner.healthy(), else 0
+/// (updated after every append and every healthy()) |
 ///
 /// Events are counted only once `inner` has made them durable (a call whose intent could not be
 /// recorded did not run). The call id → tool map holds at most `max_tracked_calls` entries;

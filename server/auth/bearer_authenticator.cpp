@@ -30,8 +30,7 @@ std::string_view trim(std::string_view s) {
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
 }
 
@@ -148,13 +147,12 @@ std::expected<std::shared_ptr<BearerAuthenticator>, std::string> BearerAuthentic
   return a;
 }
 
-BearerAuthenticator::BearerAuthenticator(const HttpConfig& http, const AuthConfig& auth,
-                                         Options options)
+BearerAuthenticator::BearerAuthenticator(const HttpConfig& http, const AuthConfig& auth, Options options)
     : oidc_(auth.oidc), options_(std::move(options)) {
   if (!options_.now) options_.now = [] { return std::chrono::system_clock::now(); };
   metadata_url_ = protected_resource_metadata_url(http);
-  challenge_ = www_authenticate_bearer(
-      metadata_url_, {}, {}, oidc_ ? oidc_->required_scopes : std::vector<std::string>{});
+  challenge_ = www_authenticate_bearer(metadata_url_, {}, {},
+                                       oidc_ ? oidc_->required_scopes : std::vector<std::string>{});
   for (const auto& k : auth.api_keys) {
     if (auto h = digest_from_hex(k.sha256_hex)) api_keys_.push_back(ApiKey{*h, k});
   }
@@ -163,15 +161,14 @@ BearerAuthenticator::BearerAuthenticator(const HttpConfig& http, const AuthConfi
     cache_options.min_refresh_interval = std::chrono::seconds(oidc_->jwks_min_refresh_interval_s);
     cache_options.max_age = options_.jwks_max_age;
     auto fetcher = options_.fetcher ? options_.fetcher : make_http_fetcher();
-    jwks_ = std::make_shared<JwksCache>(JwksSource::from_config(*oidc_), cache_options,
-                                        std::move(fetcher), options_.steady_now);
+    jwks_ = std::make_shared<JwksCache>(JwksSource::from_config(*oidc_), cache_options, std::move(fetcher),
+                                        options_.steady_now);
     validator_ = std::make_unique<JwtValidator>(oidc_->algorithms, jwks_);
   }
 }
 
 AuthRejection BearerAuthenticator::reject(int status, std::string error, std::string reason,
-                                          std::string message,
-                                          const std::vector<std::string>& scopes) const {
+                                          std::string message, const std::vector<std::string>& scopes) const {
   AuthRejection r;
   r.status = status;
   r.error = std::move(error);
@@ -200,16 +197,16 @@ std::expected<AuthenticatedCaller, AuthRejection> BearerAuthenticator::authentic
   const auto sp = authorization.find_first_of(" \t");
   const std::string_view scheme = authorization.substr(0, sp);
   if (!iequals(scheme, "Bearer")) {
-    AuthRejection r = reject(401, "", "unsupported_scheme",
-                             "use the Bearer authentication scheme (RFC 6750)");
+    AuthRejection r =
+        reject(401, "", "unsupported_scheme", "use the Bearer authentication scheme (RFC 6750)");
     r.www_authenticate = challenge_;
     return std::unexpected(std::move(r));
   }
   const std::string_view credential =
       sp == std::string_view::npos ? std::string_view() : trim(authorization.substr(sp));
   if (credential.empty()) {
-    return std::unexpected(reject(400, "invalid_request", "malformed",
-                                  "the Authorization header has no bearer token"));
+    return std::unexpected(
+        reject(400, "invalid_request", "malformed", "the Authorization header has no bearer token"));
   }
   return authenticate_token(credential);
 }
@@ -221,8 +218,7 @@ std::expected<AuthenticatedCaller, AuthRejection> BearerAuthenticator::authentic
     return authenticate_jwt(credential);
   } catch (const std::exception&) {
     // Not expected on any input (parsing is exception-free); fail closed if it happens anyway.
-    return std::unexpected(
-        reject(401, "invalid_token", "malformed", "the token could not be processed"));
+    return std::unexpected(reject(401, "invalid_token", "malformed", "the token could not be processed"));
   }
 }
 
@@ -236,8 +232,7 @@ std::expected<void, std::string> BearerAuthenticator::prefetch_keys() const {
 std::expected<AuthenticatedCaller, AuthRejection> BearerAuthenticator::authenticate_api_key(
     std::string_view key) const {
   if (key.size() > kMaxApiKeyBytes || api_keys_.empty()) {
-    return std::unexpected(
-        reject(401, "invalid_token", "unknown_api_key", "the API key is not valid"));
+    return std::unexpected(reject(401, "invalid_token", "unknown_api_key", "the API key is not valid"));
   }
   const auto digest = common::sha256(key);
   const ApiKey* match = nullptr;
@@ -245,8 +240,7 @@ std::expected<AuthenticatedCaller, AuthRejection> BearerAuthenticator::authentic
     if (CRYPTO_memcmp(digest.data(), k.sha256.data(), digest.size()) == 0) match = &k;
   }
   if (match == nullptr) {
-    return std::unexpected(
-        reject(401, "invalid_token", "unknown_api_key", "the API key is not valid"));
+    return std::unexpected(reject(401, "invalid_token", "unknown_api_key", "the API key is not valid"));
   }
   AuthenticatedCaller c;
   c.principal.subject = match->config.subject;
@@ -279,8 +273,7 @@ std::expected<AuthenticatedCaller, AuthRejection> BearerAuthenticator::authentic
     }
     AuthRejection r =
         verified.error().code == JwsErrorCode::kKeysUnavailable
-            ? reject(503, "", reason,
-                     "the identity provider's signing keys are unavailable; try again later")
+            ? reject(503, "", reason, "the identity provider's signing keys are unavailable; try again later")
             : reject(401, "invalid_token", reason, verified.error().message);
     if (auto jws = parse_jws(token)) {
       r.token_alg = printable(jws->alg);
@@ -323,9 +316,9 @@ std::expected<AuthenticatedCaller, AuthRejection> BearerAuthenticator::authentic
     aud_ok = aud_matches(*aud);
   }
   if (!aud_ok) {
-    return fail(401, "invalid_token", "wrong_audience",
-                "the token was not issued for this resource (aud must include " +
-                    oidc.audiences.front() + ")");
+    return fail(
+        401, "invalid_token", "wrong_audience",
+        "the token was not issued for this resource (aud must include " + oidc.audiences.front() + ")");
   }
 
   const double now = std::chrono::duration<double>(options_.now().time_since_epoch()).count();
@@ -364,8 +357,7 @@ std::expected<AuthenticatedCaller, AuthRejection> BearerAuthenticator::authentic
   for (const auto& required : oidc.required_scopes) {
     if (std::find(scopes.begin(), scopes.end(), required) == scopes.end()) {
       return fail(403, "insufficient_scope", "insufficient_scope",
-                  "the token lacks scope " + required + " (required: " +
-                      join(oidc.required_scopes) + ")",
+                  "the token lacks scope " + required + " (required: " + join(oidc.required_scopes) + ")",
                   oidc.required_scopes);
     }
   }
@@ -379,8 +371,7 @@ std::expected<AuthenticatedCaller, AuthRejection> BearerAuthenticator::authentic
   c.scopes = std::move(scopes);
   c.token_id = string_claim(claim_at(claims, "jti")).substr(0, kMaxClaimString);
   c.expires_at = std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          std::chrono::duration<double>(*exp)));
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(*exp)));
   return c;
 }
 

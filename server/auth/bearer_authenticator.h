@@ -17,9 +17,9 @@
 
 #include "common/bytes.h"
 #include "policy/principal.h"
-#include "server/config/config.h"
 #include "server/auth/jwks.h"
 #include "server/auth/jwt_validator.h"
+#include "server/config/config.h"
 
 namespace sqlguard::server {
 
@@ -43,7 +43,8 @@ struct AuthenticatedCaller {
 /// A rejected request: the HTTP answer to give, plus what the audit event should record.
 /// Unverified token contents are never copied here except the header's alg and kid.
 struct AuthRejection {
-  int status = 401;  ///< 400 (two credentials), 401 (missing/invalid), 403 (scope), 503 (IdP keys unavailable)
+  int status =
+      401;  ///< 400 (two credentials), 401 (missing/invalid), 403 (scope), 503 (IdP keys unavailable)
   /// RFC 6750 §3.1 error code: "invalid_request", "invalid_token", "insufficient_scope", or ""
   /// when no credentials were sent (RFC 6750 §3.1: then no error code).
   std::string error;
@@ -102,13 +103,13 @@ class BearerAuthenticator {
  public:
   using Options = BearerAuthenticatorOptions;
 
-
   /// Builds the authenticator from the loaded config. With a jwks_file, the file is loaded
   /// now so a bad file is a start-up error; network sources are loaded on the first token.
   /// Errors (start-up configuration errors): unreadable/invalid jwks_file, oidc without issuer
   /// or audiences, neither oidc nor api_keys configured.
-  static std::expected<std::shared_ptr<BearerAuthenticator>, std::string> create(
-      const HttpConfig& http, const AuthConfig& auth, Options options = {});
+  static std::expected<std::shared_ptr<BearerAuthenticator>, std::string> create(const HttpConfig& http,
+                                                                                 const AuthConfig& auth,
+                                                                                 Options options = {});
 
   /// Authenticates one HTTP request from its `Authorization` and `X-API-Key` header values
   /// ("" when absent). Never throws.
@@ -116,8 +117,7 @@ class BearerAuthenticator {
       std::string_view authorization, std::string_view x_api_key = {}) const;
 
   /// Authenticates a bare credential (a JWT or an "sgk_" API key), e.g. the stdio token.
-  std::expected<AuthenticatedCaller, AuthRejection> authenticate_token(
-      std::string_view credential) const;
+  std::expected<AuthenticatedCaller, AuthRejection> authenticate_token(std::string_view credential) const;
 
   /// Loads the JWK Set now (for a start-up log line); error text if it cannot be loaded.
   std::expected<void, std::string> prefetch_keys() const;
@@ -137,8 +137,7 @@ class BearerAuthenticator {
   };
 
   std::expected<AuthenticatedCaller, AuthRejection> authenticate_jwt(std::string_view token) const;
-  std::expected<AuthenticatedCaller, AuthRejection> authenticate_api_key(
-      std::string_view key) const;
+  std::expected<AuthenticatedCaller, AuthRejection> authenticate_api_key(std::string_view key) const;
   AuthRejection reject(int status, std::string error, std::string reason, std::string message,
                        const std::vector<std::string>& scopes = {}) const;
 

@@ -7,8 +7,8 @@
 #include <memory>
 #include <string_view>
 
-#include "server/mcp/authenticator.h"
 #include "server/auth/bearer_authenticator.h"
+#include "server/mcp/authenticator.h"
 
 namespace sqlguard::server {
 
@@ -33,8 +33,7 @@ class BearerHttpAuthenticator final : public Authenticator {
                                    AuthObserver observer = {});
 
   /// 401/403/400/503 AuthFailure with the WWW-Authenticate value, or the Principal.
-  std::expected<policy::Principal, AuthFailure> authenticate(
-      const httplib::Request& request) override;
+  std::expected<policy::Principal, AuthFailure> authenticate(const httplib::Request& request) override;
 
  private:
   std::shared_ptr<const BearerAuthenticator> bearer_;

@@ -6,11 +6,11 @@
 #include <fstream>
 #include <utility>
 
-#include <nlohmann/json.hpp>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <nlohmann/json.hpp>
 
 #include "common/bytes.h"
 
@@ -66,8 +66,7 @@ std::expected<std::string, std::string> b64_member(const json& o, const char* na
   return *bytes;
 }
 
-std::expected<std::shared_ptr<EVP_PKEY>, std::string> from_params(const char* type,
-                                                                   OSSL_PARAM_BLD* bld) {
+std::expected<std::shared_ptr<EVP_PKEY>, std::string> from_params(const char* type, OSSL_PARAM_BLD* bld) {
   std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld));
   PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) {
@@ -91,10 +90,10 @@ std::expected<std::shared_ptr<EVP_PKEY>, std::string> import_rsa(const json& o) 
   auto e = b64_member(o, "e");
   if (!e) return std::unexpected(e.error());
   if (e->size() > 8) return std::unexpected("RSA exponent too large");
-  BnPtr bn_n(BN_bin2bn(reinterpret_cast<const unsigned char*>(n->data()),
-                       static_cast<int>(n->size()), nullptr));
-  BnPtr bn_e(BN_bin2bn(reinterpret_cast<const unsigned char*>(e->data()),
-                       static_cast<int>(e->size()), nullptr));
+  BnPtr bn_n(
+      BN_bin2bn(reinterpret_cast<const unsigned char*>(n->data()), static_cast<int>(n->size()), nullptr));
+  BnPtr bn_e(
+      BN_bin2bn(reinterpret_cast<const unsigned char*>(e->data()), static_cast<int>(e->size()), nullptr));
   if (!bn_n || !bn_e) return std::unexpected("out of memory");
   if (BN_num_bits(bn_n.get()) < kMinRsaBits) {
     return std::unexpected("RSA modulus of " + std::to_string(BN_num_bits(bn_n.get())) +
@@ -109,8 +108,7 @@ std::expected<std::shared_ptr<EVP_PKEY>, std::string> import_rsa(const json& o) 
   return from_params("RSA", bld.get());
 }
 
-std::expected<std::shared_ptr<EVP_PKEY>, std::string> import_ec(const json& o,
-                                                                 const std::string& crv) {
+std::expected<std::shared_ptr<EVP_PKEY>, std::string> import_ec(const json& o, const std::string& crv) {
   std::size_t coord = 0;
   const char* group = nullptr;
   if (crv == "P-256") {
@@ -132,23 +130,20 @@ std::expected<std::shared_ptr<EVP_PKEY>, std::string> import_ec(const json& o,
   }
   std::string point = "\x04" + *x + *y;  // SEC 1 §2.3.3 uncompressed point
   std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
-  if (!bld ||
-      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1 ||
-      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
-                                       point.size()) != 1) {
+  if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1 ||
+      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1) {
     return std::unexpected("out of memory");
   }
   return from_params("EC", bld.get());
 }
 
-std::expected<std::shared_ptr<EVP_PKEY>, std::string> import_okp(const json& o,
-                                                                  const std::string& crv) {
+std::expected<std::shared_ptr<EVP_PKEY>, std::string> import_okp(const json& o, const std::string& crv) {
   if (crv != "Ed25519") return std::unexpected("unsupported OKP curve \"" + crv + "\"");
   auto x = b64_member(o, "x");
   if (!x) return std::unexpected(x.error());
   if (x->size() != 32) return std::unexpected("Ed25519 public key must be 32 bytes");
-  EVP_PKEY* raw = EVP_PKEY_new_raw_public_key(
-      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(x->data()), x->size());
+  EVP_PKEY* raw = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
+                                              reinterpret_cast<const unsigned char*>(x->data()), x->size());
   if (!raw) return std::unexpected("OpenSSL rejected the Ed25519 key");
   return wrap(raw);
 }
@@ -206,8 +201,7 @@ class HttplibFetcher final : public HttpFetcher {
  public:
   explicit HttplibFetcher(std::chrono::milliseconds timeout) : timeout_(timeout) {}
 
-  std::expected<std::string, std::string> get(const std::string& url,
-                                              std::size_t max_bytes) override {
+  std::expected<std::string, std::string> get(const std::string& url, std::size_t max_bytes) override {
     if (!is_fetchable_url(url)) {
       return std::unexpected("refusing to fetch " + url + " (https, or http to loopback only)");
     }
@@ -223,18 +217,17 @@ class HttplibFetcher final : public HttpFetcher {
     client.enable_server_certificate_verification(true);
     std::string body;
     bool oversize = false;
-    auto res = client.Get(
-        path, httplib::Headers{{"Accept", "application/json"}},
-        [&](const char* data, std::size_t len) {
-          if (body.size() + len > max_bytes) {
-            oversize = true;
-            return false;
-          }
-          body.append(data, len);
-          return true;
-        });
-    if (oversize) return std::unexpected(url + ": response larger than " +
-                                         std::to_string(max_bytes) + " bytes");
+    auto res = client.Get(path, httplib::Headers{{"Accept", "application/json"}},
+                          [&](const char* data, std::size_t len) {
+                            if (body.size() + len > max_bytes) {
+                              oversize = true;
+                              return false;
+                            }
+                            body.append(data, len);
+                            return true;
+                          });
+    if (oversize)
+      return std::unexpected(url + ": response larger than " + std::to_string(max_bytes) + " bytes");
     if (!res) return std::unexpected(url + ": " + httplib::to_string(res.error()));
     if (res->status != 200) {
       return std::unexpected(url + ": HTTP status " + std::to_string(res->status));
@@ -249,8 +242,7 @@ class HttplibFetcher final : public HttpFetcher {
 class UnavailableFetcher final : public HttpFetcher {
  public:
   std::expected<std::string, std::string> get(const std::string& url, std::size_t) override {
-    return std::unexpected("cannot fetch " + url +
-                           ": sqlguard was built without cpp-httplib client support");
+    return std::unexpected("cannot fetch " + url + ": sqlguard was built without cpp-httplib client support");
   }
 };
 #endif
@@ -341,8 +333,7 @@ JwksSource JwksSource::from_config(const OidcConfig& oidc) {
   return s;
 }
 
-JwksCache::JwksCache(JwksSource source, Options options, std::shared_ptr<HttpFetcher> fetcher,
-                     Clock clock)
+JwksCache::JwksCache(JwksSource source, Options options, std::shared_ptr<HttpFetcher> fetcher, Clock clock)
     : source_(std::move(source)),
       options_(options),
       fetcher_(std::move(fetcher)),
@@ -375,8 +366,7 @@ uint64_t JwksCache::load_attempts() const {
 }
 
 // Precondition: fetch_mutex_ held by the caller, state_mutex_ not held.
-std::expected<std::shared_ptr<const JwkSet>, std::string> JwksCache::reload_locked_fetch(
-    bool forced) {
+std::expected<std::shared_ptr<const JwkSet>, std::string> JwksCache::reload_locked_fetch(bool forced) {
   const auto now = clock_();
   {
     std::lock_guard lock(state_mutex_);
@@ -384,16 +374,14 @@ std::expected<std::shared_ptr<const JwkSet>, std::string> JwksCache::reload_lock
     if (!forced && fresh) return set_;  // another thread loaded it while we waited
     if (attempted_ && now - last_attempt_ < options_.min_refresh_interval) {
       if (set_) return set_;
-      return std::unexpected(last_error_.empty() ? std::string("JWK Set not loaded")
-                                                 : last_error_);
+      return std::unexpected(last_error_.empty() ? std::string("JWK Set not loaded") : last_error_);
     }
     ++load_attempts_;
   }
   attempted_ = true;
   last_attempt_ = now;
   auto text = read_source();
-  std::expected<JwkSet, std::string> parsed =
-      text ? parse_jwks(*text) : std::unexpected(text.error());
+  std::expected<JwkSet, std::string> parsed = text ? parse_jwks(*text) : std::unexpected(text.error());
   std::lock_guard lock(state_mutex_);
   if (!parsed) {
     last_error_ = "cannot load the issuer's JWK Set: " + parsed.error();
@@ -416,8 +404,8 @@ std::expected<std::string, std::string> JwksCache::read_source() {
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
     text.resize(static_cast<std::size_t>(in.gcount()));
     if (text.size() > kMaxJwksBytes) {
-      return std::unexpected(source_.file.string() + " is larger than " +
-                             std::to_string(kMaxJwksBytes) + " bytes");
+      return std::unexpected(source_.file.string() + " is larger than " + std::to_string(kMaxJwksBytes) +
+                             " bytes");
     }
     return text;
   }

@@ -33,10 +33,10 @@ inline constexpr int kMinRsaBits = 2048;
 /// Symmetric keys (kty "oct") are never imported, so HMAC cannot be used against them.
 /// Immutable after parse_jwks(); safe to share read-only between threads.
 struct Jwk {
-  std::string kid;  ///< "kid", may be empty
-  std::string kty;  ///< "RSA", "EC" or "OKP"
-  std::string crv;  ///< "P-256", "P-384", "Ed25519"; empty for RSA
-  std::string alg;  ///< "alg" if the JWK restricts it (RFC 7517 §4.4), else empty
+  std::string kid;                ///< "kid", may be empty
+  std::string kty;                ///< "RSA", "EC" or "OKP"
+  std::string crv;                ///< "P-256", "P-384", "Ed25519"; empty for RSA
+  std::string alg;                ///< "alg" if the JWK restricts it (RFC 7517 §4.4), else empty
   std::shared_ptr<EVP_PKEY> key;  ///< the public key; never null in a parsed set
 
   /// True when this key may verify a JWS with `alg` (RFC 7518 §3.1 names): the key type and
@@ -65,16 +65,14 @@ class HttpFetcher {
   virtual ~HttpFetcher() = default;
   /// GETs `url` and returns the body of a 200 response of at most `max_bytes` bytes.
   /// Errors: a human message (connection failure, status, oversize).
-  virtual std::expected<std::string, std::string> get(const std::string& url,
-                                                      std::size_t max_bytes) = 0;
+  virtual std::expected<std::string, std::string> get(const std::string& url, std::size_t max_bytes) = 0;
 };
 
 /// The cpp-httplib fetcher: no redirects, server certificates verified against the system CA
 /// store, `timeout` for connect and for each read. Only https URLs, or http to a loopback host
 /// (127.0.0.1, [::1], localhost) for tests and sidecar IdPs, are fetched. When sqlguard is built
 /// without libcpp-httplib (CPPHTTPLIB_OPENSSL_SUPPORT not defined), every get() fails.
-std::shared_ptr<HttpFetcher> make_http_fetcher(std::chrono::milliseconds timeout =
-                                                   std::chrono::seconds(5));
+std::shared_ptr<HttpFetcher> make_http_fetcher(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 /// True for "https://..." and for "http://" URLs whose host is 127.0.0.1, [::1] or localhost.
 bool is_fetchable_url(std::string_view url);
@@ -111,8 +109,7 @@ class JwksCache {
   using Clock = std::function<std::chrono::steady_clock::time_point()>;
 
   /// `fetcher` may be null when `source.file` is set. `clock` defaults to steady_clock::now.
-  JwksCache(JwksSource source, Options options, std::shared_ptr<HttpFetcher> fetcher,
-            Clock clock = {});
+  JwksCache(JwksSource source, Options options, std::shared_ptr<HttpFetcher> fetcher, Clock clock = {});
 
   /// The current key set, loading it if none is loaded yet. Error: no set could be loaded
   /// (message says why and from where).
@@ -133,9 +130,9 @@ class JwksCache {
   const std::shared_ptr<HttpFetcher> fetcher_;
   const Clock clock_;
 
-  std::mutex fetch_mutex_;          // serialises loads; held while fetching
-  std::string discovered_jwks_uri_;  // guarded by fetch_mutex_
-  bool attempted_ = false;           // guarded by fetch_mutex_
+  std::mutex fetch_mutex_;                                // serialises loads; held while fetching
+  std::string discovered_jwks_uri_;                       // guarded by fetch_mutex_
+  bool attempted_ = false;                                // guarded by fetch_mutex_
   std::chrono::steady_clock::time_point last_attempt_{};  // guarded by fetch_mutex_
 
   mutable std::mutex state_mutex_;  // guards the members below; never held while fetching

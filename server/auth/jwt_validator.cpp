@@ -23,9 +23,7 @@ struct EcdsaSigFree {
   void operator()(ECDSA_SIG* s) const noexcept { ECDSA_SIG_free(s); }
 };
 
-JwsError error(JwsErrorCode code, std::string message) {
-  return JwsError{code, std::move(message)};
-}
+JwsError error(JwsErrorCode code, std::string message) { return JwsError{code, std::move(message)}; }
 
 /// Printable, bounded copy of an untrusted header value for messages.
 std::string printable(std::string_view s) {
@@ -47,10 +45,9 @@ const EVP_MD* digest_for(std::string_view alg) {
 std::optional<std::string> ecdsa_raw_to_der(std::string_view raw, std::size_t coord) {
   if (raw.size() != 2 * coord) return std::nullopt;
   std::unique_ptr<ECDSA_SIG, EcdsaSigFree> sig(ECDSA_SIG_new());
-  BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()),
-                        static_cast<int>(coord), nullptr);
-  BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data() + coord),
-                        static_cast<int>(coord), nullptr);
+  BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()), static_cast<int>(coord), nullptr);
+  BIGNUM* s =
+      BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data() + coord), static_cast<int>(coord), nullptr);
   if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
     BN_free(r);
     BN_free(s);
@@ -65,22 +62,22 @@ std::optional<std::string> ecdsa_raw_to_der(std::string_view raw, std::size_t co
 }
 
 bool is_asymmetric_supported(std::string_view alg) {
-  return alg == "RS256" || alg == "RS384" || alg == "RS512" || alg == "PS256" ||
-         alg == "PS384" || alg == "PS512" || alg == "ES256" || alg == "ES384" || alg == "EdDSA";
+  return alg == "RS256" || alg == "RS384" || alg == "RS512" || alg == "PS256" || alg == "PS384" ||
+         alg == "PS512" || alg == "ES256" || alg == "ES384" || alg == "EdDSA";
 }
 
 }  // namespace
 
 std::expected<Jws, JwsError> parse_jws(std::string_view token) {
   if (token.size() > kMaxTokenBytes) {
-    return std::unexpected(error(JwsErrorCode::kTooLarge,
-                                 "token larger than " + std::to_string(kMaxTokenBytes) + " bytes"));
+    return std::unexpected(
+        error(JwsErrorCode::kTooLarge, "token larger than " + std::to_string(kMaxTokenBytes) + " bytes"));
   }
   const auto dot1 = token.find('.');
   const auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
   if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
-    return std::unexpected(error(JwsErrorCode::kMalformed,
-                                 "token is not a compact JWS (three base64url parts)"));
+    return std::unexpected(
+        error(JwsErrorCode::kMalformed, "token is not a compact JWS (three base64url parts)"));
   }
   const auto h64 = token.substr(0, dot1);
   const auto p64 = token.substr(dot1 + 1, dot2 - dot1 - 1);
@@ -161,15 +158,14 @@ std::expected<void, JwsError> verify_jws_signature(const Jws& jws, const Jwk& ke
   } else if (jws.signature.size() != 64) {
     return bad("Ed25519 signature has the wrong length");
   }
-  const int ok = EVP_DigestVerify(
-      ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
-      reinterpret_cast<const unsigned char*>(jws.signing_input.data()), jws.signing_input.size());
+  const int ok = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                                  reinterpret_cast<const unsigned char*>(jws.signing_input.data()),
+                                  jws.signing_input.size());
   if (ok != 1) return bad("signature does not verify");
   return {};
 }
 
-JwtValidator::JwtValidator(std::vector<std::string> allowed_algorithms,
-                           std::shared_ptr<JwksCache> keys)
+JwtValidator::JwtValidator(std::vector<std::string> allowed_algorithms, std::shared_ptr<JwksCache> keys)
     : allowed_(std::move(allowed_algorithms)), keys_(std::move(keys)) {}
 
 std::expected<VerifiedJwt, JwsError> JwtValidator::verify(std::string_view token) const {
@@ -180,19 +176,19 @@ std::expected<VerifiedJwt, JwsError> JwtValidator::verify(std::string_view token
   // Algorithm: asymmetric, known and allowed. "none" and HS* fail is_asymmetric_supported().
   if (!is_asymmetric_supported(jws.alg) ||
       std::find(allowed_.begin(), allowed_.end(), jws.alg) == allowed_.end()) {
-    return std::unexpected(error(JwsErrorCode::kAlgorithmNotAllowed,
-                                 "alg \"" + printable(jws.alg) + "\" is not accepted"));
+    return std::unexpected(
+        error(JwsErrorCode::kAlgorithmNotAllowed, "alg \"" + printable(jws.alg) + "\" is not accepted"));
   }
   for (const char* name : {"crit", "jku", "x5u", "jwk", "x5c", "cty", "zip", "b64"}) {
     if (jws.header.contains(name)) {
-      return std::unexpected(error(JwsErrorCode::kForbiddenHeader,
-                                   std::string("JOSE header \"") + name + "\" is not accepted"));
+      return std::unexpected(
+          error(JwsErrorCode::kForbiddenHeader, std::string("JOSE header \"") + name + "\" is not accepted"));
     }
   }
   if (!jws.typ.empty() && jws.typ != "JWT" && jws.typ != "jwt" && jws.typ != "at+jwt" &&
       jws.typ != "application/at+jwt") {
-    return std::unexpected(error(JwsErrorCode::kForbiddenHeader,
-                                 "typ \"" + printable(jws.typ) + "\" is not an access token"));
+    return std::unexpected(
+        error(JwsErrorCode::kForbiddenHeader, "typ \"" + printable(jws.typ) + "\" is not an access token"));
   }
 
   auto set = keys_->keys();
@@ -216,11 +212,10 @@ std::expected<VerifiedJwt, JwsError> JwtValidator::verify(std::string_view token
     }
   }
   if (fitting.empty()) {
-    return std::unexpected(error(JwsErrorCode::kUnknownKey,
-                                 jws.kid.empty()
-                                     ? "no key of the issuer fits alg " + jws.alg
-                                     : "no key of the issuer has kid \"" + printable(jws.kid) +
-                                           "\" for alg " + jws.alg));
+    return std::unexpected(error(
+        JwsErrorCode::kUnknownKey,
+        jws.kid.empty() ? "no key of the issuer fits alg " + jws.alg
+                        : "no key of the issuer has kid \"" + printable(jws.kid) + "\" for alg " + jws.alg));
   }
   for (const Jwk* k : fitting) {
     if (verify_jws_signature(jws, *k)) {

@@ -40,11 +40,11 @@ struct JwsError {
 
 /// A compact JWS split and decoded but not yet verified. Everything in it is untrusted.
 struct Jws {
-  nlohmann::json header;   ///< JOSE header, a JSON object
-  nlohmann::json payload;  ///< JWT claims set, a JSON object (RFC 7519 §7.2)
-  std::string alg;         ///< header "alg"
-  std::string kid;         ///< header "kid", may be empty
-  std::string typ;         ///< header "typ", may be empty
+  nlohmann::json header;      ///< JOSE header, a JSON object
+  nlohmann::json payload;     ///< JWT claims set, a JSON object (RFC 7519 §7.2)
+  std::string alg;            ///< header "alg"
+  std::string kid;            ///< header "kid", may be empty
+  std::string typ;            ///< header "typ", may be empty
   std::string signing_input;  ///< ASCII(BASE64URL(header) || '.' || BASE64URL(payload))
   std::string signature;      ///< raw signature bytes
 };

@@ -62,8 +62,7 @@ nlohmann::json protected_resource_metadata(const HttpConfig& http, const AuthCon
   return doc;
 }
 
-std::string www_authenticate_bearer(std::string_view resource_metadata_url,
-                                    std::string_view error,
+std::string www_authenticate_bearer(std::string_view resource_metadata_url, std::string_view error,
                                     std::string_view error_description,
                                     const std::vector<std::string>& scopes) {
   std::string v = "Bearer resource_metadata=\"" + quoted_safe(resource_metadata_url, 2048) + "\"";

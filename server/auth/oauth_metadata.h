@@ -14,8 +14,7 @@
 namespace sqlguard::server {
 
 /// The well-known prefix of RFC 9728 §3.
-inline constexpr std::string_view kProtectedResourceWellKnown =
-    "/.well-known/oauth-protected-resource";
+inline constexpr std::string_view kProtectedResourceWellKnown = "/.well-known/oauth-protected-resource";
 
 /// The HTTP paths at which the metadata document must be served, without auth:
 /// the path-suffixed form of RFC 9728 §3.1 ("/.well-known/oauth-protected-resource/mcp" for a
@@ -41,8 +40,7 @@ nlohmann::json protected_resource_metadata(const HttpConfig& http, const AuthCon
 /// [, scope="<s1 s2>"]`. `error` is "", "invalid_request", "invalid_token" or
 /// "insufficient_scope"; the description is reduced to the characters RFC 6750 §3 allows
 /// (no '"' or '\\', printable ASCII) and to 200 characters.
-std::string www_authenticate_bearer(std::string_view resource_metadata_url,
-                                    std::string_view error = {},
+std::string www_authenticate_bearer(std::string_view resource_metadata_url, std::string_view error = {},
                                     std::string_view error_description = {},
                                     const std::vector<std::string>& scopes = {});
 

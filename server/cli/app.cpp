@@ -9,15 +9,15 @@
 
 namespace sqlguard::server {
 
-App::App(Config config, db::CredentialVault vault)
-    : config_(std::move(config)), vault_(std::move(vault)) {}
+App::App(Config config, db::CredentialVault vault) : config_(std::move(config)), vault_(std::move(vault)) {}
 
 App::~App() = default;
 
-std::expected<std::unique_ptr<guard::ApprovalStore>, std::string> open_approval_store(const ApprovalsConfig& config) {
+std::expected<std::unique_ptr<guard::ApprovalStore>, std::string> open_approval_store(
+    const ApprovalsConfig& config) {
   if (config.store == "mariadb") {
     auto vault = db::CredentialVault::open(config.mariadb_credential.password_file,
-                                              config.mariadb_credential.password_env);
+                                           config.mariadb_credential.password_env);
     if (!vault) return std::unexpected("approvals.store: " + vault.error());
     db::DatabaseEndpoint endpoint = config.mariadb;
     endpoint.password = vault->password();
@@ -46,7 +46,8 @@ guard::ApprovalServiceOptions approval_service_options(const Config& config) {
   return o;
 }
 
-std::expected<std::unique_ptr<App>, std::string> App::create(const Config& config, common::MetricsRegistry* metrics) {
+std::expected<std::unique_ptr<App>, std::string> App::create(const Config& config,
+                                                             common::MetricsRegistry* metrics) {
   auto vault = db::CredentialVault::open(config.credential.password_file, config.credential.password_env);
   if (!vault) return std::unexpected(vault.error());
   std::unique_ptr<App> app(new App(config, std::move(*vault)));
@@ -70,12 +71,13 @@ std::expected<std::unique_ptr<App>, std::string> App::create(const Config& confi
       app->webhook_ = std::make_unique<WebhookNotifier>(config.approvals.webhook_url);
       options.on_created = [w = app->webhook_.get()](const guard::ApprovalRequest& r) { w->announce(r); };
     }
-    app->approvals_ = std::make_unique<guard::ApprovalService>(std::move(*store), app->audit_.get(), std::move(options));
+    app->approvals_ =
+        std::make_unique<guard::ApprovalService>(std::move(*store), app->audit_.get(), std::move(options));
   }
   app->policy_ = std::make_unique<policy::PolicyEngine>(config.policy);
-  app->pool_ = std::make_unique<db::ConnectionPool>(
-      config.database, app->vault_, config.pool.max_connections,
-      std::chrono::milliseconds(config.pool.acquire_timeout_ms));
+  app->pool_ =
+      std::make_unique<db::ConnectionPool>(config.database, app->vault_, config.pool.max_connections,
+                                           std::chrono::milliseconds(config.pool.acquire_timeout_ms));
   guard::GuardOptions options;
   options.record_results = config.audit.record_results;
   options.record_results_max_rows = config.audit.record_results_max_rows;

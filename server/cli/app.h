@@ -5,28 +5,27 @@
 #include <memory>
 #include <string>
 
-#include "guard/approval_service.h"
-#include "guard/approval_store.h"
+#include "common/metrics.h"
 #include "db/connection_pool.h"
 #include "db/credential_vault.h"
+#include "guard/approval_service.h"
+#include "guard/approval_store.h"
 #include "guard/guard.h"
 #include "policy/masking_engine.h"
 #include "policy/policy_engine.h"
 #include "policy/statement_analyzer.h"
 #include "recorder/audit_log.h"
-#include "common/metrics.h"
 #include "server/config/config.h"
 #include "tools/sql_tools.h"
 
 namespace sqlguard::server {
 
-
-
 class WebhookNotifier;
 
 /// Opens the approval store `config` names (SQLite file or shared MariaDB schema; for MariaDB the
 /// credential is read from its password_file/password_env). Errors never contain the password.
-std::expected<std::unique_ptr<guard::ApprovalStore>, std::string> open_approval_store(const ApprovalsConfig& config);
+std::expected<std::unique_ptr<guard::ApprovalStore>, std::string> open_approval_store(
+    const ApprovalsConfig& config);
 
 /// ApprovalService options from the config (wait, expiry, reviewer groups, and every approver
 /// group the policy names).

@@ -6,8 +6,8 @@
 #include "common/time.h"
 #include "guard/approval_service.h"
 #include "policy/principal_spec.h"
-#include "server/cli/app.h"
 #include "server/admin/approvals_http.h"
+#include "server/cli/app.h"
 #include "server/config/config.h"
 
 namespace sqlguard::server {
@@ -65,8 +65,8 @@ void print_line(const guard::ApprovalRequest& r) {
   }
   if (statement.size() > 80) statement = statement.substr(0, 77) + "...";
   std::cout << r.id << "  " << guard::to_string(r.state) << "  " << common::rfc3339_ms(r.created_ms) << "  "
-            << r.principal.subject << "  " << r.rule << "  " << r.approvals.size() << "/" << r.approvals_required
-            << "  " << statement << "\n";
+            << r.principal.subject << "  " << r.rule << "  " << r.approvals.size() << "/"
+            << r.approvals_required << "  " << statement << "\n";
 }
 
 void print_details(const guard::ApprovalRequest& r) {
@@ -76,8 +76,8 @@ void print_details(const guard::ApprovalRequest& r) {
   std::cout << "\nexpires:    " << common::rfc3339_ms(r.expires_ms) << "\nrule:       " << r.rule
             << "\nreason:     " << r.reason << "\nkind:       " << r.kind << "\ntables:    ";
   for (const auto& t : r.tables) std::cout << " " << t;
-  std::cout << "\nsha256:     " << r.sha256 << "\napprovals:  " << r.approvals.size() << "/" << r.approvals_required
-            << " (approver groups:";
+  std::cout << "\nsha256:     " << r.sha256 << "\napprovals:  " << r.approvals.size() << "/"
+            << r.approvals_required << " (approver groups:";
   for (const auto& g : r.approver_groups) std::cout << " " << g;
   std::cout << ")\n";
   for (const auto& v : r.approvals) {
@@ -142,7 +142,8 @@ int cmd_decide(const ApprovalsArgs& args, bool approve) {
   if (!who) return rc;
   auto service = open_service(args, rc);
   if (!service) return rc;
-  auto r = approve ? service->approve(args.id, *who, args.comment) : service->deny(args.id, *who, args.comment);
+  auto r =
+      approve ? service->approve(args.id, *who, args.comment) : service->deny(args.id, *who, args.comment);
   if (!r) {
     std::cerr << (approve ? "approve: " : "deny: ") << r.error().message << "\n";
     return 1;

@@ -52,9 +52,12 @@ CLI::App* register_audit_commands(CLI::App& app, int& exit_code) {
 
   // ---- keygen --------------------------------------------------------------------------------
   CLI::App* keygen = app.add_subcommand("keygen", "Create the Ed25519 key pair that signs audit checkpoints");
-  keygen->add_option("--name", args->key_name, "Key name; should equal the audit log origin (e.g. example.com/sqlguard)")
+  keygen
+      ->add_option("--name", args->key_name,
+                   "Key name; should equal the audit log origin (e.g. example.com/sqlguard)")
       ->capture_default_str();
-  keygen->add_option("--out", args->key_out, "Path prefix: writes PREFIX.key (mode 0600) and PREFIX.pub")->required();
+  keygen->add_option("--out", args->key_out, "Path prefix: writes PREFIX.key (mode 0600) and PREFIX.pub")
+      ->required();
   keygen->callback([args, code] {
     auto files = rec::write_key_pair(args->key_name, args->key_out);
     if (!files) {
@@ -63,7 +66,8 @@ CLI::App* register_audit_commands(CLI::App& app, int& exit_code) {
       return;
     }
     auto v = rec::load_verifier_file(files->public_key);
-    std::cout << "private key: " << files->private_key.string() << " (mode 0600; keep it away from the agent)\n"
+    std::cout << "private key: " << files->private_key.string()
+              << " (mode 0600; keep it away from the agent)\n"
               << "public key:  " << files->public_key.string() << "\n"
               << "vkey:        " << (v ? v->vkey() : std::string("?")) << "\n";
     *code = 0;
@@ -73,11 +77,13 @@ CLI::App* register_audit_commands(CLI::App& app, int& exit_code) {
   CLI::App* audit = app.add_subcommand("audit", "Verify, export, show and prove the audit log");
   audit->require_subcommand(1);
 
-  CLI::App* verify = audit->add_subcommand("verify", "Check every record, link, checkpoint signature and root");
+  CLI::App* verify =
+      audit->add_subcommand("verify", "Check every record, link, checkpoint signature and root");
   verify->add_option("dir", args->dir, "Audit log directory")->required();
   verify->add_option("--checkpoint", args->checkpoints,
                      "A checkpoint kept elsewhere (witness copy); detects truncation, rollback and forks");
-  verify->add_option("--pubkey", args->pubkeys, "Pinned public key (vkey file); default: DIR/vkey (not pinned)");
+  verify->add_option("--pubkey", args->pubkeys,
+                     "Pinned public key (vkey file); default: DIR/vkey (not pinned)");
   verify->callback([args, code] {
     auto report = rec::verify_log({args->dir, paths(args->checkpoints), paths(args->pubkeys)});
     for (const auto& w : report.warnings) std::cout << "warning: " << w << "\n";
@@ -128,10 +134,12 @@ CLI::App* register_audit_commands(CLI::App& app, int& exit_code) {
     *code = 0;
   });
 
-  CLI::App* prove = audit->add_subcommand("prove", "Print an RFC 6962 inclusion proof of one record with its checkpoint");
+  CLI::App* prove =
+      audit->add_subcommand("prove", "Print an RFC 6962 inclusion proof of one record with its checkpoint");
   prove->add_option("dir", args->dir, "Audit log directory")->required();
   prove->add_option("seq", args->seq, "Record sequence number")->required();
-  prove->add_option("--checkpoint", args->checkpoints, "Checkpoint to prove against (default: DIR/checkpoint)")
+  prove
+      ->add_option("--checkpoint", args->checkpoints, "Checkpoint to prove against (default: DIR/checkpoint)")
       ->expected(0, 1);
   prove->add_option("--output,-o", args->output, "Write the proof to this file instead of stdout");
   prove->callback([args, code] {
@@ -150,7 +158,8 @@ CLI::App* register_audit_commands(CLI::App& app, int& exit_code) {
   });
 
   CLI::App* vproof = audit->add_subcommand("verify-proof", "Check an inclusion proof offline");
-  vproof->add_option("file", args->proof_file, "Proof file written by `audit prove` (- for stdin)")->required();
+  vproof->add_option("file", args->proof_file, "Proof file written by `audit prove` (- for stdin)")
+      ->required();
   vproof->add_option("--pubkey", args->pubkeys, "Public key (vkey file) the checkpoint must be signed by");
   vproof->callback([args, code] {
     std::string text;

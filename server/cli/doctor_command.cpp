@@ -6,15 +6,16 @@
 
 #include <re2/re2.h>
 
-#include "db/mariadb_connection.h"
 #include "db/credential_vault.h"
+#include "db/mariadb_connection.h"
 #include "policy/statement_analysis.h"
 
 namespace sqlguard::server {
 namespace {
 
 std::string upper(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return s;
 }
 
@@ -38,19 +39,35 @@ std::set<std::string> privileges_for(std::string_view kind) {
 }
 
 const std::set<std::string>& admin_privileges() {
-  static const std::set<std::string> s = {
-      "FILE", "SUPER", "PROCESS", "SHUTDOWN", "RELOAD", "CREATE USER", "REPLICATION SLAVE",
-      "REPLICATION CLIENT", "BINLOG ADMIN", "BINLOG MONITOR", "BINLOG REPLAY", "CONNECTION ADMIN",
-      "READ_ONLY ADMIN", "REPLICATION MASTER ADMIN", "REPLICATION SLAVE ADMIN", "SET USER",
-      "FEDERATED ADMIN", "SLAVE MONITOR", "CREATE TABLESPACE", "SYSTEM_VARIABLES_ADMIN"};
+  static const std::set<std::string> s = {"FILE",
+                                          "SUPER",
+                                          "PROCESS",
+                                          "SHUTDOWN",
+                                          "RELOAD",
+                                          "CREATE USER",
+                                          "REPLICATION SLAVE",
+                                          "REPLICATION CLIENT",
+                                          "BINLOG ADMIN",
+                                          "BINLOG MONITOR",
+                                          "BINLOG REPLAY",
+                                          "CONNECTION ADMIN",
+                                          "READ_ONLY ADMIN",
+                                          "REPLICATION MASTER ADMIN",
+                                          "REPLICATION SLAVE ADMIN",
+                                          "SET USER",
+                                          "FEDERATED ADMIN",
+                                          "SLAVE MONITOR",
+                                          "CREATE TABLESPACE",
+                                          "SYSTEM_VARIABLES_ADMIN"};
   return s;
 }
 
 const std::set<std::string>& write_privileges() {
   static const std::set<std::string> s = {
-      "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "INDEX", "CREATE VIEW", "TRIGGER",
-      "EXECUTE", "EVENT", "CREATE ROUTINE", "ALTER ROUTINE", "LOCK TABLES",
-      "CREATE TEMPORARY TABLES", "REFERENCES", "DELETE HISTORY"};
+      "INSERT",     "UPDATE",         "DELETE",        "CREATE",      "DROP",
+      "ALTER",      "INDEX",          "CREATE VIEW",   "TRIGGER",     "EXECUTE",
+      "EVENT",      "CREATE ROUTINE", "ALTER ROUTINE", "LOCK TABLES", "CREATE TEMPORARY TABLES",
+      "REFERENCES", "DELETE HISTORY"};
   return s;
 }
 
@@ -80,12 +97,15 @@ std::vector<DoctorFinding> review_grants(const std::vector<std::string>& grants,
       continue;
     }
     if (upper(rest).find("WITH GRANT OPTION") != std::string::npos) {
-      out.push_back({"warning", "WITH GRANT OPTION on " + target + ": the account can hand its privileges on; "
-                                "sqlguard never needs it (" + g + ")"});
+      out.push_back({"warning", "WITH GRANT OPTION on " + target +
+                                    ": the account can hand its privileges on; "
+                                    "sqlguard never needs it (" +
+                                    g + ")"});
     }
     const std::string up = upper(privs);
     if (up.find("ALL PRIVILEGES") != std::string::npos) {
-      out.push_back({"warning", "ALL PRIVILEGES on " + target + ": grant only what the policy needs (" + g + ")"});
+      out.push_back(
+          {"warning", "ALL PRIVILEGES on " + target + ": grant only what the policy needs (" + g + ")"});
       continue;
     }
     // Column-level grants look like "SELECT (a, b)"; split on commas outside parentheses.
@@ -109,9 +129,15 @@ std::vector<DoctorFinding> review_grants(const std::vector<std::string>& grants,
       while (!p.empty() && p.back() == ' ') p.pop_back();
       if (p == "USAGE" || p.empty()) continue;
       if (admin_privileges().count(p)) {
-        out.push_back({"warning", p + " on " + target + " is an administrative privilege sqlguard never needs; run: REVOKE " + p + " ON " + target + " FROM CURRENT_USER"});
+        out.push_back({"warning", p + " on " + target +
+                                      " is an administrative privilege sqlguard never needs; run: REVOKE " +
+                                      p + " ON " + target + " FROM CURRENT_USER"});
       } else if (write_privileges().count(p) && !usable.count(p)) {
-        out.push_back({"warning", p + " on " + target + " is not used by any allow or approve rule; the policy is read-only for it; run: REVOKE " + p + " ON " + target + " FROM <account>"});
+        out.push_back(
+            {"warning",
+             p + " on " + target +
+                 " is not used by any allow or approve rule; the policy is read-only for it; run: REVOKE " +
+                 p + " ON " + target + " FROM <account>"});
       }
     }
   }
@@ -172,10 +198,12 @@ void register_doctor_command(CLI::App& app, int& exit_code) {
       for (const auto& row : hidden->rows) {
         if (row.size() < 2 || !row[0] || !row[1] || *row[0] == last_schema) continue;
         last_schema = *row[0];
-        findings.push_back({"warning", "the definition of view " + *row[0] + "." + *row[1] +
-                                           " (and maybe others in " + *row[0] +
-                                           ") is not visible to this account, so sqlguard refuses every read of it; "
-                                           "run: GRANT SHOW VIEW ON " + *row[0] + ".* TO <account>"});
+        findings.push_back(
+            {"warning", "the definition of view " + *row[0] + "." + *row[1] + " (and maybe others in " +
+                            *row[0] +
+                            ") is not visible to this account, so sqlguard refuses every read of it; "
+                            "run: GRANT SHOW VIEW ON " +
+                            *row[0] + ".* TO <account>"});
       }
     }
     size_t warnings = 0;
@@ -183,7 +211,10 @@ void register_doctor_command(CLI::App& app, int& exit_code) {
       std::cout << f.severity << ": " << f.message << "\n";
       if (f.severity == "warning") ++warnings;
     }
-    std::cout << "doctor: " << (warnings ? std::to_string(warnings) + " warning(s)" : std::string("OK, grants fit the policy")) << "\n";
+    std::cout << "doctor: "
+              << (warnings ? std::to_string(warnings) + " warning(s)"
+                           : std::string("OK, grants fit the policy"))
+              << "\n";
     exit_code = warnings ? 1 : 0;
   });
 }

@@ -1,27 +1,27 @@
 // sqlguard command line: serve, check, validate, audit, keygen.
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
+#include "common/metrics.h"
 #include "policy/analysis_format.h"
 #include "policy/principal_spec.h"
-#include "server/cli/app.h"
-#include "server/auth/bearer_authenticator.h"
-#include "server/auth/bearer_http_authenticator.h"
 #include "server/admin/approvals_http.h"
 #include "server/admin/console_http.h"
-#include "server/mcp/http_transport.h"
-#include "common/metrics.h"
+#include "server/auth/bearer_authenticator.h"
+#include "server/auth/bearer_http_authenticator.h"
 #include "server/auth/oauth_metadata.h"
-#include "server/cli/audit_commands.h"
+#include "server/cli/app.h"
 #include "server/cli/approvals_commands.h"
-#include "server/config/config.h"
+#include "server/cli/audit_commands.h"
 #include "server/cli/doctor_command.h"
 #include "server/cli/replay_command.h"
+#include "server/config/config.h"
+#include "server/mcp/http_transport.h"
 #include "server/mcp/server_info.h"
 #include "server/mcp/stdio_transport.h"
 
@@ -29,9 +29,7 @@ namespace {
 
 using namespace sqlguard;
 
-void setup_logging(const std::string& level) {
-  spdlog::set_level(spdlog::level::from_str(level));
-}
+void setup_logging(const std::string& level) { spdlog::set_level(spdlog::level::from_str(level)); }
 
 nlohmann::json rejection_json(const server::AuthRejection& r) {
   nlohmann::json j = {{"status", r.status}, {"error", r.error}, {"reason", r.reason}, {"message", r.message}};
@@ -166,8 +164,9 @@ int cmd_serve(const std::string& config_file, bool stdio, bool http, const std::
   if (!config->http.resource_url.empty()) {
     // Serve the endpoint at the path clients are told about (RFC 9728 `resource`).
     const auto scheme_end = config->http.resource_url.find("://");
-    const auto path_start = scheme_end == std::string::npos ? std::string::npos
-                                                            : config->http.resource_url.find('/', scheme_end + 3);
+    const auto path_start = scheme_end == std::string::npos
+                                ? std::string::npos
+                                : config->http.resource_url.find('/', scheme_end + 3);
     if (path_start != std::string::npos) options.path = config->http.resource_url.substr(path_start);
   }
   const int rc = server::serve_http((*app)->tools(), &(*app)->session_observer(), adapter.get(), anonymous,
@@ -193,8 +192,7 @@ int cmd_validate(const std::string& config_file) {
 /// all of them up).
 class OfflineCatalog final : public policy::Catalog {
  public:
-  std::expected<policy::CatalogEntry, std::string> table(std::string_view,
-                                                                        std::string_view) const override {
+  std::expected<policy::CatalogEntry, std::string> table(std::string_view, std::string_view) const override {
     return policy::CatalogEntry{};
   }
 };
@@ -291,7 +289,8 @@ int main(int argc, char** argv) {
   check->add_option("--expect", check_expect, "exit 1 unless the decision is this (allow, deny, approve)")
       ->check(CLI::IsMember({"allow", "deny", "approve"}));
   check->add_option("sql", check_sql, "the statement")->required();
-  check->callback([&] { exit_code = cmd_check(check_config, check_as, check_sql, check_client, check_expect); });
+  check->callback(
+      [&] { exit_code = cmd_check(check_config, check_as, check_sql, check_client, check_expect); });
 
   server::register_replay_command(*server::register_audit_commands(app, exit_code), exit_code);
   server::register_doctor_command(app, exit_code);

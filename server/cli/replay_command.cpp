@@ -101,11 +101,13 @@ int replay(const ReplayArgs& a) {
       ++matched;
       std::cout << "match (" << res->result.rows.size() << " rows)\n";
     } else {
-      std::cout << "MISMATCH: recorded " << out->second.value("result_sha256", "") << ", now " << digest << "\n";
+      std::cout << "MISMATCH: recorded " << out->second.value("result_sha256", "") << ", now " << digest
+                << "\n";
     }
   }
   std::cout << "audit replay: " << matched << " of " << total << " statements of session " << a.session
-            << " match their recorded result digest (" << skipped << " not replayed: refused, failed or not run_sql)\n";
+            << " match their recorded result digest (" << skipped
+            << " not replayed: refused, failed or not run_sql)\n";
   return matched == total ? 0 : 1;
 }
 
@@ -113,10 +115,13 @@ int replay(const ReplayArgs& a) {
 
 void register_replay_command(CLI::App& audit, int& exit_code) {
   auto args = std::make_shared<ReplayArgs>();
-  auto* cmd = audit.add_subcommand("replay", "Re-run a session's allowed statements on a test database and compare result digests");
+  auto* cmd = audit.add_subcommand(
+      "replay", "Re-run a session's allowed statements on a test database and compare result digests");
   cmd->add_option("dir", args->dir, "Audit log directory")->required();
   cmd->add_option("--session", args->session, "Session id")->required();
-  cmd->add_option("--config", args->config, "Configuration of the test database (its own audit dir records the replay)")->required();
+  cmd->add_option("--config", args->config,
+                  "Configuration of the test database (its own audit dir records the replay)")
+      ->required();
   cmd->add_option("--pubkey", args->pubkeys, "Pinned public key (vkey file) for verifying the log first");
   cmd->callback([args, &exit_code] { exit_code = replay(*args); });
 }

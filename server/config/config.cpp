@@ -20,8 +20,7 @@ fs::path resolve(const fs::path& base, const std::string& p) {
   return path.is_absolute() ? path : (base / path).lexically_normal();
 }
 
-void parse_principal(YamlReader& r, const YAML::Node& n, const std::string& path,
-                     policy::Principal& out) {
+void parse_principal(YamlReader& r, const YAML::Node& n, const std::string& path, policy::Principal& out) {
   if (!r.expect_map(n, path, {"subject", "groups"})) return;
   if (auto s = r.string(n, "subject", path)) out.subject = *s;
   out.groups = r.strings(n, "groups", path);
@@ -34,8 +33,9 @@ void parse_database(YamlReader& r, const YAML::Node& n, const fs::path& base, Co
     r.error(n, path, "required section is missing");
     return;
   }
-  if (!r.expect_map(n, path, {"host", "port", "socket", "user", "password", "password_file",
-                              "password_env", "database", "tls", "pool", "connect_timeout_ms"})) {
+  if (!r.expect_map(n, path,
+                    {"host", "port", "socket", "user", "password", "password_file", "password_env",
+                     "database", "tls", "pool", "connect_timeout_ms"})) {
     return;
   }
   auto& db = c.database;
@@ -46,8 +46,10 @@ void parse_database(YamlReader& r, const YAML::Node& n, const fs::path& base, Co
   if (auto v = r.string(n, "host", path)) db.host = *v;
   if (auto v = r.uint(n, "port", path, 1, 65535)) db.port = static_cast<uint16_t>(*v);
   if (auto v = r.string(n, "socket", path)) db.socket = resolve(base, *v).string();
-  if (auto v = r.string(n, "user", path)) db.user = *v;
-  else r.error(n, path + ".user", "required");
+  if (auto v = r.string(n, "user", path))
+    db.user = *v;
+  else
+    r.error(n, path + ".user", "required");
   if (auto v = r.string(n, "database", path)) db.database = *v;
   if (auto v = r.uint(n, "connect_timeout_ms", path, 100, 600000)) {
     db.connect_timeout_ms = static_cast<uint32_t>(*v);
@@ -106,17 +108,28 @@ void parse_policy(YamlReader& r, const YAML::Node& n, Config& c) {
   const YAML::Node unsafe = n["unsafe_allow"];
   for (const auto& name : r.strings(n, "unsafe_allow", path)) {
     auto& u = pc.unsafe_allow;
-    if (name == "file_io") u.file_io = true;
-    else if (name == "privilege_statements") u.privilege_statements = true;
-    else if (name == "session_control") u.session_control = true;
-    else if (name == "dynamic_sql") u.dynamic_sql = true;
-    else if (name == "sleep_and_lock_functions") u.sleep_and_lock_functions = true;
-    else if (name == "executable_comments") u.executable_comments = true;
-    else if (name == "optimizer_hints") u.optimizer_hints = true;
-    else if (name == "administration") u.administration = true;
-    else if (name == "system_variables") u.system_variables = true;
-    else if (name == "locking_reads") u.locking_reads = true;
-    else if (name == "sequence_changes") u.sequence_changes = true;
+    if (name == "file_io")
+      u.file_io = true;
+    else if (name == "privilege_statements")
+      u.privilege_statements = true;
+    else if (name == "session_control")
+      u.session_control = true;
+    else if (name == "dynamic_sql")
+      u.dynamic_sql = true;
+    else if (name == "sleep_and_lock_functions")
+      u.sleep_and_lock_functions = true;
+    else if (name == "executable_comments")
+      u.executable_comments = true;
+    else if (name == "optimizer_hints")
+      u.optimizer_hints = true;
+    else if (name == "administration")
+      u.administration = true;
+    else if (name == "system_variables")
+      u.system_variables = true;
+    else if (name == "locking_reads")
+      u.locking_reads = true;
+    else if (name == "sequence_changes")
+      u.sequence_changes = true;
     else {
       r.error(unsafe, path + ".unsafe_allow",
               "unknown allowance '" + name +
@@ -134,23 +147,27 @@ void parse_policy(YamlReader& r, const YAML::Node& n, Config& c) {
   for (size_t i = 0; i < rules.size(); ++i) {
     const YAML::Node rn = rules[i];
     const std::string rp = YamlReader::index(path + ".rules", i);
-    if (!r.expect_map(rn, rp, {"id", "action", "description", "principals", "kinds", "tables",
-                               "columns", "functions", "max_rows", "max_result_bytes",
-                               "timeout_ms", "approvers", "approvals_required"})) {
+    if (!r.expect_map(rn, rp,
+                      {"id", "action", "description", "principals", "kinds", "tables", "columns", "functions",
+                       "max_rows", "max_result_bytes", "timeout_ms", "approvers", "approvals_required"})) {
       if (!rn.IsMap()) continue;
     }
     policy::PolicyRule rule;
     rule.source = c.file.filename().string() + ":" + std::to_string(rn.Mark().line + 1);
-    if (auto v = r.string(rn, "id", rp)) rule.id = *v;
-    else r.error(rn, rp + ".id", "required");
+    if (auto v = r.string(rn, "id", rp))
+      rule.id = *v;
+    else
+      r.error(rn, rp + ".id", "required");
     for (const auto& other : pc.rules) {
       if (!rule.id.empty() && other.id == rule.id) {
         r.error(rn["id"], rp + ".id", "duplicate rule id '" + rule.id + "'");
       }
     }
     if (auto v = r.string(rn, "action", rp)) {
-      if (auto a = parse_action(*v)) rule.action = *a;
-      else r.error(rn["action"], rp + ".action", "expected allow, deny or approve, got '" + *v + "'");
+      if (auto a = parse_action(*v))
+        rule.action = *a;
+      else
+        r.error(rn["action"], rp + ".action", "expected allow, deny or approve, got '" + *v + "'");
     } else {
       r.error(rn, rp + ".action", "required");
     }
@@ -215,15 +232,17 @@ void parse_masking(YamlReader& r, const YAML::Node& n, const fs::path& base, Con
     for (size_t i = 0; i < rules.size(); ++i) {
       const YAML::Node rn = rules[i];
       const std::string rp = YamlReader::index(path + ".rules", i);
-      if (!r.expect_map(rn, rp, {"id", "columns", "column_pattern", "method", "token",
-                                 "keep_first", "keep_last", "hash_length", "value", "exempt",
-                                 "allow"})) {
+      if (!r.expect_map(rn, rp,
+                        {"id", "columns", "column_pattern", "method", "token", "keep_first", "keep_last",
+                         "hash_length", "value", "exempt", "allow"})) {
         continue;
       }
       policy::MaskingRule rule;
       rule.source = c.file.filename().string() + ":" + std::to_string(rn.Mark().line + 1);
-      if (auto v = r.string(rn, "id", rp)) rule.id = *v;
-      else r.error(rn, rp + ".id", "required");
+      if (auto v = r.string(rn, "id", rp))
+        rule.id = *v;
+      else
+        r.error(rn, rp + ".id", "required");
       rule.columns = r.strings(rn, "columns", rp);
       for (size_t k = 0; k < rule.columns.size(); ++k) {
         const auto& col = rule.columns[k];
@@ -235,14 +254,18 @@ void parse_masking(YamlReader& r, const YAML::Node& n, const fs::path& base, Con
       if (auto v = r.string(rn, "column_pattern", rp)) {
         rule.column_pattern = *v;
         RE2 re(*v, RE2::Quiet);
-        if (!re.ok()) r.error(rn["column_pattern"], rp + ".column_pattern", "invalid RE2 pattern: " + re.error());
+        if (!re.ok())
+          r.error(rn["column_pattern"], rp + ".column_pattern", "invalid RE2 pattern: " + re.error());
       }
       if (rule.columns.empty() && rule.column_pattern.empty()) {
         r.error(rn, rp, "a masking rule needs columns or column_pattern");
       }
       if (auto v = r.string(rn, "method", rp)) {
-        if (auto m = parse_method(*v)) rule.method = *m;
-        else r.error(rn["method"], rp + ".method", "expected redact, partial, email, hash, null or fixed, got '" + *v + "'");
+        if (auto m = parse_method(*v))
+          rule.method = *m;
+        else
+          r.error(rn["method"], rp + ".method",
+                  "expected redact, partial, email, hash, null or fixed, got '" + *v + "'");
       } else {
         r.error(rn, rp + ".method", "required");
       }
@@ -256,7 +279,8 @@ void parse_masking(YamlReader& r, const YAML::Node& n, const fs::path& base, Con
       rule.allow = r.strings(rn, "allow", rp);
       for (const auto& a : rule.allow) {
         if (a != "where_equality" && a != "join_equality" && a != "count") {
-          r.error(rn["allow"], rp + ".allow", "unknown relaxation '" + a + "'; expected where_equality, join_equality or count");
+          r.error(rn["allow"], rp + ".allow",
+                  "unknown relaxation '" + a + "'; expected where_equality, join_equality or count");
         }
       }
       mc.rules.push_back(std::move(rule));
@@ -269,11 +293,14 @@ void parse_masking(YamlReader& r, const YAML::Node& n, const fs::path& base, Con
       const std::string dp = YamlReader::index(path + ".detectors", i);
       if (!r.expect_map(dn, dp, {"id", "kind", "pattern", "method", "token", "exempt"})) continue;
       policy::ValueDetector d;
-      if (auto v = r.string(dn, "id", dp)) d.id = *v;
-      else r.error(dn, dp + ".id", "required");
+      if (auto v = r.string(dn, "id", dp))
+        d.id = *v;
+      else
+        r.error(dn, dp + ".id", "required");
       if (auto v = r.string(dn, "kind", dp)) {
         d.kind = *v;
-        if (d.kind != "email" && d.kind != "card" && d.kind != "iban" && d.kind != "phone" && d.kind != "pattern") {
+        if (d.kind != "email" && d.kind != "card" && d.kind != "iban" && d.kind != "phone" &&
+            d.kind != "pattern") {
           r.error(dn["kind"], dp + ".kind", "expected email, card, iban, phone or pattern");
         }
       } else {
@@ -286,8 +313,10 @@ void parse_masking(YamlReader& r, const YAML::Node& n, const fs::path& base, Con
       }
       if (d.kind == "pattern" && d.pattern.empty()) r.error(dn, dp + ".pattern", "required for kind pattern");
       if (auto v = r.string(dn, "method", dp)) {
-        if (auto m = parse_method(*v)) d.method = *m;
-        else r.error(dn["method"], dp + ".method", "expected redact, partial, email, hash, null or fixed");
+        if (auto m = parse_method(*v))
+          d.method = *m;
+        else
+          r.error(dn["method"], dp + ".method", "expected redact, partial, email, hash, null or fixed");
       }
       needs_key = needs_key || d.method == policy::MaskingMethod::kHash;
       if (auto v = r.string(dn, "token", dp)) d.token = *v;
@@ -299,8 +328,10 @@ void parse_masking(YamlReader& r, const YAML::Node& n, const fs::path& base, Con
   }
   if (auto v = r.string(n, "hash_key_file", path)) {
     auto key = db::read_secret_file(resolve(base, *v), "masking hash key");
-    if (!key) r.error(n["hash_key_file"], path + ".hash_key_file", key.error());
-    else mc.hash_key = *key;
+    if (!key)
+      r.error(n["hash_key_file"], path + ".hash_key_file", key.error());
+    else
+      mc.hash_key = *key;
   } else if (needs_key) {
     r.error(n, path + ".hash_key_file", "required when a rule or detector uses method hash");
   }
@@ -312,14 +343,16 @@ void parse_audit(YamlReader& r, const YAML::Node& n, const fs::path& base, Confi
     r.error(n, path, "required section is missing (sqlguard does not run unrecorded)");
     return;
   }
-  if (!r.expect_map(n, path, {"dir", "origin", "segment_bytes", "checkpoint_every_records",
-                              "checkpoint_every_ms", "recovery_probe_ms", "signing_key_file",
-                              "witness_dir", "record_results"})) {
+  if (!r.expect_map(n, path,
+                    {"dir", "origin", "segment_bytes", "checkpoint_every_records", "checkpoint_every_ms",
+                     "recovery_probe_ms", "signing_key_file", "witness_dir", "record_results"})) {
     return;
   }
   auto& a = c.audit;
-  if (auto v = r.string(n, "dir", path)) a.log.dir = resolve(base, *v);
-  else r.error(n, path + ".dir", "required");
+  if (auto v = r.string(n, "dir", path))
+    a.log.dir = resolve(base, *v);
+  else
+    r.error(n, path + ".dir", "required");
   if (auto v = r.string(n, "origin", path)) {
     a.log.origin = *v;
     if (v->empty() || v->find_first_of(" +\t\n") != std::string::npos) {
@@ -329,7 +362,8 @@ void parse_audit(YamlReader& r, const YAML::Node& n, const fs::path& base, Confi
   if (auto v = r.uint(n, "segment_bytes", path, 4096, 1ull << 40)) a.log.segment_bytes = *v;
   if (auto v = r.uint(n, "checkpoint_every_records", path)) a.log.checkpoint_every_records = *v;
   if (auto v = r.uint(n, "checkpoint_every_ms", path)) a.log.checkpoint_every = std::chrono::milliseconds(*v);
-  if (auto v = r.uint(n, "recovery_probe_ms", path, 10, 3600000)) a.log.recovery_probe_every = std::chrono::milliseconds(*v);
+  if (auto v = r.uint(n, "recovery_probe_ms", path, 10, 3600000))
+    a.log.recovery_probe_every = std::chrono::milliseconds(*v);
   if (auto v = r.string(n, "signing_key_file", path)) a.log.signing_key_file = resolve(base, *v);
   if (auto v = r.string(n, "witness_dir", path)) a.log.witness_dir = resolve(base, *v);
   const YAML::Node rr = n["record_results"];
@@ -343,9 +377,9 @@ void parse_audit(YamlReader& r, const YAML::Node& n, const fs::path& base, Confi
 
 void parse_http(YamlReader& r, const YAML::Node& n, const fs::path& base, Config& c) {
   const std::string path = "http";
-  if (!r.expect_map(n, path, {"enabled", "listen", "port", "resource_url", "allowed_origins",
-                              "allowed_hosts", "tls", "max_request_bytes",
-                              "session_idle_timeout_s"})) {
+  if (!r.expect_map(n, path,
+                    {"enabled", "listen", "port", "resource_url", "allowed_origins", "allowed_hosts", "tls",
+                     "max_request_bytes", "session_idle_timeout_s"})) {
     return;
   }
   auto& h = c.http;
@@ -375,14 +409,16 @@ void parse_auth(YamlReader& r, const YAML::Node& n, const fs::path& base, Config
   if (!r.expect_map(n, path, {"oidc", "api_keys", "stdio_token_env"})) return;
   if (auto v = r.string(n, "stdio_token_env", path)) c.auth.stdio_token_env = *v;
   const YAML::Node o = n["oidc"];
-  if (r.expect_map(o, path + ".oidc",
-                   {"issuer", "discovery_url", "jwks_uri", "jwks_file", "audiences", "algorithms",
-                    "required_scopes", "clock_skew_s", "claims", "accept_id_tokens",
-                    "jwks_min_refresh_interval_s"})) {
+  if (r.expect_map(
+          o, path + ".oidc",
+          {"issuer", "discovery_url", "jwks_uri", "jwks_file", "audiences", "algorithms", "required_scopes",
+           "clock_skew_s", "claims", "accept_id_tokens", "jwks_min_refresh_interval_s"})) {
     const std::string op = path + ".oidc";
     OidcConfig oc;
-    if (auto v = r.string(o, "issuer", op)) oc.issuer = *v;
-    else r.error(o, op + ".issuer", "required");
+    if (auto v = r.string(o, "issuer", op))
+      oc.issuer = *v;
+    else
+      r.error(o, op + ".issuer", "required");
     if (auto v = r.string(o, "discovery_url", op)) oc.discovery_url = *v;
     if (auto v = r.string(o, "jwks_uri", op)) oc.jwks_uri = *v;
     if (auto v = r.string(o, "jwks_file", op)) oc.jwks_file = resolve(base, *v);
@@ -419,10 +455,13 @@ void parse_auth(YamlReader& r, const YAML::Node& n, const fs::path& base, Config
       if (auto v = r.string(kn, "id", kp)) k.id = *v;
       if (auto v = r.string(kn, "sha256", kp)) k.sha256_hex = *v;
       if (!RE2::FullMatch(k.sha256_hex, "[0-9a-f]{64}")) {
-        r.error(kn, kp + ".sha256", "expected 64 lower-case hex digits (the SHA-256 of the key, never the key)");
+        r.error(kn, kp + ".sha256",
+                "expected 64 lower-case hex digits (the SHA-256 of the key, never the key)");
       }
-      if (auto v = r.string(kn, "subject", kp)) k.subject = *v;
-      else r.error(kn, kp + ".subject", "required");
+      if (auto v = r.string(kn, "subject", kp))
+        k.subject = *v;
+      else
+        r.error(kn, kp + ".subject", "required");
       k.groups = r.strings(kn, "groups", kp);
       c.auth.api_keys.push_back(std::move(k));
     }
@@ -438,8 +477,9 @@ void parse_approvals(YamlReader& r, const YAML::Node& n, const fs::path& base, C
   a.enabled = true;
   a.sqlite_path = base / "approvals.db";
   if (n.IsNull()) return;
-  if (!r.expect_map(n, path, {"store", "wait_ms", "expiry_s", "reviewer_groups", "webhook_url",
-                              "trust_loopback_reviewer_header"})) {
+  if (!r.expect_map(n, path,
+                    {"store", "wait_ms", "expiry_s", "reviewer_groups", "webhook_url",
+                     "trust_loopback_reviewer_header"})) {
     return;
   }
   if (auto v = r.uint(n, "wait_ms", path, 0, 600000)) a.wait_ms = static_cast<uint32_t>(*v);
@@ -454,8 +494,9 @@ void parse_approvals(YamlReader& r, const YAML::Node& n, const fs::path& base, C
   if (auto v = r.boolean(n, "trust_loopback_reviewer_header", path)) a.trust_loopback_reviewer_header = *v;
   const YAML::Node st = n["store"];
   const std::string sp = path + ".store";
-  if (!r.expect_map(st, sp, {"type", "path", "socket", "host", "port", "user", "password", "password_file",
-                             "password_env", "database", "connect_timeout_ms"})) {
+  if (!r.expect_map(st, sp,
+                    {"type", "path", "socket", "host", "port", "user", "password", "password_file",
+                     "password_env", "database", "connect_timeout_ms"})) {
     return;
   }
   if (auto v = r.string(st, "type", sp)) {
@@ -474,17 +515,23 @@ void parse_approvals(YamlReader& r, const YAML::Node& n, const fs::path& base, C
   }
   if (st["path"].IsDefined()) r.error(st["path"], sp + ".path", "only for type: sqlite");
   if (st["password"].IsDefined()) {
-    r.error(st["password"], sp + ".password", "inline passwords are not allowed; use password_file or password_env");
+    r.error(st["password"], sp + ".password",
+            "inline passwords are not allowed; use password_file or password_env");
   }
   auto& db = a.mariadb;
   if (auto v = r.string(st, "host", sp)) db.host = *v;
   if (auto v = r.uint(st, "port", sp, 1, 65535)) db.port = static_cast<uint16_t>(*v);
   if (auto v = r.string(st, "socket", sp)) db.socket = resolve(base, *v).string();
-  if (auto v = r.string(st, "user", sp)) db.user = *v;
-  else r.error(st, sp + ".user", "required for type: mariadb");
-  if (auto v = r.string(st, "database", sp)) db.database = *v;
-  else r.error(st, sp + ".database", "required for type: mariadb (the schema holding sqlguard_approvals)");
-  if (auto v = r.uint(st, "connect_timeout_ms", sp, 100, 600000)) db.connect_timeout_ms = static_cast<uint32_t>(*v);
+  if (auto v = r.string(st, "user", sp))
+    db.user = *v;
+  else
+    r.error(st, sp + ".user", "required for type: mariadb");
+  if (auto v = r.string(st, "database", sp))
+    db.database = *v;
+  else
+    r.error(st, sp + ".database", "required for type: mariadb (the schema holding sqlguard_approvals)");
+  if (auto v = r.uint(st, "connect_timeout_ms", sp, 100, 600000))
+    db.connect_timeout_ms = static_cast<uint32_t>(*v);
   if (auto v = r.string(st, "password_file", sp)) a.mariadb_credential.password_file = resolve(base, *v);
   if (auto v = r.string(st, "password_env", sp)) a.mariadb_credential.password_env = *v;
   if (a.mariadb_credential.password_file.empty() == a.mariadb_credential.password_env.empty()) {
@@ -494,8 +541,7 @@ void parse_approvals(YamlReader& r, const YAML::Node& n, const fs::path& base, C
 
 }  // namespace
 
-std::expected<Config, std::string> parse_config(std::string_view yaml_text,
-                                                const std::string& file_name,
+std::expected<Config, std::string> parse_config(std::string_view yaml_text, const std::string& file_name,
                                                 const std::filesystem::path& base_dir) {
   YAML::Node root;
   try {
@@ -510,8 +556,8 @@ std::expected<Config, std::string> parse_config(std::string_view yaml_text,
   if (!root.IsMap()) {
     return std::unexpected(file_name + ": expected a mapping at the top level");
   }
-  r.expect_map(root, "", {"server", "database", "stdio", "policy", "masking", "audit", "http",
-                          "auth", "approvals"});
+  r.expect_map(root, "",
+               {"server", "database", "stdio", "policy", "masking", "audit", "http", "auth", "approvals"});
   const YAML::Node server = root["server"];
   if (r.expect_map(server, "server", {"name"})) {
     if (auto v = r.string(server, "name", "server")) c.server_name = *v;

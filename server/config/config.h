@@ -54,8 +54,8 @@ struct OidcConfig {
   std::vector<std::string> required_scopes;
   uint32_t clock_skew_s = 60;
   std::string subject_claim = "sub";
-  std::string groups_claim = "groups";   ///< dotted path, e.g. "realm_access.roles"
-  std::string client_id_claim = "azp";   ///< falls back to "client_id"
+  std::string groups_claim = "groups";  ///< dotted path, e.g. "realm_access.roles"
+  std::string client_id_claim = "azp";  ///< falls back to "client_id"
   bool accept_id_tokens = false;
   uint32_t jwks_min_refresh_interval_s = 30;
 };
@@ -77,22 +77,22 @@ struct AuthConfig {
 /// `audit:` beyond the recorder's own options.
 struct AuditConfig {
   recorder::AuditLogOptions log;
-  bool record_results = false;     ///< include masked result rows in outcome records
+  bool record_results = false;  ///< include masked result rows in outcome records
   uint32_t record_results_max_rows = 100;
 };
 
 /// `approvals:` — just-in-time approvals (docs/approvals.md). Absent: statements an `approve`
 /// rule matches are refused.
 struct ApprovalsConfig {
-  bool enabled = false;                  ///< true when the section is present
-  std::string store = "sqlite";          ///< "sqlite" (one instance) or "mariadb" (shared by instances)
-  std::filesystem::path sqlite_path;     ///< default: approvals.db next to the config file
-  db::DatabaseEndpoint mariadb;       ///< store.* for mariadb; password left empty
-  CredentialSource mariadb_credential;   ///< store.password_file / store.password_env
-  uint32_t wait_ms = 25000;              ///< run_sql waits this long for a decision
-  uint32_t expiry_s = 3600;              ///< requests (and unused approvals) expire after this
+  bool enabled = false;                      ///< true when the section is present
+  std::string store = "sqlite";              ///< "sqlite" (one instance) or "mariadb" (shared by instances)
+  std::filesystem::path sqlite_path;         ///< default: approvals.db next to the config file
+  db::DatabaseEndpoint mariadb;              ///< store.* for mariadb; password left empty
+  CredentialSource mariadb_credential;       ///< store.password_file / store.password_env
+  uint32_t wait_ms = 25000;                  ///< run_sql waits this long for a decision
+  uint32_t expiry_s = 3600;                  ///< requests (and unused approvals) expire after this
   std::vector<std::string> reviewer_groups;  ///< global reviewers, besides each rule's approvers
-  std::string webhook_url;               ///< Slack-compatible webhook announcing new requests
+  std::string webhook_url;                   ///< Slack-compatible webhook announcing new requests
   bool trust_loopback_reviewer_header = false;  ///< X-Sqlguard-Reviewer without authentication
 };
 
@@ -119,8 +119,7 @@ struct Config {
 std::expected<Config, std::string> load_config(const std::filesystem::path& file);
 
 /// As load_config(), from text; `file_name` is used in messages, `base_dir` resolves paths.
-std::expected<Config, std::string> parse_config(std::string_view yaml_text,
-                                                const std::string& file_name,
+std::expected<Config, std::string> parse_config(std::string_view yaml_text, const std::string& file_name,
                                                 const std::filesystem::path& base_dir);
 
 }  // namespace sqlguard::server

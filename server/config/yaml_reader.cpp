@@ -52,8 +52,8 @@ std::optional<std::string> YamlReader::string(const YAML::Node& map, std::string
   return n.Scalar();
 }
 
-std::optional<uint64_t> YamlReader::uint(const YAML::Node& map, std::string_view key,
-                                         std::string_view path, uint64_t min, uint64_t max) {
+std::optional<uint64_t> YamlReader::uint(const YAML::Node& map, std::string_view key, std::string_view path,
+                                         uint64_t min, uint64_t max) {
   const YAML::Node n = map[std::string(key)];
   if (!n.IsDefined() || n.IsNull()) return std::nullopt;
   const std::string p = join(path, key);
@@ -75,8 +75,7 @@ std::optional<uint64_t> YamlReader::uint(const YAML::Node& map, std::string_view
   return v;
 }
 
-std::optional<bool> YamlReader::boolean(const YAML::Node& map, std::string_view key,
-                                        std::string_view path) {
+std::optional<bool> YamlReader::boolean(const YAML::Node& map, std::string_view key, std::string_view path) {
   const YAML::Node n = map[std::string(key)];
   if (!n.IsDefined() || n.IsNull()) return std::nullopt;
   if (n.IsScalar()) {

@@ -30,14 +30,12 @@ class YamlReader {
                   std::initializer_list<std::string_view> allowed);
 
   /// Scalar readers: absent key → std::nullopt (no error); wrong type → error + std::nullopt.
-  std::optional<std::string> string(const YAML::Node& map, std::string_view key,
-                                    std::string_view path);
+  std::optional<std::string> string(const YAML::Node& map, std::string_view key, std::string_view path);
   std::optional<uint64_t> uint(const YAML::Node& map, std::string_view key, std::string_view path,
                                uint64_t min = 0, uint64_t max = UINT64_MAX);
   std::optional<bool> boolean(const YAML::Node& map, std::string_view key, std::string_view path);
   /// A sequence of strings; a single scalar is accepted as a one-element list.
-  std::vector<std::string> strings(const YAML::Node& map, std::string_view key,
-                                   std::string_view path);
+  std::vector<std::string> strings(const YAML::Node& map, std::string_view key, std::string_view path);
 
   /// "path.key" / "path[3]" helpers.
   static std::string join(std::string_view path, std::string_view key);

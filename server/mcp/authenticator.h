@@ -34,8 +34,7 @@ struct AuthFailure {
 class Authenticator {
  public:
   virtual ~Authenticator() = default;
-  virtual std::expected<policy::Principal, AuthFailure> authenticate(
-      const httplib::Request& request) = 0;
+  virtual std::expected<policy::Principal, AuthFailure> authenticate(const httplib::Request& request) = 0;
 };
 
 }  // namespace sqlguard::server

@@ -205,7 +205,6 @@ class SseStream : public Sink {
   bool closed_ = false;
 };
 
-
 }  // namespace
 
 struct HttpTransport::Impl {
@@ -217,8 +216,8 @@ struct HttpTransport::Impl {
     std::shared_ptr<SseStream> stream;  ///< legacy HTTP+SSE sessions only
   };
 
-  Impl(tools::ToolRegistry& t, tools::SessionObserver* o, Authenticator* a,
-       policy::Principal anon, ServerOptions so, HttpOptions ho, HealthCheck h)
+  Impl(tools::ToolRegistry& t, tools::SessionObserver* o, Authenticator* a, policy::Principal anon,
+       ServerOptions so, HttpOptions ho, HealthCheck h)
       : tools(t),
         observer(o),
         authenticator(a),
@@ -261,7 +260,8 @@ struct HttpTransport::Impl {
 
   // A slice that brought no message: false (end the stream) when the server stops; otherwise a
   // keep-alive comment once `keepalive` has passed without output, else nothing.
-  bool quiet_slice(httplib::DataSink& sink, std::chrono::milliseconds& idle, std::chrono::milliseconds keepalive) {
+  bool quiet_slice(httplib::DataSink& sink, std::chrono::milliseconds& idle,
+                   std::chrono::milliseconds keepalive) {
     idle += kSseSlice;
     {
       std::lock_guard lock(mu);
@@ -304,8 +304,7 @@ struct HttpTransport::Impl {
     return true;
   }
 
-  std::optional<policy::Principal> authenticate(const httplib::Request& req,
-                                                httplib::Response& res) const {
+  std::optional<policy::Principal> authenticate(const httplib::Request& req, httplib::Response& res) const {
     if (authenticator == nullptr) return anonymous;
     auto result = authenticator->authenticate(req);
     if (result) return std::move(*result);
@@ -323,8 +322,7 @@ struct HttpTransport::Impl {
                                            const policy::Principal& caller, bool claim) {
     const std::string id = req.get_header_value(kSessionHeader);
     if (id.empty()) {
-      reply_error(res, 400, -32000,
-                  "Bad Request: Mcp-Session-Id header is required (send initialize first)");
+      reply_error(res, 400, -32000, "Bad Request: Mcp-Session-Id header is required (send initialize first)");
       return nullptr;
     }
     std::lock_guard lock(mu);
@@ -377,8 +375,8 @@ struct HttpTransport::Impl {
       return;
     }
     const json& message = *parsed;
-    const bool is_initialize = message.is_object() && message.contains("id") &&
-                               message.value("method", json()) == "initialize";
+    const bool is_initialize =
+        message.is_object() && message.contains("id") && message.value("method", json()) == "initialize";
 
     std::shared_ptr<McpSession> session;
     std::string session_id;
@@ -403,8 +401,7 @@ struct HttpTransport::Impl {
         return;
       }
       session = std::make_shared<McpSession>(tools, observer, *caller,
-                                             SessionInfo{session_id, "http", req.remote_addr},
-                                             options);
+                                             SessionInfo{session_id, "http", req.remote_addr}, options);
       new_session = true;
     } else {
       session = find_session(req, res, *caller, true);
@@ -448,17 +445,15 @@ struct HttpTransport::Impl {
       // The client takes only JSON: progress notifications cannot be delivered; drop them.
     }
     json ignored;
-    while (exchange->next(ignored, std::chrono::hours(24)) == Exchange::Next::kMessage) {
-    }
+    while (exchange->next(ignored, std::chrono::hours(24)) == Exchange::Next::kMessage) {}
     res.status = 200;
     if (is_initialize && !new_session && first.contains("error")) res.status = 400;
     res.set_content(serialize(first), kJson);
     finish_new_session(new_session, session, session_id, *caller, res);
   }
 
-  void finish_new_session(bool new_session, const std::shared_ptr<McpSession>& session,
-                          const std::string& id, const policy::Principal& owner,
-                          httplib::Response& res) {
+  void finish_new_session(bool new_session, const std::shared_ptr<McpSession>& session, const std::string& id,
+                          const policy::Principal& owner, httplib::Response& res) {
     if (!new_session) return;
     if (!session->initialized()) {
       queue_close(session, "initialize failed");
@@ -484,8 +479,7 @@ struct HttpTransport::Impl {
     const auto keepalive = std::chrono::duration_cast<std::chrono::milliseconds>(http.sse_keepalive);
     auto idle = std::make_shared<std::chrono::milliseconds>(0);
     res.set_chunked_content_provider(
-        "text/event-stream",
-        [this, exchange, pending, keepalive, idle](size_t, httplib::DataSink& sink) {
+        "text/event-stream", [this, exchange, pending, keepalive, idle](size_t, httplib::DataSink& sink) {
           json message;
           Exchange::Next step;
           if (pending->has_value()) {
@@ -565,14 +559,14 @@ struct HttpTransport::Impl {
       return;
     }
     auto stream = std::make_shared<SseStream>(http.max_sse_queued_messages, http.max_sse_queued_bytes);
-    auto session = std::make_shared<McpSession>(
-        tools, observer, *caller, SessionInfo{session_id, "sse", req.remote_addr}, options);
+    auto session = std::make_shared<McpSession>(tools, observer, *caller,
+                                                SessionInfo{session_id, "sse", req.remote_addr}, options);
     session->set_notification_sink(stream);
     {
       std::lock_guard lock(mu);
       std::size_t streams = 0;
       for (const auto& [id, e] : sessions) streams += e.stream ? 1 : 0;
-      const char* refusal = stopping                            ? "shutting down"
+      const char* refusal = stopping                               ? "shutting down"
                             : sessions.size() >= http.max_sessions ? "too many sessions"
                             : streams >= http.max_sse_streams      ? "too many SSE streams"
                                                                    : nullptr;
@@ -580,8 +574,7 @@ struct HttpTransport::Impl {
         reply_error(res, 503, -32000, std::string("Service Unavailable: ") + refusal);
         return;  // the unused session is destroyed after the lock is released
       }
-      sessions.emplace(session_id,
-                       Entry{session, *caller, std::chrono::steady_clock::now(), 0, stream});
+      sessions.emplace(session_id, Entry{session, *caller, std::chrono::steady_clock::now(), 0, stream});
     }
     spdlog::info("mcp sse: session {} started for {}", session_id, caller->subject);
 
@@ -699,14 +692,16 @@ struct HttpTransport::Impl {
     try {
       if (m.pool) {
         const db::SourceStats pool = m.pool();
-        common::render_gauge(body, "sqlguard_db_connections",
-                     "Database connections in the pool: open (idle + leased) and leased.", {"state"},
-                     {{{"open"}, static_cast<double>(pool.open)}, {{"leased"}, static_cast<double>(pool.leased)}});
+        common::render_gauge(
+            body, "sqlguard_db_connections",
+            "Database connections in the pool: open (idle + leased) and leased.", {"state"},
+            {{{"open"}, static_cast<double>(pool.open)}, {{"leased"}, static_cast<double>(pool.leased)}});
       }
       if (m.approvals_pending) {
         if (const auto pending = m.approvals_pending()) {
-          common::render_gauge(body, "sqlguard_approvals_pending", "Approval requests waiting for a reviewer.",
-                       {}, {{{}, static_cast<double>(*pending)}});
+          common::render_gauge(body, "sqlguard_approvals_pending",
+                               "Approval requests waiting for a reviewer.", {},
+                               {{{}, static_cast<double>(*pending)}});
         }
       }
     } catch (const std::exception& e) {
@@ -718,9 +713,9 @@ struct HttpTransport::Impl {
       std::lock_guard lock(mu);
       for (const auto& [id, e] : sessions) ++(e.stream ? legacy : streamable);
     }
-    common::render_gauge(body, "sqlguard_mcp_sessions", "Live MCP sessions by transport.", {"transport"},
-                 {{{"streamable_http"}, static_cast<double>(streamable)},
-                  {{"sse"}, static_cast<double>(legacy)}});
+    common::render_gauge(
+        body, "sqlguard_mcp_sessions", "Live MCP sessions by transport.", {"transport"},
+        {{{"streamable_http"}, static_cast<double>(streamable)}, {{"sse"}, static_cast<double>(legacy)}});
     res.status = 200;
     res.set_content(body, "text/plain; version=0.0.4; charset=utf-8");
   }
@@ -769,10 +764,10 @@ struct HttpTransport::Impl {
 };
 
 HttpTransport::HttpTransport(tools::ToolRegistry& tools, tools::SessionObserver* observer,
-                             Authenticator* authenticator, policy::Principal anonymous,
-                             ServerOptions options, HttpOptions http, HealthCheck health)
-    : impl_(std::make_unique<Impl>(tools, observer, authenticator, std::move(anonymous),
-                                   std::move(options), std::move(http), std::move(health))) {}
+                             Authenticator* authenticator, policy::Principal anonymous, ServerOptions options,
+                             HttpOptions http, HealthCheck health)
+    : impl_(std::make_unique<Impl>(tools, observer, authenticator, std::move(anonymous), std::move(options),
+                                   std::move(http), std::move(health))) {}
 
 HttpTransport::~HttpTransport() { stop(); }
 
@@ -789,11 +784,11 @@ std::expected<int, std::string> HttpTransport::start() {
     if (im.http.tls_cert_file.empty() || im.http.tls_key_file.empty()) {
       return std::unexpected("TLS needs both a certificate file and a key file");
     }
-    im.server = std::make_unique<httplib::SSLServer>(im.http.tls_cert_file.c_str(),
-                                                     im.http.tls_key_file.c_str());
+    im.server =
+        std::make_unique<httplib::SSLServer>(im.http.tls_cert_file.c_str(), im.http.tls_key_file.c_str());
     if (!im.server->is_valid()) {
-      return std::unexpected("cannot load the TLS certificate " + im.http.tls_cert_file +
-                             " or key " + im.http.tls_key_file);
+      return std::unexpected("cannot load the TLS certificate " + im.http.tls_cert_file + " or key " +
+                             im.http.tls_key_file);
     }
   } else {
     im.server = std::make_unique<httplib::Server>();
@@ -809,15 +804,11 @@ std::expected<int, std::string> HttpTransport::start() {
   svr.set_read_timeout(std::chrono::seconds(30));
   svr.set_write_timeout(std::chrono::seconds(30));
   const std::string pattern = regex_escape(im.http.path);
-  svr.Post(pattern, [&im](const httplib::Request& req, httplib::Response& res) {
-    im.handle_post(req, res);
-  });
-  svr.Delete(pattern, [&im](const httplib::Request& req, httplib::Response& res) {
-    im.handle_delete(req, res);
-  });
-  svr.Options(pattern, [&im](const httplib::Request& req, httplib::Response& res) {
-    im.handle_options(req, res);
-  });
+  svr.Post(pattern, [&im](const httplib::Request& req, httplib::Response& res) { im.handle_post(req, res); });
+  svr.Delete(pattern,
+             [&im](const httplib::Request& req, httplib::Response& res) { im.handle_delete(req, res); });
+  svr.Options(pattern,
+              [&im](const httplib::Request& req, httplib::Response& res) { im.handle_options(req, res); });
   auto not_allowed = [&im](const httplib::Request& req, httplib::Response& res) {
     if (!im.check_host_and_origin(req, res)) return;
     res.set_header("Allow", "POST, DELETE, OPTIONS");
@@ -826,13 +817,11 @@ std::expected<int, std::string> HttpTransport::start() {
   svr.Get(pattern, not_allowed);
   svr.Put(pattern, not_allowed);
   svr.Patch(pattern, not_allowed);
-  svr.Get("/healthz", [&im](const httplib::Request& req, httplib::Response& res) {
-    im.handle_health(req, res);
-  });
+  svr.Get("/healthz",
+          [&im](const httplib::Request& req, httplib::Response& res) { im.handle_health(req, res); });
   if (!im.http.sse_path.empty()) {
-    svr.Get(regex_escape(im.http.sse_path), [&im](const httplib::Request& req, httplib::Response& res) {
-      im.handle_sse_open(req, res);
-    });
+    svr.Get(regex_escape(im.http.sse_path),
+            [&im](const httplib::Request& req, httplib::Response& res) { im.handle_sse_open(req, res); });
     svr.Post(regex_escape(im.http.sse_messages_path),
              [&im](const httplib::Request& req, httplib::Response& res) { im.handle_sse_post(req, res); });
   }
@@ -847,7 +836,8 @@ std::expected<int, std::string> HttpTransport::start() {
   svr.set_pre_routing_handler([&im](const httplib::Request& req, httplib::Response& res) {
     const std::string& p = req.path;
     const HttpOptions& h = im.http;
-    const bool builtin = p == h.path || p == "/healthz" || (!h.sse_path.empty() && (p == h.sse_path || p == h.sse_messages_path)) ||
+    const bool builtin = p == h.path || p == "/healthz" ||
+                         (!h.sse_path.empty() && (p == h.sse_path || p == h.sse_messages_path)) ||
                          (h.metrics.registry != nullptr && p == h.metrics.path) ||
                          std::any_of(h.public_documents.begin(), h.public_documents.end(),
                                      [&p](const auto& doc) { return doc.first == p; });
@@ -869,8 +859,7 @@ std::expected<int, std::string> HttpTransport::start() {
       reply_error(res, 404, -32000, "Not Found");
     }
   });
-  svr.set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                               std::exception_ptr) {
+  svr.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     reply_error(res, 500, rpc_error::kInternalError, "Internal error");
   });
 
@@ -881,8 +870,7 @@ std::expected<int, std::string> HttpTransport::start() {
     im.bound_port = im.http.port;
   }
   if (im.bound_port == 0) {
-    return std::unexpected("cannot listen on " + im.http.bind_address + ":" +
-                           std::to_string(im.http.port));
+    return std::unexpected("cannot listen on " + im.http.bind_address + ":" + std::to_string(im.http.port));
   }
   im.started = true;
   im.listener = std::thread([&im] { im.server->listen_after_bind(); });
@@ -928,8 +916,8 @@ std::size_t HttpTransport::session_count() const { return impl_->session_count()
 
 struct HttpTransport::Impl {};
 
-HttpTransport::HttpTransport(tools::ToolRegistry&, tools::SessionObserver*, Authenticator*,
-                             policy::Principal, ServerOptions, HttpOptions, HealthCheck)
+HttpTransport::HttpTransport(tools::ToolRegistry&, tools::SessionObserver*, Authenticator*, policy::Principal,
+                             ServerOptions, HttpOptions, HealthCheck)
     : impl_(std::make_unique<Impl>()) {}
 HttpTransport::~HttpTransport() = default;
 std::expected<int, std::string> HttpTransport::start() {
@@ -947,13 +935,13 @@ volatile std::sig_atomic_t g_stop_signal = 0;  // set by the SIGINT/SIGTERM hand
 extern "C" void on_stop_signal(int signal) { g_stop_signal = signal; }
 }  // namespace
 
-int serve_http(tools::ToolRegistry& tools, tools::SessionObserver* observer,
-               Authenticator* authenticator, const policy::Principal& anonymous,
-               ServerOptions options, HttpOptions http, HealthCheck health) {
+int serve_http(tools::ToolRegistry& tools, tools::SessionObserver* observer, Authenticator* authenticator,
+               const policy::Principal& anonymous, ServerOptions options, HttpOptions http,
+               HealthCheck health) {
   const std::string where = http.bind_address + ":";
   const std::string path = http.path;
-  HttpTransport transport(tools, observer, authenticator, anonymous, std::move(options),
-                          std::move(http), std::move(health));
+  HttpTransport transport(tools, observer, authenticator, anonymous, std::move(options), std::move(http),
+                          std::move(health));
   auto port = transport.start();
   if (!port) {
     spdlog::error("mcp http: {}", port.error());

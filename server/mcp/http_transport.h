@@ -54,11 +54,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/metrics.h"
 #include "db/connection.h"
 #include "policy/principal.h"
 #include "server/mcp/authenticator.h"  // forward-declares httplib::Request
 #include "server/mcp/mcp_session.h"
-#include "common/metrics.h"
 #include "tools/tool.h"
 
 namespace sqlguard::server {
@@ -92,8 +92,8 @@ struct HttpOptions {
   /// http(s)://<accepted host>[:port]. Allowed origins also get CORS headers.
   std::vector<std::string> allowed_origins;
   std::chrono::seconds session_idle_timeout{1800};  ///< no request and no call running this long → closed
-  std::size_t max_sessions = 256;    ///< live sessions; initialize beyond → 503
-  std::size_t worker_threads = 64;   ///< HTTP worker threads (a POST holds one while its call runs)
+  std::size_t max_sessions = 256;                   ///< live sessions; initialize beyond → 503
+  std::size_t worker_threads = 64;         ///< HTTP worker threads (a POST holds one while its call runs)
   std::chrono::seconds sse_keepalive{15};  ///< comment line on an idle SSE stream
   /// PEM certificate chain and private key: both set → HTTPS (httplib::SSLServer); both empty
   /// → plain HTTP. A bad pair is a start() error.
@@ -135,9 +135,8 @@ class HttpTransport {
   /// then only loopback binds are allowed) must outlive the transport. `anonymous` is the
   /// principal of every session when `authenticator` is nullptr. `health` may be empty
   /// (then /healthz always says ok).
-  HttpTransport(tools::ToolRegistry& tools, tools::SessionObserver* observer,
-                Authenticator* authenticator, policy::Principal anonymous,
-                ServerOptions options, HttpOptions http, HealthCheck health);
+  HttpTransport(tools::ToolRegistry& tools, tools::SessionObserver* observer, Authenticator* authenticator,
+                policy::Principal anonymous, ServerOptions options, HttpOptions http, HealthCheck health);
   /// Calls stop().
   ~HttpTransport();
   HttpTransport(const HttpTransport&) = delete;
@@ -166,9 +165,9 @@ class HttpTransport {
 /// Returns the process exit code: 0 after a signal, 1 when the endpoint cannot start, 2 when
 /// calls were abandoned at shutdown (see HttpTransport::stop(); then end the process with
 /// std::_Exit(2) instead of destroying `tools` under them).
-int serve_http(tools::ToolRegistry& tools, tools::SessionObserver* observer,
-               Authenticator* authenticator, const policy::Principal& anonymous,
-               ServerOptions options, HttpOptions http, HealthCheck health);
+int serve_http(tools::ToolRegistry& tools, tools::SessionObserver* observer, Authenticator* authenticator,
+               const policy::Principal& anonymous, ServerOptions options, HttpOptions http,
+               HealthCheck health);
 
 /// True for 127.0.0.0/8, ::1 (with or without brackets) and "localhost".
 bool is_loopback_address(std::string_view address);

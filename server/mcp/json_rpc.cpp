@@ -10,7 +10,6 @@ using nlohmann::json;
 
 namespace {
 
-
 bool usable_id(const json& id) {
   // number_float covers fractional ids and integer literals beyond 64 bits, which could not be
   // echoed exactly.
@@ -21,18 +20,15 @@ bool usable_id(const json& id) {
 
 std::expected<json, ParseFailure> parse_json_text(std::string_view text, std::size_t max_depth) {
   if (!common::json_nesting_within(text, max_depth)) {
-    return std::unexpected(ParseFailure{
-        rpc_error::kParseError,
-        "Parse error: JSON nested deeper than " + std::to_string(max_depth) + " levels"});
+    return std::unexpected(ParseFailure{rpc_error::kParseError, "Parse error: JSON nested deeper than " +
+                                                                    std::to_string(max_depth) + " levels"});
   }
   try {
     return json::parse(text.begin(), text.end());
   } catch (const json::parse_error& e) {
-    return std::unexpected(ParseFailure{rpc_error::kParseError,
-                                        std::string("Parse error: ") + e.what()});
+    return std::unexpected(ParseFailure{rpc_error::kParseError, std::string("Parse error: ") + e.what()});
   } catch (const std::exception& e) {
-    return std::unexpected(ParseFailure{rpc_error::kParseError,
-                                        std::string("Parse error: ") + e.what()});
+    return std::unexpected(ParseFailure{rpc_error::kParseError, std::string("Parse error: ") + e.what()});
   }
 }
 
@@ -69,8 +65,9 @@ Classified classify_message(const json& message) {
     out.kind = MessageKind::kResponse;
     return out;
   }
-  out.problem = "Invalid Request: a message needs \"method\" (request or notification) or "
-                "\"result\"/\"error\" (response)";
+  out.problem =
+      "Invalid Request: a message needs \"method\" (request or notification) or "
+      "\"result\"/\"error\" (response)";
   return out;
 }
 

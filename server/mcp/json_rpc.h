@@ -35,8 +35,7 @@ struct ParseFailure {
 /// and no recursion).
 /// Output: the parsed value, or a ParseFailure when the text is not valid JSON, contains invalid
 /// UTF-8 (RFC 8259 §8.1; lone surrogate escapes included), or is nested deeper than `max_depth`.
-std::expected<nlohmann::json, ParseFailure> parse_json_text(std::string_view text,
-                                                            std::size_t max_depth);
+std::expected<nlohmann::json, ParseFailure> parse_json_text(std::string_view text, std::size_t max_depth);
 
 /// The kind of one JSON-RPC message (JSON-RPC 2.0 §4, §5).
 enum class MessageKind {

@@ -26,8 +26,8 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::array<std::string_view, 8> kLevelNames = {
-    "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
+constexpr std::array<std::string_view, 8> kLevelNames = {"debug", "info",     "notice", "warning",
+                                                         "error", "critical", "alert",  "emergency"};
 
 // Untrusted strings echoed in error messages or copied into the principal are cut to this many
 // bytes so a hostile client cannot make us amplify them.
@@ -40,9 +40,7 @@ std::string clip(std::string_view text, std::size_t limit) {
 }
 
 // Version strings are ISO dates, so string order is release order.
-bool version_at_least(const std::string& negotiated, std::string_view since) {
-  return negotiated >= since;
-}
+bool version_at_least(const std::string& negotiated, std::string_view since) { return negotiated >= since; }
 
 std::string string_member(const json& object, const char* key) {
   if (!object.is_object()) return {};
@@ -60,9 +58,7 @@ std::optional<LogLevel> parse_log_level(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view log_level_name(LogLevel level) {
-  return kLevelNames[static_cast<std::size_t>(level)];
-}
+std::string_view log_level_name(LogLevel level) { return kLevelNames[static_cast<std::size_t>(level)]; }
 
 std::string default_instructions() {
   return "sqlguard gives governed access to a MySQL/MariaDB database through three tools: "
@@ -75,8 +71,7 @@ std::string default_instructions() {
 }
 
 const std::vector<std::string>& supported_protocol_versions() {
-  static const std::vector<std::string> versions = {"2025-11-25", "2025-06-18", "2025-03-26",
-                                                    "2024-11-05"};
+  static const std::vector<std::string> versions = {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
   return versions;
 }
 
@@ -176,8 +171,8 @@ bool McpSession::handle(const json& message, std::shared_ptr<Sink> sink) {
       version = shared_->version;
     }
     if (message.empty()) {
-      reply->respond(make_error(nullptr, rpc_error::kInvalidRequest,
-                                "Invalid Request: empty JSON-RPC batch"));
+      reply->respond(
+          make_error(nullptr, rpc_error::kInvalidRequest, "Invalid Request: empty JSON-RPC batch"));
     } else if (version != "2025-03-26") {
       reply->respond(make_error(nullptr, rpc_error::kInvalidRequest,
                                 "Invalid Request: JSON-RPC batches are only accepted when "
@@ -199,21 +194,17 @@ bool McpSession::handle(const json& message, std::shared_ptr<Sink> sink) {
   return responds;
 }
 
-void McpSession::dispatch(const json& message, const std::shared_ptr<Reply>& reply,
-                          bool in_batch, bool& responds) {
+void McpSession::dispatch(const json& message, const std::shared_ptr<Reply>& reply, bool in_batch,
+                          bool& responds) {
   const Classified msg = classify_message(message);
   switch (msg.kind) {
     case MessageKind::kInvalid:
       responds = true;
       reply->respond(make_error(msg.id, rpc_error::kInvalidRequest, msg.problem));
       return;
-    case MessageKind::kResponse:
-      return;  // answers to server→client requests; this server sends none
-    case MessageKind::kNotification:
-      handle_notification(msg.method, message);
-      return;
-    case MessageKind::kRequest:
-      break;
+    case MessageKind::kResponse: return;  // answers to server→client requests; this server sends none
+    case MessageKind::kNotification: handle_notification(msg.method, message); return;
+    case MessageKind::kRequest: break;
   }
   responds = true;
   const json& id = msg.id;
@@ -227,8 +218,8 @@ void McpSession::dispatch(const json& message, const std::shared_ptr<Reply>& rep
     const auto params_it = message.find("params");
     const bool has_params = params_it != message.end() && !params_it->is_null();
     if (has_params && !params_it->is_object()) {
-      reply->respond(make_error(id, rpc_error::kInvalidParams,
-                                "Invalid params: \"params\" must be an object"));
+      reply->respond(
+          make_error(id, rpc_error::kInvalidParams, "Invalid params: \"params\" must be an object"));
       return;
     }
     const json& params = has_params ? *params_it : kNoParams;
@@ -246,11 +237,10 @@ void McpSession::dispatch(const json& message, const std::shared_ptr<Reply>& rep
       reply->respond(handle_initialize(id, params));
       return;
     }
-    const bool known =
-        method == "tools/list" || method == "tools/call" || method == "logging/setLevel";
+    const bool known = method == "tools/list" || method == "tools/call" || method == "logging/setLevel";
     if (!known) {
-      reply->respond(make_error(id, rpc_error::kMethodNotFound,
-                                "Method not found: " + clip(method, kEchoLimit)));
+      reply->respond(
+          make_error(id, rpc_error::kMethodNotFound, "Method not found: " + clip(method, kEchoLimit)));
       return;
     }
     bool initialized = false;
@@ -287,8 +277,7 @@ void McpSession::handle_notification(const std::string& method, const json& mess
   const auto params = message.find("params");
   if (params == message.end() || !params->is_object()) return;
   const auto request_id = params->find("requestId");
-  if (request_id == params->end() ||
-      !(request_id->is_string() || request_id->is_number_integer())) {
+  if (request_id == params->end() || !(request_id->is_string() || request_id->is_number_integer())) {
     return;  // malformed: ignored (MCP 2025-11-25 §cancellation)
   }
   std::stop_source stop;
@@ -347,16 +336,14 @@ json McpSession::handle_initialize(const json& id, const json& params) {
     shared_->version = version;
   }
   if (requested_version != version) {
-    spdlog::info("mcp: client asked for protocol {}, answering {}",
-                 clip(requested_version, kEchoLimit), version);
+    spdlog::info("mcp: client asked for protocol {}, answering {}", clip(requested_version, kEchoLimit),
+                 version);
   }
   json result = {
       {"protocolVersion", version},
       {"capabilities", {{"tools", {{"listChanged", false}}}, {"logging", json::object()}}},
-      {"serverInfo",
-       {{"name", std::string(server_name())}, {"version", std::string(server_version())}}},
-      {"instructions",
-       options_.instructions.empty() ? default_instructions() : options_.instructions},
+      {"serverInfo", {{"name", std::string(server_name())}, {"version", std::string(server_version())}}},
+      {"instructions", options_.instructions.empty() ? default_instructions() : options_.instructions},
   };
   return make_result(id, std::move(result));
 }
@@ -403,19 +390,17 @@ json McpSession::handle_tools_list(const json& id, const json& params) {
   return make_result(id, json{{"tools", std::move(list)}});
 }
 
-void McpSession::start_tool_call(const json& id, const json& params,
-                                 const std::shared_ptr<Reply>& reply) {
+void McpSession::start_tool_call(const json& id, const json& params, const std::shared_ptr<Reply>& reply) {
   const auto name_it = params.find("name");
   if (name_it == params.end() || !name_it->is_string()) {
-    reply->respond(make_error(id, rpc_error::kInvalidParams,
-                              "Invalid params: tools/call needs params.name (string)"));
+    reply->respond(
+        make_error(id, rpc_error::kInvalidParams, "Invalid params: tools/call needs params.name (string)"));
     return;
   }
   const std::string& name = name_it->get_ref<const std::string&>();
   tools::Tool* tool = tools_.find(name);
   if (tool == nullptr) {
-    reply->respond(
-        make_error(id, rpc_error::kInvalidParams, "Unknown tool: " + clip(name, kEchoLimit)));
+    reply->respond(make_error(id, rpc_error::kInvalidParams, "Unknown tool: " + clip(name, kEchoLimit)));
     return;
   }
   const auto args_it = params.find("arguments");
@@ -437,17 +422,16 @@ void McpSession::start_tool_call(const json& id, const json& params,
     std::lock_guard lock(shared_->mu);
     if (shared_->closed) return;
     if (shared_->calls.contains(key)) {
-      reply->respond(make_error(id, rpc_error::kInvalidRequest,
-                                "Invalid Request: request id " + clip(key, kEchoLimit) +
-                                    " is already used by a running call"));
+      reply->respond(make_error(
+          id, rpc_error::kInvalidRequest,
+          "Invalid Request: request id " + clip(key, kEchoLimit) + " is already used by a running call"));
       return;
     }
     if (shared_->active >= options_.max_concurrent_calls) {
-      reply->respond(make_result(
-          id, tools::ToolResult::error("too many concurrent calls (limit " +
-                                       std::to_string(options_.max_concurrent_calls) +
-                                       "); retry when a running call has finished")
-                  .to_json()));
+      reply->respond(make_result(id, tools::ToolResult::error("too many concurrent calls (limit " +
+                                                              std::to_string(options_.max_concurrent_calls) +
+                                                              "); retry when a running call has finished")
+                                         .to_json()));
       return;
     }
     shared_->calls.emplace(key, call);
@@ -487,9 +471,8 @@ void McpSession::start_tool_call(const json& id, const json& params,
   const bool structured_ok = version_at_least(version, "2025-06-18");
   reply->add_pending();
   try {
-    std::thread([shared = shared_, tool, arguments = std::move(arguments),
-                 context = std::move(context), reply, id, key, call, progress_state,
-                 structured_ok]() {
+    std::thread([shared = shared_, tool, arguments = std::move(arguments), context = std::move(context),
+                 reply, id, key, call, progress_state, structured_ok]() {
       tools::ToolResult result;
       try {
         result = tool->call(arguments, context);
@@ -531,8 +514,7 @@ void McpSession::start_tool_call(const json& id, const json& params,
       --shared_->active;
     }
     reply->respond(make_result(
-        id, tools::ToolResult::error("the server cannot start the call right now; retry later")
-                .to_json()));
+        id, tools::ToolResult::error("the server cannot start the call right now; retry later").to_json()));
     reply->finish_one();
   }
 }

@@ -50,11 +50,11 @@ std::string_view log_level_name(LogLevel level);
 /// Limits and texts for a session (and the transports that carry it).
 struct ServerOptions {
   std::size_t max_message_bytes = 16u * 1024u * 1024u;  ///< one message (stdio line / HTTP body), bytes
-  std::size_t max_json_depth = 64;           ///< nesting of arrays/objects in one message
-  std::size_t max_concurrent_calls = 16;     ///< tools/call running at once per session
-  std::chrono::milliseconds shutdown_grace{30'000};  ///< close(): wait for in-flight calls
-  std::chrono::milliseconds cancel_grace{2'000};     ///< close(): wait after cancelling stragglers
-  LogLevel initial_log_level = LogLevel::kInfo;  ///< until the client sends logging/setLevel
+  std::size_t max_json_depth = 64;                      ///< nesting of arrays/objects in one message
+  std::size_t max_concurrent_calls = 16;                ///< tools/call running at once per session
+  std::chrono::milliseconds shutdown_grace{30'000};     ///< close(): wait for in-flight calls
+  std::chrono::milliseconds cancel_grace{2'000};        ///< close(): wait after cancelling stragglers
+  LogLevel initial_log_level = LogLevel::kInfo;         ///< until the client sends logging/setLevel
   std::string instructions;  ///< InitializeResult.instructions; empty → default_instructions()
 };
 
@@ -102,8 +102,8 @@ class McpSession {
   /// `tools` and `observer` (may be nullptr) must outlive the session and its calls.
   /// `principal` is the authenticated caller; its client_name/client_version are filled from
   /// initialize's clientInfo.
-  McpSession(tools::ToolRegistry& tools, tools::SessionObserver* observer,
-             policy::Principal principal, SessionInfo info, ServerOptions options);
+  McpSession(tools::ToolRegistry& tools, tools::SessionObserver* observer, policy::Principal principal,
+             SessionInfo info, ServerOptions options);
   /// Calls close("session destroyed") if close() was not called.
   ~McpSession();
   McpSession(const McpSession&) = delete;
@@ -144,8 +144,8 @@ class McpSession {
   struct Shared;
   struct Reply;
 
-  void dispatch(const nlohmann::json& message, const std::shared_ptr<Reply>& reply,
-                bool in_batch, bool& responds);
+  void dispatch(const nlohmann::json& message, const std::shared_ptr<Reply>& reply, bool in_batch,
+                bool& responds);
   void handle_notification(const std::string& method, const nlohmann::json& message);
   nlohmann::json handle_initialize(const nlohmann::json& id, const nlohmann::json& params);
   nlohmann::json handle_set_level(const nlohmann::json& id, const nlohmann::json& params);

@@ -46,9 +46,7 @@ bool FdLineSink::broken() const {
 
 namespace {
 
-bool blank(std::string_view text) {
-  return text.find_first_not_of(" \t\r") == std::string_view::npos;
-}
+bool blank(std::string_view text) { return text.find_first_not_of(" \t\r") == std::string_view::npos; }
 
 void handle_line(McpSession& session, std::string_view text, const std::shared_ptr<Sink>& out,
                  const ServerOptions& options) {
@@ -63,15 +61,14 @@ void handle_line(McpSession& session, std::string_view text, const std::shared_p
 }
 
 json oversize_error(const ServerOptions& options) {
-  return make_error(nullptr, rpc_error::kParseError,
-                    "Parse error: message longer than " +
-                        std::to_string(options.max_message_bytes) + " bytes; discarded");
+  return make_error(
+      nullptr, rpc_error::kParseError,
+      "Parse error: message longer than " + std::to_string(options.max_message_bytes) + " bytes; discarded");
 }
 
 }  // namespace
 
-int run_stdio(McpSession& session, int in_fd, std::shared_ptr<Sink> out,
-              const ServerOptions& options) {
+int run_stdio(McpSession& session, int in_fd, std::shared_ptr<Sink> out, const ServerOptions& options) {
   session.set_notification_sink(out);
   std::string line;
   bool discarding = false;  // inside an oversize line: drop bytes up to the next '\n'

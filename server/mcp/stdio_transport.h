@@ -40,8 +40,7 @@ class FdLineSink : public Sink {
 /// Messages go to `session.handle()` with `out` as their Sink; `out` is also made the session's
 /// notification sink. Returns 0 after EOF, 1 after a read error, 2 when McpSession::close()
 /// left calls running.
-int run_stdio(McpSession& session, int in_fd, std::shared_ptr<Sink> out,
-              const ServerOptions& options);
+int run_stdio(McpSession& session, int in_fd, std::shared_ptr<Sink> out, const ServerOptions& options);
 
 /// Entry point for `sqlguard serve --stdio`. Protects stdout first: duplicates fd 1 to a
 /// private close-on-exec descriptor used only for protocol output, then points fd 1 at stderr

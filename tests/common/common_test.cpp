@@ -21,35 +21,41 @@ TEST(Bytes, Sha256KnownAnswers) {
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(sha256_base64(""), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
   // RFC 6962 leaf hash of the empty string: SHA-256(0x00).
-  EXPECT_EQ(hex_encode(sha256_prefixed(0, "")), "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
+  EXPECT_EQ(hex_encode(sha256_prefixed(0, "")),
+            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
   EXPECT_EQ(sha256_prefixed(1, "x"), sha256(std::string("\x01x", 2)));
 }
 
 TEST(Bytes, Base64Rfc4648Vectors) {
-  const std::pair<const char*, const char*> vectors[] = {
-      {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
-      {"foobar", "Zm9vYmFy"}};
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, encoded] : vectors) {
     EXPECT_EQ(base64_encode(plain), encoded);
     EXPECT_EQ(base64_decode(encoded).value(), plain);
   }
-  EXPECT_FALSE(base64_decode("Zg="));    // length not a multiple of 4
-  EXPECT_FALSE(base64_decode("Zh=="));   // non-zero unused bits: not canonical
-  EXPECT_FALSE(base64_decode("Z g="));   // whitespace
-  EXPECT_FALSE(base64_decode("Zm9$"));   // outside the alphabet
+  EXPECT_FALSE(base64_decode("Zg="));   // length not a multiple of 4
+  EXPECT_FALSE(base64_decode("Zh=="));  // non-zero unused bits: not canonical
+  EXPECT_FALSE(base64_decode("Z g="));  // whitespace
+  EXPECT_FALSE(base64_decode("Zm9$"));  // outside the alphabet
 }
 
 TEST(Bytes, Base64UrlRoundTripAndStrictness) {
-  for (std::string bytes : {std::string(), std::string("\xfb\xff"), std::string(31, '\x01'), std::string("\0\0\0", 3)}) {
+  for (std::string bytes :
+       {std::string(), std::string("\xfb\xff"), std::string(31, '\x01'), std::string("\0\0\0", 3)}) {
     const std::string enc = base64url_encode(bytes);
     EXPECT_EQ(enc.find_first_of("+/="), std::string::npos) << enc;
     EXPECT_EQ(base64url_decode(enc).value(), bytes);
   }
   EXPECT_EQ(base64url_encode("\xfb\xff"), "-_8");
   EXPECT_EQ(base64url_decode("-_8=").value(), "\xfb\xff");  // padding tolerated
-  EXPECT_FALSE(base64url_decode("ab+c"));                  // standard alphabet
-  EXPECT_FALSE(base64url_decode("abcde"));                 // impossible length
-  EXPECT_FALSE(base64url_decode("-_9"));                   // non-zero unused bits
+  EXPECT_FALSE(base64url_decode("ab+c"));                   // standard alphabet
+  EXPECT_FALSE(base64url_decode("abcde"));                  // impossible length
+  EXPECT_FALSE(base64url_decode("-_9"));                    // non-zero unused bits
 }
 
 TEST(Bytes, Hex) {
@@ -97,7 +103,10 @@ TEST(Utf8, DecodesAndRepairs) {
   EXPECT_EQ(i, 4u);
   EXPECT_EQ(decode_utf8(s, i), -1);
   EXPECT_EQ(i, 5u);
-  EXPECT_EQ(replace_invalid_utf8("a\xff" "b\xe2\x82"), "a\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(replace_invalid_utf8("a\xff"
+                                 "b\xe2\x82"),
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD\xEF\xBF\xBD");
   EXPECT_EQ(replace_invalid_utf8("ok \xe2\x82\xac"), "ok \xe2\x82\xac");
 }
 

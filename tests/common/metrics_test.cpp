@@ -13,7 +13,6 @@
 namespace sqlguard::common {
 namespace {
 
-
 TEST(MetricsRegistry, CounterAndGaugeExposition) {
   MetricsRegistry r;
   Counter& c = r.counter("sqlguard_tool_calls_total", "Tool calls.", {"tool", "decision"});
@@ -130,7 +129,7 @@ TEST(MetricsRegistry, ConcurrentUpdatesAndRendering) {
 TEST(MetricsRegistry, ScrapeTimeGauges) {
   std::string out;
   common::render_gauge(out, "sqlguard_db_connections", "Pool.", {"state"},
-               {{{"open"}, 3}, {{"leased"}, 1}, {{"bad", "arity"}, 9}});
+                       {{{"open"}, 3}, {{"leased"}, 1}, {{"bad", "arity"}, 9}});
   common::render_gauge(out, "nothing", "Skipped.", {}, {});
   EXPECT_EQ(out,
             "# HELP sqlguard_db_connections Pool.\n# TYPE sqlguard_db_connections gauge\n"

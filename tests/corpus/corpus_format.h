@@ -29,15 +29,17 @@ inline const std::set<std::string>& shared_case_keys() {
 ///   class: the attack or benign class the case belongs to (for reading the corpus; not checked)
 ///   rule: the id of the deciding rule
 inline const Format& policy_format() {
-  static const Format f{{"config", "default_schema", "catalog", "cases"}, {"class", "rule"}, {"allow", "deny", "approve"}};
+  static const Format f{
+      {"config", "default_schema", "catalog", "cases"}, {"class", "rule"}, {"allow", "deny", "approve"}};
   return f;
 }
 
 /// Masking corpus: what the agent receives through the guard (see masking_corpus_test.cpp).
 inline const Format& masking_format() {
-  static const Format f{{"config", "default_schema", "cases"},
-                        {"masked_columns", "by", "alternatives", "contains", "visible", "exemptions", "type_name"},
-                        {"masked", "refused", "clear", "error"}};
+  static const Format f{
+      {"config", "default_schema", "cases"},
+      {"masked_columns", "by", "alternatives", "contains", "visible", "exemptions", "type_name"},
+      {"masked", "refused", "clear", "error"}};
   return f;
 }
 
@@ -70,14 +72,16 @@ inline std::vector<std::string> check_document(const YAML::Node& doc, const Form
       }
     }
     for (const char* required : {"id", "as", "sql", "expect"}) {
-      if (!c[required] || !c[required].IsScalar()) problems.push_back(where + ": '" + required + "' must be a string");
+      if (!c[required] || !c[required].IsScalar())
+        problems.push_back(where + ": '" + required + "' must be a string");
     }
     if (c["id"] && c["id"].IsScalar() && !ids.insert(c["id"].as<std::string>()).second) {
       problems.push_back(where + ": duplicate id '" + c["id"].as<std::string>() + "'");
     }
     auto check_expect = [&](const YAML::Node& n, const std::string& key) {
       if (n.IsScalar() && !format.expect_values.contains(n.as<std::string>())) {
-        problems.push_back(where + ": " + key + " '" + n.as<std::string>() + "' is not one of the known outcomes");
+        problems.push_back(where + ": " + key + " '" + n.as<std::string>() +
+                           "' is not one of the known outcomes");
       }
     };
     if (c["expect"]) check_expect(c["expect"], "expect");

@@ -6,12 +6,15 @@
 namespace sqlguard::corpus {
 namespace {
 
-std::vector<std::string> check(const std::string& yaml, const Format& f) { return check_document(YAML::Load(yaml), f); }
+std::vector<std::string> check(const std::string& yaml, const Format& f) {
+  return check_document(YAML::Load(yaml), f);
+}
 
 TEST(CorpusFormat, AcceptsAWellFormedFile) {
-  EXPECT_TRUE(check("config: c.yaml\ncases:\n  - {id: a, as: 'x:y', sql: 'SELECT 1', expect: allow, rule: r}\n",
-                    policy_format())
-                  .empty());
+  EXPECT_TRUE(
+      check("config: c.yaml\ncases:\n  - {id: a, as: 'x:y', sql: 'SELECT 1', expect: allow, rule: r}\n",
+            policy_format())
+          .empty());
 }
 
 TEST(CorpusFormat, RefusesTyposDuplicatesAndUnknownOutcomes) {
@@ -33,8 +36,11 @@ TEST(CorpusFormat, RefusesTyposDuplicatesAndUnknownOutcomes) {
   EXPECT_TRUE(has("expect 'alow'"));
   EXPECT_TRUE(has("'sql' must be a string"));
   // Keys of one corpus are not keys of the other.
-  EXPECT_FALSE(check("cases:\n  - {id: a, as: 'x:y', sql: 'S', expect: masked, rule: r}\n", masking_format()).empty());
-  EXPECT_FALSE(check("cases:\n  - {id: a, as: 'x:y', sql: 'S', expect: clear, alternatives: [maybe]}\n", masking_format()).empty());
+  EXPECT_FALSE(
+      check("cases:\n  - {id: a, as: 'x:y', sql: 'S', expect: masked, rule: r}\n", masking_format()).empty());
+  EXPECT_FALSE(check("cases:\n  - {id: a, as: 'x:y', sql: 'S', expect: clear, alternatives: [maybe]}\n",
+                     masking_format())
+                   .empty());
 }
 
 }  // namespace

@@ -57,7 +57,7 @@ class YamlCatalog final : public Catalog {
  public:
   std::map<std::string, CatalogTable> objects;
   std::expected<CatalogEntry, std::string> table(std::string_view schema,
-                                                                std::string_view table) const override {
+                                                 std::string_view table) const override {
     auto it = objects.find(std::string(schema) + "." + std::string(table));
     if (it == objects.end()) return CatalogEntry{};
     return std::make_shared<const CatalogTable>(it->second);
@@ -86,7 +86,8 @@ std::expected<YamlCatalog, std::string> read_catalog(const YAML::Node& n) {
     }
     if (e["sequence"] && e["sequence"].as<bool>()) t.type = CatalogTable::Type::kSequence;
     if (e["columns"]) {
-      for (const auto& col : e["columns"]) t.columns.push_back(CatalogColumn{col.as<std::string>(), false, std::nullopt});
+      for (const auto& col : e["columns"])
+        t.columns.push_back(CatalogColumn{col.as<std::string>(), false, std::nullopt});
     }
     if (e["defaults"]) {
       for (const auto& d : e["defaults"]) {
@@ -117,8 +118,7 @@ TEST_P(PolicyCorpus, Cases) {
   ASSERT_TRUE(config.has_value()) << config.error();
   const PolicyEngine engine(config->policy);
   const StatementAnalyzer analyzer;
-  const std::string default_schema =
-      doc["default_schema"] ? doc["default_schema"].as<std::string>() : "";
+  const std::string default_schema = doc["default_schema"] ? doc["default_schema"].as<std::string>() : "";
   auto catalog = read_catalog(doc["catalog"]);
   ASSERT_TRUE(catalog.has_value()) << file << ": " << catalog.error();
   int count = 0;
@@ -142,15 +142,14 @@ TEST_P(PolicyCorpus, Cases) {
       d = engine.decide(*principal, a);
     }
     const std::string context = file.filename().string() + " " + id + "\nsql: " + sql +
-                                "\ndecision: " + std::string(to_string(d.action)) + " rule " +
-                                d.rule + ": " + d.reason + "\n" + describe(a);
+                                "\ndecision: " + std::string(to_string(d.action)) + " rule " + d.rule + ": " +
+                                d.reason + "\n" + describe(a);
     EXPECT_EQ(std::string(to_string(d.action)), expect) << context;
     if (c["rule"]) {
       EXPECT_EQ(d.rule, c["rule"].as<std::string>()) << context;
     }
     if (c["reason_contains"]) {
-      EXPECT_NE(d.reason.find(c["reason_contains"].as<std::string>()), std::string::npos)
-          << context;
+      EXPECT_NE(d.reason.find(c["reason_contains"].as<std::string>()), std::string::npos) << context;
     }
   }
   EXPECT_GT(count, 0) << file;

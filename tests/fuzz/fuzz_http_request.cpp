@@ -24,8 +24,8 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "server/auth/bearer_authenticator.h"
 #include "server/auth/bearer_http_authenticator.h"
@@ -42,16 +42,14 @@ constexpr std::string_view kApiKey = "sgk_fuzzfuzzfuzzfuzzfuzzfuzzfuzzfuzzfuzzfu
 
 class EchoTool : public tools::Tool {
  public:
-  EchoTool(std::string name, json definition)
-      : name_(std::move(name)), definition_(std::move(definition)) {}
+  EchoTool(std::string name, json definition) : name_(std::move(name)), definition_(std::move(definition)) {}
   std::string_view name() const override { return name_; }
   json definition() const override { return definition_; }
   tools::ToolResult call(const json& arguments, const tools::CallContext& context) override {
     context.progress(1, 2, "half");
     tools::ToolResult r;
     r.content = json::array(
-        {{{"type", "text"},
-          {"text", arguments.dump(-1, ' ', false, json::error_handler_t::replace)}}});
+        {{{"type", "text"}, {"text", arguments.dump(-1, ' ', false, json::error_handler_t::replace)}}});
     return r;
   }
 
@@ -73,8 +71,7 @@ struct Fixture {
     server::HttpConfig http;
     http.resource_url = "http://127.0.0.1/mcp";
     server::AuthConfig auth_config;
-    auth_config.api_keys.push_back(
-        {"fuzz", server::api_key_sha256_hex(kApiKey), "svc:fuzz", {"analysts"}});
+    auth_config.api_keys.push_back({"fuzz", server::api_key_sha256_hex(kApiKey), "svc:fuzz", {"analysts"}});
     auto bearer = server::BearerAuthenticator::create(http, auth_config);
     if (!bearer) {
       std::fprintf(stderr, "fuzz_http_request: %s\n", bearer.error().c_str());
@@ -89,11 +86,12 @@ struct Fixture {
     h.max_sessions = 100000;
     h.session_idle_timeout = std::chrono::seconds(5);
     h.worker_threads = 4;
-    h.public_documents.push_back({"/.well-known/oauth-protected-resource/mcp",
-                                  json{{"resource", "http://127.0.0.1/mcp"}}});
-    transport = std::make_unique<server::HttpTransport>(
-        tools, nullptr, auth.get(), policy::Principal{}, options, h,
-        [] { return json{{"status", "ok"}}; });
+    h.public_documents.push_back(
+        {"/.well-known/oauth-protected-resource/mcp", json{{"resource", "http://127.0.0.1/mcp"}}});
+    transport = std::make_unique<server::HttpTransport>(tools, nullptr, auth.get(), policy::Principal{},
+                                                        options, h, [] {
+                                                          return json{{"status", "ok"}};
+                                                        });
     auto started = transport->start();
     if (!started) {
       std::fprintf(stderr, "fuzz_http_request: %s\n", started.error().c_str());
@@ -183,26 +181,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string request(reinterpret_cast<const char*>(data), size);
   replace_all(request, "@KEY@", kApiKey);
   if (request.find("@SID@") != std::string::npos) {
-    const std::string body =
-        R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":)"
-        R"("2025-11-25","capabilities":{},"clientInfo":{"name":"fuzz","version":"1"}}})";
-    const std::string init = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " +
-                             std::string(kApiKey) +
+    const std::string body = R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":)"
+                             R"("2025-11-25","capabilities":{},"clientInfo":{"name":"fuzz","version":"1"}}})";
+    const std::string init = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " + std::string(kApiKey) +
                              "\r\nContent-Type: application/json\r\nAccept: application/json, "
                              "text/event-stream\r\nConnection: close\r\nContent-Length: " +
                              std::to_string(body.size()) + "\r\n\r\n" + body;
     const std::string answer = send_request(f.port, init, 5000);
     const std::string sid = header_value(answer, "Mcp-Session-Id");
     if (sid.empty()) {  // a valid initialize must create a session
-      std::fprintf(stderr, "fuzz_http_request: initialize created no session: %.400s\n",
-                   answer.c_str());
+      std::fprintf(stderr, "fuzz_http_request: initialize created no session: %.400s\n", answer.c_str());
       std::abort();
     }
     replace_all(request, "@SID@", sid);
   }
   (void)send_request(f.port, request);
-  const std::string health = send_request(
-      f.port, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", 5000);
+  const std::string health =
+      send_request(f.port, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", 5000);
   if (health.rfind("HTTP/1.1 200", 0) != 0) {  // the server must stay up
     std::fprintf(stderr, "fuzz_http_request: /healthz answered: %.200s\n", health.c_str());
     std::abort();

@@ -20,8 +20,8 @@
 #include <string>
 #include <string_view>
 
-#include "server/auth/bearer_authenticator.h"
 #include "common/json_depth.h"
+#include "server/auth/bearer_authenticator.h"
 #include "server/auth/jwks.h"
 #include "server/auth/jwt_validator.h"
 
@@ -29,11 +29,12 @@ namespace {
 
 using namespace sqlguard;
 
-constexpr std::string_view kPublicJwks = R"JWKS({"keys":[{"kty":"RSA","n":"uSRidxcNpp_aX8xPMeCTs-ndlq6qIAH0lVmyPGTPFtvM21BTdytXsmqPmhiwHBD1kgOJ5Rjrmr-MObyc019tj-o2G2Ghiv7mBdn6x5OQD5AdpNPbPX6keWNK9Qs-E7Q0k2iVcOrsjg3aGZ4qCb9Lo5cCLtojeN4PkXerNMyEkjV4ZMCwiDPC7VMM7RxCnaAV6Rw0h_2MDUM25kYyiyLl7SZOB8Ku_QRsqA2U2Cdp5K-sZB6OyISjcaXtAft_Cg06aqjOoQVg7G5b8qIF68VuUflzzHEwQL8APRe_NH_lD3loElvQQ8-AW42O76gnir_w0UR0upB0WkwEjTQRVCUjMQ","e":"AQAB","kid":"fuzz-rs256-mwqbx45k","alg":"RS256","use":"sig"},{"kty":"EC","x":"IPhDF3HzfL3LbAKB_xIGBWwtzYDuDf5RLtVP_hwaUv4","y":"X4RRxuf1uLPQzYfPag65VZLhpyiy-ndgQ6XZIO06E5I","crv":"P-256","kid":"fuzz-es256-mwqbx45l","alg":"ES256","use":"sig"},{"crv":"Ed25519","x":"JLW_3kb_9sCaXvGKdSjPV85GNGoSVUMvBqnFpvwsJt0","kty":"OKP","kid":"fuzz-eddsa-mwqbx45l","alg":"EdDSA","use":"sig"}]})JWKS";
+constexpr std::string_view kPublicJwks =
+    R"JWKS({"keys":[{"kty":"RSA","n":"uSRidxcNpp_aX8xPMeCTs-ndlq6qIAH0lVmyPGTPFtvM21BTdytXsmqPmhiwHBD1kgOJ5Rjrmr-MObyc019tj-o2G2Ghiv7mBdn6x5OQD5AdpNPbPX6keWNK9Qs-E7Q0k2iVcOrsjg3aGZ4qCb9Lo5cCLtojeN4PkXerNMyEkjV4ZMCwiDPC7VMM7RxCnaAV6Rw0h_2MDUM25kYyiyLl7SZOB8Ku_QRsqA2U2Cdp5K-sZB6OyISjcaXtAft_Cg06aqjOoQVg7G5b8qIF68VuUflzzHEwQL8APRe_NH_lD3loElvQQ8-AW42O76gnir_w0UR0upB0WkwEjTQRVCUjMQ","e":"AQAB","kid":"fuzz-rs256-mwqbx45k","alg":"RS256","use":"sig"},{"kty":"EC","x":"IPhDF3HzfL3LbAKB_xIGBWwtzYDuDf5RLtVP_hwaUv4","y":"X4RRxuf1uLPQzYfPag65VZLhpyiy-ndgQ6XZIO06E5I","crv":"P-256","kid":"fuzz-es256-mwqbx45l","alg":"ES256","use":"sig"},{"crv":"Ed25519","x":"JLW_3kb_9sCaXvGKdSjPV85GNGoSVUMvBqnFpvwsJt0","kty":"OKP","kid":"fuzz-eddsa-mwqbx45l","alg":"EdDSA","use":"sig"}]})JWKS";
 
 std::shared_ptr<server::BearerAuthenticator> make_authenticator() {
-  const auto file = std::filesystem::temp_directory_path() /
-                    ("sqlguard-fuzz-jwks-" + std::to_string(::getpid()) + ".json");
+  const auto file =
+      std::filesystem::temp_directory_path() / ("sqlguard-fuzz-jwks-" + std::to_string(::getpid()) + ".json");
   std::ofstream(file) << kPublicJwks;
   server::HttpConfig http;
   http.resource_url = "http://127.0.0.1/mcp";

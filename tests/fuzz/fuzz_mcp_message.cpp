@@ -17,8 +17,8 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "server/mcp/json_rpc.h"
 #include "server/mcp/mcp_session.h"
@@ -32,8 +32,7 @@ using namespace sqlguard;
 
 class EchoTool : public tools::Tool {
  public:
-  EchoTool(std::string name, json definition)
-      : name_(std::move(name)), definition_(std::move(definition)) {}
+  EchoTool(std::string name, json definition) : name_(std::move(name)), definition_(std::move(definition)) {}
   std::string_view name() const override { return name_; }
   json definition() const override { return definition_; }
   tools::ToolResult call(const json& arguments, const tools::CallContext& context) override {
@@ -41,8 +40,8 @@ class EchoTool : public tools::Tool {
     context.progress(1, 2, "half");
     tools::ToolResult r;
     r.structured = {{"arguments", arguments}, {"request_id", context.request_id}};
-    r.content = json::array({{{"type", "text"}, {"text", arguments.dump(-1, ' ', false,
-                                                        json::error_handler_t::replace)}}});
+    r.content = json::array(
+        {{{"type", "text"}, {"text", arguments.dump(-1, ' ', false, json::error_handler_t::replace)}}});
     return r;
   }
 
@@ -70,8 +69,7 @@ tools::ToolRegistry& registry() {
     spdlog::set_level(spdlog::level::warn);  // info lines per message would dominate the run
     auto* reg = new tools::ToolRegistry;
     reg->add(std::make_unique<EchoTool>("run_sql", tools::RunSqlTool::tool_definition()));
-    reg->add(std::make_unique<EchoTool>("describe_table",
-                                        tools::DescribeTableTool::tool_definition()));
+    reg->add(std::make_unique<EchoTool>("describe_table", tools::DescribeTableTool::tool_definition()));
     reg->add(std::make_unique<EchoTool>("list_tables", tools::ListTablesTool::tool_definition()));
     return reg;
   }();
@@ -86,8 +84,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.shutdown_grace = std::chrono::milliseconds(2000);
   options.cancel_grace = std::chrono::milliseconds(500);
   policy::Principal principal{"fuzz", "", {"analysts"}, "config", "", ""};
-  server::McpSession session(registry(), nullptr, principal,
-                             server::SessionInfo{"fuzz-session", "stdio", ""}, options);
+  server::McpSession session(registry(), nullptr, principal, server::SessionInfo{"fuzz-session", "stdio", ""},
+                             options);
   auto notifications = std::make_shared<CheckingSink>();
   session.set_notification_sink(notifications);
 

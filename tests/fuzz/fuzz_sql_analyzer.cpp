@@ -35,7 +35,8 @@ class FuzzCatalog final : public sqlguard::policy::Catalog {
       return t;
     }
     if (!name.empty() && (name[0] == 'x' || name[0] == 'X')) return CatalogEntry{};
-    t->columns = {{"id", false, std::nullopt}, {"ssn", false, std::string("nextval(`shop`.`s`)")},
+    t->columns = {{"id", false, std::nullopt},
+                  {"ssn", false, std::string("nextval(`shop`.`s`)")},
                   {"h", true, std::nullopt}};
     t->indexes = {{"PRIMARY", {"id"}}, {"i_ssn", {"ssn"}}};
     t->partition_expressions = {"`ssn`", ""};

@@ -198,7 +198,8 @@ TEST_F(ApprovalServiceTest, ExpiryAppliesToPendingAndUnusedApprovals) {
   EXPECT_EQ(service_->get(pending->id)->state, ApprovalState::kExpired);
   EXPECT_EQ(service_->get(approved->id)->state, ApprovalState::kExpired);
   EXPECT_EQ(service_->approve(pending->id, who("bob", {"dba"}), "").error().code, Code::kConflict);
-  auto consume = service_->consume(approved->id, who("agent", {}), "sha-UPDATE shop.orders SET status='y' WHERE id=2");
+  auto consume =
+      service_->consume(approved->id, who("agent", {}), "sha-UPDATE shop.orders SET status='y' WHERE id=2");
   ASSERT_FALSE(consume.has_value());
   EXPECT_EQ(consume.error().code, Code::kConflict);
   EXPECT_EQ(service_->sweep(), 2u);

@@ -119,7 +119,8 @@ TEST(SqliteApprovalStore, ConsumeIsSingleUseAndRespectsExpiry) {
 TEST(SqliteApprovalStore, ListsNewestFirst) {
   auto store = SqliteApprovalStore::open(temp_dir("store") / "a.db");
   ASSERT_TRUE(store.has_value());
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE((*store)->insert(request("apr_l" + std::to_string(i), 1000 + i)).has_value());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE((*store)->insert(request("apr_l" + std::to_string(i), 1000 + i)).has_value());
   auto list = (*store)->list(3);
   ASSERT_TRUE(list.has_value());
   ASSERT_EQ(list->size(), 3u);
@@ -131,7 +132,8 @@ TEST(SqliteApprovalStore, CountsPendingRequestsThatHaveNotExpired) {
   auto store = SqliteApprovalStore::open(temp_dir("store") / "a.db");
   ASSERT_TRUE(store.has_value());
   EXPECT_EQ((*store)->count_pending(0).value(), 0u);
-  for (int i = 0; i < 4; ++i) ASSERT_TRUE((*store)->insert(request("apr_c" + std::to_string(i), 1000 * (i + 1))).has_value());
+  for (int i = 0; i < 4; ++i)
+    ASSERT_TRUE((*store)->insert(request("apr_c" + std::to_string(i), 1000 * (i + 1))).has_value());
   EXPECT_EQ((*store)->count_pending(1500).value(), 4u);
   ApprovalRequest denied = request("apr_c0", 1000);
   denied.state = ApprovalState::kDenied;
@@ -144,7 +146,10 @@ TEST(SqliteApprovalStore, CountsPendingRequestsThatHaveNotExpired) {
 
 TEST(SqliteApprovalStore, RefusesAFileThatIsNotADatabase) {
   const fs::path dir = temp_dir("store");
-  { std::ofstream(dir / "junk.db") << "this is not sqlite, just text that is long enough to be a header......"; }
+  {
+    std::ofstream(dir / "junk.db")
+        << "this is not sqlite, just text that is long enough to be a header......";
+  }
   auto store = SqliteApprovalStore::open(dir / "junk.db");
   EXPECT_FALSE(store.has_value());
 }

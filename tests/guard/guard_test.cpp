@@ -69,9 +69,13 @@ policy::MaskingConfig shop_masking() {
 common::ResultSet customer_emails() {
   common::ResultSet rs;
   rs.has_result_set = true;
-  rs.columns.push_back(common::ResultColumn{.name = "email", .org_name = "email", .table = "customers",
-                                            .org_table = "customers", .schema = "shop",
-                                            .type = common::ColumnType::kVarString, .type_name = "VARCHAR",
+  rs.columns.push_back(common::ResultColumn{.name = "email",
+                                            .org_name = "email",
+                                            .table = "customers",
+                                            .org_table = "customers",
+                                            .schema = "shop",
+                                            .type = common::ColumnType::kVarString,
+                                            .type_name = "VARCHAR",
                                             .charset = common::kCharsetUtf8mb4});
   rs.rows.push_back({std::string("alice@example.com")});
   rs.rows.push_back({std::nullopt});
@@ -221,7 +225,8 @@ TEST_F(GuardTest, CancellationKillsTheRunningStatementServerSide) {
   database_.on_execute = [&](std::string_view, FakeConnection& c) -> common::Result<common::ResultSet> {
     started.count_down();
     database_.wait_for_kill(c.thread_id());
-    return std::unexpected(common::Error{ErrorCode::kDatabase, "Query execution was interrupted", 1317, "70100"});
+    return std::unexpected(
+        common::Error{ErrorCode::kDatabase, "Query execution was interrupted", 1317, "70100"});
   };
   std::stop_source stop;
   CallInfo c = call();
@@ -273,7 +278,7 @@ TEST_F(GuardTest, AnOutcomeThatCannotBeWrittenIsAppendedLateOnceTheLogResumes) {
   auto r = guard_->run_sql(call(), "SELECT email FROM customers", std::nullopt);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().error.code, ErrorCode::kAuditFailure);  // the result is not handed out unrecorded
-  EXPECT_EQ(database_.executed().size(), 1u);                   // it ran: its intent was durable
+  EXPECT_EQ(database_.executed().size(), 1u);                 // it ran: its intent was durable
   EXPECT_EQ(guard_->deferred_outcomes(), 1u);
   const std::string first = r.error().call_id;
 

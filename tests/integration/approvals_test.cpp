@@ -29,17 +29,20 @@ const char* kPolicy =
     "policy:\n"
     "  defaults: {max_rows: 100, timeout_ms: 5000}\n"
     "  rules:\n"
-    "    - {id: read-shop, action: allow, principals: {groups: [analysts]}, kinds: [select], tables: ['shop.*']}\n"
+    "    - {id: read-shop, action: allow, principals: {groups: [analysts]}, kinds: [select], tables: "
+    "['shop.*']}\n"
     "    - {id: order-updates, action: approve, kinds: [update], tables: [shop.orders], approvers: [dba]}\n"
-    "    - {id: product-updates, action: approve, kinds: [update], tables: [shop.products], approvers: [dba], approvals_required: 2}\n";
+    "    - {id: product-updates, action: approve, kinds: [update], tables: [shop.products], approvers: "
+    "[dba], approvals_required: 2}\n";
 
 /// The shared approval store's account and schema (created once).
 fs::path shared_store_password_file() {
   static const fs::path file = [] {
     auto& db = MariaDbFixture::instance();
-    EXPECT_EQ(db.root_script("CREATE DATABASE IF NOT EXISTS sqlguard_meta;\n"
-                             "CREATE USER IF NOT EXISTS 'sqlguard_approvals'@'localhost' IDENTIFIED BY 'appr-pw-123';\n"
-                             "GRANT ALL ON sqlguard_meta.* TO 'sqlguard_approvals'@'localhost';\n"),
+    EXPECT_EQ(db.root_script(
+                  "CREATE DATABASE IF NOT EXISTS sqlguard_meta;\n"
+                  "CREATE USER IF NOT EXISTS 'sqlguard_approvals'@'localhost' IDENTIFIED BY 'appr-pw-123';\n"
+                  "GRANT ALL ON sqlguard_meta.* TO 'sqlguard_approvals'@'localhost';\n"),
               0);
     fs::path f = db.dir() / "approvals-password";
     std::ofstream(f) << "appr-pw-123\n";
@@ -61,8 +64,8 @@ server::Config make_config(const fs::path& dir, const std::string& store_yaml, u
       << "  password_file: " << db.password_file().string() << "\n"
       << "  database: shop\n"
       << "stdio:\n  principal: {subject: it-agent, groups: [analysts, dba]}\n"
-      << kPolicy
-      << "audit:\n  dir: " << (dir / "audit").string() << "\n  origin: it.sqlguard/" << dir.filename().string() << "\n"
+      << kPolicy << "audit:\n  dir: " << (dir / "audit").string() << "\n  origin: it.sqlguard/"
+      << dir.filename().string() << "\n"
       << "approvals:\n"
       << "  store: " << store_yaml << "\n"
       << "  wait_ms: " << wait_ms << "\n"
@@ -180,7 +183,8 @@ TEST_F(ApprovalsIntegration, HeldCallRunsWhenAnotherPrincipalApproves) {
   const auto intents = records(dir_ / "audit", "call.intent");
   bool found = false;
   for (const auto& i : intents) {
-    if (i.contains("approval") && i["approval"].value("id", "") == id && i["approval"].contains("approvers")) {
+    if (i.contains("approval") && i["approval"].value("id", "") == id &&
+        i["approval"].contains("approvers")) {
       EXPECT_EQ(i["approval"]["approvers"], nlohmann::json::array({"bob"}));
       found = true;
     }
@@ -211,7 +215,8 @@ TEST_F(ApprovalsIntegration, ApprovalIdRunsOnlyItsStatementForItsPrincipalOnce) 
   ASSERT_FALSE(still.has_value());
   ASSERT_TRUE(a->approvals()->approve(id, who("carol", {"security"}), "").has_value());
 
-  auto other_sql = a->guard().run_sql(call("it-agent", id), "UPDATE orders SET quantity = 0 WHERE id = 2", std::nullopt);
+  auto other_sql =
+      a->guard().run_sql(call("it-agent", id), "UPDATE orders SET quantity = 0 WHERE id = 2", std::nullopt);
   ASSERT_FALSE(other_sql.has_value());
   EXPECT_NE(other_sql.error().error.message.find("different statement"), std::string::npos);
   auto other_principal = a->guard().run_sql(call("someone-else", id), sql, std::nullopt);
@@ -222,7 +227,8 @@ TEST_F(ApprovalsIntegration, ApprovalIdRunsOnlyItsStatementForItsPrincipalOnce) 
   ASSERT_TRUE(ran.has_value()) << ran.error().error.message;
   auto again = a->guard().run_sql(call("it-agent", id), sql, std::nullopt);
   ASSERT_FALSE(again.has_value());
-  EXPECT_NE(again.error().error.message.find("already used"), std::string::npos) << again.error().error.message;
+  EXPECT_NE(again.error().error.message.find("already used"), std::string::npos)
+      << again.error().error.message;
   EXPECT_EQ(std::stoi(scalar("SELECT quantity FROM shop.orders WHERE id = 2")), std::stoi(before) + 1);
 }
 
@@ -230,10 +236,12 @@ TEST_F(ApprovalsIntegration, DenialReturnsTheComment) {
   auto a = app(make_config(dir_, "{type: sqlite, path: " + (dir_ / "approvals.db").string() + "}", 10000));
   ASSERT_TRUE(a);
   const std::string sql = "UPDATE orders SET status = 'lost' WHERE id = 3";
-  auto pending = std::async(std::launch::async, [&] { return a->guard().run_sql(call(), sql, std::nullopt); });
+  auto pending =
+      std::async(std::launch::async, [&] { return a->guard().run_sql(call(), sql, std::nullopt); });
   const std::string id = pending_id(*a->approvals(), sql);
   ASSERT_FALSE(id.empty());
-  ASSERT_TRUE(a->approvals()->deny(id, who("bob", {"dba"}), "orders are never 'lost'; use 'cancelled'").has_value());
+  ASSERT_TRUE(
+      a->approvals()->deny(id, who("bob", {"dba"}), "orders are never 'lost'; use 'cancelled'").has_value());
   auto r = pending.get();
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().error.message.find("denied by bob"), std::string::npos) << r.error().error.message;
@@ -253,7 +261,8 @@ TEST_F(ApprovalsIntegration, TwoApproversAndExpiry) {
   const std::string id = held.error().approval->id;
   EXPECT_EQ(a->approvals()->get(id)->approvals_required, 2u);
   ASSERT_TRUE(a->approvals()->approve(id, who("bob", {"dba"}), "").has_value());
-  EXPECT_FALSE(a->guard().run_sql(call("it-agent", id), sql, std::nullopt).has_value()) << "one of two approvals ran it";
+  EXPECT_FALSE(a->guard().run_sql(call("it-agent", id), sql, std::nullopt).has_value())
+      << "one of two approvals ran it";
   ASSERT_TRUE(a->approvals()->approve(id, who("carol", {"dba"}), "").has_value());
   // Approved: it runs (the agent account has no UPDATE grant on products: the database refuses,
   // which shows the statement was sent; the approval is used either way).
@@ -333,12 +342,14 @@ TEST_F(ApprovalsIntegration, TwoInstancesShareOneMariaDbStore) {
   ASSERT_TRUE(a && b);
   const std::string sql = "UPDATE orders SET quantity = quantity + 10 WHERE id = 5";
   const int before = std::stoi(scalar("SELECT quantity FROM shop.orders WHERE id = 5"));
-  auto held_on_a = std::async(std::launch::async, [&] { return a->guard().run_sql(call(), sql, std::nullopt); });
+  auto held_on_a =
+      std::async(std::launch::async, [&] { return a->guard().run_sql(call(), sql, std::nullopt); });
   const std::string id = pending_id(*b->approvals(), sql);  // seen through B
   ASSERT_FALSE(id.empty());
   ASSERT_TRUE(b->approvals()->approve(id, who("bob", {"dba"}), "approved on B").has_value());
   // Meanwhile the agent also retries through B with the id: only one of the two executes.
-  auto retry_on_b = std::async(std::launch::async, [&] { return b->guard().run_sql(call("it-agent", id), sql, std::nullopt); });
+  auto retry_on_b = std::async(std::launch::async,
+                               [&] { return b->guard().run_sql(call("it-agent", id), sql, std::nullopt); });
   ASSERT_EQ(held_on_a.wait_for(10s), std::future_status::ready) << "A did not see B's decision";
   auto ra = held_on_a.get();
   auto rb = retry_on_b.get();

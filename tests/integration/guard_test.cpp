@@ -30,8 +30,7 @@ server::Config make_config(const fs::path& dir, const std::string& policy_yaml) 
       << "  password_file: " << db.password_file().string() << "\n"
       << "  database: shop\n"
       << "stdio:\n  principal: {subject: it-agent, groups: [analysts]}\n"
-      << policy_yaml
-      << "masking:\n"
+      << policy_yaml << "masking:\n"
       << "  hash_key_file: " << db.masking_key_file().string() << "\n"
       << "  rules:\n"
       << "    - {id: pii-email, columns: [shop.customers.email], method: email}\n"
@@ -46,10 +45,12 @@ const char* kReadPolicy =
     "policy:\n"
     "  defaults: {max_rows: 100, timeout_ms: 5000}\n"
     "  rules:\n"
-    "    - {id: read-shop, action: allow, principals: {groups: [analysts]}, kinds: [select, show, describe, explain], tables: ['shop.*']}\n"
+    "    - {id: read-shop, action: allow, principals: {groups: [analysts]}, kinds: [select, show, describe, "
+    "explain], tables: ['shop.*']}\n"
     "    - {id: no-notes, action: deny, tables: [shop.staff_notes]}\n"
     "    - {id: order-updates, action: approve, kinds: [update], tables: [shop.orders], approvers: [dba]}\n"
-    "    - {id: slow-limit, action: allow, principals: {groups: [analysts]}, kinds: [select], tables: [shop.orders], timeout_ms: 200}\n";
+    "    - {id: slow-limit, action: allow, principals: {groups: [analysts]}, kinds: [select], tables: "
+    "[shop.orders], timeout_ms: 200}\n";
 
 class GuardIntegration : public ::testing::Test {
  protected:
@@ -105,7 +106,8 @@ struct Hostile {
 TEST_F(GuardIntegration, RefusedStatementsHaveNoEffect) {
   MariaDbFixture::instance().reset_data();
   const std::string files = (MariaDbFixture::instance().dir() / "db" / "files").string();
-  const std::string table_exists = "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA='shop' AND TABLE_NAME=";
+  const std::string table_exists =
+      "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA='shop' AND TABLE_NAME=";
   const std::vector<Hostile> cases = {
       {"DROP TABLE customers", table_exists + "'customers'", "1"},
       {"SELECT 1; DROP TABLE orders", table_exists + "'orders'", "1"},
@@ -117,25 +119,30 @@ TEST_F(GuardIntegration, RefusedStatementsHaveNoEffect) {
       {"SELECT 1--1;DROP TABLE orders", table_exists + "'orders'", "1"},
       {"EXECUTE IMMEDIATE CONCAT('DR','OP TABLE orders')", table_exists + "'orders'", "1"},
       {"PREPARE s FROM 'DROP TABLE orders'", table_exists + "'orders'", "1"},
-      {"UPDATE orders SET status='cancelled' WHERE id=1", "SELECT status FROM shop.orders WHERE id=1", "delivered"},
+      {"UPDATE orders SET status='cancelled' WHERE id=1", "SELECT status FROM shop.orders WHERE id=1",
+       "delivered"},
       {"DELETE FROM orders", "SELECT COUNT(*) FROM shop.orders", "16"},
       {"INSERT INTO orders VALUES (99,1,1,1,1,'placed',NOW())", "SELECT COUNT(*) FROM shop.orders", "16"},
       {"TRUNCATE TABLE orders", "SELECT COUNT(*) FROM shop.orders", "16"},
       {"CREATE TABLE shop.copy AS SELECT * FROM customers", table_exists + "'copy'", "0"},
       {"GRANT ALL ON *.* TO 'sqlguard_agent'@'localhost'",
-       "SELECT COUNT(*) FROM mysql.global_priv WHERE User='sqlguard_agent' AND Priv LIKE '%\"access\":18446744073709551615%'", "0"},
+       "SELECT COUNT(*) FROM mysql.global_priv WHERE User='sqlguard_agent' AND Priv LIKE "
+       "'%\"access\":18446744073709551615%'",
+       "0"},
       {"CREATE USER evil IDENTIFIED BY 'x'", "SELECT COUNT(*) FROM mysql.global_priv WHERE User='evil'", "0"},
   };
   for (const auto& c : cases) {
     auto r = run(c.sql);
     EXPECT_FALSE(r.has_value()) << "allowed: " << c.sql;
     if (!r) {
-      EXPECT_EQ(r.error().error.code, common::ErrorCode::kRefused) << c.sql << ": " << r.error().error.message;
+      EXPECT_EQ(r.error().error.code, common::ErrorCode::kRefused)
+          << c.sql << ": " << r.error().error.message;
     }
     EXPECT_EQ(count(c.effect_check), c.expected) << "effect of: " << c.sql;
   }
   // File I/O: nothing written, nothing read.
-  for (const std::string& sql : std::vector<std::string>{"SELECT * FROM customers INTO OUTFILE '" + files + "/out.txt'",
+  for (const std::string& sql :
+       std::vector<std::string>{"SELECT * FROM customers INTO OUTFILE '" + files + "/out.txt'",
                                 "SELECT email FROM customers LIMIT 1 INTO DUMPFILE '" + files + "/dump.bin'",
                                 std::string("SELECT LOAD_FILE('/etc/passwd')"),
                                 std::string("SELECT load_file /**/ ('/etc/hostname')"),
@@ -146,14 +153,13 @@ TEST_F(GuardIntegration, RefusedStatementsHaveNoEffect) {
   EXPECT_FALSE(fs::exists(files + "/out.txt"));
   EXPECT_FALSE(fs::exists(files + "/dump.bin"));
   // Locks and timing: refused, so no lock is held afterwards.
-  for (const char* sql : {"SELECT GET_LOCK('sg_it', 0)", "DO GET_LOCK('sg_it', 0)", "SELECT SLEEP(3)",
-                          "SELECT BENCHMARK(100000000, SHA2('x', 256))",
-                          "SET STATEMENT max_statement_time=0 FOR SELECT * FROM orders",
-                          "SELECT * FROM orders FOR UPDATE", "LOCK TABLES orders WRITE",
-                          "START TRANSACTION", "SET @a = 1", "SET SESSION sql_mode = 'ANSI_QUOTES'",
-                          "HANDLER customers OPEN", "SELECT * FROM staff_notes",
-                          "SELECT note FROM shop.staff_notes", "SELECT * FROM mysql.user",
-                          "SHOW PROCESSLIST", "SELECT @@datadir"}) {
+  for (const char* sql :
+       {"SELECT GET_LOCK('sg_it', 0)", "DO GET_LOCK('sg_it', 0)", "SELECT SLEEP(3)",
+        "SELECT BENCHMARK(100000000, SHA2('x', 256))",
+        "SET STATEMENT max_statement_time=0 FOR SELECT * FROM orders", "SELECT * FROM orders FOR UPDATE",
+        "LOCK TABLES orders WRITE", "START TRANSACTION", "SET @a = 1", "SET SESSION sql_mode = 'ANSI_QUOTES'",
+        "HANDLER customers OPEN", "SELECT * FROM staff_notes", "SELECT note FROM shop.staff_notes",
+        "SELECT * FROM mysql.user", "SHOW PROCESSLIST", "SELECT @@datadir"}) {
     auto r = run(sql);
     EXPECT_FALSE(r.has_value()) << "allowed: " << sql;
   }
@@ -166,7 +172,8 @@ TEST_F(GuardIntegration, LimitsHold) {
   EXPECT_EQ(r->result.rows.size(), 3u);
   EXPECT_TRUE(r->result.truncated);
   // rule slow-limit sets a 200 ms timeout for selects on orders; a cartesian product exceeds it.
-  auto slow = run("SELECT COUNT(*) FROM orders a, orders b, orders c, orders d, orders e, orders f, orders g");
+  auto slow =
+      run("SELECT COUNT(*) FROM orders a, orders b, orders c, orders d, orders e, orders f, orders g");
   ASSERT_FALSE(slow.has_value());
   EXPECT_EQ(slow.error().error.code, common::ErrorCode::kTimeout) << slow.error().error.message;
   // The connection went back healthy.
@@ -247,7 +254,8 @@ TEST_F(GuardIntegration, AuditFailureRefusesEverythingUntilTheLogResumes) {
   auto r = guard.run_sql(call(), "SELECT COUNT(*) AS ran_before_the_disk_filled FROM orders", std::nullopt);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().error.code, common::ErrorCode::kAuditFailure);
-  EXPECT_NE(r.error().error.message.find("No space left on device"), std::string::npos) << r.error().error.message;
+  EXPECT_NE(r.error().error.message.find("No space left on device"), std::string::npos)
+      << r.error().error.message;
   const std::string late_call = r.error().call_id;
   EXPECT_EQ(guard.deferred_outcomes(), 1u);
   std::string reason;
@@ -264,7 +272,8 @@ TEST_F(GuardIntegration, AuditFailureRefusesEverythingUntilTheLogResumes) {
 
   // Space returns: the log resumes by itself; the next call runs and the late outcome precedes it.
   ops_left = -1;
-  for (int i = 0; i < 500 && !guard.audit_healthy(nullptr); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 500 && !guard.audit_healthy(nullptr); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_TRUE(guard.audit_healthy(&reason)) << reason;
   auto after = guard.run_sql(call(), "SELECT 3 AS k FROM orders LIMIT 1", std::nullopt);
   ASSERT_TRUE(after.has_value()) << after.error().error.message;
@@ -311,17 +320,22 @@ TEST_F(GuardIntegration, AuditFailureRefusesEverythingUntilTheLogResumes) {
 // names what each view reads.
 TEST_F(GuardIntegration, ViewsAreJudgedByWhatTheyReadInEveryTool) {
   auto& db = MariaDbFixture::instance();
-  ASSERT_EQ(db.root_script("CREATE DATABASE IF NOT EXISTS it_hr;"
-                           "CREATE TABLE IF NOT EXISTS it_hr.pay (id INT PRIMARY KEY, amount INT);"
-                           "REPLACE INTO it_hr.pay VALUES (1, 4242);"
-                           "ALTER TABLE shop.customers MODIFY email VARCHAR(255) DEFAULT 'dflt@example.com' "
-                           "COMMENT 'like ada@example.com';"
-                           "CREATE OR REPLACE SQL SECURITY DEFINER VIEW shop.v_it_pay AS SELECT id, amount FROM it_hr.pay;"
-                           "CREATE OR REPLACE VIEW shop.v_it_notes AS SELECT id FROM shop.staff_notes;"
-                           "CREATE OR REPLACE VIEW shop.v_it_contacts AS SELECT id, name, email AS contact FROM shop.customers;"),
-            0);
+  ASSERT_EQ(
+      db.root_script(
+          "CREATE DATABASE IF NOT EXISTS it_hr;"
+          "CREATE TABLE IF NOT EXISTS it_hr.pay (id INT PRIMARY KEY, amount INT);"
+          "REPLACE INTO it_hr.pay VALUES (1, 4242);"
+          "ALTER TABLE shop.customers MODIFY email VARCHAR(255) DEFAULT 'dflt@example.com' "
+          "COMMENT 'like ada@example.com';"
+          "CREATE OR REPLACE SQL SECURITY DEFINER VIEW shop.v_it_pay AS SELECT id, amount FROM it_hr.pay;"
+          "CREATE OR REPLACE VIEW shop.v_it_notes AS SELECT id FROM shop.staff_notes;"
+          "CREATE OR REPLACE VIEW shop.v_it_contacts AS SELECT id, name, email AS contact FROM "
+          "shop.customers;"),
+      0);
   auto cleanup = [&] {
-    (void)db.root_script("DROP VIEW IF EXISTS shop.v_it_pay, shop.v_it_notes, shop.v_it_contacts; DROP DATABASE IF EXISTS it_hr;");
+    (void)db.root_script(
+        "DROP VIEW IF EXISTS shop.v_it_pay, shop.v_it_notes, shop.v_it_contacts; DROP DATABASE IF EXISTS "
+        "it_hr;");
     db.reset_data();
   };
   auto& guard = app_->guard();
@@ -387,7 +401,8 @@ TEST_F(GuardIntegration, ViewsAreJudgedByWhatTheyReadInEveryTool) {
     std::ifstream in(seg.path);
     for (std::string line; std::getline(in, line);) {
       auto rec = nlohmann::json::parse(line);
-      if (rec["type"] != "call.intent" || !rec.contains("statement") || !rec["statement"].contains("views")) continue;
+      if (rec["type"] != "call.intent" || !rec.contains("statement") || !rec["statement"].contains("views"))
+        continue;
       for (const auto& v : rec["statement"]["views"]) {
         if (v["view"] == "shop.v_it_pay") {
           found = true;

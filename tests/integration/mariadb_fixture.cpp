@@ -16,7 +16,8 @@ fs::path source_dir() { return fs::path(SQLGUARD_SOURCE_DIR); }
 
 fs::path temp_dir(const std::string& name) {
   static std::mt19937_64 rng{std::random_device{}()};
-  fs::path p = fs::path(SQLGUARD_BINARY_DIR) / "test-tmp" / (name + "-" + std::to_string(::getpid()) + "-" + std::to_string(rng() % 1000000));
+  fs::path p = fs::path(SQLGUARD_BINARY_DIR) / "test-tmp" /
+               (name + "-" + std::to_string(::getpid()) + "-" + std::to_string(rng() % 1000000));
   fs::remove_all(p);
   fs::create_directories(p);
   return p;
@@ -26,8 +27,10 @@ namespace {
 std::string shell_quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }

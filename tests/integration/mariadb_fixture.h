@@ -17,7 +17,7 @@ class MariaDbFixture {
 
   const std::filesystem::path& dir() const { return dir_; }  ///< DIR of provision-db
   std::string socket() const { return (dir_ / "db" / "mysqld.sock").string(); }
-  std::string agent_password() const;                          ///< sqlguard_agent's password
+  std::string agent_password() const;  ///< sqlguard_agent's password
   std::filesystem::path password_file() const { return dir_ / "db-password"; }
   std::filesystem::path masking_key_file() const { return dir_ / "masking.key"; }
 

@@ -26,8 +26,8 @@
 #include "db/connection_pool.h"
 #include "guard/catalog_cache.h"
 #include "guard/guard.h"
-#include "policy/catalog_resolution.h"
 #include "policy/analysis_format.h"
+#include "policy/catalog_resolution.h"
 #include "policy/masking_engine.h"
 #include "policy/policy_engine.h"
 #include "policy/principal_spec.h"
@@ -71,7 +71,8 @@ std::vector<std::string> seed_secrets(const std::string& seed) {
 // What the agent would receive, as bytes: labels, types and cells, or the message.
 std::string serialize(const common::ResultSet& rs) {
   std::string out;
-  for (const auto& c : rs.columns) out += c.name + "\t" + c.type_name + "\t" + (c.masked ? "masked" : "") + "\n";
+  for (const auto& c : rs.columns)
+    out += c.name + "\t" + c.type_name + "\t" + (c.masked ? "masked" : "") + "\n";
   for (const auto& row : rs.rows) {
     for (const auto& cell : row) out += (cell ? *cell : std::string("NULL")) + "\t";
     out += "\n";
@@ -180,7 +181,8 @@ TEST(MaskingCorpus, AllCasesAgainstMariaDb) {
         deciding_rule = f.decision ? f.decision->rule : "";
         // Refused: by a decision (the policy, or masking/catalog overriding it). A withheld
         // result or a database error is "error".
-        outcome = denied || (f.decision && f.decision->action == policy::Action::kApprove) ? "refused" : "error";
+        outcome =
+            denied || (f.decision && f.decision->action == policy::Action::kApprove) ? "refused" : "error";
         masking_refused = denied && (deciding_rule == "masking" || deciding_rule == "builtin:catalog");
       } else {
         deciding_rule = ran->decision.rule;
@@ -202,13 +204,17 @@ TEST(MaskingCorpus, AllCasesAgainstMariaDb) {
         policy::StatementAnalysis a = analyzer.analyze(sql, default_schema);
         guard::CallCatalog lookups(catalog_cache, pool);
         auto resolved = policy::resolve_with_catalog(a, lookups, analyzer);
-        auto plan = resolved ? (*masking)->plan(*principal, a, lookups)
-                             : std::expected<policy::MaskingPlan, std::string>(std::unexpected(resolved.error()));
-        if (plan) problems.push_back("refused by the policy only; masking must refuse on its own");
-        else masking_message = plan.error();
+        auto plan = resolved
+                        ? (*masking)->plan(*principal, a, lookups)
+                        : std::expected<policy::MaskingPlan, std::string>(std::unexpected(resolved.error()));
+        if (plan)
+          problems.push_back("refused by the policy only; masking must refuse on its own");
+        else
+          masking_message = plan.error();
       }
       if (outcome == expect && c["reason_contains"] &&
-          (message + "\n" + masking_message).find(c["reason_contains"].as<std::string>()) == std::string::npos) {
+          (message + "\n" + masking_message).find(c["reason_contains"].as<std::string>()) ==
+              std::string::npos) {
         problems.push_back("reason does not contain '" + c["reason_contains"].as<std::string>() + "'");
       }
       if (outcome == "masked" && expect == "masked") {
@@ -231,8 +237,10 @@ TEST(MaskingCorpus, AllCasesAgainstMariaDb) {
       std::vector<std::string> visible;
       bool all_visible = false;
       if (c["visible"]) {
-        if (c["visible"].IsScalar() && c["visible"].as<std::string>() == "all") all_visible = true;
-        else visible = strings(c["visible"]);
+        if (c["visible"].IsScalar() && c["visible"].as<std::string>() == "all")
+          all_visible = true;
+        else
+          visible = strings(c["visible"]);
       }
       if (!all_visible) {
         for (const auto& s : secrets) {
@@ -242,7 +250,8 @@ TEST(MaskingCorpus, AllCasesAgainstMariaDb) {
       }
       if (outcome == expect) {
         for (const auto& s : visible) {
-          if (reply.find(s) == std::string::npos) problems.push_back("exempt principal does not see '" + s + "'");
+          if (reply.find(s) == std::string::npos)
+            problems.push_back("exempt principal does not see '" + s + "'");
         }
         for (const auto& e : strings(c["exemptions"])) {
           const auto& used = exemptions_used;
@@ -257,7 +266,8 @@ TEST(MaskingCorpus, AllCasesAgainstMariaDb) {
         std::string f = file.filename().string() + " " + id + ": ";
         for (const auto& p : problems) f += p + "; ";
         f += "\n  sql: " + sql + "\n  deciding rule: " + deciding_rule + "\n  message: " + message +
-             "\n  reply: " + reply.substr(0, 400) + "\n" + policy::describe(analyzer.analyze(sql, default_schema));
+             "\n  reply: " + reply.substr(0, 400) + "\n" +
+             policy::describe(analyzer.analyze(sql, default_schema));
         failures.push_back(f);
       }
     }

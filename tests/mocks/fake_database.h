@@ -49,12 +49,15 @@ class FakeDatabase final : public db::ConnectionSource {
  public:
   /// Answers each statement; the default returns one column `v` with one row "1". The connection
   /// is the one the statement runs on (set broken_ to make the guard discard it).
-  std::function<common::Result<common::ResultSet>(std::string_view sql, FakeConnection& connection)> on_execute;
+  std::function<common::Result<common::ResultSet>(std::string_view sql, FakeConnection& connection)>
+      on_execute;
   /// acquire() fails with kUnavailable while set.
   std::atomic<bool> unavailable{false};
 
   common::Result<Lease> acquire() override {
-    if (unavailable) return std::unexpected(common::Error{common::ErrorCode::kUnavailable, "the database is unavailable (fake)"});
+    if (unavailable)
+      return std::unexpected(
+          common::Error{common::ErrorCode::kUnavailable, "the database is unavailable (fake)"});
     std::lock_guard lock(mu_);
     ++acquired_;
     ++leased_;
@@ -120,13 +123,15 @@ inline common::Result<common::ResultSet> FakeConnection::execute(std::string_vie
   if (db_.on_execute) return db_.on_execute(sql, *this);
   common::ResultSet rs;
   rs.has_result_set = true;
-  rs.columns.push_back(common::ResultColumn{.name = "v", .type = common::ColumnType::kLongLong, .type_name = "BIGINT"});
+  rs.columns.push_back(
+      common::ResultColumn{.name = "v", .type = common::ColumnType::kLongLong, .type_name = "BIGINT"});
   rs.rows.push_back({std::string("1")});
   return rs;
 }
 
 inline common::Result<common::ResultSet> FakeConnection::query(std::string_view) {
-  return std::unexpected(common::Error{common::ErrorCode::kInternal, "the fake database answers no catalog queries"});
+  return std::unexpected(
+      common::Error{common::ErrorCode::kInternal, "the fake database answers no catalog queries"});
 }
 
 /// guard::CatalogSource over a FixedCatalog: no information_schema, no connection needed.
@@ -134,7 +139,8 @@ class FixedCatalogSource final : public guard::CatalogSource {
  public:
   explicit FixedCatalogSource(const FixedCatalog& catalog) : catalog_(catalog) {}
   std::expected<policy::CatalogEntry, std::string> table(const std::function<db::Connection*(std::string&)>&,
-                                                         const std::string& schema, const std::string& table) override {
+                                                         const std::string& schema,
+                                                         const std::string& table) override {
     return catalog_.table(schema, table);
   }
 

@@ -16,7 +16,7 @@ namespace sqlguard::test_support {
 class FixedCatalog final : public policy::Catalog {
  public:
   std::map<std::string, policy::CatalogTable> objects;  ///< "schema.table" → entry
-  bool fail = false;                                     ///< every lookup fails
+  bool fail = false;                                    ///< every lookup fails
   mutable int lookups = 0;
 
   std::expected<policy::CatalogEntry, std::string> table(std::string_view schema,
@@ -36,7 +36,8 @@ class FixedCatalog final : public policy::Catalog {
   }
 
   /// A view whose VIEW_DEFINITION is `definition` ("" = hidden from sqlguard's account).
-  void add_view(const std::string& name, const std::string& definition, const std::vector<std::string>& columns) {
+  void add_view(const std::string& name, const std::string& definition,
+                const std::vector<std::string>& columns) {
     policy::CatalogTable t;
     t.type = policy::CatalogTable::Type::kView;
     t.view_definition = definition;

@@ -70,7 +70,8 @@ TEST_F(CatalogResolutionTest, UnknownNamesAndStatementsWithoutTablesNeedNoView) 
   resolve("SELECT 1 + 1", &err);
   EXPECT_EQ(catalog.lookups, 0);
   // CTEs, derived tables and system schemas are not looked up.
-  resolve("WITH x AS (SELECT 1 AS a) SELECT a FROM x JOIN (SELECT 2 AS b) d JOIN information_schema.TABLES", &err);
+  resolve("WITH x AS (SELECT 1 AS a) SELECT a FROM x JOIN (SELECT 2 AS b) d JOIN information_schema.TABLES",
+          &err);
   EXPECT_EQ(catalog.lookups, 0);
 }
 

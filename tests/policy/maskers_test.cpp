@@ -15,8 +15,8 @@ Masker make(MaskingMethod m, const KeyedHasher* h = nullptr) {
 }
 
 TEST(MaskersTest, MethodNamesRoundTrip) {
-  for (auto m : {MaskingMethod::kRedact, MaskingMethod::kPartial, MaskingMethod::kEmail,
-                 MaskingMethod::kHash, MaskingMethod::kNull, MaskingMethod::kFixed}) {
+  for (auto m : {MaskingMethod::kRedact, MaskingMethod::kPartial, MaskingMethod::kEmail, MaskingMethod::kHash,
+                 MaskingMethod::kNull, MaskingMethod::kFixed}) {
     EXPECT_EQ(masking_method_from_string(to_string(m)), m);
   }
   EXPECT_FALSE(masking_method_from_string("obfuscate").has_value());
@@ -25,8 +25,8 @@ TEST(MaskersTest, MethodNamesRoundTrip) {
 TEST(MaskersTest, NullStaysNullForEveryMethod) {
   auto h = KeyedHasher::create("k");
   ASSERT_TRUE(h);
-  for (auto m : {MaskingMethod::kRedact, MaskingMethod::kPartial, MaskingMethod::kEmail,
-                 MaskingMethod::kHash, MaskingMethod::kNull, MaskingMethod::kFixed}) {
+  for (auto m : {MaskingMethod::kRedact, MaskingMethod::kPartial, MaskingMethod::kEmail, MaskingMethod::kHash,
+                 MaskingMethod::kNull, MaskingMethod::kFixed}) {
     bool ok = true;
     EXPECT_FALSE(make(m, h->get()).mask(std::nullopt, false, &ok).has_value());
     EXPECT_TRUE(ok);

@@ -118,7 +118,8 @@ struct A {
 };
 
 common::ResultColumn rc(std::string name, std::string org_name, std::string org_table,
-                std::string schema = "shop", common::ColumnType type = common::ColumnType::kVarString) {
+                        std::string schema = "shop",
+                        common::ColumnType type = common::ColumnType::kVarString) {
   common::ResultColumn c;
   c.name = std::move(name);
   c.org_name = std::move(org_name);
@@ -248,10 +249,10 @@ TEST_F(MaskingEngineTest, FunctionOverMaskedColumnRefusedNamingColumnAndRule) {
 }
 
 TEST_F(MaskingEngineTest, EveryNonDirectContextRefused) {
-  for (uint32_t ctx : std::initializer_list<uint32_t>{kCtxWhere, kCtxJoin, kCtxGroupBy, kCtxHaving, kCtxOrderBy, kCtxWindow,
-                       kCtxSubquery | kCtxSelectList, kCtxUnion | kCtxSelectList,
-                       kCtxCte | kCtxSelectList, kCtxDerivedTable | kCtxSelectList,
-                       kCtxInto | kCtxSelectList, kCtxVariable}) {
+  for (uint32_t ctx : std::initializer_list<uint32_t>{
+           kCtxWhere, kCtxJoin, kCtxGroupBy, kCtxHaving, kCtxOrderBy, kCtxWindow,
+           kCtxSubquery | kCtxSelectList, kCtxUnion | kCtxSelectList, kCtxCte | kCtxSelectList,
+           kCtxDerivedTable | kCtxSelectList, kCtxInto | kCtxSelectList, kCtxVariable}) {
     A b;
     auto t = b.table("customers");
     b.out_col("id", t);
@@ -586,8 +587,8 @@ TEST_F(MaskingEngineTest, ErrorMessagesWithheldWhenMaskedColumnsTouched) {
   EXPECT_EQ(msg.find("900-11-2233"), std::string::npos);
   EXPECT_NE(msg.find("1062"), std::string::npos);
   MaskingPlan clean;
-  auto msg2 = engine->sanitize_error_message(analyst(), clean, 1064, "42000",
-                                             "syntax error near '4111111111111111'");
+  auto msg2 =
+      engine->sanitize_error_message(analyst(), clean, 1064, "42000", "syntax error near '4111111111111111'");
   EXPECT_EQ(msg2.find("4111111111111111"), std::string::npos);
 }
 
@@ -600,7 +601,8 @@ TEST_F(MaskingEngineTest, DescribeMasksDefaultsCommentsAndEnumListsOfMaskedColum
   ASSERT_TRUE(plan) << plan.error();
   common::ResultSet rs;
   rs.has_result_set = true;
-  for (const char* n : {"Field", "Type", "Null", "Key", "Default", "Extra", "Comment"}) rs.columns.push_back(rc(n, n, ""));
+  for (const char* n : {"Field", "Type", "Null", "Key", "Default", "Extra", "Comment"})
+    rs.columns.push_back(rc(n, n, ""));
   rs.rows.push_back({"id", "int(11)", "NO", "PRI", std::nullopt, "", ""});
   rs.rows.push_back({"ssn", "enum('900-11-2233','x')", "YES", "", "'900-11-2233'", "", "e.g. 900-11-2233"});
   rs.rows.push_back({"name", "varchar(10)", "YES", "", "'n/a'", "", "a name"});
@@ -612,7 +614,8 @@ TEST_F(MaskingEngineTest, DescribeMasksDefaultsCommentsAndEnumListsOfMaskedColum
   EXPECT_EQ(rs.rows[2][4], "'n/a'");  // not a masked column
   EXPECT_EQ(rs.rows[0][4], std::nullopt);
   bool ssn = false;
-  for (const auto& m : rep->masked_columns) ssn = ssn || (m.column == "ssn" && m.rule == "pii-ssn" && m.method == "metadata");
+  for (const auto& m : rep->masked_columns)
+    ssn = ssn || (m.column == "ssn" && m.rule == "pii-ssn" && m.method == "metadata");
   EXPECT_TRUE(ssn);
   // A listing without a Field column cannot be checked: withheld.
   common::ResultSet odd;

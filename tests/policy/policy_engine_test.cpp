@@ -75,8 +75,7 @@ TEST_F(PolicyEngineTest, DenyOverridesApproveOverridesAllow) {
   EXPECT_EQ(d.approvals_required, 2u);
   EXPECT_EQ(d.approver_groups, std::vector<std::string>{"dba"});
   EXPECT_FALSE(d.read_only);
-  EXPECT_EQ(decide("alice:analysts", "DELETE FROM orders WHERE id IN (SELECT id FROM secrets)")
-                .rule,
+  EXPECT_EQ(decide("alice:analysts", "DELETE FROM orders WHERE id IN (SELECT id FROM secrets)").rule,
             "no-secrets");
 }
 
@@ -98,8 +97,7 @@ TEST_F(PolicyEngineTest, BuiltinsAndUnsafeAllow) {
   EXPECT_EQ(decide("alice:analysts", "SELECT load_file('/x')").rule, "builtin:file-io");
   EXPECT_EQ(decide("alice:analysts", "SET @a = 1").rule, "builtin:session-control");
   EXPECT_EQ(decide("alice:analysts", "SELECT @@datadir").rule, "builtin:system-variables");
-  EXPECT_EQ(decide("alice:analysts", "SELECT 1 /*!50000 , 2 */").rule,
-            "builtin:executable-comment");
+  EXPECT_EQ(decide("alice:analysts", "SELECT 1 /*!50000 , 2 */").rule, "builtin:executable-comment");
   PolicyConfig c;
   PolicyRule all = rule("all", Action::kAllow, {}, {});
   all.functions = {"*"};
@@ -109,12 +107,9 @@ TEST_F(PolicyEngineTest, BuiltinsAndUnsafeAllow) {
   PolicyEngine e(c);
   Principal p;
   p.subject = "x";
-  EXPECT_EQ(e.decide(p, StatementAnalyzer().analyze("SELECT sleep(1)", "")).action,
-            Action::kAllow);
-  EXPECT_EQ(e.decide(p, StatementAnalyzer().analyze("SELECT 1 /*!50000 , 2 */", "")).action,
-            Action::kAllow);
-  EXPECT_EQ(e.decide(p, StatementAnalyzer().analyze("SELECT load_file('x')", "")).rule,
-            "builtin:file-io");
+  EXPECT_EQ(e.decide(p, StatementAnalyzer().analyze("SELECT sleep(1)", "")).action, Action::kAllow);
+  EXPECT_EQ(e.decide(p, StatementAnalyzer().analyze("SELECT 1 /*!50000 , 2 */", "")).action, Action::kAllow);
+  EXPECT_EQ(e.decide(p, StatementAnalyzer().analyze("SELECT load_file('x')", "")).rule, "builtin:file-io");
 }
 
 TEST_F(PolicyEngineTest, StoredFunctionsNeedNaming) {

@@ -19,9 +19,9 @@ TEST(SqlLexerTest, CommentsProduceNoTokens) {
   EXPECT_EQ(count("SELECT 1 # x ; y"), 2u);
   EXPECT_EQ(count("SELECT 1 -- x ; y"), 2u);
   EXPECT_EQ(count("SELECT 1 /* ; */"), 2u);
-  EXPECT_EQ(count("SELECT 1 --"), 2u);          // '--' at end of input is a comment
-  EXPECT_EQ(count("SELECT 1 --\x01;x"), 2u);    // control character after '--'
-  EXPECT_EQ(count("SELECT 1--1"), 5u);          // no space: minus minus one
+  EXPECT_EQ(count("SELECT 1 --"), 2u);        // '--' at end of input is a comment
+  EXPECT_EQ(count("SELECT 1 --\x01;x"), 2u);  // control character after '--'
+  EXPECT_EQ(count("SELECT 1--1"), 5u);        // no space: minus minus one
 }
 
 TEST(SqlLexerTest, BlockCommentsDoNotNest) {
@@ -96,12 +96,14 @@ TEST(SqlLexerTest, Variables) {
 TEST(SqlLexerTest, RejectsHostileBytes) {
   EXPECT_FALSE(lex(std::string("SELECT 1\0", 9)).ok);
   EXPECT_FALSE(lex("SELECT \xff").ok);
-  EXPECT_FALSE(lex("SELECT '\xc0\xaf'").ok);          // overlong
-  EXPECT_FALSE(lex("SELECT '\xed\xa0\x80'").ok);      // surrogate
-  EXPECT_FALSE(lex("SELECT\xc2\xa0" "1").ok);         // NBSP outside a literal
-  EXPECT_FALSE(lex("SELECT a\xe2\x80\x8b").ok);       // zero-width space
+  EXPECT_FALSE(lex("SELECT '\xc0\xaf'").ok);      // overlong
+  EXPECT_FALSE(lex("SELECT '\xed\xa0\x80'").ok);  // surrogate
+  EXPECT_FALSE(lex("SELECT\xc2\xa0"
+                   "1")
+                   .ok);                                // NBSP outside a literal
+  EXPECT_FALSE(lex("SELECT a\xe2\x80\x8b").ok);         // zero-width space
   EXPECT_TRUE(lex("SELECT 'caf\xc3\xa9\xc2\xa0'").ok);  // fine inside a string
-  EXPECT_TRUE(lex("SELECT caf\xc3\xa9").ok);          // non-ASCII identifier
+  EXPECT_TRUE(lex("SELECT caf\xc3\xa9").ok);            // non-ASCII identifier
   EXPECT_FALSE(lex("SELECT \\N").ok);
   EXPECT_FALSE(lex("SELECT {d '2020-01-01'}").ok);
   EXPECT_FALSE(lex("SELECT 1 \x01").ok);
@@ -109,7 +111,9 @@ TEST(SqlLexerTest, RejectsHostileBytes) {
 }
 
 TEST(SqlLexerTest, Whitespace) {
-  EXPECT_EQ(count("SELECT\x0b" "1\x0c,\r2"), 4u);
+  EXPECT_EQ(count("SELECT\x0b"
+                  "1\x0c,\r2"),
+            4u);
 }
 
 }  // namespace

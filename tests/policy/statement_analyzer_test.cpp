@@ -36,9 +36,9 @@ TEST(StatementAnalyzerTest, SimpleSelect) {
 }
 
 TEST(StatementAnalyzerTest, ContextsAreComplete) {
-  const auto a = an(
-      "SELECT name FROM customers WHERE id IN (SELECT customer_id FROM orders WHERE "
-      "lower(note) = 'x')");
+  const auto a =
+      an("SELECT name FROM customers WHERE id IN (SELECT customer_id FROM orders WHERE "
+         "lower(note) = 'x')");
   ASSERT_TRUE(a.understood) << a.reason;
   const ColumnRef* note = find_col(a, "note");
   ASSERT_NE(note, nullptr);
@@ -96,10 +96,9 @@ TEST(StatementAnalyzerTest, NonRecursiveCteDoesNotShadowItsOwnBody) {
 }
 
 TEST(StatementAnalyzerTest, Refusals) {
-  for (const char* sql :
-       {"SELECT 1; DROP TABLE t", "SELECT", "SELECT 1 FROM", "SELECT * FROM t WHERE",
-        "FOO", "", "SELECT ?", "SELECT a FROM t AS x FOR SYSTEM_TIME ALL", "BEGIN NOT ATOMIC END",
-        "SELECT x.a FROM t", "SELECT _bogus'x'", "SELECT 1 1", "SELECT (1", "SELECT 1)"}) {
+  for (const char* sql : {"SELECT 1; DROP TABLE t", "SELECT", "SELECT 1 FROM", "SELECT * FROM t WHERE", "FOO",
+                          "", "SELECT ?", "SELECT a FROM t AS x FOR SYSTEM_TIME ALL", "BEGIN NOT ATOMIC END",
+                          "SELECT x.a FROM t", "SELECT _bogus'x'", "SELECT 1 1", "SELECT (1", "SELECT 1)"}) {
     const auto a = an(sql);
     EXPECT_FALSE(a.understood) << sql;
     EXPECT_FALSE(a.reason.empty()) << sql;
@@ -259,9 +258,9 @@ TEST(StatementAnalyzerTest, SequenceFunctionsNameASequenceNotAColumn) {
   EXPECT_EQ(d.functions, std::vector<std::string>{"setval"});
   EXPECT_TRUE(an("SELECT setval(s, 7)").understood);
 
-  for (const char* sql : {"SELECT SETVAL(s)", "SELECT SETVAL(s, 1, 0, 5, 6)", "SELECT NEXTVAL(1)",
-                          "SELECT NEXTVAL(a.b.c)", "SELECT NEXTVAL(s, 1)", "SELECT LASTVAL()",
-                          "SELECT NEXTVAL(select)"}) {
+  for (const char* sql :
+       {"SELECT SETVAL(s)", "SELECT SETVAL(s, 1, 0, 5, 6)", "SELECT NEXTVAL(1)", "SELECT NEXTVAL(a.b.c)",
+        "SELECT NEXTVAL(s, 1)", "SELECT LASTVAL()", "SELECT NEXTVAL(select)"}) {
     EXPECT_FALSE(an(sql).understood) << sql;
   }
 }
@@ -405,8 +404,8 @@ TEST(StatementAnalyzerTest, DefaultCalls) {
   ASSERT_EQ(b.default_calls.size(), 1u);
   EXPECT_EQ(b.columns[b.default_calls[0]].qualifier, "shop.tickets");
   // The DEFAULT keyword is not a call.
-  for (const char* sql : {"INSERT INTO t VALUES (DEFAULT, 1)", "UPDATE t SET a = DEFAULT",
-                          "INSERT INTO t SET a = DEFAULT"}) {
+  for (const char* sql :
+       {"INSERT INTO t VALUES (DEFAULT, 1)", "UPDATE t SET a = DEFAULT", "INSERT INTO t SET a = DEFAULT"}) {
     const auto r = an(sql);
     ASSERT_TRUE(r.understood) << sql << ": " << r.reason;
     EXPECT_TRUE(r.default_calls.empty()) << sql;
@@ -455,9 +454,9 @@ TEST(StatementAnalyzerTest, DistinctInTheOutermostBlock) {
 
 TEST(StatementAnalyzerTest, IndexHintsAreRecorded) {
   using K = TableRef::IndexHint::Kind;
-  const auto a = an(
-      "SELECT x.a FROM t AS x USE INDEX (i1, `i 2`) IGNORE KEY FOR ORDER BY (i) "
-      "FORCE INDEX FOR JOIN (PRIMARY) USE KEY FOR GROUP BY (g)");
+  const auto a =
+      an("SELECT x.a FROM t AS x USE INDEX (i1, `i 2`) IGNORE KEY FOR ORDER BY (i) "
+         "FORCE INDEX FOR JOIN (PRIMARY) USE KEY FOR GROUP BY (g)");
   ASSERT_TRUE(a.understood) << a.reason;
   ASSERT_EQ(a.tables.size(), 1u);
   EXPECT_EQ(a.tables[0].alias, "x");
@@ -483,11 +482,11 @@ TEST(StatementAnalyzerTest, IndexHintsAreRecorded) {
   ASSERT_EQ(c.tables[1].index_hints.size(), 1u);
   EXPECT_EQ(c.tables[1].index_hints[0].kind, K::kIgnore);
 
-  for (const char* sql : {"UPDATE t USE INDEX (i) SET a = 1 WHERE b = 2",
-                          "DELETE t FROM t FORCE INDEX (i) WHERE a = 1",
-                          "DELETE FROM t USING t IGNORE INDEX (i) WHERE a = 1",
-                          "SELECT a FROM (SELECT a FROM t FORCE INDEX (i)) x",
-                          "SELECT a FROM t WHERE a IN (SELECT b FROM t USE KEY (i))"}) {
+  for (const char* sql :
+       {"UPDATE t USE INDEX (i) SET a = 1 WHERE b = 2", "DELETE t FROM t FORCE INDEX (i) WHERE a = 1",
+        "DELETE FROM t USING t IGNORE INDEX (i) WHERE a = 1",
+        "SELECT a FROM (SELECT a FROM t FORCE INDEX (i)) x",
+        "SELECT a FROM t WHERE a IN (SELECT b FROM t USE KEY (i))"}) {
     const auto r = an(sql);
     ASSERT_TRUE(r.understood) << sql << ": " << r.reason;
     const TableRef* t = find_table(r, "t");
@@ -577,8 +576,9 @@ TEST(StatementAnalyzerTest, ForSystemTime) {
   const auto q = an("SELECT a FROM t FOR SYSTEM_TIME AS OF TIMESTAMP (SELECT MAX(ts) FROM x)");
   ASSERT_TRUE(q.understood) << q.reason;
   EXPECT_NE(find_table(q, "x"), nullptr);
-  const auto b = an("SELECT a FROM t FOR SYSTEM_TIME BETWEEN (SELECT MIN(ts) FROM x) AND "
-                    "(SELECT MAX(ts) FROM y)");
+  const auto b =
+      an("SELECT a FROM t FOR SYSTEM_TIME BETWEEN (SELECT MIN(ts) FROM x) AND "
+         "(SELECT MAX(ts) FROM y)");
   ASSERT_TRUE(b.understood) << b.reason;
   EXPECT_NE(find_table(b, "x"), nullptr);
   EXPECT_NE(find_table(b, "y"), nullptr);
@@ -598,10 +598,14 @@ TEST(StatementAnalyzerTest, ForSystemTime) {
   ASSERT_TRUE(j.understood) << j.reason;
   EXPECT_FALSE(j.tables[1].system_time);
   for (const char* sql : {
-           "SELECT a FROM t AS x FOR SYSTEM_TIME ALL", "SELECT a FROM t FOR SYSTEM_TIME",
-           "SELECT a FROM t FOR SYSTEM_TIME AS OF", "SELECT a FROM t FOR SYSTEM_TIME AS '2024'",
-           "SELECT a FROM t FOR SYSTEM_TIME BETWEEN 1", "SELECT a FROM t FOR SYSTEM_TIME FROM 1",
-           "SELECT a FROM t FOR SYSTEM_TIME SOMETIME", "SELECT a FROM t FOR SYSTEM_TIME AS OF ?",
+           "SELECT a FROM t AS x FOR SYSTEM_TIME ALL",
+           "SELECT a FROM t FOR SYSTEM_TIME",
+           "SELECT a FROM t FOR SYSTEM_TIME AS OF",
+           "SELECT a FROM t FOR SYSTEM_TIME AS '2024'",
+           "SELECT a FROM t FOR SYSTEM_TIME BETWEEN 1",
+           "SELECT a FROM t FOR SYSTEM_TIME FROM 1",
+           "SELECT a FROM t FOR SYSTEM_TIME SOMETIME",
+           "SELECT a FROM t FOR SYSTEM_TIME AS OF ?",
            "SELECT a FROM t FOR SYSTEM_TIME AS OF 1 = 1",
        }) {
     EXPECT_FALSE(an(sql).understood) << sql;
@@ -633,10 +637,14 @@ TEST(StatementAnalyzerTest, StandardRowLimiting) {
   EXPECT_TRUE(u.has_limit);
   EXPECT_FALSE(an("SELECT a FROM t").has_limit);
   for (const char* sql : {
-           "SELECT a FROM t FETCH FIRST ? ROWS ONLY", "SELECT a FROM t FETCH FIRST @n ROWS ONLY",
-           "SELECT a FROM t OFFSET @n ROWS", "SELECT a FROM t OFFSET ? ROWS FETCH FIRST 1 ROW ONLY",
-           "SELECT a FROM t OFFSET 1", "SELECT a FROM t FETCH FIRST 1 ROWS",
-           "SELECT a FROM t FETCH 1 ROWS ONLY", "SELECT a FROM t FETCH FIRST 1 ROWS WITH",
+           "SELECT a FROM t FETCH FIRST ? ROWS ONLY",
+           "SELECT a FROM t FETCH FIRST @n ROWS ONLY",
+           "SELECT a FROM t OFFSET @n ROWS",
+           "SELECT a FROM t OFFSET ? ROWS FETCH FIRST 1 ROW ONLY",
+           "SELECT a FROM t OFFSET 1",
+           "SELECT a FROM t FETCH FIRST 1 ROWS",
+           "SELECT a FROM t FETCH 1 ROWS ONLY",
+           "SELECT a FROM t FETCH FIRST 1 ROWS WITH",
            "SELECT a FROM t FETCH FIRST (SELECT 1) ROWS ONLY",
            "SELECT a FROM t FETCH FIRST n ROWS ONLY",
        }) {
@@ -691,14 +699,13 @@ TEST(StatementAnalyzerTest, ShowForm) {
 }
 
 TEST(StatementAnalyzerTest, DescribeShowsTheNewFields) {
-  const std::string s = describe(an(
-      "SELECT DISTINCT NEXTVAL(s), LASTVAL(s2), DEFAULT(a) FROM t PARTITION (p0, p1) FOR "
-      "SYSTEM_TIME ALL USE INDEX (i, j) IGNORE KEY FOR ORDER BY () FETCH FIRST 1 ROW ONLY"));
+  const std::string s =
+      describe(an("SELECT DISTINCT NEXTVAL(s), LASTVAL(s2), DEFAULT(a) FROM t PARTITION (p0, p1) FOR "
+                  "SYSTEM_TIME ALL USE INDEX (i, j) IGNORE KEY FOR ORDER BY () FETCH FIRST 1 ROW ONLY"));
   for (const char* part : {"(sequence) (written)", "sequence: NEXTVAL(shop.s) -> table[0] (changes)",
-                           "sequence: LASTVAL(shop.s2) -> table[1] (reads)",
-                           "partition (p0,p1)", "(for system_time)", "use index (i,j)",
-                           "ignore index ()", "default_call: column[0]", "flag: distinct",
-                           "flag: has_limit"}) {
+                           "sequence: LASTVAL(shop.s2) -> table[1] (reads)", "partition (p0,p1)",
+                           "(for system_time)", "use index (i,j)", "ignore index ()",
+                           "default_call: column[0]", "flag: distinct", "flag: has_limit"}) {
     EXPECT_NE(s.find(part), std::string::npos) << part << "\n" << s;
   }
   const std::string sh = describe(an("SHOW FULL COLUMNS FROM t"));

@@ -55,8 +55,10 @@ nlohmann::json intent(int i) {
           {"session", "s-1"},
           {"call", "c-" + std::to_string(i)},
           {"tool", "run_sql"},
-          {"principal", {{"subject", "alice@example.com"}, {"client", {{"name", "inspector"}, {"version", "1.0"}}}}},
-          {"statement", {{"text", "SELECT " + std::to_string(i)}, {"kind", "select"}, {"tables", {"shop.orders"}}}},
+          {"principal",
+           {{"subject", "alice@example.com"}, {"client", {{"name", "inspector"}, {"version", "1.0"}}}}},
+          {"statement",
+           {{"text", "SELECT " + std::to_string(i)}, {"kind", "select"}, {"tables", {"shop.orders"}}}},
           {"decision", {{"action", "allow"}, {"rule", "read-orders"}, {"reason", "reads are allowed"}}}};
 }
 
@@ -107,7 +109,8 @@ TEST_F(AuditLogTest, WritesChainedCanonicalRecords) {
   EXPECT_TRUE(report.ok()) << report.summary();
   EXPECT_EQ(report.records, 6u);
   EXPECT_EQ(report.latest_checkpoint_size, 6u);
-  EXPECT_NE(report.summary().find("audit verify: OK: 6 records in 1 segment, chain intact, "), std::string::npos)
+  EXPECT_NE(report.summary().find("audit verify: OK: 6 records in 1 segment, chain intact, "),
+            std::string::npos)
       << report.summary();
   EXPECT_NE(report.summary().find("signed by test.example/audit+"), std::string::npos);
 }
@@ -460,7 +463,8 @@ TEST_F(AuditLogTest, EveryAcknowledgedRecordSurvivesRepeatedFailuresUnderConcurr
     std::this_thread::sleep_for(std::chrono::milliseconds(40));
     fault = 1 + round % 3;
     std::this_thread::sleep_for(std::chrono::milliseconds(30));
-    for (int k = 0; k < 1000 && log->healthy(); ++k) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    for (int k = 0; k < 1000 && log->healthy(); ++k)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     ASSERT_FALSE(log->healthy()) << "round " << round << ": the fault was hit";
     fault = 0;
     ASSERT_TRUE(wait_healthy(*log)) << log->reason();

@@ -29,7 +29,8 @@ class AuditToolsTest : public ::testing::Test {
     o.checkpoint_every = std::chrono::milliseconds(0);
     o.checkpoint_every_records = 0;
     auto log = AuditLog::open(o).value();
-    for (const auto& [session, subject] : {std::pair{"s-1", "alice@example.com"}, std::pair{"s-2", "bob@example.com"}}) {
+    for (const auto& [session, subject] :
+         {std::pair{"s-1", "alice@example.com"}, std::pair{"s-2", "bob@example.com"}}) {
       ASSERT_TRUE(log->append({{"type", "session.start"},
                                {"session", session},
                                {"principal",
@@ -40,23 +41,25 @@ class AuditToolsTest : public ::testing::Test {
                                {"transport", "http"},
                                {"remote_address", "10.0.0.7"}})
                       .has_value());
-      ASSERT_TRUE(log->append({{"type", "call.intent"},
-                               {"session", session},
-                               {"call", std::string(session) + "-c1"},
-                               {"tool", "run_sql"},
-                               {"principal", {{"subject", subject}}},
-                               {"statement",
-                                {{"text", "=SELECT id, ssn FROM shop.customers"},
-                                 {"kind", "select"},
-                                 {"tables", {"shop.customers"}}}},
-                               {"decision", {{"action", "allow"}, {"rule", "read"}, {"reason", "reads, \"ok\""}}}})
-                      .has_value());
+      ASSERT_TRUE(
+          log->append({{"type", "call.intent"},
+                       {"session", session},
+                       {"call", std::string(session) + "-c1"},
+                       {"tool", "run_sql"},
+                       {"principal", {{"subject", subject}}},
+                       {"statement",
+                        {{"text", "=SELECT id, ssn FROM shop.customers"},
+                         {"kind", "select"},
+                         {"tables", {"shop.customers"}}}},
+                       {"decision", {{"action", "allow"}, {"rule", "read"}, {"reason", "reads, \"ok\""}}}})
+              .has_value());
       ASSERT_TRUE(log->append({{"type", "call.outcome"},
                                {"session", session},
                                {"call", std::string(session) + "-c1"},
                                {"status", "ok"},
                                {"rows", 2},
-                               {"masked_columns", {{{"column", "shop.customers.ssn"}, {"rule", "pii"}, {"method", "hash"}}}},
+                               {"masked_columns",
+                                {{{"column", "shop.customers.ssn"}, {"rule", "pii"}, {"method", "hash"}}}},
                                {"duration_us", 812}})
                       .has_value());
     }
@@ -121,8 +124,10 @@ TEST_F(AuditToolsTest, ShowSessionTimeline) {
   ASSERT_TRUE(n.has_value());
   EXPECT_EQ(*n, 3u);
   std::string text = out.str();
-  EXPECT_NE(text.find("session start: alice@example.com (issuer https://idp.example), auth oidc, client inspector 0.9"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find(
+          "session start: alice@example.com (issuer https://idp.example), auth oidc, client inspector 0.9"),
+      std::string::npos)
       << text;
   EXPECT_NE(text.find("-> allow (rule read)"), std::string::npos) << text;
   EXPECT_NE(text.find("ok: 2 rows, masked shop.customers.ssn(pii/hash), 812 us"), std::string::npos) << text;

@@ -60,7 +60,8 @@ class TamperTest : public ::testing::Test {
                                {"session", "s-1"},
                                {"call", "c-" + std::to_string(i)},
                                {"principal", {{"subject", "alice@example.com"}}},
-                               {"statement", {{"text", "SELECT * FROM shop.orders WHERE id = " + std::to_string(i)}}}})
+                               {"statement",
+                                {{"text", "SELECT * FROM shop.orders WHERE id = " + std::to_string(i)}}}})
                       .has_value());
       if (i == 19) {  // checkpoint record at seq 20, signed size 21
         ASSERT_TRUE(log->checkpoint().has_value());
@@ -227,7 +228,8 @@ TEST_F(TamperTest, DeleteTheTailAndEveryLocalCheckpoint) {
   auto blind = verify(false);
   EXPECT_TRUE(blind.ok()) << blind.summary();
   bool warned = false;
-  for (const auto& w : blind.warnings) warned = warned || w.find("no external checkpoint") != std::string::npos;
+  for (const auto& w : blind.warnings)
+    warned = warned || w.find("no external checkpoint") != std::string::npos;
   EXPECT_TRUE(warned);
   // ... and detected with the witness's copy.
   expect_failure(verify(true), 60, "log truncated: external checkpoint");
@@ -266,7 +268,8 @@ TEST_F(TamperTest, ForgeACheckpoint) {
 
 TEST_F(TamperTest, CheckpointSignedByAnotherKey) {
   auto other = NoteSigner::generate("tamper.example/audit").value();
-  auto leaves_root = read_checkpoint_note(read_file(options_.dir / kCheckpointFile).value(), {}, true).value();
+  auto leaves_root =
+      read_checkpoint_note(read_file(options_.dir / kCheckpointFile).value(), {}, true).value();
   write_text(options_.dir / kCheckpointFile,
              sign_note(format_checkpoint(leaves_root.checkpoint), {&other}).value());
   expect_failure(verify(), kNoSeq, "no signature by a trusted key (forged, or signed by a different key)");
@@ -290,7 +293,8 @@ TEST_F(TamperTest, ReplayAnOldCheckpointAsTheLatest) {
   // The current log with an old checkpoint in place of the latest: still consistent (it is a
   // prefix), so the records after it are reported as covered only by the chain, and the
   // history and witness still pin the full size.
-  fs::copy_file(tmp_.path() / "old-checkpoint", options_.dir / kCheckpointFile, fs::copy_options::overwrite_existing);
+  fs::copy_file(tmp_.path() / "old-checkpoint", options_.dir / kCheckpointFile,
+                fs::copy_options::overwrite_existing);
   fs::remove_all(options_.dir / kCheckpointDir);
   auto report = verify(true);
   EXPECT_TRUE(report.ok()) << report.summary();
@@ -327,7 +331,8 @@ TEST_F(TamperTest, ForkRewrittenAndResignedByAnInsider) {
     auto cp = read_checkpoint_note(read_file(cp_path).value(), {}, true).value().checkpoint;
     cp.root = merkle_root(std::span<const Hash>(leaves.data(), cp.size));
     write_text(cp_path, sign_note(format_checkpoint(cp), {&signer}).value());
-    if (cp.size == leaves.size()) write_text(options_.dir / kCheckpointFile, sign_note(format_checkpoint(cp), {&signer}).value());
+    if (cp.size == leaves.size())
+      write_text(options_.dir / kCheckpointFile, sign_note(format_checkpoint(cp), {&signer}).value());
   }
   EXPECT_TRUE(verify(false).ok());  // internally consistent: this is what a fork looks like
   auto report = verify(true);

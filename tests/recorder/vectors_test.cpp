@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "common/utf8.h"
 #include "recorder/checkpoint.h"
 #include "recorder/codec.h"
-#include "common/utf8.h"
 #include "recorder/jcs.h"
 #include "recorder/merkle.h"
 #include "recorder/signed_note.h"
@@ -19,9 +19,14 @@ namespace {
 std::string unhex(std::string_view h) { return hex_decode(h).value(); }
 
 std::vector<Hash> ct_leaves() {
-  std::vector<std::string> data = {"",         unhex("00"),       unhex("10"),
-                                   unhex("2021"), unhex("3031"), unhex("40414243"),
-                                   unhex("5051525354555657"), unhex("606162636465666768696a6b6c6d6e6f")};
+  std::vector<std::string> data = {"",
+                                   unhex("00"),
+                                   unhex("10"),
+                                   unhex("2021"),
+                                   unhex("3031"),
+                                   unhex("40414243"),
+                                   unhex("5051525354555657"),
+                                   unhex("606162636465666768696a6b6c6d6e6f")};
   std::vector<Hash> out;
   for (const auto& d : data) out.push_back(leaf_hash(d));
   return out;
@@ -90,11 +95,11 @@ TEST(MerkleVectors, ConsistencyProof3To7MatchesReference) {
   auto proof = consistency_proof(3, std::span<const Hash>(leaves.data(), 7)).value();
   std::vector<std::string> got;
   for (const auto& h : proof) got.push_back(hex_encode(h));
-  EXPECT_EQ(got, (std::vector<std::string>{
-                     "0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb27b791b4127a7fe7",
-                     "07506a85fd9dd2f120eb694f86011e5bb4662e5c415a62917033d4a9624487e7",
-                     "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-                     "837dbb152e9b079010717e84e865da4ebc0fa198a806d59d31bf15accef22d0e"}));
+  EXPECT_EQ(got,
+            (std::vector<std::string>{"0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb27b791b4127a7fe7",
+                                      "07506a85fd9dd2f120eb694f86011e5bb4662e5c415a62917033d4a9624487e7",
+                                      "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+                                      "837dbb152e9b079010717e84e865da4ebc0fa198a806d59d31bf15accef22d0e"}));
 }
 
 TEST(MerkleVectors, ForkIsNotConsistent) {
@@ -108,7 +113,8 @@ TEST(MerkleVectors, ForkIsNotConsistent) {
 }
 
 TEST(SignedNoteVectors, C2spExample) {
-  auto v = NoteVerifier::parse("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k").value();
+  auto v =
+      NoteVerifier::parse("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k").value();
   std::string note =
       "This is an example message.\n\n"
       "\xE2\x80\x94 example.com/foo "
@@ -128,8 +134,9 @@ TEST(SignedNoteVectors, GoPeterNeumannKeyResignsByteForByte) {
   const std::string text =
       "If you think cryptography is the answer to your problem,\n"
       "then you don't know what your problem is.\n";
-  const std::string expected = text + "\n\xE2\x80\x94 PeterNeumann " +
-                               "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+  const std::string expected =
+      text + "\n\xE2\x80\x94 PeterNeumann " +
+      "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
   auto signer = NoteSigner::parse(skey);
   ASSERT_TRUE(signer.has_value()) << signer.error();
   EXPECT_EQ(signer->key_id(), 0xc74f20a3u);
@@ -145,7 +152,9 @@ TEST(SignedNoteVectors, GoPeterNeumannKeyResignsByteForByte) {
 }
 
 TEST(SignedNoteVectors, UnknownKeysIgnoredButNeeded) {
-  auto peter = NoteSigner::parse("PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz").value();
+  auto peter =
+      NoteSigner::parse("PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz")
+          .value();
   auto other = NoteSigner::generate("other.example/key").value();
   auto note = sign_note("hello\n", {&other, &peter}).value();
   auto opened = open_note(note, {peter.verifier()});
@@ -157,8 +166,10 @@ TEST(SignedNoteVectors, UnknownKeysIgnoredButNeeded) {
 }
 
 TEST(SignedNoteVectors, KeyParsingRejectsBadInput) {
-  EXPECT_FALSE(NoteVerifier::parse("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW").has_value());
-  EXPECT_FALSE(NoteVerifier::parse("Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW").has_value());
+  EXPECT_FALSE(
+      NoteVerifier::parse("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW").has_value());
+  EXPECT_FALSE(
+      NoteVerifier::parse("Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW").has_value());
   EXPECT_FALSE(NoteVerifier::parse("PeterNeumann+c74f20a3").has_value());
   EXPECT_FALSE(NoteSigner::parse("PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr").has_value());
 }
@@ -177,7 +188,8 @@ TEST(CheckpointVectors, AuditExampleMcpSql) {
         {"request_id", "17"},
         {"client", {{"name", "example-client"}, {"version", "1.2.3"}}}}},
       {"actor", {{"user", "alice@example.com"}, {"auth", "oauth2"}}},
-      {"db", {{"system", "postgresql"}, {"host", "db1.internal:5432"}, {"name", "sales"}, {"user", "mcp_ro"}}},
+      {"db",
+       {{"system", "postgresql"}, {"host", "db1.internal:5432"}, {"name", "sales"}, {"user", "mcp_ro"}}},
       {"query",
        {{"text", "SELECT id, total FROM orders WHERE id = $1"},
         {"sha256", base64_encode(sha256("SELECT id, total FROM orders WHERE id = $1"))},
@@ -187,15 +199,18 @@ TEST(CheckpointVectors, AuditExampleMcpSql) {
   auto line = canonicalize(rec).value();
   EXPECT_EQ(line.size(), 638u);
   EXPECT_EQ(base64_encode(sha256("")), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
-  EXPECT_EQ(line, R"({"actor":{"auth":"oauth2","user":"alice@example.com"},"db":{"host":"db1.internal:5432","name":"sales","system":"postgresql","user":"mcp_ro"},"event":"db.query","mcp":{"client":{"name":"example-client","version":"1.2.3"},"request_id":"17","session":"7f1c2a9e-4b1d-4e5a-9c3e-2b6f0d8a1e77"},"outcome":{"code":"00000","duration_us":812,"rows":1,"status":"success"},"prev":"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=","query":{"class":"read","params":"<redacted>","sha256":"qcNbrSpmIQw5nZbakwbOgEpkLDKD7FlUegMh7hEE2gM=","text":"SELECT id, total FROM orders WHERE id = $1"},"seq":0,"time":"2026-01-02T03:04:05.123456Z","tool":"run_sql","v":1})");
+  EXPECT_EQ(
+      line,
+      R"({"actor":{"auth":"oauth2","user":"alice@example.com"},"db":{"host":"db1.internal:5432","name":"sales","system":"postgresql","user":"mcp_ro"},"event":"db.query","mcp":{"client":{"name":"example-client","version":"1.2.3"},"request_id":"17","session":"7f1c2a9e-4b1d-4e5a-9c3e-2b6f0d8a1e77"},"outcome":{"code":"00000","duration_us":812,"rows":1,"status":"success"},"prev":"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=","query":{"class":"read","params":"<redacted>","sha256":"qcNbrSpmIQw5nZbakwbOgEpkLDKD7FlUegMh7hEE2gM=","text":"SELECT id, total FROM orders WHERE id = $1"},"seq":0,"time":"2026-01-02T03:04:05.123456Z","tool":"run_sql","v":1})");
   Hash leaf = leaf_hash(line);
   EXPECT_EQ(hex_encode(leaf), "ca9aa3012280fe116cf5ff3b7ae0678c4c43419ad4a9e38293be9b66e615b502");
 
-  auto signer = NoteSigner::from_seed(
-                    "audit.example/mcp-sql",
-                    unhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"))
-                    .value();
-  EXPECT_EQ(signer.verifier().vkey(), "audit.example/mcp-sql+f7a8d9af+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea");
+  auto signer =
+      NoteSigner::from_seed("audit.example/mcp-sql",
+                            unhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"))
+          .value();
+  EXPECT_EQ(signer.verifier().vkey(),
+            "audit.example/mcp-sql+f7a8d9af+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea");
   CompactRange range;
   range.append(leaf);
   std::string text = format_checkpoint({"audit.example/mcp-sql", 1, range.root()});
@@ -221,12 +236,15 @@ TEST(JcsVectors, Rfc8785Example) {
   auto input = nlohmann::json::parse(
       R"({"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001], "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/", "literals": [null, true, false]})");
   auto out = canonicalize(input, JcsNumbers::ecmascript).value();
-  EXPECT_EQ(out, "{\"literals\":[null,true,false],\"numbers\":[333333333.3333333,1e+30,4.5,0.002,1e-27],"
-                 "\"string\":\"\xE2\x82\xAC$\\u000f\\nA'B\\\"\\\\\\\\\\\"/\"}");
-  EXPECT_EQ(hex_encode(out),
-            "7b226c69746572616c73223a5b6e756c6c2c747275652c66616c73655d2c226e756d62657273223a5b333333333333333333"
-            "2e333333333333332c31652b33302c342e352c302e3030322c31652d32375d2c22737472696e67223a22e282ac245c7530303066"
-            "5c6e4127425c225c5c5c5c5c222f227d");
+  EXPECT_EQ(out,
+            "{\"literals\":[null,true,false],\"numbers\":[333333333.3333333,1e+30,4.5,0.002,1e-27],"
+            "\"string\":\"\xE2\x82\xAC$\\u000f\\nA'B\\\"\\\\\\\\\\\"/\"}");
+  EXPECT_EQ(
+      hex_encode(out),
+      "7b226c69746572616c73223a5b6e756c6c2c747275652c66616c73655d2c226e756d62657273223a5b333333333333333333"
+      "2e333333333333332c31652b33302c342e352c302e3030322c31652d32375d2c22737472696e67223a22e282ac245c75303030"
+      "66"
+      "5c6e4127425c225c5c5c5c5c222f227d");
   // The integer-only profile used for audit records refuses the floats.
   EXPECT_FALSE(canonicalize(input).has_value());
 }
@@ -236,7 +254,8 @@ TEST(JcsVectors, Utf16KeySort) {
       R"({"\u20ac": "Euro Sign", "\r": "Carriage Return", "\ufb33": "Hebrew Letter Dalet With Dagesh", "1": "One", "\ud83d\ude00": "Emoji: Grinning Face", "\u0080": "Control", "\u00f6": "Latin Small Letter O With Diaeresis"})");
   auto out = canonicalize(input).value();
   EXPECT_EQ(out,
-            "{\"\\r\":\"Carriage Return\",\"1\":\"One\",\"\xC2\x80\":\"Control\",\"\xC3\xB6\":\"Latin Small Letter O "
+            "{\"\\r\":\"Carriage Return\",\"1\":\"One\",\"\xC2\x80\":\"Control\",\"\xC3\xB6\":\"Latin Small "
+            "Letter O "
             "With Diaeresis\",\"\xE2\x82\xAC\":\"Euro Sign\",\"\xF0\x9F\x98\x80\":\"Emoji: Grinning "
             "Face\",\"\xEF\xAC\xB3\":\"Hebrew Letter Dalet With Dagesh\"}");
 }
@@ -268,12 +287,16 @@ TEST(JcsVectors, EcmascriptNumbers) {
 
 TEST(JcsVectors, StringsAndUtf8) {
   EXPECT_EQ(canonicalize(nlohmann::json("\x01\x1f\x7f/")).value(), "\"\\u0001\\u001f\x7f/\"");
-  nlohmann::json bad = std::string("a\xff" "b");
+  nlohmann::json bad = std::string(
+      "a\xff"
+      "b");
   EXPECT_FALSE(canonicalize(bad).has_value());
   bool replaced = false;
   auto clean = sanitize_utf8(nlohmann::json{{"k", bad}}, replaced);
   EXPECT_TRUE(replaced);
-  EXPECT_EQ(canonicalize(clean).value(), "{\"k\":\"a\xEF\xBF\xBD" "b\"}");
+  EXPECT_EQ(canonicalize(clean).value(),
+            "{\"k\":\"a\xEF\xBF\xBD"
+            "b\"}");
   EXPECT_FALSE(common::valid_utf8("\xED\xA0\x80"));  // UTF-8 encoded surrogate
   EXPECT_FALSE(common::valid_utf8("\xC0\xAF"));      // overlong
   EXPECT_TRUE(common::valid_utf8("\xF0\x9F\x98\x80"));

@@ -42,12 +42,14 @@ TEST(ApprovalsConfig, AbsentSectionDisablesAndDefaultsApply) {
 }
 
 TEST(ApprovalsConfig, MariaDbStoreAndErrorsWithLocations) {
-  auto ok = parse_config(kBase +
-                             "approvals:\n"
-                             "  store: {type: mariadb, host: db.internal, port: 3307, user: sg, password_file: pw, database: meta}\n"
-                             "  wait_ms: 1000\n  expiry_s: 60\n  reviewer_groups: [security]\n"
-                             "  webhook_url: https://hooks.example/x\n  trust_loopback_reviewer_header: true\n",
-                         "sqlguard.yaml", "/etc/sqlguard");
+  auto ok =
+      parse_config(kBase +
+                       "approvals:\n"
+                       "  store: {type: mariadb, host: db.internal, port: 3307, user: sg, password_file: pw, "
+                       "database: meta}\n"
+                       "  wait_ms: 1000\n  expiry_s: 60\n  reviewer_groups: [security]\n"
+                       "  webhook_url: https://hooks.example/x\n  trust_loopback_reviewer_header: true\n",
+                   "sqlguard.yaml", "/etc/sqlguard");
   ASSERT_TRUE(ok.has_value()) << ok.error();
   EXPECT_EQ(ok->approvals.store, "mariadb");
   EXPECT_EQ(ok->approvals.mariadb.host, "db.internal");
@@ -62,13 +64,16 @@ TEST(ApprovalsConfig, MariaDbStoreAndErrorsWithLocations) {
     std::string expected;
   };
   for (const Case& c : std::vector<Case>{
-           {"approvals:\n  store: {type: postgres}\n", "sqlguard.yaml:7:17: approvals.store.type: expected sqlite or mariadb"},
+           {"approvals:\n  store: {type: postgres}\n",
+            "sqlguard.yaml:7:17: approvals.store.type: expected sqlite or mariadb"},
            {"approvals:\n  store: {type: mariadb, user: u, password: x, database: d}\n",
             "approvals.store.password: inline passwords are not allowed"},
-           {"approvals:\n  store: {type: mariadb, user: u, database: d}\n", "set password_file or password_env"},
+           {"approvals:\n  store: {type: mariadb, user: u, database: d}\n",
+            "set password_file or password_env"},
            {"approvals:\n  store: {type: sqlite, user: u}\n", "approvals.store.user: only for type: mariadb"},
            {"approvals:\n  wait_ms: soon\n", "approvals.wait_ms"},
-           {"approvals:\n  webhook_url: ftp://x\n", "approvals.webhook_url: expected an http:// or https:// URL"},
+           {"approvals:\n  webhook_url: ftp://x\n",
+            "approvals.webhook_url: expected an http:// or https:// URL"},
            {"approvals:\n  reviewers: [x]\n", "approvals.reviewers: unknown key"},
        }) {
     auto r = parse_config(kBase + c.yaml, "sqlguard.yaml", "/etc/sqlguard");
@@ -80,8 +85,8 @@ TEST(ApprovalsConfig, MariaDbStoreAndErrorsWithLocations) {
 class ApprovalsCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("sqlguard-approvals-cli-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(std::rand()));
+    dir_ = fs::temp_directory_path() /
+           ("sqlguard-approvals-cli-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()));
     fs::create_directories(dir_);
     config_file_ = dir_ / "sqlguard.yaml";
     std::ofstream(config_file_) << kBase << "approvals: {store: {type: sqlite, path: approvals.db}}\n";
@@ -136,9 +141,13 @@ TEST_F(ApprovalsCliTest, ListShowApproveDeny) {
   EXPECT_EQ(run({"show", "--config", config_file_.string(), "--json", id_}, &out), 0);
   EXPECT_EQ(nlohmann::json::parse(out)["state"], "pending");
 
-  EXPECT_EQ(run({"approve", "--config", config_file_.string(), "--as", "agent:dba", id_}), 1) << "self-approval";
-  EXPECT_EQ(run({"approve", "--config", config_file_.string(), "--as", "eve:analysts", id_}), 1) << "not a reviewer";
-  EXPECT_EQ(run({"approve", "--config", config_file_.string(), "--as", "bob:dba", "--comment", "ok", id_}, &out), 0);
+  EXPECT_EQ(run({"approve", "--config", config_file_.string(), "--as", "agent:dba", id_}), 1)
+      << "self-approval";
+  EXPECT_EQ(run({"approve", "--config", config_file_.string(), "--as", "eve:analysts", id_}), 1)
+      << "not a reviewer";
+  EXPECT_EQ(
+      run({"approve", "--config", config_file_.string(), "--as", "bob:dba", "--comment", "ok", id_}, &out),
+      0);
   EXPECT_NE(out.find("approved"), std::string::npos) << out;
   EXPECT_EQ(run({"deny", "--config", config_file_.string(), "--as", "bob:dba", id_}), 1) << "already decided";
   EXPECT_EQ(run({"show", "--config", config_file_.string(), "apr_missing"}), 1);

@@ -26,7 +26,8 @@ class FakeAuthenticator final : public Authenticator {
  public:
   std::expected<policy::Principal, AuthFailure> authenticate(const httplib::Request& req) override {
     const std::string h = req.get_header_value("Authorization");
-    if (h.rfind("Bearer ", 0) != 0) return std::unexpected(AuthFailure{401, "Bearer realm=\"test\"", "missing token"});
+    if (h.rfind("Bearer ", 0) != 0)
+      return std::unexpected(AuthFailure{401, "Bearer realm=\"test\"", "missing token"});
     policy::Principal p;
     const std::string spec = h.substr(7);
     const auto colon = spec.find(':');
@@ -49,8 +50,8 @@ class FakeAuthenticator final : public Authenticator {
 class ApprovalsHttpTest : public ::testing::Test {
  protected:
   void start(Authenticator* auth, ApprovalsHttpOptions options = {}) {
-    dir_ = fs::temp_directory_path() / ("sqlguard-approvals-http-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(std::rand()));
+    dir_ = fs::temp_directory_path() /
+           ("sqlguard-approvals-http-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()));
     fs::create_directories(dir_);
     auto store = guard::SqliteApprovalStore::open(dir_ / "approvals.db");
     ASSERT_TRUE(store.has_value());
@@ -124,7 +125,8 @@ TEST_F(ApprovalsHttpTest, ApprovalJsonContract) {
   const json a = json::parse(r->body);
   EXPECT_EQ(a["id"], id);
   EXPECT_EQ(a["state"], "pending");
-  EXPECT_EQ(a["principal"], (json{{"subject", "agent"}, {"groups", {"analysts"}}, {"client", "claude-code"}}));
+  EXPECT_EQ(a["principal"],
+            (json{{"subject", "agent"}, {"groups", {"analysts"}}, {"client", "claude-code"}}));
   EXPECT_EQ(a["statement"], "UPDATE shop.orders SET status='x' WHERE id=1");
   EXPECT_EQ(a["sha256"], "abc");
   EXPECT_EQ(a["kind"], "update");
@@ -228,7 +230,8 @@ TEST_F(ApprovalsHttpTest, LoopbackReviewerHeaderWhenTrusted) {
   EXPECT_EQ(json::parse(who->body)["subject"], "bob");
   EXPECT_EQ(c.Get("/api/whoami")->status, 401) << "header missing";
   // DNS rebinding: a foreign Host is refused even from loopback.
-  EXPECT_EQ(c.Get("/api/whoami", {{"X-Sqlguard-Reviewer", "bob:dba"}, {"Host", "evil.example"}})->status, 401);
+  EXPECT_EQ(c.Get("/api/whoami", {{"X-Sqlguard-Reviewer", "bob:dba"}, {"Host", "evil.example"}})->status,
+            401);
   auto ok = c.Post(("/api/approvals/" + id + "/approve").c_str(), {{"X-Sqlguard-Reviewer", "bob:dba"}},
                    R"({"comment": "local"})", "application/json");
   ASSERT_EQ(ok->status, 200) << ok->body;

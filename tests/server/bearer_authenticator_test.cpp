@@ -67,9 +67,7 @@ class BearerAuthenticatorTest : public ::testing::Test {
             {"realm_access", {{"roles", {"analysts", "compliance"}}}}};
   }
 
-  std::string bearer(const json& c, const TestKey& k = signing_key()) const {
-    return "Bearer " + k.sign(c);
-  }
+  std::string bearer(const json& c, const TestKey& k = signing_key()) const { return "Bearer " + k.sign(c); }
 
   HttpConfig http_;
   AuthConfig auth_;
@@ -126,7 +124,11 @@ TEST_F(BearerAuthenticatorTest, RejectsBadClaims) {
       {"wrong aud", [](json& c) { c["aud"] = "https://other.example/mcp"; }, "wrong_audience"},
       {"aud with slash", [](json& c) { c["aud"] = std::string(kResource) + "/"; }, "wrong_audience"},
       {"no aud", [](json& c) { c.erase("aud"); }, "wrong_audience"},
-      {"aud array without us", [](json& c) { c["aud"] = {"a", "b"}; }, "wrong_audience"},
+      {"aud array without us",
+       [](json& c) {
+         c["aud"] = {"a", "b"};
+       },
+       "wrong_audience"},
       {"wrong iss", [](json& c) { c["iss"] = "https://evil.example"; }, "wrong_issuer"},
       {"iss with slash", [](json& c) { c["iss"] = std::string(kIssuer) + "/"; }, "wrong_issuer"},
       {"no exp", [](json& c) { c.erase("exp"); }, "missing_claim"},
@@ -145,9 +147,8 @@ TEST_F(BearerAuthenticatorTest, RejectsBadClaims) {
     EXPECT_EQ(r.error().error, "invalid_token") << tc.name;
     EXPECT_EQ(r.error().reason, tc.reason) << tc.name;
     EXPECT_NE(r.error().www_authenticate.find("error=\"invalid_token\""), std::string::npos);
-    EXPECT_NE(r.error().www_authenticate.find(
-                  "resource_metadata=\"https://mcp.example.com/.well-known/"
-                  "oauth-protected-resource/mcp\""),
+    EXPECT_NE(r.error().www_authenticate.find("resource_metadata=\"https://mcp.example.com/.well-known/"
+                                              "oauth-protected-resource/mcp\""),
               std::string::npos)
         << r.error().www_authenticate;
     EXPECT_EQ(r.error().token_kid, "rsa-1") << tc.name;
@@ -194,14 +195,13 @@ TEST_F(BearerAuthenticatorTest, VerifiedButRejectedTokenNamesItsSubject) {
 
 TEST_F(BearerAuthenticatorTest, AlgNoneAndHmacKeyConfusionAreRejected) {
   auto a = make();
-  const std::string none =
-      testing::forge({{"alg", "none"}, {"typ", "JWT"}}, claims(), "");
+  const std::string none = testing::forge({{"alg", "none"}, {"typ", "JWT"}}, claims(), "");
   auto r1 = a->authenticate_headers("Bearer " + none);
   ASSERT_FALSE(r1);
   EXPECT_EQ(r1.error().reason, "alg_not_allowed");
   EXPECT_EQ(r1.error().status, 401);
-  const std::string hs = testing::hs256_token({{"alg", "HS256"}, {"kid", "rsa-1"}}, claims(),
-                                              signing_key().public_pem());
+  const std::string hs =
+      testing::hs256_token({{"alg", "HS256"}, {"kid", "rsa-1"}}, claims(), signing_key().public_pem());
   auto r2 = a->authenticate_headers("Bearer " + hs);
   ASSERT_FALSE(r2);
   EXPECT_EQ(r2.error().reason, "alg_not_allowed");
@@ -260,8 +260,7 @@ TEST_F(BearerAuthenticatorTest, GroupsFromUrlNamedClaimOrString) {
   auth_.oidc->groups_claim = "groups";
   auto b = make();
   c["groups"] = "red blue";
-  EXPECT_EQ(b->authenticate_headers(bearer(c))->principal.groups,
-            (std::vector<std::string>{"red", "blue"}));
+  EXPECT_EQ(b->authenticate_headers(bearer(c))->principal.groups, (std::vector<std::string>{"red", "blue"}));
   c.erase("groups");
   EXPECT_TRUE(b->authenticate_headers(bearer(c))->principal.groups.empty());
 }
@@ -308,8 +307,8 @@ TEST_F(BearerAuthenticatorTest, MissingOrOtherCredentials) {
 
 TEST_F(BearerAuthenticatorTest, ApiKeys) {
   auto a = make();
-  for (auto r : {a->authenticate_headers(std::string("Bearer ") + kApiKey),
-                 a->authenticate_headers("", kApiKey)}) {
+  for (auto r :
+       {a->authenticate_headers(std::string("Bearer ") + kApiKey), a->authenticate_headers("", kApiKey)}) {
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(r->principal.subject, "svc:reporting");
     EXPECT_EQ(r->principal.auth_method, "api-key");
@@ -317,8 +316,8 @@ TEST_F(BearerAuthenticatorTest, ApiKeys) {
     EXPECT_EQ(r->api_key_id, "reporting");
     EXPECT_TRUE(r->principal.issuer.empty());
   }
-  for (const std::string& bad : std::vector<std::string>{"sgk_test-service-keY", "sgk_",
-                                                          "sgk_" + std::string(300, 'x')}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"sgk_test-service-keY", "sgk_", "sgk_" + std::string(300, 'x')}) {
     auto r = a->authenticate_headers("Bearer " + bad);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().status, 401);
@@ -384,8 +383,7 @@ TEST_F(BearerAuthenticatorTest, StdioTokenFromEnvironment) {
 }
 
 TEST(BearerApiKeyHash, KnownVectorAndGeneratedKeys) {
-  EXPECT_EQ(api_key_sha256_hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(api_key_sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   const std::string k1 = generate_api_key();
   const std::string k2 = generate_api_key();
   EXPECT_TRUE(k1.starts_with("sgk_"));

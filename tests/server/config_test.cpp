@@ -34,21 +34,24 @@ class ConfigTest : public ::testing::Test {
   static std::string minimal(const std::string& extra = "") {
     return "database: {socket: db.sock, user: agent, password_file: pw, database: shop}\n"
            "policy:\n  rules:\n    - {id: r1, action: allow, kinds: [select], tables: ['shop.*']}\n"
-           "audit: {dir: audit}\n" + extra;
+           "audit: {dir: audit}\n" +
+           extra;
   }
 
   fs::path dir_;
 };
 
 TEST_F(ConfigTest, ParsesEverySection) {
-  auto c = parse(minimal(
-      "stdio: {principal: {subject: alice, groups: [analysts]}}\n"
-      "masking:\n  hash_key_file: key\n  rules:\n"
-      "    - {id: m1, columns: [shop.customers.email], method: hash, exempt: {groups: [compliance]}, allow: [where_equality]}\n"
-      "  detectors:\n    - {id: d1, kind: card, method: redact}\n"
-      "http: {port: 9000, allowed_hosts: [sqlguard.internal]}\n"
-      "auth:\n  oidc: {issuer: 'https://idp.example', jwks_file: jwks.json, required_scopes: [sql]}\n"
-      "  api_keys:\n    - {id: k1, sha256: " + std::string(64, 'a') + ", subject: svc}\n"));
+  auto c = parse(
+      minimal("stdio: {principal: {subject: alice, groups: [analysts]}}\n"
+              "masking:\n  hash_key_file: key\n  rules:\n"
+              "    - {id: m1, columns: [shop.customers.email], method: hash, exempt: {groups: [compliance]}, "
+              "allow: [where_equality]}\n"
+              "  detectors:\n    - {id: d1, kind: card, method: redact}\n"
+              "http: {port: 9000, allowed_hosts: [sqlguard.internal]}\n"
+              "auth:\n  oidc: {issuer: 'https://idp.example', jwks_file: jwks.json, required_scopes: [sql]}\n"
+              "  api_keys:\n    - {id: k1, sha256: " +
+              std::string(64, 'a') + ", subject: svc}\n"));
   ASSERT_TRUE(c.has_value()) << c.error();
   EXPECT_EQ(c->database.user, "agent");
   EXPECT_EQ(c->database.socket, (dir_ / "db.sock").string());
@@ -75,9 +78,12 @@ TEST_F(ConfigTest, ErrorsNameFileLineColumnAndPath) {
       "      kinds: [selec]\n"
       "audit: {dir: audit}\n");
   ASSERT_FALSE(c.has_value());
-  EXPECT_NE(c.error().find("sqlguard.yaml:5:15: policy.rules[0].action: expected allow, deny or approve, got 'alow'"),
-            std::string::npos) << c.error();
-  EXPECT_NE(c.error().find("policy.rules[0].kinds[0]: unknown statement kind 'selec'"), std::string::npos) << c.error();
+  EXPECT_NE(c.error().find(
+                "sqlguard.yaml:5:15: policy.rules[0].action: expected allow, deny or approve, got 'alow'"),
+            std::string::npos)
+      << c.error();
+  EXPECT_NE(c.error().find("policy.rules[0].kinds[0]: unknown statement kind 'selec'"), std::string::npos)
+      << c.error();
 }
 
 TEST_F(ConfigTest, RefusesInlinePasswordsUnknownKeysAndLooseSecrets) {
@@ -91,7 +97,8 @@ TEST_F(ConfigTest, RefusesInlinePasswordsUnknownKeysAndLooseSecrets) {
   EXPECT_NE(unknown.error().find("unknown key 'polcy'"), std::string::npos) << unknown.error();
 
   ::chmod((dir_ / "key").c_str(), 0644);
-  auto loose = parse(minimal("masking: {hash_key_file: key, rules: [{id: m, columns: [a.b.c], method: hash}]}\n"));
+  auto loose =
+      parse(minimal("masking: {hash_key_file: key, rules: [{id: m, columns: [a.b.c], method: hash}]}\n"));
   ASSERT_FALSE(loose.has_value());
   EXPECT_NE(loose.error().find("accessible by others"), std::string::npos) << loose.error();
 }
@@ -104,9 +111,10 @@ TEST_F(ConfigTest, RequiresTheAuditAndPolicySections) {
 }
 
 TEST_F(ConfigTest, RejectsBadMaskingTargetsAndAlgorithms) {
-  auto c = parse(minimal(
-      "masking: {rules: [{id: m, columns: [customers.email], method: redact}, {id: n, column_pattern: '(', method: redact}]}\n"
-      "auth: {oidc: {issuer: x, algorithms: [HS256]}}\n"));
+  auto c =
+      parse(minimal("masking: {rules: [{id: m, columns: [customers.email], method: redact}, {id: n, "
+                    "column_pattern: '(', method: redact}]}\n"
+                    "auth: {oidc: {issuer: x, algorithms: [HS256]}}\n"));
   ASSERT_FALSE(c.has_value());
   EXPECT_NE(c.error().find("expected schema.table.column"), std::string::npos) << c.error();
   EXPECT_NE(c.error().find("invalid RE2 pattern"), std::string::npos) << c.error();

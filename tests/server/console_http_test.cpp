@@ -80,31 +80,56 @@ void write_log(const fs::path& dir) {
     ASSERT_TRUE(r.has_value()) << r.error();
   };
   append({{"type", "session.start"}, {"session", "s-read"}, {"principal", alice}, {"transport", "http"}});
-  append({{"type", "call.intent"}, {"session", "s-read"}, {"call", "s-read-1"}, {"tool", "run_sql"},
-          {"principal", alice}, {"transport", "http"},
-          {"statement", {{"text", "SELECT id, email FROM customers"}, {"kind", "select"}, {"tables", {"shop.customers"}}}},
+  append({{"type", "call.intent"},
+          {"session", "s-read"},
+          {"call", "s-read-1"},
+          {"tool", "run_sql"},
+          {"principal", alice},
+          {"transport", "http"},
+          {"statement",
+           {{"text", "SELECT id, email FROM customers"}, {"kind", "select"}, {"tables", {"shop.customers"}}}},
           {"decision", {{"action", "allow"}, {"rule", "analysts-read-shop"}, {"reason", "allowed"}}}});
-  append({{"type", "call.outcome"}, {"session", "s-read"}, {"call", "s-read-1"}, {"status", "ok"}, {"rows", 2},
+  append({{"type", "call.outcome"},
+          {"session", "s-read"},
+          {"call", "s-read-1"},
+          {"status", "ok"},
+          {"rows", 2},
           {"masked_columns", {{{"column", "email"}, {"rule", "pii-email"}, {"method", "email"}}}},
           {"result_sha256", "abc"}});
   append({{"type", "session.end"}, {"session", "s-read"}, {"reason", "client closed"}});
 
   append({{"type", "session.start"}, {"session", "s-held"}, {"principal", alice}, {"transport", "http"}});
-  append({{"type", "call.intent"}, {"session", "s-held"}, {"call", "s-held-1"}, {"tool", "run_sql"},
-          {"principal", alice}, {"transport", "http"},
+  append({{"type", "call.intent"},
+          {"session", "s-held"},
+          {"call", "s-held-1"},
+          {"tool", "run_sql"},
+          {"principal", alice},
+          {"transport", "http"},
           {"statement", {{"text", "UPDATE orders SET status='shipped' WHERE id=6"}, {"kind", "update"}}},
           {"decision", {{"action", "approve"}, {"rule", "order-updates-need-review"}}}});
   append({{"type", "approval.request"}, {"session", "s-held"}, {"call", "s-held-1"}, {"approval", "a1"}});
-  append({{"type", "approval.decision"}, {"session", "s-held"}, {"call", "s-held-1"}, {"approval", "a1"},
-          {"decision", "approved"}, {"reviewer", "bob"}});
-  append({{"type", "call.outcome"}, {"session", "s-held"}, {"call", "s-held-1"}, {"status", "ok"},
+  append({{"type", "approval.decision"},
+          {"session", "s-held"},
+          {"call", "s-held-1"},
+          {"approval", "a1"},
+          {"decision", "approved"},
+          {"reviewer", "bob"}});
+  append({{"type", "call.outcome"},
+          {"session", "s-held"},
+          {"call", "s-held-1"},
+          {"status", "ok"},
           {"affected_rows", 1}});
 
   append({{"type", "session.start"}, {"session", "s-refused"}, {"principal", alice}, {"transport", "stdio"}});
-  append({{"type", "call.intent"}, {"session", "s-refused"}, {"call", "s-refused-1"}, {"tool", "run_sql"},
-          {"principal", alice}, {"statement", {{"text", "DROP TABLE customers"}}},
+  append({{"type", "call.intent"},
+          {"session", "s-refused"},
+          {"call", "s-refused-1"},
+          {"tool", "run_sql"},
+          {"principal", alice},
+          {"statement", {{"text", "DROP TABLE customers"}}},
           {"decision", {{"action", "deny"}, {"rule", "default-deny"}}}});
-  append({{"type", "call.outcome"}, {"session", "s-refused"}, {"call", "s-refused-1"}, {"status", "refused"}});
+  append(
+      {{"type", "call.outcome"}, {"session", "s-refused"}, {"call", "s-refused-1"}, {"status", "refused"}});
   append({{"type", "auth.rejected"}, {"reason", "expired"}});
 }
 
@@ -150,7 +175,8 @@ class ConsoleHttpTest : public ::testing::Test {
 
 void expect_console_headers(const httplib::Response& res) {
   EXPECT_NE(res.get_header_value("Content-Security-Policy").find("default-src 'self'"), std::string::npos);
-  EXPECT_NE(res.get_header_value("Content-Security-Policy").find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_NE(res.get_header_value("Content-Security-Policy").find("frame-ancestors 'none'"),
+            std::string::npos);
   EXPECT_EQ(res.get_header_value("X-Content-Type-Options"), "nosniff");
   EXPECT_EQ(res.get_header_value("X-Frame-Options"), "DENY");
   EXPECT_EQ(res.get_header_value("Referrer-Policy"), "no-referrer");
@@ -264,7 +290,7 @@ TEST_F(ConsoleHttpTest, WithoutAnAuthenticatorOnlyTrustedLoopbackIsServed) {
   };
   EXPECT_EQ(as("bob:dba"), 200);
   EXPECT_EQ(as("bob:dba", "localhost:8080"), 200);
-  EXPECT_EQ(as("alice:analysts"), 403);  // still needs an auditor group
+  EXPECT_EQ(as("alice:analysts"), 403);           // still needs an auditor group
   EXPECT_EQ(as("bob:dba", "evil.example"), 401);  // DNS rebinding
 }
 
@@ -386,10 +412,18 @@ TEST_F(ConsoleHttpTest, UnreadableLogIsAServiceError) {
 
 TEST(SummarizeSessions, UsesTheFirstRecordWhenThereIsNoSessionStart) {
   std::vector<json> records = {
-      {{"type", "call.intent"}, {"time", "2026-01-01T00:00:00.000000Z"}, {"session", "x"}, {"call", "x-1"},
-       {"principal", {{"subject", "svc"}}}, {"decision", {{"action", "deny"}}}},
-      {{"type", "call.intent"}, {"time", "2026-01-01T00:00:01.000000Z"}, {"session", "x"}, {"call", "x-2"},
-       {"principal", {{"subject", "svc"}}}, {"decision", {{"action", "allow"}}}},
+      {{"type", "call.intent"},
+       {"time", "2026-01-01T00:00:00.000000Z"},
+       {"session", "x"},
+       {"call", "x-1"},
+       {"principal", {{"subject", "svc"}}},
+       {"decision", {{"action", "deny"}}}},
+      {{"type", "call.intent"},
+       {"time", "2026-01-01T00:00:01.000000Z"},
+       {"session", "x"},
+       {"call", "x-2"},
+       {"principal", {{"subject", "svc"}}},
+       {"decision", {{"action", "allow"}}}},
       {{"type", "auth.rejected"}, {"time", "2026-01-01T00:00:02.000000Z"}},
       "not an object",
   };

@@ -22,7 +22,8 @@ policy::PolicyConfig read_only_policy() {
 }
 
 size_t warnings(const std::vector<DoctorFinding>& f) {
-  return static_cast<size_t>(std::count_if(f.begin(), f.end(), [](const auto& x) { return x.severity == "warning"; }));
+  return static_cast<size_t>(
+      std::count_if(f.begin(), f.end(), [](const auto& x) { return x.severity == "warning"; }));
 }
 
 TEST(Doctor, GrantsThatFitThePolicyAreQuiet) {

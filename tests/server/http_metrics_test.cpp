@@ -29,7 +29,8 @@ class FakeAuthenticator : public Authenticator {
 class HttpMetricsTest : public ::testing::Test {
  protected:
   void start(Authenticator* auth = nullptr, bool callbacks = true) {
-    registry_.counter("sqlguard_tool_calls_total", "Tool calls.", {"tool", "decision"}).inc({"run_sql", "allow"});
+    registry_.counter("sqlguard_tool_calls_total", "Tool calls.", {"tool", "decision"})
+        .inc({"run_sql", "allow"});
     HttpOptions http;
     http.port = 0;
     http.metrics.registry = &registry_;

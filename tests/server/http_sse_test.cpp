@@ -58,8 +58,8 @@ class FakeAuthenticator : public Authenticator {
       p.auth_method = "oidc";
       return p;
     }
-    return std::unexpected(AuthFailure{401, "Bearer resource_metadata=\"http://x/.well-known\"",
-                                       "missing bearer token"});
+    return std::unexpected(
+        AuthFailure{401, "Bearer resource_metadata=\"http://x/.well-known\"", "missing bearer token"});
   }
 };
 
@@ -223,8 +223,8 @@ class HttpSseTest : public ::testing::Test {
     policy::Principal anonymous;
     anonymous.subject = "local";
     anonymous.auth_method = "loopback";
-    transport_ = std::make_unique<HttpTransport>(registry_, &observer_, auth, anonymous, options, http,
-                                                 HealthCheck{});
+    transport_ =
+        std::make_unique<HttpTransport>(registry_, &observer_, auth, anonymous, options, http, HealthCheck{});
     auto port = transport_->start();
     ASSERT_TRUE(port) << port.error();
     port_ = *port;
@@ -248,8 +248,8 @@ class HttpSseTest : public ::testing::Test {
     return {reader, endpoint->data};
   }
 
-  httplib::Result post(const std::string& target, const std::string& body,
-                       httplib::Headers headers = {}, const std::string& type = "application/json") {
+  httplib::Result post(const std::string& target, const std::string& body, httplib::Headers headers = {},
+                       const std::string& type = "application/json") {
     httplib::Client c("127.0.0.1", port_);
     c.set_read_timeout(10, 0);
     return c.Post(target, headers, body, type);
@@ -299,10 +299,11 @@ TEST_F(HttpSseTest, EndpointEventThenAnswersOnTheStream) {
   EXPECT_EQ(list["result"]["tools"][0]["name"], "echo");
 
   // Progress comes on the same stream, before the result.
-  res = post(endpoint, serialize(request(2, "tools/call",
-                                         {{"name", "echo"},
-                                          {"arguments", {{"progress", true}}},
-                                          {"_meta", {{"progressToken", "p"}}}})));
+  res = post(
+      endpoint,
+      serialize(request(
+          2, "tools/call",
+          {{"name", "echo"}, {"arguments", {{"progress", true}}}, {"_meta", {{"progressToken", "p"}}}})));
   EXPECT_EQ(res->status, 202);
   json progress = reader->next_message();
   EXPECT_EQ(progress["method"], "notifications/progress");

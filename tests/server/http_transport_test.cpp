@@ -107,8 +107,8 @@ class FakeAuthenticator : public Authenticator {
       p.auth_method = "oidc";
       return p;
     }
-    return std::unexpected(AuthFailure{401, "Bearer resource_metadata=\"http://x/.well-known\"",
-                                       "missing bearer token"});
+    return std::unexpected(
+        AuthFailure{401, "Bearer resource_metadata=\"http://x/.well-known\"", "missing bearer token"});
   }
 };
 
@@ -155,8 +155,8 @@ class HttpTransportTest : public ::testing::Test {
     policy::Principal anonymous;
     anonymous.subject = "local";
     anonymous.auth_method = "config";
-    transport_ = std::make_unique<HttpTransport>(registry_, &observer_, auth, anonymous, options,
-                                                 http, std::move(health));
+    transport_ = std::make_unique<HttpTransport>(registry_, &observer_, auth, anonymous, options, http,
+                                                 std::move(health));
     auto port = transport_->start();
     ASSERT_TRUE(port) << port.error();
     port_ = *port;
@@ -226,7 +226,9 @@ TEST_F(HttpTransportTest, SessionLifecycleOverPost) {
   EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
   EXPECT_EQ(json::parse(res->body)["result"]["tools"].size(), 2u);
 
-  res = post({{"jsonrpc", "2.0"}, {"id", 7}, {"method", "tools/call"},
+  res = post({{"jsonrpc", "2.0"},
+              {"id", 7},
+              {"method", "tools/call"},
               {"params", {{"name", "echo"}, {"arguments", {{"a", 1}}}}}},
              headers(sid));
   ASSERT_TRUE(res);
@@ -266,7 +268,8 @@ TEST_F(HttpTransportTest, SessionHeaderRules) {
   auto res = post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}}, headers());
   EXPECT_EQ(res->status, 400);
   EXPECT_EQ(json::parse(res->body)["error"]["code"], -32000);
-  res = post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}}, headers("0123456789abcdef0123456789abcdef"));
+  res =
+      post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}}, headers("0123456789abcdef0123456789abcdef"));
   EXPECT_EQ(res->status, 404);
   res = post({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}, headers());
   EXPECT_EQ(res->status, 400);
@@ -310,8 +313,7 @@ TEST_F(HttpTransportTest, DnsRebindingProtection) {
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(res->get_header_value("Access-Control-Allow-Origin"),
             "http://localhost:" + std::to_string(port_));
-  EXPECT_NE(res->get_header_value("Access-Control-Expose-Headers").find("Mcp-Session-Id"),
-            std::string::npos);
+  EXPECT_NE(res->get_header_value("Access-Control-Expose-Headers").find("Mcp-Session-Id"), std::string::npos);
   auto c = client();
   res = c.Get("/mcp", headers("", "Host", "attacker.test"));
   EXPECT_EQ(res->status, 403);
@@ -320,7 +322,9 @@ TEST_F(HttpTransportTest, DnsRebindingProtection) {
 TEST_F(HttpTransportTest, ExtraRoutesPassTheHostAndOriginCheckHealthzDoesNot) {
   HttpOptions http;
   http.extra_routes.push_back([](httplib::Server& svr) {
-    svr.Get("/api/thing", [](const httplib::Request&, httplib::Response& res) { res.set_content("{}", "application/json"); });
+    svr.Get("/api/thing", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("{}", "application/json");
+    });
   });
   start(http);
   auto c = client();
@@ -350,13 +354,11 @@ TEST_F(HttpTransportTest, ConfiguredHostsAndOrigins) {
   res = post(init_request(), headers("", "Origin", "https://other.example.com"));
   EXPECT_EQ(res->status, 403);
   auto c = client();
-  httplib::Headers pre{{"Origin", "https://console.example.com"},
-                       {"Access-Control-Request-Method", "POST"}};
+  httplib::Headers pre{{"Origin", "https://console.example.com"}, {"Access-Control-Request-Method", "POST"}};
   res = c.Options("/mcp", pre);
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 204);
-  EXPECT_NE(res->get_header_value("Access-Control-Allow-Headers").find("Mcp-Session-Id"),
-            std::string::npos);
+  EXPECT_NE(res->get_header_value("Access-Control-Allow-Headers").find("Mcp-Session-Id"), std::string::npos);
 }
 
 TEST_F(HttpTransportTest, ContentNegotiationAndLimits) {
@@ -379,8 +381,7 @@ TEST_F(HttpTransportTest, ContentNegotiationAndLimits) {
   EXPECT_EQ(res->status, 400);
   res = c.Post("/mcp", headers(), std::string(200, '['), "application/json");
   EXPECT_EQ(res->status, 400);
-  res = c.Post("/mcp", headers(), std::string(5000, ' ') + serialize(init_request()),
-               "application/json");
+  res = c.Post("/mcp", headers(), std::string(5000, ' ') + serialize(init_request()), "application/json");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 413);
 }
@@ -403,7 +404,9 @@ TEST_F(HttpTransportTest, ProgressUsesSseWhenAccepted) {
   start();
   const std::string sid = open_session();
   gate_->release();
-  json call = {{"jsonrpc", "2.0"}, {"id", 5}, {"method", "tools/call"},
+  json call = {{"jsonrpc", "2.0"},
+               {"id", 5},
+               {"method", "tools/call"},
                {"params", {{"name", "gate"}, {"_meta", {{"progressToken", 5}}}}}};
   auto res = post(call, headers(sid));
   ASSERT_TRUE(res);
@@ -448,9 +451,9 @@ TEST_F(HttpTransportTest, CancellationEndsTheWaitingPost) {
     if (r) call_res = *r;
   });
   ASSERT_TRUE(gate_->wait_started(1));
-  auto res = post({{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"},
-                   {"params", {{"requestId", "c"}}}},
-                  headers(sid));
+  auto res =
+      post({{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"}, {"params", {{"requestId", "c"}}}},
+           headers(sid));
   EXPECT_EQ(res->status, 202);
   caller.join();
   ASSERT_TRUE(call_res);
@@ -489,7 +492,8 @@ TEST_F(HttpTransportTest, AuthenticatorIsCalledAndSessionsAreBoundToThePrincipal
   res = post({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "ping"}}, headers(sid));
   EXPECT_EQ(res->status, 401);
   // Another principal cannot use alice's session id.
-  res = post({{"jsonrpc", "2.0"}, {"id", 3}, {"method", "ping"}}, headers(sid, "Authorization", "Bearer mallory"));
+  res = post({{"jsonrpc", "2.0"}, {"id", 3}, {"method", "ping"}},
+             headers(sid, "Authorization", "Bearer mallory"));
   EXPECT_EQ(res->status, 404);
   auto c = client();
   auto del = c.Delete("/mcp", headers(sid, "Authorization", "Bearer mallory"));
@@ -604,8 +608,8 @@ TEST(HttpTransportTlsTest, ServesHttpsWithTheConfiguredCertificate) {
   ASSERT_TRUE(port) << port.error();
   httplib::SSLClient c("127.0.0.1", *port);
   c.enable_server_certificate_verification(false);
-  auto res = c.Post("/mcp", httplib::Headers{{"Accept", "application/json"}},
-                    serialize(init_request()), "application/json");
+  auto res = c.Post("/mcp", httplib::Headers{{"Accept", "application/json"}}, serialize(init_request()),
+                    "application/json");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   t.stop();

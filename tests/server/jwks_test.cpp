@@ -69,8 +69,8 @@ TEST(JwksParse, SkipsKeysThatCannotVerifySafely) {
   json ed448 = ed_key().public_jwk();
   ed448["crv"] = "Ed448";
   const TestKey small = testing::make_rsa_key("small", "RS256", 1024);
-  json doc = {{"keys", json::array({oct, enc, ops, off_curve, short_x, bad_alg, ed448,
-                                    small.public_jwk(), "not an object", no_alg})}};
+  json doc = {{"keys", json::array({oct, enc, ops, off_curve, short_x, bad_alg, ed448, small.public_jwk(),
+                                    "not an object", no_alg})}};
   auto set = parse_jwks(doc.dump());
   ASSERT_TRUE(set) << set.error();
   ASSERT_EQ(set->keys.size(), 1u);  // only no_alg survives
@@ -130,8 +130,7 @@ class JwksCacheTest : public ::testing::Test {
 
 TEST_F(JwksCacheTest, DiscoveryThenJwksUri) {
   fetcher_->set("https://idp.example/.well-known/openid-configuration",
-                json{{"issuer", "https://idp.example"}, {"jwks_uri", "https://idp.example/keys"}}
-                    .dump());
+                json{{"issuer", "https://idp.example"}, {"jwks_uri", "https://idp.example/keys"}}.dump());
   fetcher_->set("https://idp.example/keys", testing::jwks_of({&ec_key()}));
   OidcConfig oc;
   oc.issuer = "https://idp.example";
@@ -146,8 +145,7 @@ TEST_F(JwksCacheTest, DiscoveryThenJwksUri) {
 
 TEST_F(JwksCacheTest, DiscoveryIssuerMismatchIsRefused) {
   fetcher_->set("https://idp.example/.well-known/openid-configuration",
-                json{{"issuer", "https://evil.example"}, {"jwks_uri", "https://idp.example/keys"}}
-                    .dump());
+                json{{"issuer", "https://evil.example"}, {"jwks_uri", "https://idp.example/keys"}}.dump());
   fetcher_->set("https://idp.example/keys", testing::jwks_of({&ec_key()}));
   OidcConfig oc;
   oc.issuer = "https://idp.example";
@@ -159,8 +157,7 @@ TEST_F(JwksCacheTest, DiscoveryIssuerMismatchIsRefused) {
 
 TEST_F(JwksCacheTest, DiscoveryWithInsecureJwksUriIsRefused) {
   fetcher_->set("https://idp.example/.well-known/openid-configuration",
-                json{{"issuer", "https://idp.example"}, {"jwks_uri", "http://idp.example/keys"}}
-                    .dump());
+                json{{"issuer", "https://idp.example"}, {"jwks_uri", "http://idp.example/keys"}}.dump());
   OidcConfig oc;
   oc.issuer = "https://idp.example";
   EXPECT_FALSE(cache(JwksSource::from_config(oc)).keys());

@@ -11,7 +11,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -20,6 +19,7 @@
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <nlohmann/json.hpp>
 
 #include "common/bytes.h"
 #include "server/auth/jwks.h"
@@ -83,8 +83,7 @@ struct TestKey {
 
   /// Signs `input` for `alg` and returns the JWS signature bytes (ECDSA as raw r||s).
   std::string sign_raw(const std::string& input) const {
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                                 EVP_MD_CTX_free);
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
     const EVP_MD* md = nullptr;
     if (alg.ends_with("256")) md = EVP_sha256();
     if (alg.ends_with("384")) md = EVP_sha384();
@@ -104,8 +103,8 @@ struct TestKey {
       throw std::runtime_error("sign len");
     }
     std::string sig(len, '\0');
-    if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, in,
-                       input.size()) != 1) {
+    if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, in, input.size()) !=
+        1) {
       throw std::runtime_error("sign");
     }
     sig.resize(len);
@@ -115,8 +114,7 @@ struct TestKey {
     ECDSA_SIG* es = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size()));
     std::string raw(2 * static_cast<size_t>(coord), '\0');
     BN_bn2binpad(ECDSA_SIG_get0_r(es), reinterpret_cast<unsigned char*>(raw.data()), coord);
-    BN_bn2binpad(ECDSA_SIG_get0_s(es), reinterpret_cast<unsigned char*>(raw.data()) + coord,
-                 coord);
+    BN_bn2binpad(ECDSA_SIG_get0_s(es), reinterpret_cast<unsigned char*>(raw.data()) + coord, coord);
     ECDSA_SIG_free(es);
     return raw;
   }
@@ -131,8 +129,7 @@ struct TestKey {
         header[it.key()] = it.value();
       }
     }
-    const std::string input =
-        base64url_encode(header.dump()) + "." + base64url_encode(claims.dump());
+    const std::string input = base64url_encode(header.dump()) + "." + base64url_encode(claims.dump());
     return input + "." + base64url_encode(sign_raw(input));
   }
 };
@@ -220,8 +217,7 @@ struct ManualClock {
 
 /// Seconds since the epoch, now.
 inline int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 

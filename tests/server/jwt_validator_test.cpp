@@ -1,5 +1,5 @@
-#include "server/mcp/json_rpc.h"
 #include "server/auth/jwt_validator.h"
+#include "server/mcp/json_rpc.h"
 
 #include "common/bytes.h"
 
@@ -36,11 +36,11 @@ TEST(JwtBase64url, KnownVectors) {
 }
 
 TEST(JwtBase64url, RejectsInvalidInput) {
-  EXPECT_FALSE(common::base64url_decode("ab+c"));    // standard alphabet
+  EXPECT_FALSE(common::base64url_decode("ab+c"));  // standard alphabet
   EXPECT_FALSE(common::base64url_decode("ab/c"));
-  EXPECT_FALSE(common::base64url_decode("abcde"));   // length % 4 == 1
+  EXPECT_FALSE(common::base64url_decode("abcde"));  // length % 4 == 1
   EXPECT_FALSE(common::base64url_decode("ab c"));
-  EXPECT_FALSE(common::base64url_decode("-_9"));     // non-zero trailing bits (non-canonical)
+  EXPECT_FALSE(common::base64url_decode("-_9"));  // non-zero trailing bits (non-canonical)
   EXPECT_FALSE(common::base64url_decode("QR"));
   EXPECT_TRUE(common::base64url_decode("QQ"));
 }
@@ -60,15 +60,12 @@ TEST(JwtParse, RejectsMalformedTokens) {
             JwsErrorCode::kMalformed);
   EXPECT_EQ(parse_jws(common::base64url_encode(R"({"typ":"JWT"})") + "." + p + ".AA").error().code,
             JwsErrorCode::kMalformed);
-  EXPECT_EQ(parse_jws(common::base64url_encode(R"({"alg":"RS256","kid":7})") + "." + p + ".AA")
-                .error()
-                .code,
+  EXPECT_EQ(parse_jws(common::base64url_encode(R"({"alg":"RS256","kid":7})") + "." + p + ".AA").error().code,
             JwsErrorCode::kMalformed);
   EXPECT_EQ(parse_jws(h + "=." + p + ".AA").error().code, JwsErrorCode::kMalformed);
   const std::string deep = common::base64url_encode(std::string(5000, '[') + std::string(5000, ']'));
   EXPECT_EQ(parse_jws(h + "." + deep + ".AA").error().code, JwsErrorCode::kMalformed);
-  EXPECT_EQ(parse_jws(std::string(kMaxTokenBytes + 1, 'a')).error().code,
-            JwsErrorCode::kTooLarge);
+  EXPECT_EQ(parse_jws(std::string(kMaxTokenBytes + 1, 'a')).error().code, JwsErrorCode::kTooLarge);
   auto ok = parse_jws(h + "." + p + ".AA");
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->alg, "RS256");
@@ -86,8 +83,7 @@ class JwtValidatorTest : public ::testing::Test {
     cache_ = std::make_shared<JwksCache>(src, JwksCache::Options{}, fetcher_, clock_.fn());
   }
 
-  JwtValidator validator(std::vector<std::string> algs = {"RS256", "PS256", "ES256", "ES384",
-                                                          "EdDSA"}) {
+  JwtValidator validator(std::vector<std::string> algs = {"RS256", "PS256", "ES256", "ES384", "EdDSA"}) {
     return JwtValidator(std::move(algs), cache_);
   }
 
@@ -95,10 +91,9 @@ class JwtValidatorTest : public ::testing::Test {
   json claims_ = {{"iss", "https://idp.example"}, {"sub", "alice"}, {"exp", 4102444800}};
   // Generated once for the suite (RSA key generation is slow).
   static const TestKey& key(int i) {
-    static const TestKey keys[] = {
-        testing::make_rsa_key("rsa-1"), testing::make_rsa_key("ps-1", "PS256"),
-        testing::make_ec_key("ec-1"), testing::make_ec_key("ec384-1", "ES384"),
-        testing::make_ed25519_key("ed-1")};
+    static const TestKey keys[] = {testing::make_rsa_key("rsa-1"), testing::make_rsa_key("ps-1", "PS256"),
+                                   testing::make_ec_key("ec-1"), testing::make_ec_key("ec384-1", "ES384"),
+                                   testing::make_ed25519_key("ed-1")};
     return keys[i];
   }
   const TestKey& rsa_ = key(0);
@@ -166,8 +161,7 @@ TEST_F(JwtValidatorTest, RejectsHs256KeyConfusion) {
   for (const std::string& secret : {rsa_.public_pem(), rsa_.public_jwk().dump()}) {
     const std::string token =
         testing::hs256_token({{"alg", "HS256"}, {"kid", "rsa-1"}, {"typ", "JWT"}}, claims_, secret);
-    for (const auto& algs : {std::vector<std::string>{"RS256"},
-                             std::vector<std::string>{"RS256", "HS256"}}) {
+    for (const auto& algs : {std::vector<std::string>{"RS256"}, std::vector<std::string>{"RS256", "HS256"}}) {
       auto r = validator(algs).verify(token);
       ASSERT_FALSE(r);
       EXPECT_EQ(r.error().code, JwsErrorCode::kAlgorithmNotAllowed);

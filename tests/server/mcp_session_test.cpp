@@ -205,8 +205,8 @@ class McpSessionTest : public ::testing::Test {
   std::unique_ptr<McpSession> make_session(ServerOptions options = {}) {
     options.shutdown_grace = 2s;
     options.cancel_grace = 2s;
-    return std::make_unique<McpSession>(registry_, &observer_, principal_,
-                                        SessionInfo{"sess-1", "stdio", ""}, options);
+    return std::make_unique<McpSession>(registry_, &observer_, principal_, SessionInfo{"sess-1", "stdio", ""},
+                                        options);
   }
 
   // Sends one message and returns what the sink received once done() was called.
@@ -245,8 +245,7 @@ TEST_F(McpSessionTest, InitializeAnswersCapabilitiesServerInfoAndInstructions) {
   EXPECT_EQ(r["id"], 0);
   const json& result = r["result"];
   EXPECT_EQ(result["protocolVersion"], "2025-11-25");
-  EXPECT_EQ(result["capabilities"],
-            json::parse(R"({"tools":{"listChanged":false},"logging":{}})"));
+  EXPECT_EQ(result["capabilities"], json::parse(R"({"tools":{"listChanged":false},"logging":{}})"));
   EXPECT_EQ(result["serverInfo"]["name"], std::string(server_name()));
   EXPECT_EQ(result["serverInfo"]["version"], std::string(server_version()));
   const std::string instructions = result["instructions"];
@@ -321,18 +320,13 @@ TEST_F(McpSessionTest, NotificationsAndClientResponsesGetNoReply) {
   bool responds = true;
   EXPECT_TRUE(exchange(*session, notification("notifications/initialized"), &responds).empty());
   EXPECT_FALSE(responds);
-  EXPECT_TRUE(exchange(*session, notification("notifications/roots/list_changed"), &responds)
-                  .empty());
+  EXPECT_TRUE(exchange(*session, notification("notifications/roots/list_changed"), &responds).empty());
   EXPECT_TRUE(exchange(*session, notification("unknown/thing", {{"x", 1}}), &responds).empty());
-  EXPECT_TRUE(exchange(*session, notification("notifications/cancelled", {{"requestId", 99}}),
-                       &responds)
-                  .empty());
-  EXPECT_TRUE(exchange(*session, json::parse(R"({"jsonrpc":"2.0","id":3,"result":{}})"),
-                       &responds)
-                  .empty());
+  EXPECT_TRUE(
+      exchange(*session, notification("notifications/cancelled", {{"requestId", 99}}), &responds).empty());
+  EXPECT_TRUE(exchange(*session, json::parse(R"({"jsonrpc":"2.0","id":3,"result":{}})"), &responds).empty());
   EXPECT_FALSE(responds);
-  EXPECT_TRUE(exchange(*session,
-                       json::parse(R"({"jsonrpc":"2.0","id":4,"error":{"code":1,"message":"x"}})"),
+  EXPECT_TRUE(exchange(*session, json::parse(R"({"jsonrpc":"2.0","id":4,"error":{"code":1,"message":"x"}})"),
                        &responds)
                   .empty());
 }
@@ -364,8 +358,14 @@ TEST_F(McpSessionTest, InvalidRequestsGet32600) {
 
 TEST_F(McpSessionTest, IdsAreEchoedExactly) {
   auto session = make_session();
-  const std::vector<std::string> ids = {"0", "-1", "\"0\"", "\"\"", "18446744073709551615",
-                                        "-9223372036854775808", "\"ünïcødé\"", "9007199254740993"};
+  const std::vector<std::string> ids = {"0",
+                                        "-1",
+                                        "\"0\"",
+                                        "\"\"",
+                                        "18446744073709551615",
+                                        "-9223372036854775808",
+                                        "\"ünïcødé\"",
+                                        "9007199254740993"};
   for (const auto& text : ids) {
     json id = json::parse(text);
     auto r = call_one(*session, request(id, "ping"));
@@ -405,8 +405,7 @@ TEST_F(McpSessionTest, ToolsListReturnsDefinitionsGatedByVersion) {
 TEST_F(McpSessionTest, ToolsCallRunsTheToolWithTheSessionsPrincipal) {
   auto session = make_session();
   initialize(*session);
-  auto r = call_one(*session,
-                    request("c1", "tools/call", {{"name", "echo"}, {"arguments", {{"x", 1}}}}));
+  auto r = call_one(*session, request("c1", "tools/call", {{"name", "echo"}, {"arguments", {{"x", 1}}}}));
   ASSERT_TRUE(r.contains("result")) << r.dump();
   const json& s = r["result"]["structuredContent"];
   EXPECT_EQ(s["arguments"], json({{"x", 1}}));
@@ -454,8 +453,7 @@ TEST_F(McpSessionTest, ThrowingToolBecomesIsErrorWithoutDetails) {
   initialize(*session);
   auto r = call_one(*session, request(1, "tools/call", {{"name", "throws"}}));
   EXPECT_EQ(r["result"]["isError"], true);
-  EXPECT_EQ(r["result"]["content"][0]["text"].get<std::string>().find("secret"),
-            std::string::npos);
+  EXPECT_EQ(r["result"]["content"][0]["text"].get<std::string>().find("secret"), std::string::npos);
 }
 
 TEST_F(McpSessionTest, CancellationStopsTheCallAndSuppressesTheResponse) {
@@ -469,8 +467,7 @@ TEST_F(McpSessionTest, CancellationStopsTheCallAndSuppressesTheResponse) {
   exchange(*session, notification("notifications/cancelled", {{"requestId", "slow-2"}}));
   exchange(*session, notification("notifications/cancelled", {{"requestId", 1}}));
   EXPECT_EQ(slow_->cancelled(), 0);
-  exchange(*session, notification("notifications/cancelled",
-                                  {{"requestId", "slow-1"}, {"reason", "user"}}));
+  exchange(*session, notification("notifications/cancelled", {{"requestId", "slow-1"}, {"reason", "user"}}));
   ASSERT_TRUE(sink->wait_done(1));
   EXPECT_EQ(slow_->cancelled(), 1);
   EXPECT_TRUE(sink->messages().empty());  // no response, no progress (no token)
@@ -572,10 +569,9 @@ TEST_F(McpSessionTest, BatchesOnlyWith20250326) {
   initialize(*batching, "2025-03-26");
   r = call_one(*batching, json::array());
   EXPECT_EQ(r["error"]["code"], rpc_error::kInvalidRequest);
-  auto out = exchange(*batching,
-                      json::array({request(1, "ping"), notification("notifications/whatever"),
-                                   request(2, "tools/call", {{"name", "echo"}}), 5,
-                                   request(3, "initialize", init_params())}));
+  auto out = exchange(*batching, json::array({request(1, "ping"), notification("notifications/whatever"),
+                                              request(2, "tools/call", {{"name", "echo"}}), 5,
+                                              request(3, "initialize", init_params())}));
   ASSERT_EQ(out.size(), 1u);
   ASSERT_TRUE(out[0].is_array()) << out[0].dump();
   ASSERT_EQ(out[0].size(), 4u);
@@ -673,7 +669,8 @@ TEST(JsonRpcTest, ParseRejectsDeepNestingInvalidUtf8AndGarbage) {
 }
 
 TEST(JsonRpcTest, SerializeIsOneLineValidUtf8) {
-  json m = {{"text", std::string("a\nb\xff\xfe" "c")}};
+  json m = {{"text", std::string("a\nb\xff\xfe"
+                                 "c")}};
   const std::string s = serialize(m);
   EXPECT_EQ(s.find('\n'), std::string::npos);
   EXPECT_TRUE(parse_json_text(s, 64)) << s;

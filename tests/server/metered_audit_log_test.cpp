@@ -9,11 +9,11 @@
 namespace sqlguard::server {
 namespace {
 
-using nlohmann::json;
+using common::audit_append_buckets;
 using common::Histogram;
 using common::MetricsRegistry;
-using common::audit_append_buckets;
 using common::tool_call_duration_buckets;
+using nlohmann::json;
 
 class FakeAuditLog : public recorder::AuditLog {
  public:
@@ -40,12 +40,18 @@ class FakeAuditLog : public recorder::AuditLog {
 };
 
 json intent(const std::string& call, const std::string& tool, const std::string& action) {
-  return {{"type", "call.intent"}, {"session", "s"}, {"call", call}, {"tool", tool},
+  return {{"type", "call.intent"},
+          {"session", "s"},
+          {"call", call},
+          {"tool", tool},
           {"decision", {{"action", action}, {"rule", "r"}, {"reason", "because"}}}};
 }
 
 json outcome(const std::string& call, const std::string& status, int duration_us) {
-  return {{"type", "call.outcome"}, {"session", "s"}, {"call", call}, {"status", status},
+  return {{"type", "call.outcome"},
+          {"session", "s"},
+          {"call", call},
+          {"status", status},
           {"duration_us", duration_us}};
 }
 
@@ -73,13 +79,21 @@ TEST(MeteredAuditLog, ForwardsEverythingAndCountsEvents) {
   EXPECT_EQ(inner->checkpoints, 1);
 
   const std::string text = registry.render();
-  EXPECT_NE(text.find("sqlguard_tool_calls_total{tool=\"run_sql\",decision=\"allow\"} 1\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("sqlguard_tool_calls_total{tool=\"run_sql\",decision=\"deny\"} 1\n"), std::string::npos);
-  EXPECT_NE(text.find("sqlguard_tool_calls_total{tool=\"describe_table\",decision=\"allow\"} 1\n"), std::string::npos);
-  EXPECT_NE(text.find("sqlguard_tool_call_duration_seconds_bucket{tool=\"run_sql\",status=\"ok\",le=\"0.001\"} 0\n"),
+  EXPECT_NE(text.find("sqlguard_tool_calls_total{tool=\"run_sql\",decision=\"allow\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("sqlguard_tool_calls_total{tool=\"run_sql\",decision=\"deny\"} 1\n"),
             std::string::npos);
-  EXPECT_NE(text.find("sqlguard_tool_call_duration_seconds_bucket{tool=\"run_sql\",status=\"ok\",le=\"0.0025\"} 1\n"),
+  EXPECT_NE(text.find("sqlguard_tool_calls_total{tool=\"describe_table\",decision=\"allow\"} 1\n"),
             std::string::npos);
+  EXPECT_NE(
+      text.find(
+          "sqlguard_tool_call_duration_seconds_bucket{tool=\"run_sql\",status=\"ok\",le=\"0.001\"} 0\n"),
+      std::string::npos);
+  EXPECT_NE(
+      text.find(
+          "sqlguard_tool_call_duration_seconds_bucket{tool=\"run_sql\",status=\"ok\",le=\"0.0025\"} 1\n"),
+      std::string::npos);
   EXPECT_NE(text.find("sqlguard_tool_call_duration_seconds_sum{tool=\"run_sql\",status=\"ok\"} 0.0015\n"),
             std::string::npos);
   EXPECT_NE(text.find("sqlguard_tool_call_duration_seconds_count{tool=\"run_sql\",status=\"refused\"} 1\n"),
@@ -105,7 +119,8 @@ TEST(MeteredAuditLog, FailuresAreCountedAndNothingElse) {
   EXPECT_EQ(log.reason(), "disk full");
   EXPECT_EQ(registry.counter("sqlguard_audit_append_errors_total", "").value(), 1);
   EXPECT_EQ(registry.gauge("sqlguard_audit_healthy", "").value(), 0);
-  EXPECT_EQ(registry.counter("sqlguard_tool_calls_total", "", {"tool", "decision"}).value({"run_sql", "allow"}), 0);
+  EXPECT_EQ(
+      registry.counter("sqlguard_tool_calls_total", "", {"tool", "decision"}).value({"run_sql", "allow"}), 0);
   EXPECT_EQ(registry.histogram("sqlguard_audit_append_seconds", "", {}, audit_append_buckets()).count(), 1u);
   // The log resumes on its own (recovery probe): the gauge follows at the next healthy().
   inner->fail = false;
@@ -138,7 +153,9 @@ TEST(MeteredAuditLog, MalformedEventsAreForwardedAndLabelledUnknown) {
   ASSERT_TRUE(log.append({{"type", "call.outcome"}, {"call", 7}, {"duration_us", 10}}));
   ASSERT_TRUE(log.append({{"type", 5}}));
   EXPECT_EQ(inner->events.size(), 4u);
-  EXPECT_EQ(registry.counter("sqlguard_tool_calls_total", "", {"tool", "decision"}).value({"unknown", "unknown"}), 1);
+  EXPECT_EQ(
+      registry.counter("sqlguard_tool_calls_total", "", {"tool", "decision"}).value({"unknown", "unknown"}),
+      1);
   Histogram& h = registry.histogram("sqlguard_tool_call_duration_seconds", "", {"tool", "status"},
                                     tool_call_duration_buckets());
   EXPECT_EQ(h.count({"unknown", "unknown"}), 1u);

@@ -124,8 +124,8 @@ class LineReader {
         buffer_.erase(0, nl + 1);
         return true;
       }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return false;
       pollfd p{fd_, POLLIN, 0};
       if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
@@ -161,8 +161,8 @@ class StdioTransportTest : public ::testing::Test {
     reader_ = std::make_unique<LineReader>(out_r_);
     policy::Principal principal;
     principal.subject = "stdio-user";
-    session_ = std::make_unique<McpSession>(registry_, &observer_, principal,
-                                            SessionInfo{"s1", "stdio", ""}, options);
+    session_ = std::make_unique<McpSession>(registry_, &observer_, principal, SessionInfo{"s1", "stdio", ""},
+                                            options);
     runner_ = std::thread([this, options] {
       rc_ = run_stdio(*session_, in_r_, std::make_shared<FdLineSink>(out_w_), options);
     });
@@ -195,10 +195,11 @@ class StdioTransportTest : public ::testing::Test {
   }
 
   void initialize() {
-    send(R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"pipe","version":"1"}}})"
-         "\n"
-         R"({"jsonrpc":"2.0","method":"notifications/initialized"})"
-         "\n");
+    send(
+        R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"pipe","version":"1"}}})"
+        "\n"
+        R"({"jsonrpc":"2.0","method":"notifications/initialized"})"
+        "\n");
     json r = receive();
     ASSERT_EQ(r["id"], 0);
     ASSERT_EQ(r["result"]["protocolVersion"], "2025-11-25");
@@ -225,8 +226,9 @@ TEST_F(StdioTransportTest, OneMessagePerLineFlushedAndIdsEchoed) {
   start();
   initialize();
   // Two messages in one write, one message split over two writes, CRLF, blank lines.
-  send("{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"ping\"}\n\n  \r\n"
-       "{\"jsonrpc\":\"2.0\",\"id\":18446744073709551615,\"method\":\"ping\"}\r\n{\"jsonrpc\":");
+  send(
+      "{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"ping\"}\n\n  \r\n"
+      "{\"jsonrpc\":\"2.0\",\"id\":18446744073709551615,\"method\":\"ping\"}\r\n{\"jsonrpc\":");
   EXPECT_EQ(receive(), json::parse(R"({"jsonrpc":"2.0","id":"a","result":{}})"));
   EXPECT_EQ(serialize(receive()["id"]), "18446744073709551615");
   EXPECT_TRUE(nothing_more());  // the half message is not answered yet
@@ -257,8 +259,8 @@ TEST_F(StdioTransportTest, OversizeLineIsDiscardedAndReadingContinues) {
   ServerOptions options;
   options.max_message_bytes = 1024;
   start(options);
-  std::string big = R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":")" +
-                    std::string(5000, 'x') + "\"}}\n";
+  std::string big =
+      R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":")" + std::string(5000, 'x') + "\"}}\n";
   send(big);
   json r = receive();
   EXPECT_EQ(r["error"]["code"], rpc_error::kParseError);
@@ -301,20 +303,23 @@ TEST_F(StdioTransportTest, RequestsBeforeInitializeAndUnknownMethods) {
 TEST_F(StdioTransportTest, PipelinedCallsCancellationAndProgress) {
   start();
   initialize();
-  send(R"({"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"gate","_meta":{"progressToken":"pt"}}})"
-       "\n");
+  send(
+      R"({"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"gate","_meta":{"progressToken":"pt"}}})"
+      "\n");
   json progress = receive();
   EXPECT_EQ(progress["method"], "notifications/progress");
   EXPECT_EQ(progress["params"]["progressToken"], "pt");
   ASSERT_TRUE(gate_->wait_started(1));
   // The reader keeps going while the call runs.
-  send(R"({"jsonrpc":"2.0","id":11,"method":"ping"})" "\n");
+  send(R"({"jsonrpc":"2.0","id":11,"method":"ping"})"
+       "\n");
   EXPECT_EQ(receive()["id"], 11);
   send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":10,"reason":"test"}})"
        "\n");
   for (int i = 0; i < 200 && gate_->cancelled() == 0; ++i) std::this_thread::sleep_for(5ms);
   EXPECT_EQ(gate_->cancelled(), 1);
-  send(R"({"jsonrpc":"2.0","id":12,"method":"ping"})" "\n");
+  send(R"({"jsonrpc":"2.0","id":12,"method":"ping"})"
+       "\n");
   EXPECT_EQ(receive()["id"], 12);  // and nothing for id 10
   EXPECT_TRUE(nothing_more());
 }
@@ -322,7 +327,8 @@ TEST_F(StdioTransportTest, PipelinedCallsCancellationAndProgress) {
 TEST_F(StdioTransportTest, EofWaitsForInFlightCallsThenEndsTheSession) {
   start();
   initialize();
-  send(R"({"jsonrpc":"2.0","id":"last","method":"tools/call","params":{"name":"gate"}})" "\n");
+  send(R"({"jsonrpc":"2.0","id":"last","method":"tools/call","params":{"name":"gate"}})"
+       "\n");
   ASSERT_TRUE(gate_->wait_started(1));
   std::thread releaser([this] {
     std::this_thread::sleep_for(100ms);
@@ -349,7 +355,8 @@ TEST_F(StdioTransportTest, WriteErrorDoesNotKillTheServer) {
   ::close(out_r_);
   out_r_ = -1;
   std::signal(SIGPIPE, SIG_IGN);
-  send(R"({"jsonrpc":"2.0","id":5,"method":"ping"})" "\n");
+  send(R"({"jsonrpc":"2.0","id":5,"method":"ping"})"
+       "\n");
   EXPECT_EQ(finish(), 0);
 }
 
@@ -378,13 +385,14 @@ TEST(ServeStdioTest, StrayStdoutWritesGoToStderr) {
   ::close(in[0]);
   ::close(out[1]);
   ::close(err[1]);
-  write_all(in[1],
-            R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"c","version":"1"}}})"
-            "\n"
-            R"({"jsonrpc":"2.0","method":"notifications/initialized"})"
-            "\n"
-            R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"printer"}})"
-            "\n");
+  write_all(
+      in[1],
+      R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"c","version":"1"}}})"
+      "\n"
+      R"({"jsonrpc":"2.0","method":"notifications/initialized"})"
+      "\n"
+      R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"printer"}})"
+      "\n");
   LineReader out_reader(out[0]);
   std::string line;
   ASSERT_TRUE(out_reader.next(line));

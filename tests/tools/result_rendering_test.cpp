@@ -13,13 +13,21 @@ guard::SqlOutcome outcome() {
   o.kind = policy::StatementKind::kSelect;
   auto& rs = o.result;
   rs.has_result_set = true;
-  common::ResultColumn id{.name = "id", .type = common::ColumnType::kLongLong, .type_name = "BIGINT", .charset = 63};
-  common::ResultColumn name{.name = "name", .type = common::ColumnType::kVarString, .type_name = "VARCHAR", .charset = 45};
-  common::ResultColumn blob{.name = "b", .type = common::ColumnType::kBlob, .type_name = "BLOB", .charset = 63};
-  common::ResultColumn email{.name = "email", .type = common::ColumnType::kVarString, .type_name = "VARCHAR", .charset = 45,
-                             .masked = true, .masking_rule = "pii"};
+  common::ResultColumn id{
+      .name = "id", .type = common::ColumnType::kLongLong, .type_name = "BIGINT", .charset = 63};
+  common::ResultColumn name{
+      .name = "name", .type = common::ColumnType::kVarString, .type_name = "VARCHAR", .charset = 45};
+  common::ResultColumn blob{
+      .name = "b", .type = common::ColumnType::kBlob, .type_name = "BLOB", .charset = 63};
+  common::ResultColumn email{.name = "email",
+                             .type = common::ColumnType::kVarString,
+                             .type_name = "VARCHAR",
+                             .charset = 45,
+                             .masked = true,
+                             .masking_rule = "pii"};
   rs.columns = {id, name, blob, email};
-  rs.rows.push_back({std::string("1"), std::string("a|b\nc"), std::string("\x00\xff", 2), std::string("a***@x.org")});
+  rs.rows.push_back(
+      {std::string("1"), std::string("a|b\nc"), std::string("\x00\xff", 2), std::string("a***@x.org")});
   rs.rows.push_back({std::string("18014398509481985"), std::nullopt, std::nullopt, std::string("\xc3\x28")});
   rs.truncated = true;
   o.masked_columns = {{"email", "pii", "email"}};
