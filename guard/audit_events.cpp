@@ -57,9 +57,9 @@ json CallIntent::to_json() const {
             {"request_id", request_id},
             {"tool", tool},
             {"transport", transport},
-            {"principal", principal_json(principal)}};
+            {"principal", principal != nullptr ? principal_json(*principal) : json(nullptr)}};
   if (analysis != nullptr) {
-    json st = {{"text", statement_text},
+    json st = {{"text", std::string(statement_text)},
                {"sha256", statement_sha256},
                {"kind", std::string(policy::to_string(analysis->kind))},
                {"tables", tables_json(*analysis)},
@@ -118,7 +118,7 @@ json CallOutcome::to_json() const {
 json SessionEvent::to_json() const {
   json j = {{"type", std::string(start ? type::kSessionStart : type::kSessionEnd)},
             {"session", session},
-            {"principal", principal_json(principal)},
+            {"principal", principal != nullptr ? principal_json(*principal) : json(nullptr)},
             {"transport", transport}};
   if (start)
     j["remote_address"] = remote_address;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -33,10 +34,10 @@ struct CallIntent {
   std::string request_id;  ///< JSON-RPC id as JSON text
   std::string tool;
   std::string transport;
-  policy::Principal principal;
+  const policy::Principal* principal = nullptr;  ///< not owned; must outlive to_json()
   /// run_sql: `statement` {text, sha256 (base64 SHA-256 of text), kind, tables, digest, views?}.
   const policy::StatementAnalysis* analysis = nullptr;  ///< kind, tables, digest, views; not owned
-  std::string statement_text;
+  std::string_view statement_text;                      ///< not owned (the call's sql)
   std::string statement_sha256;
   /// describe_table / list_tables: the object or schema looked at.
   std::optional<std::string> target;
@@ -86,7 +87,7 @@ struct CallOutcome {
 struct SessionEvent {
   bool start = true;
   std::string session;
-  policy::Principal principal;
+  const policy::Principal* principal = nullptr;  ///< not owned
   std::string transport;
   std::string remote_address;  ///< start only
   std::string reason;          ///< end only

@@ -124,7 +124,7 @@ audit::CallIntent Guard::intent_for(const CallInfo& call, const std::string& cal
   intent.request_id = call.request_id;
   intent.tool = call.tool;
   intent.transport = call.transport;
-  intent.principal = call.principal;
+  intent.principal = &call.principal;
   return intent;
 }
 
@@ -708,7 +708,7 @@ std::expected<std::vector<TableInfo>, SqlFailure> Guard::list_tables(const CallI
 }
 
 void Guard::session_started(const CallInfo& call) {
-  audit::SessionEvent ev{true, call.session_id, call.principal, call.transport, call.remote_address, ""};
+  audit::SessionEvent ev{true, call.session_id, &call.principal, call.transport, call.remote_address, ""};
   if (auto r = record(ev.to_json()); !r) spdlog::error("{}", r.error().message);
 }
 
@@ -719,7 +719,7 @@ void Guard::auth_rejected(nlohmann::json details, const std::string& remote_addr
 }
 
 void Guard::session_ended(const CallInfo& call, const std::string& reason) {
-  audit::SessionEvent ev{false, call.session_id, call.principal, call.transport, "", reason};
+  audit::SessionEvent ev{false, call.session_id, &call.principal, call.transport, "", reason};
   if (auto r = record(ev.to_json()); !r) spdlog::error("{}", r.error().message);
 }
 
