@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/bytes.h"
 #include "common/json_depth.h"
 #include "server/auth/bearer_authenticator.h"
 #include "server/auth/jwks.h"
@@ -69,7 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)authenticator->authenticate_headers(input, input);  // odd schemes, two credentials
 
   if (auto jws = server::parse_jws(input)) (void)jws->header.dump();
-  (void)server::base64url_decode(input);
+  (void)common::base64url_decode(input);
   (void)common::json_nesting_within(input, 8);
   if (auto set = server::parse_jwks(input)) {
     for (const auto& key : set->keys) (void)key.usable_for("ES256");
