@@ -27,6 +27,7 @@
 #include "policy/statement_analyzer.h"
 #include "server/config/config.h"
 #include "tests/corpus/corpus_format.h"
+#include "tests/mocks/fixed_catalog.h"
 
 namespace sqlguard::policy {
 namespace {
@@ -53,20 +54,9 @@ std::vector<fs::path> corpus_files() {
   return files;
 }
 
-class YamlCatalog final : public Catalog {
- public:
-  std::map<std::string, CatalogTable> objects;
-  std::expected<CatalogEntry, std::string> table(std::string_view schema,
-                                                 std::string_view table) const override {
-    auto it = objects.find(std::string(schema) + "." + std::string(table));
-    if (it == objects.end()) return CatalogEntry{};
-    return std::make_shared<const CatalogTable>(it->second);
-  }
-};
-
 // Reads the file's `catalog:` map; an error names the entry.
-std::expected<YamlCatalog, std::string> read_catalog(const YAML::Node& n) {
-  YamlCatalog c;
+std::expected<test_support::FixedCatalog, std::string> read_catalog(const YAML::Node& n) {
+  test_support::FixedCatalog c;
   if (!n) return c;
   if (!n.IsMap()) return std::unexpected("catalog: expected a map of schema.name entries");
   for (const auto& kv : n) {
