@@ -164,10 +164,8 @@ SqlFailure Guard::refuse(const CallInfo& call, audit::CallIntent& intent, const 
 SqlFailure Guard::fail_unavailable(const CallInfo& call, audit::CallIntent& intent,
                                    const policy::Decision& decision, const common::Error& error,
                                    Clock::time_point t0) {
-  // The error is returned as it came (its message is already scrubbed by db/), recorded as is.
-  SqlFailure f =
-      stop_recorded(call, intent, decision, error, "error", std::string(common::to_string(error.code)), t0);
-  return f;
+  return stop_recorded(call, intent, decision, error, "error", std::string(common::to_string(error.code)),
+                       t0);
 }
 
 policy::Decision Guard::overridden(const policy::Decision& decision, std::string rule, std::string reason) {
