@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "policy/principal_json.h"
 #include "recorder/record_types.h"
 
 namespace sqlguard::guard::audit {
@@ -28,14 +29,6 @@ void append_views(const policy::StatementAnalysis& a, json& out) {
 
 }  // namespace
 
-json principal_json(const policy::Principal& p) {
-  return {{"subject", p.subject},
-          {"issuer", p.issuer},
-          {"groups", p.groups},
-          {"auth", p.auth_method},
-          {"client", {{"name", p.client_name}, {"version", p.client_version}}}};
-}
-
 json decision_json(const policy::Decision& d) {
   return {{"action", std::string(policy::to_string(d.action))}, {"rule", d.rule}, {"reason", d.reason}};
 }
@@ -57,7 +50,7 @@ json CallIntent::to_json() const {
             {"request_id", request_id},
             {"tool", tool},
             {"transport", transport},
-            {"principal", principal != nullptr ? principal_json(*principal) : json(nullptr)}};
+            {"principal", principal != nullptr ? policy::principal_to_json(*principal) : json(nullptr)}};
   if (analysis != nullptr) {
     json st = {{"text", std::string(statement_text)},
                {"sha256", statement_sha256},
@@ -118,7 +111,7 @@ json CallOutcome::to_json() const {
 json SessionEvent::to_json() const {
   json j = {{"type", std::string(start ? type::kSessionStart : type::kSessionEnd)},
             {"session", session},
-            {"principal", principal != nullptr ? principal_json(*principal) : json(nullptr)},
+            {"principal", principal != nullptr ? policy::principal_to_json(*principal) : json(nullptr)},
             {"transport", transport}};
   if (start)
     j["remote_address"] = remote_address;

@@ -18,9 +18,6 @@
 
 namespace sqlguard::guard::audit {
 
-/// `principal`: {subject, issuer, groups, auth, client: {name, version}}.
-nlohmann::json principal_json(const policy::Principal& principal);
-
 /// `decision`: {action: "allow"|"deny"|"approve", rule, reason}.
 nlohmann::json decision_json(const policy::Decision& decision);
 

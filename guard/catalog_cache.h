@@ -83,8 +83,4 @@ class CallCatalog final : public policy::Catalog {
   mutable std::optional<common::Error> unavailable_;
 };
 
-/// SQL string literal for `s` ('...' with quotes and backslashes escaped) under the pinned
-/// sql_mode (backslash escapes on).
-std::string sql_quote(std::string_view s);
-
 }  // namespace sqlguard::guard

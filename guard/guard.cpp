@@ -8,6 +8,7 @@
 #include "common/bytes.h"
 #include "common/random.h"
 #include "common/time.h"
+#include "db/sql_literal.h"
 
 #include <chrono>
 #include <mutex>
@@ -36,7 +37,7 @@ const RE2& identifier_re() {
 Guard::Guard(const policy::StatementAnalyzer& analyzer, const policy::PolicyEngine& policy,
              std::shared_ptr<const policy::MaskingEngine> masking, recorder::AuditLog& audit,
              db::ConnectionSource& connections, const db::CredentialVault& vault, GuardOptions options,
-             ApprovalService* approvals, CatalogSource* catalog)
+             approvals::ApprovalService* approvals, CatalogSource* catalog)
     : analyzer_(analyzer),
       policy_(policy),
       masking_(std::move(masking)),
@@ -220,7 +221,7 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
   }
 
   // 3. Approval, when a rule holds the statement for one.
-  std::optional<ApprovalRequest> approval;
+  std::optional<approvals::ApprovalRequest> approval;
   if (decision.action == policy::Action::kApprove) {
     if (approvals_ == nullptr) {
       return std::unexpected(
@@ -249,7 +250,7 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
     if (!used) {
       SqlFailure f =
           refuse(call, intent, overridden(decision, "", "statement refused: " + used.error().message), t0);
-      f.approval = HeldApproval{approval->id, ApprovalState::kUsed, "", ""};
+      f.approval = HeldApproval{approval->id, approvals::ApprovalState::kUsed, "", ""};
       return std::unexpected(std::move(f));
     }
     std::vector<std::string> approvers;
@@ -364,13 +365,12 @@ common::Result<common::ResultSet> Guard::execute(const CallInfo& call, const std
   return result;
 }
 
-std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(const CallInfo& call, const std::string& sql,
-                                                                 const policy::StatementAnalysis& analysis,
-                                                                 const policy::Decision& decision,
-                                                                 audit::CallIntent& intent,
-                                                                 Clock::time_point t0) {
+std::expected<approvals::ApprovalRequest, SqlFailure> Guard::await_approval(
+    const CallInfo& call, const std::string& sql, const policy::StatementAnalysis& analysis,
+    const policy::Decision& decision, audit::CallIntent& intent, Clock::time_point t0) {
   // Records the call as held or refused (intent + outcome) and builds the agent's failure.
-  auto stop = [&](const ApprovalRequest* r, std::string error_class, std::string message) -> SqlFailure {
+  auto stop = [&](const approvals::ApprovalRequest* r, std::string error_class,
+                  std::string message) -> SqlFailure {
     if (r)
       intent.approval = audit::CallIntent::Approval{r->id, std::string(to_string(r->state)), std::nullopt};
     SqlFailure failure =
@@ -386,17 +386,17 @@ std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(const CallInfo&
     }
     return failure;
   };
-  auto store_failure = [&](const ApprovalError& e) {
+  auto store_failure = [&](const approvals::ApprovalError& e) {
     return std::unexpected(stop(nullptr, "refused",
                                 "statement refused: it needs approval (rule " + decision.rule +
                                     ") and the approval store cannot be used right now (" + e.message + ")"));
   };
 
-  ApprovalRequest request;
+  approvals::ApprovalRequest request;
   if (!call.approval_id.empty()) {
     auto got = approvals_->get(call.approval_id);
     if (!got) {
-      if (got.error().code != ApprovalError::Code::kNotFound) return store_failure(got.error());
+      if (got.error().code != approvals::ApprovalError::Code::kNotFound) return store_failure(got.error());
       return std::unexpected(stop(nullptr, "refused",
                                   "statement refused: there is no approval request '" + call.approval_id +
                                       "'; call run_sql without approval_id to request approval"));
@@ -411,7 +411,7 @@ std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(const CallInfo&
     }
     request = std::move(*got);
   } else {
-    NewApproval n;
+    approvals::NewApproval n;
     n.principal = call.principal;
     n.session_id = call.session_id;
     n.call_id = intent.call;
@@ -428,7 +428,7 @@ std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(const CallInfo&
     request = std::move(*created);
   }
 
-  if (request.state == ApprovalState::kPending) {
+  if (request.state == approvals::ApprovalState::kPending) {
     auto waited = approvals_->wait(request.id, call.cancel, call.progress);
     if (!waited) return store_failure(waited.error());
     request = std::move(*waited);
@@ -436,8 +436,8 @@ std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(const CallInfo&
 
   const std::string& id = request.id;
   switch (request.state) {
-    case ApprovalState::kApproved: return request;
-    case ApprovalState::kPending: {
+    case approvals::ApprovalState::kApproved: return request;
+    case approvals::ApprovalState::kPending: {
       std::string groups;
       for (const auto& g : request.approver_groups) groups += (groups.empty() ? "" : ", ") + g;
       return std::unexpected(stop(
@@ -448,7 +448,7 @@ std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(const CallInfo&
               "). Once it is approved, call run_sql again with the same sql and approval_id \"" + id +
               "\" (expires " + common::rfc3339_ms(request.expires_ms) + ")."));
     }
-    case ApprovalState::kDenied: {
+    case approvals::ApprovalState::kDenied: {
       std::string who = request.denial ? request.denial->reviewer : "a reviewer";
       std::string comment = request.denial && !request.denial->comment.empty()
                                 ? ": \"" + request.denial->comment + "\""
@@ -456,12 +456,12 @@ std::expected<ApprovalRequest, SqlFailure> Guard::await_approval(const CallInfo&
       return std::unexpected(
           stop(&request, "refused", "statement refused: approval " + id + " was denied by " + who + comment));
     }
-    case ApprovalState::kExpired:
+    case approvals::ApprovalState::kExpired:
       return std::unexpected(
           stop(&request, "refused",
                "statement refused: approval " + id +
                    " expired; call run_sql without approval_id to request a new approval"));
-    case ApprovalState::kUsed:
+    case approvals::ApprovalState::kUsed:
       return std::unexpected(stop(&request, "refused",
                                   "statement refused: approval " + id +
                                       " was already used (approvals are single-use); call run_sql without "
@@ -594,7 +594,7 @@ std::expected<std::vector<ColumnInfo>, SqlFailure> Guard::describe_table(const C
   auto rs = (*lease)->query(
       "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY, COLUMN_DEFAULT, COLUMN_COMMENT "
       "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " +
-      sql_quote(schema) + " AND TABLE_NAME = " + sql_quote(name) + " ORDER BY ORDINAL_POSITION");
+      db::sql_quote(schema) + " AND TABLE_NAME = " + db::sql_quote(name) + " ORDER BY ORDINAL_POSITION");
   if (!rs) {
     common::Error e = rs.error();
     e.message = safe(e.message);
@@ -667,7 +667,7 @@ std::expected<std::vector<TableInfo>, SqlFailure> Guard::list_tables(const CallI
   auto rs = (*lease)->query(
       "SELECT TABLE_NAME, TABLE_TYPE, TABLE_COMMENT, TABLE_ROWS FROM information_schema.TABLES "
       "WHERE TABLE_SCHEMA = " +
-      sql_quote(schema) + " ORDER BY TABLE_NAME");
+      db::sql_quote(schema) + " ORDER BY TABLE_NAME");
   if (!rs) {
     common::Error e = rs.error();
     e.message = safe(e.message);

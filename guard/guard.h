@@ -15,11 +15,11 @@
 #include <string>
 #include <vector>
 
+#include "approvals/approval_service.h"
 #include "common/error.h"
 #include "common/result_set.h"
 #include "db/connection.h"
 #include "db/credential_vault.h"
-#include "guard/approval_service.h"
 #include "guard/audit_events.h"
 #include "guard/catalog_cache.h"
 #include "policy/decision.h"
@@ -62,7 +62,7 @@ struct SqlOutcome {
 /// A run_sql held for approval (or refused because of its approval): what the agent is told.
 struct HeldApproval {
   std::string id;
-  guard::ApprovalState state = guard::ApprovalState::kPending;
+  approvals::ApprovalState state = approvals::ApprovalState::kPending;
   std::string reviewer;  ///< for denied: who denied
   std::string comment;   ///< for denied: the reviewer's comment
 };
@@ -113,7 +113,7 @@ class Guard {
   Guard(const policy::StatementAnalyzer& analyzer, const policy::PolicyEngine& policy,
         std::shared_ptr<const policy::MaskingEngine> masking, recorder::AuditLog& audit,
         db::ConnectionSource& connections, const db::CredentialVault& vault, GuardOptions options,
-        ApprovalService* approvals = nullptr, CatalogSource* catalog = nullptr);
+        approvals::ApprovalService* approvals = nullptr, CatalogSource* catalog = nullptr);
   /// Appends outcome records still waiting for the audit log (see `late` outcomes), if it can.
   ~Guard();
   Guard(const Guard&) = delete;
@@ -199,10 +199,9 @@ class Guard {
                                                           size_t rows, const std::string& error);
   /// The approval step of run_sql: the approved (and not yet consumed) request, or the failure
   /// to return (held, denied, refused). Records intent/outcome for the failures itself.
-  std::expected<ApprovalRequest, SqlFailure> await_approval(const CallInfo& call, const std::string& sql,
-                                                            const policy::StatementAnalysis& analysis,
-                                                            const policy::Decision& decision,
-                                                            audit::CallIntent& intent, Clock::time_point t0);
+  std::expected<approvals::ApprovalRequest, SqlFailure> await_approval(
+      const CallInfo& call, const std::string& sql, const policy::StatementAnalysis& analysis,
+      const policy::Decision& decision, audit::CallIntent& intent, Clock::time_point t0);
   std::string safe(std::string message) const;
   /// What describe_table / list_tables may say about schema.name (a table or view): whether the
   /// principal may read it (a view: and everything its definition reaches), and for a view the
@@ -223,7 +222,7 @@ class Guard {
   db::ConnectionSource& pool_;
   const db::CredentialVault& vault_;
   GuardOptions options_;
-  ApprovalService* approvals_;
+  approvals::ApprovalService* approvals_;
   std::string default_schema_;
   CatalogCache own_catalog_;
   CatalogSource& catalog_;  ///< own_catalog_ unless one was given

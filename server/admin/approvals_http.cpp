@@ -16,10 +16,10 @@
 namespace sqlguard::server {
 namespace {
 
-using guard::ApprovalError;
+using approvals::ApprovalError;
 using nlohmann::json;
 
-json vote_json(const guard::ApprovalVote& v) {
+json vote_json(const approvals::ApprovalVote& v) {
   return {{"reviewer", v.reviewer}, {"comment", v.comment}, {"at", common::rfc3339_ms(v.at_ms)}};
 }
 
@@ -35,7 +35,7 @@ void reply_error(httplib::Response& res, int status, const std::string& message)
 
 class Routes {
  public:
-  Routes(guard::ApprovalService& service, Authenticator* auth, ApprovalsHttpOptions options)
+  Routes(approvals::ApprovalService& service, Authenticator* auth, ApprovalsHttpOptions options)
       : service_(service), auth_(auth), options_(std::move(options)) {}
 
   /// The reviewer or nullopt after replying 401/403/400.
@@ -51,7 +51,7 @@ class Routes {
     return std::move(*who);
   }
 
-  bool may_see(const policy::Principal& who, const guard::ApprovalRequest& r) const {
+  bool may_see(const policy::Principal& who, const approvals::ApprovalRequest& r) const {
     return service_.is_reviewer_for(who, r) || service_.is_reviewer(who) ||
            (who.subject == r.principal.subject && who.issuer == r.principal.issuer);
   }
@@ -59,12 +59,12 @@ class Routes {
   void list(const httplib::Request& req, httplib::Response& res) const {
     auto who = authenticate(req, res);
     if (!who) return;
-    std::optional<guard::ApprovalState> state = guard::ApprovalState::kPending;
+    std::optional<approvals::ApprovalState> state = approvals::ApprovalState::kPending;
     if (req.has_param("state")) {
       const std::string s = req.get_param_value("state");
       if (s == "all") {
         state.reset();
-      } else if (auto st = guard::approval_state_from_string(s)) {
+      } else if (auto st = approvals::approval_state_from_string(s)) {
         state = *st;
       } else {
         reply_error(res, 400, "state must be pending, approved, denied, expired, used or all");
@@ -141,7 +141,7 @@ class Routes {
   }
 
  private:
-  guard::ApprovalService& service_;
+  approvals::ApprovalService& service_;
   Authenticator* auth_;
   ApprovalsHttpOptions options_;
 };
@@ -161,11 +161,11 @@ auto guarded(F f) {
 
 }  // namespace
 
-json approval_json(const guard::ApprovalRequest& r) {
+json approval_json(const approvals::ApprovalRequest& r) {
   json approvals = json::array();
   for (const auto& v : r.approvals) approvals.push_back(vote_json(v));
   return {{"id", r.id},
-          {"state", std::string(guard::to_string(r.state))},
+          {"state", std::string(approvals::to_string(r.state))},
           {"principal",
            {{"subject", r.principal.subject},
             {"groups", r.principal.groups},
@@ -184,7 +184,7 @@ json approval_json(const guard::ApprovalRequest& r) {
           {"denial", r.denial ? vote_json(*r.denial) : json(nullptr)}};
 }
 
-int http_status(const guard::ApprovalError& error) {
+int http_status(const approvals::ApprovalError& error) {
   switch (error.code) {
     case ApprovalError::Code::kNotFound: return 404;
     case ApprovalError::Code::kForbidden: return 403;
@@ -195,8 +195,8 @@ int http_status(const guard::ApprovalError& error) {
   return 500;
 }
 
-void register_approval_routes(httplib::Server& server, guard::ApprovalService& service, Authenticator* auth,
-                              const ApprovalsHttpOptions& options) {
+void register_approval_routes(httplib::Server& server, approvals::ApprovalService& service,
+                              Authenticator* auth, const ApprovalsHttpOptions& options) {
   auto routes = std::make_shared<Routes>(service, auth, options);
   server.Get("/api/approvals", guarded([routes](const auto& req, auto& res) { routes->list(req, res); }));
   server.Get(R"(/api/approvals/([A-Za-z0-9_-]{1,64}))",
@@ -215,7 +215,7 @@ WebhookNotifier::WebhookNotifier(std::string url) {
   path_ = path_start == std::string::npos ? "/" : url.substr(path_start);
 }
 
-std::string WebhookNotifier::message(const guard::ApprovalRequest& r) {
+std::string WebhookNotifier::message(const approvals::ApprovalRequest& r) {
   std::string statement = r.statement;
   if (statement.size() > 500) statement = statement.substr(0, 500) + "…";
   std::string tables;
@@ -228,7 +228,7 @@ std::string WebhookNotifier::message(const guard::ApprovalRequest& r) {
   return text;
 }
 
-bool WebhookNotifier::announce(const guard::ApprovalRequest& r) const {
+bool WebhookNotifier::announce(const approvals::ApprovalRequest& r) const {
   try {
     httplib::Client client(base_);
     client.set_connection_timeout(2, 0);

@@ -17,8 +17,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "guard/approval_service.h"
-#include "guard/approval_store.h"
+#include "approvals/approval_service.h"
+#include "approvals/approval_store.h"
 #include "server/mcp/authenticator.h"
 
 namespace httplib {
@@ -44,11 +44,11 @@ struct ApprovalsHttpOptions {
 /// "statement","sha256","kind","tables","rule","reason","created_at","expires_at" (RFC 3339),
 /// "approvals_required","approver_groups","approvals":[{"reviewer","comment","at"}],
 /// "denial":{"reviewer","comment","at"}|null}. `state` is the effective state.
-nlohmann::json approval_json(const guard::ApprovalRequest& request);
+nlohmann::json approval_json(const approvals::ApprovalRequest& request);
 
 /// HTTP status for an approval error: kNotFound 404, kForbidden 403, kConflict 409,
 /// kInvalid 400, kStore 503.
-int http_status(const guard::ApprovalError& error);
+int http_status(const approvals::ApprovalError& error);
 
 /// Adds the routes above to `server`. `service` and `auth` must outlive the server.
 /// `auth` == nullptr: loopback-only deployment; the reviewer comes from X-Sqlguard-Reviewer
@@ -56,8 +56,8 @@ int http_status(const guard::ApprovalError& error);
 /// Every request is authenticated; list and show return every request to reviewers and only
 /// their own requests to others. Decisions write "approval.decision" audit records (through the
 /// service). Handlers never throw.
-void register_approval_routes(httplib::Server& server, guard::ApprovalService& service, Authenticator* auth,
-                              const ApprovalsHttpOptions& options);
+void register_approval_routes(httplib::Server& server, approvals::ApprovalService& service,
+                              Authenticator* auth, const ApprovalsHttpOptions& options);
 
 /// Announces new approval requests to a Slack-compatible incoming webhook: POST {"text": "..."}
 /// (application/json) to `url`, best effort (2 s connect, 3 s read/write timeouts; failures are
@@ -69,9 +69,9 @@ class WebhookNotifier {
   /// `url`: http(s)://host[:port][/path].
   explicit WebhookNotifier(std::string url);
   /// Sends one announcement; returns false when it could not be delivered (2xx).
-  bool announce(const guard::ApprovalRequest& request) const;
+  bool announce(const approvals::ApprovalRequest& request) const;
   /// The message text for `request` (statement cut at 500 characters).
-  static std::string message(const guard::ApprovalRequest& request);
+  static std::string message(const approvals::ApprovalRequest& request);
 
  private:
   std::string base_;  ///< scheme://host[:port]

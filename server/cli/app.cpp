@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "guard/mariadb_approval_store.h"
-#include "guard/sqlite_approval_store.h"
+#include "approvals/mariadb_approval_store.h"
+#include "approvals/sqlite_approval_store.h"
 #include "server/admin/approvals_http.h"
 #include "server/admin/metered_audit_log.h"
 
@@ -13,7 +13,7 @@ App::App(Config config, db::CredentialVault vault) : config_(std::move(config)),
 
 App::~App() = default;
 
-std::expected<std::unique_ptr<guard::ApprovalStore>, std::string> open_approval_store(
+std::expected<std::unique_ptr<approvals::ApprovalStore>, std::string> open_approval_store(
     const ApprovalsConfig& config) {
   if (config.store == "mariadb") {
     auto vault = db::CredentialVault::open(config.mariadb_credential.password_file,
@@ -21,17 +21,17 @@ std::expected<std::unique_ptr<guard::ApprovalStore>, std::string> open_approval_
     if (!vault) return std::unexpected("approvals.store: " + vault.error());
     db::DatabaseEndpoint endpoint = config.mariadb;
     endpoint.password = vault->password();
-    auto store = guard::MariaDbApprovalStore::open(std::move(endpoint));
+    auto store = approvals::MariaDbApprovalStore::open(std::move(endpoint));
     if (!store) return std::unexpected(vault->scrub(store.error()));
-    return std::unique_ptr<guard::ApprovalStore>(std::move(*store));
+    return std::unique_ptr<approvals::ApprovalStore>(std::move(*store));
   }
-  auto store = guard::SqliteApprovalStore::open(config.sqlite_path);
+  auto store = approvals::SqliteApprovalStore::open(config.sqlite_path);
   if (!store) return std::unexpected(store.error());
-  return std::unique_ptr<guard::ApprovalStore>(std::move(*store));
+  return std::unique_ptr<approvals::ApprovalStore>(std::move(*store));
 }
 
-guard::ApprovalServiceOptions approval_service_options(const Config& config) {
-  guard::ApprovalServiceOptions o;
+approvals::ApprovalServiceOptions approval_service_options(const Config& config) {
+  approvals::ApprovalServiceOptions o;
   o.wait = std::chrono::milliseconds(config.approvals.wait_ms);
   o.expiry = std::chrono::milliseconds(uint64_t{config.approvals.expiry_s} * 1000);
   o.reviewer_groups = config.approvals.reviewer_groups;
@@ -66,13 +66,13 @@ std::expected<std::unique_ptr<App>, std::string> App::create(const Config& confi
   if (config.approvals.enabled) {
     auto store = open_approval_store(config.approvals);
     if (!store) return std::unexpected(store.error());
-    guard::ApprovalServiceOptions options = approval_service_options(config);
+    approvals::ApprovalServiceOptions options = approval_service_options(config);
     if (!config.approvals.webhook_url.empty()) {
       app->webhook_ = std::make_unique<WebhookNotifier>(config.approvals.webhook_url);
-      options.on_created = [w = app->webhook_.get()](const guard::ApprovalRequest& r) { w->announce(r); };
+      options.on_created = [w = app->webhook_.get()](const approvals::ApprovalRequest& r) { w->announce(r); };
     }
-    app->approvals_ =
-        std::make_unique<guard::ApprovalService>(std::move(*store), app->audit_.get(), std::move(options));
+    app->approvals_ = std::make_unique<approvals::ApprovalService>(std::move(*store), app->audit_.get(),
+                                                                   std::move(options));
   }
   app->policy_ = std::make_unique<policy::PolicyEngine>(config.policy);
   app->pool_ =

@@ -5,11 +5,11 @@
 #include <memory>
 #include <string>
 
+#include "approvals/approval_service.h"
+#include "approvals/approval_store.h"
 #include "common/metrics.h"
 #include "db/connection_pool.h"
 #include "db/credential_vault.h"
-#include "guard/approval_service.h"
-#include "guard/approval_store.h"
 #include "guard/guard.h"
 #include "policy/masking_engine.h"
 #include "policy/policy_engine.h"
@@ -24,12 +24,12 @@ class WebhookNotifier;
 
 /// Opens the approval store `config` names (SQLite file or shared MariaDB schema; for MariaDB the
 /// credential is read from its password_file/password_env). Errors never contain the password.
-std::expected<std::unique_ptr<guard::ApprovalStore>, std::string> open_approval_store(
+std::expected<std::unique_ptr<approvals::ApprovalStore>, std::string> open_approval_store(
     const ApprovalsConfig& config);
 
 /// ApprovalService options from the config (wait, expiry, reviewer groups, and every approver
 /// group the policy names).
-guard::ApprovalServiceOptions approval_service_options(const Config& config);
+approvals::ApprovalServiceOptions approval_service_options(const Config& config);
 
 /// Owns every component; members are built in dependency order and destroyed in reverse.
 /// Creating an App does not connect to the database (sqlguard starts and answers MCP while the
@@ -50,7 +50,7 @@ class App {
   recorder::AuditLog& audit() { return *audit_; }
   db::ConnectionPool& pool() { return *pool_; }
   /// nullptr when the config has no `approvals:` section.
-  guard::ApprovalService* approvals() { return approvals_.get(); }
+  approvals::ApprovalService* approvals() { return approvals_.get(); }
   const Config& config() const { return config_; }
 
   ~App();
@@ -64,7 +64,7 @@ class App {
   db::CredentialVault vault_;
   std::unique_ptr<recorder::AuditLog> audit_;
   std::unique_ptr<WebhookNotifier> webhook_;
-  std::unique_ptr<guard::ApprovalService> approvals_;  ///< after audit_ and webhook_: uses both
+  std::unique_ptr<approvals::ApprovalService> approvals_;  ///< after audit_ and webhook_: uses both
   std::shared_ptr<const policy::MaskingEngine> masking_;
   std::unique_ptr<policy::PolicyEngine> policy_;
   policy::StatementAnalyzer analyzer_;

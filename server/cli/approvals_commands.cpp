@@ -3,8 +3,8 @@
 #include <iostream>
 #include <memory>
 
+#include "approvals/approval_service.h"
 #include "common/time.h"
-#include "guard/approval_service.h"
 #include "policy/principal_spec.h"
 #include "server/admin/approvals_http.h"
 #include "server/cli/app.h"
@@ -24,7 +24,7 @@ struct ApprovalsArgs {
 
 /// The service over the config's store, without an audit log and without background threads.
 /// Prints the problem and returns nullptr on error.
-std::unique_ptr<guard::ApprovalService> open_service(const ApprovalsArgs& args, int& exit_code) {
+std::unique_ptr<approvals::ApprovalService> open_service(const ApprovalsArgs& args, int& exit_code) {
   auto config = load_config(args.config);
   if (!config) {
     std::cerr << config.error() << "\n";
@@ -42,9 +42,9 @@ std::unique_ptr<guard::ApprovalService> open_service(const ApprovalsArgs& args, 
     exit_code = 1;
     return nullptr;
   }
-  guard::ApprovalServiceOptions options = approval_service_options(*config);
+  approvals::ApprovalServiceOptions options = approval_service_options(*config);
   options.background = false;
-  return std::make_unique<guard::ApprovalService>(std::move(*store), nullptr, std::move(options));
+  return std::make_unique<approvals::ApprovalService>(std::move(*store), nullptr, std::move(options));
 }
 
 std::optional<policy::Principal> reviewer(const ApprovalsArgs& args, int& exit_code) {
@@ -58,19 +58,19 @@ std::optional<policy::Principal> reviewer(const ApprovalsArgs& args, int& exit_c
   return *p;
 }
 
-void print_line(const guard::ApprovalRequest& r) {
+void print_line(const approvals::ApprovalRequest& r) {
   std::string statement = r.statement;
   for (char& c : statement) {
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
   }
   if (statement.size() > 80) statement = statement.substr(0, 77) + "...";
-  std::cout << r.id << "  " << guard::to_string(r.state) << "  " << common::rfc3339_ms(r.created_ms) << "  "
-            << r.principal.subject << "  " << r.rule << "  " << r.approvals.size() << "/"
+  std::cout << r.id << "  " << approvals::to_string(r.state) << "  " << common::rfc3339_ms(r.created_ms)
+            << "  " << r.principal.subject << "  " << r.rule << "  " << r.approvals.size() << "/"
             << r.approvals_required << "  " << statement << "\n";
 }
 
-void print_details(const guard::ApprovalRequest& r) {
-  std::cout << "approval:   " << r.id << "\nstate:      " << guard::to_string(r.state)
+void print_details(const approvals::ApprovalRequest& r) {
+  std::cout << "approval:   " << r.id << "\nstate:      " << approvals::to_string(r.state)
             << "\nrequested:  " << common::rfc3339_ms(r.created_ms) << " by " << r.principal.subject;
   if (!r.principal.client_name.empty()) std::cout << " (" << r.principal.client_name << ")";
   std::cout << "\nexpires:    " << common::rfc3339_ms(r.expires_ms) << "\nrule:       " << r.rule
@@ -95,9 +95,9 @@ int cmd_list(const ApprovalsArgs& args) {
   int rc = 0;
   auto service = open_service(args, rc);
   if (!service) return rc;
-  std::optional<guard::ApprovalState> state;
+  std::optional<approvals::ApprovalState> state;
   if (args.state != "all") {
-    state = guard::approval_state_from_string(args.state);
+    state = approvals::approval_state_from_string(args.state);
     if (!state) {
       std::cerr << "--state: expected pending, approved, denied, expired, used or all\n";
       return 2;
@@ -148,7 +148,7 @@ int cmd_decide(const ApprovalsArgs& args, bool approve) {
     std::cerr << (approve ? "approve: " : "deny: ") << r.error().message << "\n";
     return 1;
   }
-  std::cout << r->id << ": " << guard::to_string(r->state) << " (" << r->approvals.size() << "/"
+  std::cout << r->id << ": " << approvals::to_string(r->state) << " (" << r->approvals.size() << "/"
             << r->approvals_required << " approvals)\n";
   return 0;
 }

@@ -132,7 +132,7 @@ int cmd_serve(const std::string& config_file, bool stdio, bool http, const std::
   };
   // The approvals API and the web console, on the same server and behind the same
   // authentication (docs/approvals.md, docs/console.md).
-  if (guard::ApprovalService* approvals = a->approvals()) {
+  if (approvals::ApprovalService* approvals = a->approvals()) {
     server::ApprovalsHttpOptions ao;
     ao.trust_loopback_reviewer_header = config->approvals.trust_loopback_reviewer_header;
     ao.allowed_hosts = config->http.allowed_hosts;

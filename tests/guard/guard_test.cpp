@@ -13,7 +13,7 @@
 #include <latch>
 #include <thread>
 
-#include "guard/sqlite_approval_store.h"
+#include "approvals/sqlite_approval_store.h"
 #include "policy/statement_analyzer.h"
 #include "tests/mocks/fake_database.h"
 #include "tests/mocks/memory_audit_log.h"
@@ -104,7 +104,7 @@ class GuardTest : public ::testing::Test {
     make_guard(nullptr);
   }
 
-  void make_guard(ApprovalService* approvals) {
+  void make_guard(approvals::ApprovalService* approvals) {
     guard_.reset();
     guard_ = std::make_unique<Guard>(analyzer_, policy_, masking_, audit_, database_, *vault_, GuardOptions{},
                                      approvals, &catalog_source_);
@@ -319,12 +319,12 @@ TEST_F(GuardTest, DatabaseErrorsNeverCarryTheCredential) {
 
 TEST_F(GuardTest, AnApprovedStatementRunsExactlyOnceEvenWhenTwoCallsRaceForIt) {
   const auto dir = test_support::make_temp_dir("guard-approvals");
-  auto store = SqliteApprovalStore::open(dir / "approvals.db");
+  auto store = approvals::SqliteApprovalStore::open(dir / "approvals.db");
   ASSERT_TRUE(store.has_value()) << store.error();
-  ApprovalServiceOptions o;
+  approvals::ApprovalServiceOptions o;
   o.wait = 0ms;  // answer "held" at once
   o.background = false;
-  ApprovalService approvals(std::move(*store), &audit_, o);
+  approvals::ApprovalService approvals(std::move(*store), &audit_, o);
   make_guard(&approvals);
   database_.on_execute = [](std::string_view, FakeConnection&) -> common::Result<common::ResultSet> {
     common::ResultSet rs;
@@ -337,7 +337,7 @@ TEST_F(GuardTest, AnApprovedStatementRunsExactlyOnceEvenWhenTwoCallsRaceForIt) {
   auto held = guard_->run_sql(writer, sql, std::nullopt);
   ASSERT_FALSE(held.has_value());
   ASSERT_TRUE(held.error().approval.has_value());
-  EXPECT_EQ(held.error().approval->state, ApprovalState::kPending);
+  EXPECT_EQ(held.error().approval->state, approvals::ApprovalState::kPending);
   EXPECT_TRUE(database_.executed().empty());
   const std::string id = held.error().approval->id;
 

@@ -13,7 +13,7 @@
 #include <future>
 #include <thread>
 
-#include "guard/mariadb_approval_store.h"
+#include "approvals/mariadb_approval_store.h"
 #include "mariadb_fixture.h"
 #include "server/cli/app.h"
 #include "server/config/config.h"
@@ -122,9 +122,9 @@ guard::CallInfo call(const std::string& subject = "it-agent", std::string approv
 }
 
 /// Polls `service` until a pending request for `sql` appears; returns its id ("" after 10 s).
-std::string pending_id(guard::ApprovalService& service, const std::string& sql) {
+std::string pending_id(approvals::ApprovalService& service, const std::string& sql) {
   for (int i = 0; i < 200; ++i) {
-    auto list = service.list(guard::ApprovalState::kPending);
+    auto list = service.list(approvals::ApprovalState::kPending);
     if (list) {
       for (const auto& r : *list) {
         if (r.statement == sql) return r.id;
@@ -166,7 +166,7 @@ TEST_F(ApprovalsIntegration, HeldCallRunsWhenAnotherPrincipalApproves) {
   // The requester is in dba too, but may not approve their own statement.
   auto self = a->approvals()->approve(id, who("it-agent", {"dba"}), "");
   ASSERT_FALSE(self.has_value());
-  EXPECT_EQ(self.error().code, guard::ApprovalError::Code::kConflict);
+  EXPECT_EQ(self.error().code, approvals::ApprovalError::Code::kConflict);
   std::this_thread::sleep_for(2200ms);  // one progress notification
   auto ok = a->approvals()->approve(id, who("bob", {"dba"}), "ticket OPS-1");
   ASSERT_TRUE(ok.has_value()) << ok.error().message;
@@ -178,7 +178,7 @@ TEST_F(ApprovalsIntegration, HeldCallRunsWhenAnotherPrincipalApproves) {
   EXPECT_EQ(r->approval_id, id);
   EXPECT_GE(progress.load(), 1);
   EXPECT_EQ(scalar("SELECT status FROM shop.orders WHERE id = 1"), "cancelled");
-  EXPECT_EQ(a->approvals()->get(id)->state, guard::ApprovalState::kUsed);
+  EXPECT_EQ(a->approvals()->get(id)->state, approvals::ApprovalState::kUsed);
 
   const auto intents = records(dir_ / "audit", "call.intent");
   bool found = false;
@@ -203,7 +203,7 @@ TEST_F(ApprovalsIntegration, ApprovalIdRunsOnlyItsStatementForItsPrincipalOnce) 
   ASSERT_FALSE(held.has_value());
   ASSERT_TRUE(held.error().approval.has_value());
   const std::string id = held.error().approval->id;
-  EXPECT_EQ(held.error().approval->state, guard::ApprovalState::kPending);
+  EXPECT_EQ(held.error().approval->state, approvals::ApprovalState::kPending);
   const std::string& text = held.error().error.message;
   EXPECT_NE(text.find("held for approval"), std::string::npos) << text;
   EXPECT_NE(text.find(id), std::string::npos) << text;
@@ -247,7 +247,7 @@ TEST_F(ApprovalsIntegration, DenialReturnsTheComment) {
   EXPECT_NE(r.error().error.message.find("denied by bob"), std::string::npos) << r.error().error.message;
   EXPECT_NE(r.error().error.message.find("use 'cancelled'"), std::string::npos) << r.error().error.message;
   ASSERT_TRUE(r.error().approval.has_value());
-  EXPECT_EQ(r.error().approval->state, guard::ApprovalState::kDenied);
+  EXPECT_EQ(r.error().approval->state, approvals::ApprovalState::kDenied);
   EXPECT_NE(scalar("SELECT status FROM shop.orders WHERE id = 3"), "lost");
 }
 
@@ -270,7 +270,7 @@ TEST_F(ApprovalsIntegration, TwoApproversAndExpiry) {
   if (!ran) {
     EXPECT_EQ(ran.error().error.code, common::ErrorCode::kDatabase) << ran.error().error.message;
   }
-  EXPECT_EQ(a->approvals()->get(id)->state, guard::ApprovalState::kUsed);
+  EXPECT_EQ(a->approvals()->get(id)->state, approvals::ApprovalState::kUsed);
 
   // Expiry (2 s): a request nobody decided cannot be approved or run afterwards.
   const std::string sql2 = "UPDATE orders SET status = 'shipped' WHERE id = 4";
@@ -293,9 +293,9 @@ TEST_F(ApprovalsIntegration, MariaDbStoreConditionalUpdatesAndSingleUse) {
   ep.password = "appr-pw-123";
   ep.database = "sqlguard_meta";
   (void)shared_store_password_file();
-  auto store = guard::MariaDbApprovalStore::open(ep);
+  auto store = approvals::MariaDbApprovalStore::open(ep);
   ASSERT_TRUE(store.has_value()) << store.error();
-  guard::ApprovalRequest r;
+  approvals::ApprovalRequest r;
   r.id = "apr_it_store_" + std::to_string(::getpid());
   r.principal = who("agent", {"analysts"});
   r.statement = "UPDATE t SET a = 'it''s \\ é' WHERE id = 1";
@@ -308,16 +308,16 @@ TEST_F(ApprovalsIntegration, MariaDbStoreConditionalUpdatesAndSingleUse) {
   auto got = (*store)->get(r.id);
   ASSERT_TRUE(got && *got);
   EXPECT_EQ((*got)->statement, r.statement);
-  guard::ApprovalRequest approved = r;
-  approved.state = guard::ApprovalState::kApproved;
-  EXPECT_TRUE(*(*store)->update(approved, 0, guard::ApprovalState::kPending));
-  EXPECT_FALSE(*(*store)->update(approved, 0, guard::ApprovalState::kPending)) << "stale version won";
+  approvals::ApprovalRequest approved = r;
+  approved.state = approvals::ApprovalState::kApproved;
+  EXPECT_TRUE(*(*store)->update(approved, 0, approvals::ApprovalState::kPending));
+  EXPECT_FALSE(*(*store)->update(approved, 0, approvals::ApprovalState::kPending)) << "stale version won";
   EXPECT_EQ((*store)->count_pending(2000).value(), pending_before) << "approved is not pending";
   std::atomic<int> winners{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 6; ++i) {
     threads.emplace_back([&] {
-      auto s = guard::MariaDbApprovalStore::open(ep);  // separate connections, as separate instances
+      auto s = approvals::MariaDbApprovalStore::open(ep);  // separate connections, as separate instances
       if (s) {
         auto won = (*s)->consume(r.id, 2000);
         if (won && *won) ++winners;
@@ -326,10 +326,10 @@ TEST_F(ApprovalsIntegration, MariaDbStoreConditionalUpdatesAndSingleUse) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(winners.load(), 1);
-  EXPECT_EQ((*(*store)->get(r.id))->state, guard::ApprovalState::kUsed);
+  EXPECT_EQ((*(*store)->get(r.id))->state, approvals::ApprovalState::kUsed);
   auto bad = ep;
   bad.password = "wrong-password-xyz";
-  auto refused = guard::MariaDbApprovalStore::open(bad);
+  auto refused = approvals::MariaDbApprovalStore::open(bad);
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().find("wrong-password-xyz"), std::string::npos);
 }
@@ -355,7 +355,7 @@ TEST_F(ApprovalsIntegration, TwoInstancesShareOneMariaDbStore) {
   auto rb = retry_on_b.get();
   EXPECT_NE(ra.has_value(), rb.has_value()) << "executed " << (ra.has_value() + rb.has_value()) << " times";
   EXPECT_EQ(std::stoi(scalar("SELECT quantity FROM shop.orders WHERE id = 5")), before + 10);
-  EXPECT_EQ(a->approvals()->get(id)->state, guard::ApprovalState::kUsed);
+  EXPECT_EQ(a->approvals()->get(id)->state, approvals::ApprovalState::kUsed);
   // B recorded the decision; A recorded the request (and the execution if it won).
   EXPECT_EQ(records(dir_ / "b" / "audit", "approval.decision").size(), 1u);
   EXPECT_EQ(records(dir_ / "a" / "audit", "approval.request").size(), 1u);

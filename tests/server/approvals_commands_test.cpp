@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "guard/approval_service.h"
+#include "approvals/approval_service.h"
 #include "server/cli/app.h"
 #include "server/config/config.h"
 
@@ -94,10 +94,10 @@ class ApprovalsCliTest : public ::testing::Test {
     ASSERT_TRUE(config.has_value()) << config.error();
     auto store = open_approval_store(config->approvals);
     ASSERT_TRUE(store.has_value()) << store.error();
-    guard::ApprovalServiceOptions o = approval_service_options(*config);
+    approvals::ApprovalServiceOptions o = approval_service_options(*config);
     o.background = false;
-    service_ = std::make_unique<guard::ApprovalService>(std::move(*store), nullptr, o);
-    guard::NewApproval n;
+    service_ = std::make_unique<approvals::ApprovalService>(std::move(*store), nullptr, o);
+    approvals::NewApproval n;
     n.principal.subject = "agent";
     n.statement = "UPDATE shop.orders SET status='x' WHERE id=1";
     n.sha256 = "abc";
@@ -130,7 +130,7 @@ class ApprovalsCliTest : public ::testing::Test {
 
   fs::path dir_;
   fs::path config_file_;
-  std::unique_ptr<guard::ApprovalService> service_;
+  std::unique_ptr<approvals::ApprovalService> service_;
   std::string id_;
 };
 
@@ -155,7 +155,7 @@ TEST_F(ApprovalsCliTest, ListShowApproveDeny) {
 
   auto r = service_->get(id_);
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->state, guard::ApprovalState::kApproved);
+  EXPECT_EQ(r->state, approvals::ApprovalState::kApproved);
   ASSERT_EQ(r->approvals.size(), 1u);
   EXPECT_EQ(r->approvals[0].auth, "cli");
   EXPECT_EQ(r->approvals[0].comment, "ok");

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "guard/sqlite_approval_store.h"
+#include "approvals/sqlite_approval_store.h"
 
 #if defined(CPPHTTPLIB_OPENSSL_SUPPORT)
 #include <httplib.h>
@@ -53,13 +53,13 @@ class ApprovalsHttpTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() /
            ("sqlguard-approvals-http-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()));
     fs::create_directories(dir_);
-    auto store = guard::SqliteApprovalStore::open(dir_ / "approvals.db");
+    auto store = approvals::SqliteApprovalStore::open(dir_ / "approvals.db");
     ASSERT_TRUE(store.has_value());
-    guard::ApprovalServiceOptions o;
+    approvals::ApprovalServiceOptions o;
     o.background = false;
     o.reviewer_groups = {"security"};
     o.known_approver_groups = {"dba"};
-    service_ = std::make_unique<guard::ApprovalService>(std::move(*store), nullptr, o);
+    service_ = std::make_unique<approvals::ApprovalService>(std::move(*store), nullptr, o);
     register_approval_routes(server_, *service_, auth, options);
     port_ = server_.bind_to_any_port("127.0.0.1");
     ASSERT_GT(port_, 0);
@@ -74,7 +74,7 @@ class ApprovalsHttpTest : public ::testing::Test {
   }
 
   std::string hold(const std::string& requester = "agent", uint32_t required = 1) {
-    guard::NewApproval n;
+    approvals::NewApproval n;
     n.principal.subject = requester;
     n.principal.groups = {"analysts"};
     n.principal.client_name = "claude-code";
@@ -108,7 +108,7 @@ class ApprovalsHttpTest : public ::testing::Test {
   }
 
   fs::path dir_;
-  std::unique_ptr<guard::ApprovalService> service_;
+  std::unique_ptr<approvals::ApprovalService> service_;
   httplib::Server server_;
   std::thread thread_;
   int port_ = 0;

@@ -1,7 +1,7 @@
 // The approval workflow on the SQLite store: reviewers, self-approval, two approvers, denial,
 // binding to principal and statement, single use, expiry, waiting (local wake-up and polling),
 // decisions made without an audit log (CLI) recorded later, and the audit records.
-#include "guard/approval_service.h"
+#include "approvals/approval_service.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -11,10 +11,10 @@
 #include <fstream>
 #include <thread>
 
-#include "guard/sqlite_approval_store.h"
+#include "approvals/sqlite_approval_store.h"
 #include "tests/temp_dir.h"
 
-namespace sqlguard::guard {
+namespace sqlguard::approvals {
 namespace {
 
 namespace fs = std::filesystem;
@@ -314,4 +314,4 @@ TEST_F(ApprovalServiceTest, NotifiesNewRequestsOffThePath) {
 }
 
 }  // namespace
-}  // namespace sqlguard::guard
+}  // namespace sqlguard::approvals

@@ -8,11 +8,11 @@
 #include <mutex>
 #include <string>
 
-#include "guard/approval_store.h"
+#include "approvals/approval_store.h"
 
 struct sqlite3;
 
-namespace sqlguard::guard {
+namespace sqlguard::approvals {
 
 /// ApprovalStore on a SQLite file (WAL journal, 5 s busy timeout, table `sqlguard_approvals`).
 /// Thread-safety: thread-safe (one connection behind a mutex); several processes may open the
@@ -43,4 +43,4 @@ class SqliteApprovalStore final : public ApprovalStore {
   sqlite3* db_;
 };
 
-}  // namespace sqlguard::guard
+}  // namespace sqlguard::approvals

@@ -7,11 +7,11 @@
 #include <mutex>
 #include <string>
 
+#include "approvals/approval_store.h"
 #include "db/endpoint.h"
 #include "db/mariadb_connection.h"
-#include "guard/approval_store.h"
 
-namespace sqlguard::guard {
+namespace sqlguard::approvals {
 
 /// ApprovalStore on table `sqlguard_approvals` (InnoDB, created if missing) in
 /// `endpoint.database`, reached with its own account (not the agent's). Every state change is
@@ -44,4 +44,4 @@ class MariaDbApprovalStore final : public ApprovalStore {
   std::unique_ptr<db::MariaDbConnection> connection_;
 };
 
-}  // namespace sqlguard::guard
+}  // namespace sqlguard::approvals

@@ -1,6 +1,6 @@
 // The SQLite approval store: persistence, conditional updates (one winner), single-use consume,
 // ordering, and the request document round trip.
-#include "guard/sqlite_approval_store.h"
+#include "approvals/sqlite_approval_store.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -12,7 +12,7 @@
 
 #include "tests/temp_dir.h"
 
-namespace sqlguard::guard {
+namespace sqlguard::approvals {
 namespace {
 
 namespace fs = std::filesystem;
@@ -165,4 +165,4 @@ TEST(ApprovalRequest, EffectiveStateExpiresPendingAndApproved) {
 }
 
 }  // namespace
-}  // namespace sqlguard::guard
+}  // namespace sqlguard::approvals

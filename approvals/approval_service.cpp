@@ -1,15 +1,15 @@
-#include "guard/approval_service.h"
+#include "approvals/approval_service.h"
 
 #include "common/random.h"
 #include "common/time.h"
-#include "guard/audit_events.h"
+#include "policy/principal_json.h"
 #include "recorder/record_types.h"
 
 #include <algorithm>
 
 #include <spdlog/spdlog.h>
 
-namespace sqlguard::guard {
+namespace sqlguard::approvals {
 namespace {
 
 using Code = ApprovalError::Code;
@@ -106,7 +106,7 @@ std::expected<ApprovalRequest, ApprovalError> ApprovalService::create(const NewA
         {"session", r.session_id},
         {"call", r.call_id},
         {"approval", r.id},
-        {"principal", audit::principal_json(r.principal)},
+        {"principal", policy::principal_to_json(r.principal)},
         {"statement", {{"text", r.statement}, {"sha256", r.sha256}, {"kind", r.kind}, {"tables", r.tables}}},
         {"rule", r.rule},
         {"reason", r.reason},
@@ -404,4 +404,4 @@ void ApprovalService::notifier_loop(std::stop_token stop) {
   }
 }
 
-}  // namespace sqlguard::guard
+}  // namespace sqlguard::approvals

@@ -17,11 +17,11 @@
 #include <thread>
 #include <vector>
 
-#include "guard/approval_store.h"
+#include "approvals/approval_store.h"
 #include "policy/principal.h"
 #include "recorder/audit_log.h"
 
-namespace sqlguard::guard {
+namespace sqlguard::approvals {
 
 /// Why an approval operation failed. The HTTP API maps codes to 404/403/409/400/503.
 struct ApprovalError {
@@ -164,4 +164,4 @@ class ApprovalService {
   std::jthread sweeper_;
 };
 
-}  // namespace sqlguard::guard
+}  // namespace sqlguard::approvals

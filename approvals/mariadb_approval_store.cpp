@@ -1,10 +1,11 @@
-#include "guard/mariadb_approval_store.h"
+#include "approvals/mariadb_approval_store.h"
 
-#include "guard/catalog_cache.h"
+#include "db/sql_literal.h"
 
 #include <cstdlib>
 
-namespace sqlguard::guard {
+namespace sqlguard::approvals {
+using db::sql_quote;
 namespace {
 
 constexpr const char* kSelect = "SELECT state, version, doc, used_ms FROM sqlguard_approvals";
@@ -143,4 +144,4 @@ std::expected<bool, std::string> MariaDbApprovalStore::consume(std::string_view 
   return rs->affected_rows == 1;
 }
 
-}  // namespace sqlguard::guard
+}  // namespace sqlguard::approvals

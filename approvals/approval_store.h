@@ -14,7 +14,7 @@
 
 #include "policy/principal.h"
 
-namespace sqlguard::guard {
+namespace sqlguard::approvals {
 
 /// Where a request stands. pending → approved | denied | expired; approved → used | expired.
 /// "used" means the approved statement ran (the approval was consumed, exactly once).
@@ -99,4 +99,4 @@ class ApprovalStore {
   virtual std::expected<bool, std::string> consume(std::string_view id, int64_t now_ms) = 0;
 };
 
-}  // namespace sqlguard::guard
+}  // namespace sqlguard::approvals

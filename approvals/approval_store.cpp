@@ -1,9 +1,11 @@
-#include "guard/approval_store.h"
+#include "approvals/approval_store.h"
 
 #include <cstdio>
 #include <ctime>
 
-namespace sqlguard::guard {
+#include "policy/principal_json.h"
+
+namespace sqlguard::approvals {
 namespace {
 
 using nlohmann::json;
@@ -64,12 +66,7 @@ json ApprovalRequest::to_doc() const {
   json approvals_json = json::array();
   for (const auto& v : approvals) approvals_json.push_back(vote_json(v));
   return {{"id", id},
-          {"principal",
-           {{"subject", principal.subject},
-            {"issuer", principal.issuer},
-            {"groups", principal.groups},
-            {"auth", principal.auth_method},
-            {"client", {{"name", principal.client_name}, {"version", principal.client_version}}}}},
+          {"principal", policy::principal_to_json(principal)},
           {"session", session_id},
           {"call", call_id},
           {"statement", statement},
@@ -93,15 +90,7 @@ std::expected<ApprovalRequest, std::string> ApprovalRequest::from_doc(const json
   try {
     ApprovalRequest r;
     r.id = doc.at("id").get<std::string>();
-    const json& p = doc.at("principal");
-    r.principal.subject = p.at("subject").get<std::string>();
-    r.principal.issuer = p.value("issuer", "");
-    r.principal.groups = p.value("groups", std::vector<std::string>{});
-    r.principal.auth_method = p.value("auth", "");
-    if (p.contains("client") && p["client"].is_object()) {
-      r.principal.client_name = p["client"].value("name", "");
-      r.principal.client_version = p["client"].value("version", "");
-    }
+    r.principal = policy::principal_from_json(doc.at("principal"));
     r.session_id = doc.value("session", "");
     r.call_id = doc.value("call", "");
     r.statement = doc.at("statement").get<std::string>();
@@ -124,4 +113,4 @@ std::expected<ApprovalRequest, std::string> ApprovalRequest::from_doc(const json
   }
 }
 
-}  // namespace sqlguard::guard
+}  // namespace sqlguard::approvals

@@ -1,9 +1,9 @@
-#include "guard/sqlite_approval_store.h"
+#include "approvals/sqlite_approval_store.h"
 
 #include <sqlite3.h>
 #include <sys/stat.h>
 
-namespace sqlguard::guard {
+namespace sqlguard::approvals {
 namespace {
 
 /// One prepared statement, finalized on scope exit.
@@ -174,4 +174,4 @@ std::expected<bool, std::string> SqliteApprovalStore::consume(std::string_view i
   return sqlite3_changes(db_) == 1;
 }
 
-}  // namespace sqlguard::guard
+}  // namespace sqlguard::approvals
