@@ -1,13 +1,48 @@
 #include "server/cli/app.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "approvals/mariadb_approval_store.h"
 #include "approvals/sqlite_approval_store.h"
 #include "server/admin/approvals_http.h"
+#include "server/admin/console_http.h"
 #include "server/admin/metered_audit_log.h"
+#include "server/auth/bearer_authenticator.h"
+#include "server/auth/bearer_http_authenticator.h"
+#include "server/auth/oauth_metadata.h"
+#include "server/mcp/http_transport.h"
+#include "server/mcp/server_info.h"
+#include "server/mcp/stdio_transport.h"
 
 namespace sqlguard::server {
+namespace {
+
+/// The `auth.rejected` audit event's `rejection` member (docs/audit.md).
+nlohmann::json rejection_json(const AuthRejection& r) {
+  nlohmann::json j = {{"status", r.status}, {"error", r.error}, {"reason", r.reason}, {"message", r.message}};
+  if (!r.token_alg.empty()) j["token_alg"] = r.token_alg;
+  if (!r.token_kid.empty()) j["token_kid"] = r.token_kid;
+  if (!r.subject.empty()) j["subject"] = r.subject;
+  if (!r.issuer.empty()) j["issuer"] = r.issuer;
+  if (!r.client_id.empty()) j["client_id"] = r.client_id;
+  return j;
+}
+
+bool auth_configured(const Config& config) {
+  return config.auth.oidc.has_value() || !config.auth.api_keys.empty();
+}
+
+/// The bearer authenticator `auth:` configures; nullptr without `auth:`.
+std::expected<std::shared_ptr<BearerAuthenticator>, std::string> open_bearer(const Config& config) {
+  if (!auth_configured(config)) return std::shared_ptr<BearerAuthenticator>();
+  auto bearer = BearerAuthenticator::create(config.http, config.auth);
+  if (!bearer) return std::unexpected("auth: " + bearer.error());
+  return std::move(*bearer);
+}
+
+}  // namespace
 
 App::App(Config config, db::CredentialVault vault) : config_(std::move(config)), vault_(std::move(vault)) {}
 
@@ -51,6 +86,7 @@ std::expected<std::unique_ptr<App>, std::string> App::create(const Config& confi
   auto vault = db::CredentialVault::open(config.credential.password_file, config.credential.password_env);
   if (!vault) return std::unexpected(vault.error());
   std::unique_ptr<App> app(new App(config, std::move(*vault)));
+  app->metrics_ = metrics;
   auto masking = policy::MaskingEngine::create(config.masking);
   if (!masking) return std::unexpected("masking: " + masking.error());
   app->masking_ = std::move(*masking);
@@ -90,6 +126,115 @@ std::expected<std::unique_ptr<App>, std::string> App::create(const Config& confi
   app->tools_ = tools::make_sql_tools(*app->guard_);
   app->observer_ = std::make_unique<tools::GuardSessionObserver>(*app->guard_);
   return app;
+}
+
+int App::serve_stdio() {
+  auto bearer = open_bearer(config_);
+  if (!bearer) {
+    spdlog::critical("cannot start: {}", bearer.error());
+    return 1;
+  }
+  policy::Principal principal = config_.stdio_principal;
+  if (*bearer) {
+    // MCP: stdio servers take credentials from the environment.
+    if (auto token = authenticate_stdio_token(**bearer, config_.auth)) {
+      if (!*token) {
+        guard_->auth_rejected(rejection_json(token->error()), "stdio");
+        spdlog::critical("cannot start: the token in ${} was rejected: {}", config_.auth.stdio_token_env,
+                         token->error().message);
+        return 1;
+      }
+      principal = (*token)->principal;
+    }
+  }
+  spdlog::info("sqlguard {} serving over stdio as {}; database {}; audit log {}", server_version(),
+               principal.subject, config_.database.describe(), config_.audit.log.dir.string());
+  return server::serve_stdio(tools_, observer_.get(), principal);
+}
+
+int App::serve_http() {
+  auto bearer = open_bearer(config_);
+  if (!bearer) {
+    spdlog::critical("cannot start: {}", bearer.error());
+    return 1;
+  }
+  std::unique_ptr<BearerHttpAuthenticator> authenticator;
+  if (*bearer) {
+    AuthObserver observer;
+    observer.on_rejected = [this](const AuthRejection& r, std::string_view remote) {
+      guard_->auth_rejected(rejection_json(r), std::string(remote));
+    };
+    authenticator = std::make_unique<BearerHttpAuthenticator>(*bearer, observer);
+  }
+  const HttpConfig& http = config_.http;
+  HttpOptions options;
+  options.bind_address = http.listen_host;
+  options.port = http.port;
+  options.allowed_hosts = http.allowed_hosts;
+  options.allowed_origins = http.allowed_origins;
+  options.session_idle_timeout = std::chrono::seconds(http.session_idle_timeout_s);
+  options.tls_cert_file = http.tls_cert_file.string();
+  options.tls_key_file = http.tls_key_file.string();
+  if (auth_configured(config_)) {
+    const auto doc = protected_resource_metadata(http, config_.auth, config_.server_name);
+    for (const auto& path : protected_resource_metadata_paths(http))
+      options.public_documents.emplace_back(path, doc);
+  }
+  if (!http.resource_url.empty()) {
+    // Serve the endpoint at the path clients are told about (RFC 9728 `resource`).
+    const auto scheme_end = http.resource_url.find("://");
+    const auto path_start =
+        scheme_end == std::string::npos ? std::string::npos : http.resource_url.find('/', scheme_end + 3);
+    if (path_start != std::string::npos) options.path = http.resource_url.substr(path_start);
+  }
+  // The approvals API and the web console, on the same server and behind the same
+  // authentication (docs/approvals.md, docs/console.md).
+  if (approvals_ != nullptr) {
+    ApprovalsHttpOptions ao;
+    ao.trust_loopback_reviewer_header = config_.approvals.trust_loopback_reviewer_header;
+    ao.allowed_hosts = http.allowed_hosts;
+    options.extra_routes.push_back(
+        [service = approvals_.get(), ao, auth = authenticator.get()](httplib::Server& svr) {
+          register_approval_routes(svr, *service, auth, ao);
+        });
+  }
+  ConsoleOptions console;
+  console.audit_dir = config_.audit.log.dir;
+  console.reviewer_groups = config_.approvals.reviewer_groups;
+  console.trust_loopback_reviewer_header = config_.approvals.trust_loopback_reviewer_header;
+  console.allowed_hosts = http.allowed_hosts;
+  options.extra_routes.push_back([console, auth = authenticator.get()](httplib::Server& svr) {
+    register_console_routes(svr, console, auth);
+  });
+  // GET /metrics (Prometheus text format 0.0.4): the registry plus scrape-time gauges.
+  options.metrics.registry = metrics_;
+  options.metrics.pool = [this] { return pool_->stats(); };
+  options.metrics.approvals_pending = [this]() -> std::optional<std::uint64_t> {
+    if (approvals_ == nullptr) return std::nullopt;
+    auto pending = approvals_->count_pending();
+    if (!pending) return std::nullopt;
+    return *pending;
+  };
+  auto health = [this]() {
+    std::string reason;
+    const bool audit_ok = guard_->audit_healthy(&reason);
+    const auto pool = pool_->stats();
+    nlohmann::json h = {{"status", audit_ok ? "ok" : "unhealthy"},
+                        {"audit", {{"writable", audit_ok}, {"records", audit_->size()}}},
+                        {"pool", {{"open", pool.open}, {"leased", pool.leased}}}};
+    if (!audit_ok) h["audit"]["reason"] = reason;
+    return h;
+  };
+  ServerOptions session_options;
+  session_options.max_message_bytes = http.max_request_bytes;
+  policy::Principal anonymous = config_.stdio_principal;
+  anonymous.auth_method = "loopback";
+  spdlog::info("sqlguard {} serving Streamable HTTP on {}:{}{}; database {}; audit log {}", server_version(),
+               options.bind_address, options.port,
+               authenticator ? " (authentication required)" : " (no authentication: loopback only)",
+               config_.database.describe(), config_.audit.log.dir.string());
+  return server::serve_http(tools_, observer_.get(), authenticator.get(), anonymous, session_options, options,
+                            health);
 }
 
 }  // namespace sqlguard::server

@@ -31,7 +31,11 @@ std::expected<std::unique_ptr<approvals::ApprovalStore>, std::string> open_appro
 /// group the policy names).
 approvals::ApprovalServiceOptions approval_service_options(const Config& config);
 
-/// Owns every component; members are built in dependency order and destroyed in reverse.
+/// The composition root: owns every component; members are built in dependency order and
+/// destroyed in reverse. `create` builds the governed pipeline (vault, masking, audit log,
+/// approvals, policy, pool, guard, tools), which `audit replay` and the tests use; `serve_stdio`
+/// and `serve_http` add the front door (bearer authentication, the HTTP routes) from the same
+/// config. Nothing else in the code base builds these objects from a config.
 /// Creating an App does not connect to the database (sqlguard starts and answers MCP while the
 /// database is down; tool calls then fail with a clear error until it is back).
 class App {
@@ -43,6 +47,21 @@ class App {
   /// it must outlive the App.
   static std::expected<std::unique_ptr<App>, std::string> create(const Config& config,
                                                                  common::MetricsRegistry* metrics = nullptr);
+
+  /// Serves MCP over stdio (MCP 2025-11-25 stdio transport) until end of input, as
+  /// `config.stdio_principal`, or, when `auth:` is configured and the token variable is set, as
+  /// the principal of the bearer token in `auth.stdio_token_env` (checked once, at start).
+  /// Returns the exit code: 0 at end of input; 1 when the auth config is unusable or the token
+  /// is rejected (recorded as `auth.rejected`); 2 when calls were still running at exit (the
+  /// caller must then exit without destroying the App).
+  int serve_stdio();
+
+  /// Serves Streamable HTTP (+ legacy SSE) on `http.listen_host:http.port`, with bearer
+  /// authentication when `auth:` is configured (RFC 6750, RFC 9728 metadata documents), the
+  /// approvals API and web console, GET /healthz, and GET /metrics (Prometheus text 0.0.4) from
+  /// `metrics` (the registry given to `create`; may be nullptr). Blocks until SIGINT/SIGTERM.
+  /// Returns the exit code as serve_stdio does.
+  int serve_http();
 
   guard::Guard& guard() { return *guard_; }
   tools::ToolRegistry& tools() { return tools_; }
@@ -61,6 +80,7 @@ class App {
   explicit App(Config config, db::CredentialVault vault);
 
   Config config_;
+  common::MetricsRegistry* metrics_ = nullptr;
   db::CredentialVault vault_;
   std::unique_ptr<recorder::AuditLog> audit_;
   std::unique_ptr<WebhookNotifier> webhook_;

@@ -10,36 +10,19 @@
 #include "common/metrics.h"
 #include "policy/analysis_format.h"
 #include "policy/principal_spec.h"
-#include "server/admin/approvals_http.h"
-#include "server/admin/console_http.h"
-#include "server/auth/bearer_authenticator.h"
-#include "server/auth/bearer_http_authenticator.h"
-#include "server/auth/oauth_metadata.h"
 #include "server/cli/app.h"
 #include "server/cli/approvals_commands.h"
 #include "server/cli/audit_commands.h"
 #include "server/cli/doctor_command.h"
 #include "server/cli/replay_command.h"
 #include "server/config/config.h"
-#include "server/mcp/http_transport.h"
 #include "server/mcp/server_info.h"
-#include "server/mcp/stdio_transport.h"
 
 namespace {
 
 using namespace sqlguard;
 
 void setup_logging(const std::string& level) { spdlog::set_level(spdlog::level::from_str(level)); }
-
-nlohmann::json rejection_json(const server::AuthRejection& r) {
-  nlohmann::json j = {{"status", r.status}, {"error", r.error}, {"reason", r.reason}, {"message", r.message}};
-  if (!r.token_alg.empty()) j["token_alg"] = r.token_alg;
-  if (!r.token_kid.empty()) j["token_kid"] = r.token_kid;
-  if (!r.subject.empty()) j["subject"] = r.subject;
-  if (!r.issuer.empty()) j["issuer"] = r.issuer;
-  if (!r.client_id.empty()) j["client_id"] = r.client_id;
-  return j;
-}
 
 int cmd_serve(const std::string& config_file, bool stdio, bool http, const std::string& log_level) {
   setup_logging(log_level);
@@ -60,117 +43,7 @@ int cmd_serve(const std::string& config_file, bool stdio, bool http, const std::
     spdlog::critical("cannot start: {}", app.error());
     return 1;
   }
-  guard::Guard& guard = (*app)->guard();
-  const bool auth_configured = config->auth.oidc.has_value() || !config->auth.api_keys.empty();
-  std::shared_ptr<server::BearerAuthenticator> bearer;
-  if (auth_configured) {
-    auto b = server::BearerAuthenticator::create(config->http, config->auth);
-    if (!b) {
-      spdlog::critical("cannot start: auth: {}", b.error());
-      return 1;
-    }
-    bearer = std::move(*b);
-  }
-
-  if (stdio) {
-    policy::Principal principal = config->stdio_principal;
-    if (bearer) {
-      // MCP: stdio servers take credentials from the environment.
-      if (auto token = server::authenticate_stdio_token(*bearer, config->auth)) {
-        if (!*token) {
-          guard.auth_rejected(rejection_json(token->error()), "stdio");
-          spdlog::critical("cannot start: the token in ${} was rejected: {}", config->auth.stdio_token_env,
-                           token->error().message);
-          return 1;
-        }
-        principal = (*token)->principal;
-      }
-    }
-    spdlog::info("sqlguard {} serving over stdio as {}; database {}; audit log {}", server::server_version(),
-                 principal.subject, config->database.describe(), config->audit.log.dir.string());
-    const int rc = server::serve_stdio((*app)->tools(), &(*app)->session_observer(), principal);
-    if (rc == 2) std::_Exit(2);  // calls still running: do not destroy the guard under them
-    return rc;
-  }
-
-  std::unique_ptr<server::BearerHttpAuthenticator> adapter;
-  if (bearer) {
-    server::AuthObserver observer;
-    observer.on_rejected = [&guard](const server::AuthRejection& r, std::string_view remote) {
-      guard.auth_rejected(rejection_json(r), std::string(remote));
-    };
-    adapter = std::make_unique<server::BearerHttpAuthenticator>(bearer, observer);
-  }
-  server::HttpOptions options;
-  options.bind_address = config->http.listen_host;
-  options.port = config->http.port;
-  options.allowed_hosts = config->http.allowed_hosts;
-  options.allowed_origins = config->http.allowed_origins;
-  options.session_idle_timeout = std::chrono::seconds(config->http.session_idle_timeout_s);
-  options.tls_cert_file = config->http.tls_cert_file.string();
-  options.tls_key_file = config->http.tls_key_file.string();
-  if (auth_configured) {
-    const auto doc = server::protected_resource_metadata(config->http, config->auth, config->server_name);
-    for (const auto& path : server::protected_resource_metadata_paths(config->http)) {
-      options.public_documents.emplace_back(path, doc);
-    }
-  }
-  server::ServerOptions session_options;
-  session_options.max_message_bytes = config->http.max_request_bytes;
-  policy::Principal anonymous = config->stdio_principal;
-  anonymous.auth_method = "loopback";
-  server::App* a = app->get();
-  auto health = [a]() {
-    std::string reason;
-    const bool audit_ok = a->guard().audit_healthy(&reason);
-    const auto pool = a->pool().stats();
-    nlohmann::json h = {{"status", audit_ok ? "ok" : "unhealthy"},
-                        {"audit", {{"writable", audit_ok}, {"records", a->audit().size()}}},
-                        {"pool", {{"open", pool.open}, {"leased", pool.leased}}}};
-    if (!audit_ok) h["audit"]["reason"] = reason;
-    return h;
-  };
-  // The approvals API and the web console, on the same server and behind the same
-  // authentication (docs/approvals.md, docs/console.md).
-  if (approvals::ApprovalService* approvals = a->approvals()) {
-    server::ApprovalsHttpOptions ao;
-    ao.trust_loopback_reviewer_header = config->approvals.trust_loopback_reviewer_header;
-    ao.allowed_hosts = config->http.allowed_hosts;
-    options.extra_routes.push_back([approvals, ao, auth = adapter.get()](httplib::Server& svr) {
-      server::register_approval_routes(svr, *approvals, auth, ao);
-    });
-  }
-  server::ConsoleOptions console;
-  console.audit_dir = config->audit.log.dir;
-  console.reviewer_groups = config->approvals.reviewer_groups;
-  console.trust_loopback_reviewer_header = config->approvals.trust_loopback_reviewer_header;
-  console.allowed_hosts = config->http.allowed_hosts;
-  options.extra_routes.push_back([console, auth = adapter.get()](httplib::Server& svr) {
-    server::register_console_routes(svr, console, auth);
-  });
-  // GET /metrics (Prometheus text format 0.0.4): the registry plus scrape-time gauges.
-  options.metrics.registry = &metrics;
-  options.metrics.pool = [a] { return a->pool().stats(); };
-  options.metrics.approvals_pending = [a]() -> std::optional<std::uint64_t> {
-    if (a->approvals() == nullptr) return std::nullopt;
-    auto pending = a->approvals()->count_pending();
-    if (!pending) return std::nullopt;
-    return *pending;
-  };
-  spdlog::info("sqlguard {} serving Streamable HTTP on {}:{}{}; database {}; audit log {}",
-               server::server_version(), options.bind_address, options.port,
-               adapter ? " (authentication required)" : " (no authentication: loopback only)",
-               config->database.describe(), config->audit.log.dir.string());
-  if (!config->http.resource_url.empty()) {
-    // Serve the endpoint at the path clients are told about (RFC 9728 `resource`).
-    const auto scheme_end = config->http.resource_url.find("://");
-    const auto path_start = scheme_end == std::string::npos
-                                ? std::string::npos
-                                : config->http.resource_url.find('/', scheme_end + 3);
-    if (path_start != std::string::npos) options.path = config->http.resource_url.substr(path_start);
-  }
-  const int rc = server::serve_http((*app)->tools(), &(*app)->session_observer(), adapter.get(), anonymous,
-                                    session_options, options, health);
+  const int rc = stdio ? (*app)->serve_stdio() : (*app)->serve_http();
   if (rc == 2) std::_Exit(2);  // calls still running: do not destroy the guard under them
   return rc;
 }
