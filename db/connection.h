@@ -18,6 +18,13 @@ struct ExecuteOptions {
   uint64_t max_result_bytes = 1 << 20;  ///< bytes of cell data kept
   uint32_t timeout_ms = 10000;          ///< server-side statement time limit, ms; 0 = none
   bool read_only = true;                ///< run in a read-only session (writes and DDL refused)
+  /// The caller proved the statement cannot change session state (policy::session_effects):
+  /// the connection is then given back without COM_RESET_CONNECTION. false (the default): reset.
+  bool leaves_session_unchanged = false;
+  /// The caller proved the statement reads nothing an earlier statement left behind
+  /// (FOUND_ROWS(), warnings, session status): it may run on a connection not reset since such
+  /// a statement. false (the default): the connection is reset first unless nothing ran on it.
+  bool ignores_session_residue = false;
 };
 
 /// One open database session. Not thread-safe: one caller at a time (a ConnectionSource hands
@@ -34,8 +41,10 @@ class Connection {
   /// Runs a catalog or housekeeping query without limits (guard use only).
   virtual common::Result<common::ResultSet> query(std::string_view sql) = 0;
 
-  /// Clears session state (variables, prepared statements, temporary tables, locks,
-  /// transactions) and re-pins the settings. false: the connection must be discarded.
+  /// Called when the connection is given back: clears session state (variables, prepared
+  /// statements, temporary tables, locks, transactions) with COM_RESET_CONNECTION unless every
+  /// statement since the last reset declared `leaves_session_unchanged`; the next execute()
+  /// re-pins the settings. false: the connection must be discarded.
   virtual bool reset() = 0;
 
   /// true when the server answers.

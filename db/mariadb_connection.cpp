@@ -163,7 +163,38 @@ bool MariaDbConnection::pin_session(uint32_t timeout_ms, bool read_only) {
                   read_only ? 1 : 0);
   }
   sql += buf;
-  return mysql_real_query(mysql_, sql.data(), sql.size()) == 0;
+  if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) {
+    pinned_ = false;
+    return false;
+  }
+  pinned_ = true;
+  pinned_timeout_ms_ = timeout_ms;
+  pinned_read_only_ = read_only;
+  return true;
+}
+
+bool MariaDbConnection::scrub_found_rows() {
+  static constexpr std::string_view kZeroRows = "SELECT 1 FROM DUAL WHERE 0";
+  if (mysql_real_query(mysql_, kZeroRows.data(), kZeroRows.size()) != 0) {
+    broken_ = true;
+    return false;
+  }
+  if (MYSQL_RES* res = mysql_store_result(mysql_)) mysql_free_result(res);
+  found_rows_clean_ = true;
+  return true;
+}
+
+bool MariaDbConnection::reset_session() {
+  // COM_RESET_CONNECTION: drops user variables, prepared statements, temporary tables, named
+  // locks, open transactions and session variables (so the settings must be pinned again).
+  pinned_ = false;
+  if (mysql_reset_connection(mysql_) != 0) {
+    broken_ = true;
+    return false;
+  }
+  pristine_ = true;
+  dirty_ = false;
+  return true;
 }
 
 common::Result<common::ResultSet> MariaDbConnection::execute(std::string_view sql,
@@ -173,16 +204,34 @@ common::Result<common::ResultSet> MariaDbConnection::execute(std::string_view sq
     e.before_statement = true;
     return std::unexpected(std::move(e));
   }
-  if (!pin_session(options.timeout_ms, options.read_only)) {
+  // A statement that may read what an earlier one left behind (warnings, ROW_COUNT(),
+  // LAST_INSERT_ID(), session status) starts on a reset session, as if the connection were new.
+  // COM_RESET_CONNECTION keeps FOUND_ROWS(), so a zero-row read overwrites it too.
+  const bool fresh = options.ignores_session_residue ||
+                     ((pristine_ || reset_session()) && (found_rows_clean_ || scrub_found_rows()));
+  // The settings are sent only when they differ from those in force (one round trip saved per
+  // call in the common case: same limits, same access mode, no reset in between).
+  const bool pinned =
+      fresh &&
+      ((pinned_ && pinned_timeout_ms_ == options.timeout_ms && pinned_read_only_ == options.read_only) ||
+       pin_session(options.timeout_ms, options.read_only));
+  if (!pinned) {
     broken_ = true;
     common::Error e = error_from(mysql_, "session setup");
     e.before_statement = true;
     return std::unexpected(std::move(e));
   }
+  pristine_ = false;
+  found_rows_clean_ = false;
+  if (!options.leaves_session_unchanged) dirty_ = true;
   return run(sql, options);
 }
 
 common::Result<common::ResultSet> MariaDbConnection::query(std::string_view sql) {
+  // Catalog and housekeeping statements are not analysed here: reset after them (fail closed).
+  pristine_ = false;
+  found_rows_clean_ = false;
+  dirty_ = true;
   ExecuteOptions unlimited;
   unlimited.max_rows = UINT64_MAX - 1;
   unlimited.max_result_bytes = UINT64_MAX - 1;
@@ -278,13 +327,8 @@ common::Result<common::ResultSet> MariaDbConnection::run(std::string_view sql,
 
 bool MariaDbConnection::reset() {
   if (broken_ || mysql_ == nullptr) return false;
-  // COM_RESET_CONNECTION: drops user variables, prepared statements, temporary tables, named
-  // locks, open transactions and session variables; the next execute() re-pins the session.
-  if (mysql_reset_connection(mysql_) != 0) {
-    broken_ = true;
-    return false;
-  }
-  return true;
+  if (!dirty_) return true;  // every statement since the last reset proved it changed nothing
+  return reset_session();
 }
 
 bool MariaDbConnection::ping() { return mysql_ != nullptr && !broken_ && mysql_ping(mysql_) == 0; }

@@ -38,6 +38,8 @@ class MariaDbConnection final : public Connection {
  private:
   MariaDbConnection(st_mysql* mysql, std::string database);
   bool pin_session(uint32_t timeout_ms, bool read_only);
+  bool reset_session();
+  bool scrub_found_rows();
   common::Result<common::ResultSet> run(std::string_view sql, const ExecuteOptions& options);
 
   st_mysql* mysql_;
@@ -45,6 +47,13 @@ class MariaDbConnection final : public Connection {
   bool mariadb_ = true;
   const char* read_only_variable_ = "tx_read_only";
   bool broken_ = false;
+  // Session state, to skip round trips that would change nothing (docs/performance.md):
+  bool pinned_ = false;  ///< the settings below are in force on the server
+  uint32_t pinned_timeout_ms_ = 0;
+  bool pinned_read_only_ = true;
+  bool pristine_ = true;          ///< no statement since the connection was opened or reset
+  bool found_rows_clean_ = true;  ///< no statement since opened or scrubbed (reset keeps FOUND_ROWS)
+  bool dirty_ = false;            ///< a statement since the last reset may have changed session state
 };
 
 }  // namespace sqlguard::db

@@ -3,6 +3,7 @@
 #include "guard/audit_events.h"
 #include "guard/result_digest.h"
 #include "policy/catalog_resolution.h"
+#include "policy/session_effects.h"
 #include "recorder/record_types.h"
 
 #include "common/bytes.h"
@@ -262,7 +263,7 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
   if (auto r = record(intent.to_json()); !r) return std::unexpected(SqlFailure{call_id, r.error(), decision});
 
   // 6. Execute with the decision's limits; a cancelled call kills its statement server-side.
-  auto result = execute(call, sql, decision, max_rows, lease);
+  auto result = execute(call, sql, analysis, decision, max_rows, lease);
   lease = std::unexpected(common::Error{});  // return the connection before recording
 
   audit::CallOutcome outcome = outcome_for(call, call_id, "error", t0);
@@ -335,6 +336,7 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
 }
 
 common::Result<common::ResultSet> Guard::execute(const CallInfo& call, const std::string& sql,
+                                                 const policy::StatementAnalysis& analysis,
                                                  const policy::Decision& decision,
                                                  std::optional<uint64_t> max_rows,
                                                  common::Result<db::ConnectionSource::Lease>& lease) {
@@ -344,6 +346,9 @@ common::Result<common::ResultSet> Guard::execute(const CallInfo& call, const std
   exec.max_result_bytes = decision.limits.max_result_bytes;
   exec.timeout_ms = decision.limits.timeout_ms;
   exec.read_only = decision.read_only;
+  const policy::SessionEffects effects = policy::session_effects(analysis);
+  exec.leaves_session_unchanged = effects.leaves_session_unchanged;
+  exec.ignores_session_residue = effects.ignores_session_residue;
   if (call.cancel.stop_requested()) {
     return std::unexpected(
         common::Error{common::ErrorCode::kCancelled, "the call was cancelled before it ran"});

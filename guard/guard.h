@@ -185,10 +185,12 @@ class Guard {
                               Clock::time_point t0);
   /// `decision` turned into a denial by `rule` ("" = keep the rule) for `reason`.
   static policy::Decision overridden(const policy::Decision& decision, std::string rule, std::string reason);
-  /// Runs `sql` on `lease` with the decision's limits; a cancelled call kills its statement
+  /// Runs `sql` on `lease` with the decision's limits and the session effects proven from
+  /// `analysis` (which let the connection skip resets); a cancelled call kills its statement
   /// server-side; a connection lost before the statement is replaced once (`lease` then holds
   /// the new one).
   common::Result<common::ResultSet> execute(const CallInfo& call, const std::string& sql,
+                                            const policy::StatementAnalysis& analysis,
                                             const policy::Decision& decision,
                                             std::optional<uint64_t> max_rows,
                                             common::Result<db::ConnectionSource::Lease>& lease);

@@ -28,10 +28,20 @@ inline const std::set<std::string>& shared_case_keys() {
 /// Policy corpus: the decision the policy engine must reach.
 ///   class: the attack or benign class the case belongs to (for reading the corpus; not checked)
 ///   rule: the id of the deciding rule
+///   session: what the connection must do around the statement (policy/session_effects.h):
+///     keep (no reset before or after), reset_after (may change session state), reset_before
+///     (may read an earlier statement's residue), reset_both
 inline const Format& policy_format() {
-  static const Format f{
-      {"config", "default_schema", "catalog", "cases"}, {"class", "rule"}, {"allow", "deny", "approve"}};
+  static const Format f{{"config", "default_schema", "catalog", "cases"},
+                        {"class", "rule", "session"},
+                        {"allow", "deny", "approve"}};
   return f;
+}
+
+/// The values the policy corpus's `session` key may take.
+inline const std::set<std::string>& session_values() {
+  static const std::set<std::string> v = {"keep", "reset_after", "reset_before", "reset_both"};
+  return v;
 }
 
 /// Masking corpus: what the agent receives through the guard (see masking_corpus_test.cpp).

@@ -24,6 +24,7 @@
 #include "policy/catalog_resolution.h"
 #include "policy/policy_engine.h"
 #include "policy/principal_spec.h"
+#include "policy/session_effects.h"
 #include "policy/statement_analyzer.h"
 #include "server/config/config.h"
 #include "tests/corpus/corpus_format.h"
@@ -140,6 +141,16 @@ TEST_P(PolicyCorpus, Cases) {
     }
     if (c["reason_contains"]) {
       EXPECT_NE(d.reason.find(c["reason_contains"].as<std::string>()), std::string::npos) << context;
+    }
+    if (c["session"]) {
+      const std::string want = c["session"].as<std::string>();
+      EXPECT_TRUE(corpus::session_values().contains(want)) << context << "\nunknown session value " << want;
+      const SessionEffects e = session_effects(a);
+      const std::string got = e.leaves_session_unchanged && e.ignores_session_residue ? "keep"
+                              : e.ignores_session_residue                             ? "reset_after"
+                              : e.leaves_session_unchanged                            ? "reset_before"
+                                                                                      : "reset_both";
+      EXPECT_EQ(got, want) << context << "\nsession effects";
     }
   }
   EXPECT_GT(count, 0) << file;

@@ -173,6 +173,23 @@ TEST_F(GuardTest, IntentIsDurableBeforeExecutionAndOutcomeBeforeTheAnswer) {
   EXPECT_EQ(database_.leased(), 0u);
 }
 
+TEST_F(GuardTest, SessionEffectsProvenFromTheAnalysisReachTheConnection) {
+  // A plain read: the connection may skip both resets (policy/session_effects.h).
+  ASSERT_TRUE(guard_->run_sql(call("1"), "SELECT id, total FROM orders WHERE id = 1", 10).has_value());
+  // Reads what an earlier statement left behind: reset before, not after.
+  ASSERT_TRUE(guard_->run_sql(call("2"), "SELECT id FROM orders WHERE id = ROW_COUNT()", 10).has_value());
+  // Changes session state (LAST_INSERT_ID(expr)) and reads it: reset before and after.
+  ASSERT_TRUE(guard_->run_sql(call("3"), "SELECT LAST_INSERT_ID(7) FROM orders", 10).has_value());
+  const auto executed = database_.executed();
+  ASSERT_EQ(executed.size(), 3u);
+  EXPECT_TRUE(executed[0].options.leaves_session_unchanged);
+  EXPECT_TRUE(executed[0].options.ignores_session_residue);
+  EXPECT_TRUE(executed[1].options.leaves_session_unchanged);
+  EXPECT_FALSE(executed[1].options.ignores_session_residue);
+  EXPECT_FALSE(executed[2].options.leaves_session_unchanged);
+  EXPECT_FALSE(executed[2].options.ignores_session_residue);
+}
+
 TEST_F(GuardTest, RefusedStatementsNeverReachTheDatabase) {
   for (const char* sql : {"DROP TABLE shop.customers", "SELECT * FROM mysql.user", "SELECT id FROM v_hidden",
                           "SELECT 1; DROP TABLE shop.orders"}) {

@@ -193,6 +193,47 @@ TEST_F(GuardIntegration, SessionStateDoesNotCarryOver) {
   EXPECT_EQ(v->rows[0][1], "1");
 }
 
+TEST_F(GuardIntegration, SessionResetsAreSkippedOnlyWhereTheCallerProvedThem) {
+  auto c = db::MariaDbConnection::open(MariaDbFixture::instance().agent_endpoint());
+  ASSERT_TRUE(c.has_value());
+  db::ExecuteOptions keep;
+  keep.leaves_session_unchanged = true;
+  keep.ignores_session_residue = true;
+  const db::ExecuteOptions unproven;  // the defaults: reset before (if used) and after
+  // A session variable only a reset clears, set by a statement that (falsely, for the test)
+  // claims to change nothing: the reset is skipped, so the variable survives.
+  ASSERT_TRUE((*c)->execute("SET @probe = 'kept'", keep).has_value());
+  ASSERT_TRUE((*c)->reset());
+  auto v = (*c)->execute("SELECT @probe", keep);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->rows[0][0], "kept");
+  // A statement without the proof: the reset runs when the connection is given back.
+  ASSERT_TRUE((*c)->execute("SELECT GET_LOCK('sg_unproven', 0)", unproven).has_value());
+  ASSERT_TRUE((*c)->reset());
+  v = (*c)->execute("SELECT @probe, IS_FREE_LOCK('sg_unproven')", keep);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_FALSE(v->rows[0][0].has_value());
+  EXPECT_EQ(v->rows[0][1], "1");
+  // Residue: FOUND_ROWS() after a clean read sees that read's count only when it claims to
+  // ignore residue (it never does: the guard sends it with the proof missing).
+  const std::string total = count("SELECT COUNT(*) FROM orders");
+  ASSERT_NE(total, "1");
+  ASSERT_TRUE((*c)->execute("SELECT SQL_CALC_FOUND_ROWS id FROM shop.orders LIMIT 1", keep).has_value());
+  auto leaked = (*c)->execute("SELECT FOUND_ROWS()", keep);
+  ASSERT_TRUE(leaked.has_value());
+  EXPECT_EQ(leaked->rows[0][0], total);
+  ASSERT_TRUE((*c)->execute("SELECT SQL_CALC_FOUND_ROWS id FROM shop.orders LIMIT 1", keep).has_value());
+  db::ExecuteOptions reader = keep;
+  reader.ignores_session_residue = false;
+  auto fresh = (*c)->execute("SELECT FOUND_ROWS()", reader);
+  ASSERT_TRUE(fresh.has_value());
+  EXPECT_EQ(fresh->rows[0][0], "0");  // COM_RESET_CONNECTION alone keeps FOUND_ROWS()
+  // The settings are still pinned after the reset that reader caused (a write is refused).
+  auto w = (*c)->execute("UPDATE shop.orders SET quantity = quantity WHERE id = 1", keep);
+  ASSERT_FALSE(w.has_value());
+  EXPECT_EQ(w.error().db_errno, 1792u);  // ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION
+}
+
 TEST_F(GuardIntegration, ReadOnlyDecisionRunsInReadOnlyTransaction) {
   auto c = db::MariaDbConnection::open(MariaDbFixture::instance().root_endpoint());
   ASSERT_TRUE(c.has_value());
