@@ -36,7 +36,8 @@ bool unchanged(const StatementAnalysis& a, int depth) {
     default: return false;
   }
   if (a.writes_data || a.into_outfile || a.into_variable || a.user_variable_writes || a.locking_read ||
-      a.executable_comment || !a.sequences.empty() || !a.default_calls.empty() || !a.stored_functions.empty()) {
+      a.executable_comment || !a.sequences.empty() || !a.default_calls.empty() ||
+      !a.stored_functions.empty()) {
     return false;
   }
   for (const auto& f : a.functions) {
@@ -45,10 +46,10 @@ bool unchanged(const StatementAnalysis& a, int depth) {
   for (const auto& t : a.tables) {
     if (t.written || t.is_sequence) return false;
     if (t.is_view) {
-      const auto it = std::find_if(a.views.begin(), a.views.end(), [&](const ViewExpansion& v) {
-        return &a.tables[v.table] == &t;
-      });
-      if (it == a.views.end() || it->definition == nullptr || !unchanged(*it->definition, depth + 1)) return false;
+      const auto it = std::find_if(a.views.begin(), a.views.end(),
+                                   [&](const ViewExpansion& v) { return &a.tables[v.table] == &t; });
+      if (it == a.views.end() || it->definition == nullptr || !unchanged(*it->definition, depth + 1))
+        return false;
     }
   }
   return true;
@@ -63,9 +64,8 @@ bool residue_free(const StatementAnalysis& a, int depth) {
   for (const auto& t : a.tables) {
     if (t.is_system_schema) return false;
     if (t.is_view) {
-      const auto it = std::find_if(a.views.begin(), a.views.end(), [&](const ViewExpansion& v) {
-        return &a.tables[v.table] == &t;
-      });
+      const auto it = std::find_if(a.views.begin(), a.views.end(),
+                                   [&](const ViewExpansion& v) { return &a.tables[v.table] == &t; });
       if (it == a.views.end() || it->definition == nullptr || !residue_free(*it->definition, depth + 1))
         return false;
     }

@@ -1,6 +1,7 @@
 #include "server/mcp/mcp_session.h"
 
 #include "common/random.h"
+#include "common/worker_pool.h"
 
 #include <algorithm>
 #include <array>
@@ -470,44 +471,45 @@ void McpSession::start_tool_call(const json& id, const json& params, const std::
 
   const bool structured_ok = version_at_least(version, "2025-06-18");
   reply->add_pending();
-  try {
-    std::thread([shared = shared_, tool, arguments = std::move(arguments), context = std::move(context),
-                 reply, id, key, call, progress_state, structured_ok]() {
-      tools::ToolResult result;
-      try {
-        result = tool->call(arguments, context);
-      } catch (const std::exception& e) {
-        spdlog::error("mcp: tool {} threw: {}", tool->name(), e.what());
-        result = tools::ToolResult::error("internal error while running the tool");
-      } catch (...) {
-        spdlog::error("mcp: tool {} threw a non-standard exception", tool->name());
-        result = tools::ToolResult::error("internal error while running the tool");
-      }
-      {
-        std::lock_guard lock(progress_state->mu);
-        progress_state->finished = true;
-      }
-      bool cancelled = false;
-      {
-        std::lock_guard lock(shared->mu);
-        cancelled = call->cancelled;
-        const auto it = shared->calls.find(key);
-        if (it != shared->calls.end() && it->second == call) shared->calls.erase(it);
-      }
-      if (!cancelled) {
-        json body = result.to_json();
-        if (!structured_ok) body.erase("structuredContent");
-        reply->respond(make_result(id, std::move(body)));
-      }
-      reply->finish_one();
-      {
-        std::lock_guard lock(shared->mu);
-        --shared->active;
-      }
-      shared->cv.notify_all();
-    }).detach();
-  } catch (const std::system_error& e) {
-    spdlog::error("mcp: cannot start a worker thread: {}", e.what());
+  // On a pooled worker (common/worker_pool.h): no thread is created per call in steady state.
+  const bool started = common::WorkerPool::shared().submit(
+      [shared = shared_, tool, arguments = std::move(arguments), context = std::move(context), reply, id, key,
+       call, progress_state, structured_ok]() mutable {
+        tools::ToolResult result;
+        try {
+          result = tool->call(arguments, context);
+        } catch (const std::exception& e) {
+          spdlog::error("mcp: tool {} threw: {}", tool->name(), e.what());
+          result = tools::ToolResult::error("internal error while running the tool");
+        } catch (...) {
+          spdlog::error("mcp: tool {} threw a non-standard exception", tool->name());
+          result = tools::ToolResult::error("internal error while running the tool");
+        }
+        {
+          std::lock_guard lock(progress_state->mu);
+          progress_state->finished = true;
+        }
+        bool cancelled = false;
+        {
+          std::lock_guard lock(shared->mu);
+          cancelled = call->cancelled;
+          const auto it = shared->calls.find(key);
+          if (it != shared->calls.end() && it->second == call) shared->calls.erase(it);
+        }
+        if (!cancelled) {
+          json body = result.to_json();
+          if (!structured_ok) body.erase("structuredContent");
+          reply->respond(make_result(id, std::move(body)));
+        }
+        reply->finish_one();
+        {
+          std::lock_guard lock(shared->mu);
+          --shared->active;
+        }
+        shared->cv.notify_all();
+      });
+  if (!started) {
+    spdlog::error("mcp: no worker thread for the call (every worker is busy or none can be created)");
     {
       std::lock_guard lock(shared_->mu);
       shared_->calls.erase(key);
