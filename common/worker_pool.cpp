@@ -57,7 +57,8 @@ void WorkerPool::run(Task first) {
   std::unique_lock lock(mu_);
   for (;;) {
     ++idle_;
-    const bool woken = cv_.wait_for(lock, options_.idle_timeout, [&] { return stopping_ || !queue_.empty(); });
+    const bool woken =
+        cv_.wait_for(lock, options_.idle_timeout, [&] { return stopping_ || !queue_.empty(); });
     --idle_;
     if (!queue_.empty()) {
       Task t = std::move(queue_.front());

@@ -18,8 +18,8 @@ class WorkerPool {
   using Task = std::move_only_function<void()>;
 
   struct Options {
-    std::size_t min_threads = 4;    ///< idle workers kept without timeout
-    std::size_t max_threads = 1024;  ///< submit() refuses beyond this many running tasks
+    std::size_t min_threads = 4;                    ///< idle workers kept without timeout
+    std::size_t max_threads = 1024;                 ///< submit() refuses beyond this many running tasks
     std::chrono::milliseconds idle_timeout{30000};  ///< an idle worker above min_threads exits after this
   };
 

@@ -86,9 +86,9 @@ common::Error Guard::audit_failure() const {
       "refused: the audit log cannot record right now, so nothing runs (" + audit_.reason() + ")"};
 }
 
-std::expected<void, common::Error> Guard::record(const nlohmann::json& event) {
+std::expected<void, common::Error> Guard::record(const nlohmann::json& event, bool durable) {
   if (has_deferred_) append_deferred_outcomes();
-  if (auto r = audit_.append(event); !r) {
+  if (auto r = durable ? audit_.append(event) : audit_.append_async(event); !r) {
     spdlog::error("audit log append failed: {}", r.error());
     return std::unexpected(audit_failure());
   }
@@ -97,7 +97,8 @@ std::expected<void, common::Error> Guard::record(const nlohmann::json& event) {
 
 std::expected<void, common::Error> Guard::record(audit::CallOutcome outcome) {
   if (has_deferred_) append_deferred_outcomes();
-  auto r = audit_.append(outcome.to_json());
+  auto r = options_.durability == Durability::kIntent ? audit_.append_async(outcome.to_json())
+                                                      : audit_.append(outcome.to_json());
   if (r) return {};
   spdlog::error("audit log append failed: {}", r.error());
   // The intent is on disk, so the statement may have run: its outcome must follow it, late.
@@ -712,7 +713,7 @@ std::expected<std::vector<TableInfo>, SqlFailure> Guard::list_tables(const CallI
 
 void Guard::session_started(const CallInfo& call) {
   audit::SessionEvent ev{true, call.session_id, &call.principal, call.transport, call.remote_address, ""};
-  if (auto r = record(ev.to_json()); !r) spdlog::error("{}", r.error().message);
+  if (auto r = record(ev.to_json(), false); !r) spdlog::error("{}", r.error().message);
 }
 
 void Guard::auth_rejected(nlohmann::json details, const std::string& remote_address) {
@@ -723,7 +724,7 @@ void Guard::auth_rejected(nlohmann::json details, const std::string& remote_addr
 
 void Guard::session_ended(const CallInfo& call, const std::string& reason) {
   audit::SessionEvent ev{false, call.session_id, &call.principal, call.transport, "", reason};
-  if (auto r = record(ev.to_json()); !r) spdlog::error("{}", r.error().message);
+  if (auto r = record(ev.to_json(), false); !r) spdlog::error("{}", r.error().message);
 }
 
 }  // namespace sqlguard::guard

@@ -95,7 +95,15 @@ struct TableInfo {
   std::vector<std::string> masked_columns;  ///< columns masked for this principal
 };
 
+/// When a call.outcome must be on disk (config `audit.durability`, docs/audit.md "Durability").
+enum class Durability : uint8_t {
+  kStrict,  ///< intent durable before execution, outcome durable before the answer (default)
+  kIntent,  ///< intent durable before execution; the outcome is group-committed right after the
+            ///< answer (AuditLog::append_async): a crash can lose the outcomes of the last ms
+};
+
 struct GuardOptions {
+  Durability durability = Durability::kStrict;
   bool record_results = false;  ///< put masked rows into outcome records
   uint32_t record_results_max_rows = 100;
   uint64_t max_sql_bytes = 1 << 20;  ///< longer statements are refused before analysis
@@ -162,10 +170,12 @@ class Guard {
   std::string next_call_id();
   common::Error audit_failure() const;
   /// Appends `event` (any record but call.outcome); first appends any deferred outcomes.
-  std::expected<void, common::Error> record(const nlohmann::json& event);
-  /// Appends a call.outcome. If that fails (its intent is durable, so the statement may have
-  /// run), the outcome is kept and appended `late` before the next record once the log resumes
-  /// (at most kMaxDeferredOutcomes wait).
+  /// `durable` false: AuditLog::append_async (session events: durable no later than the
+  /// session's first intent, or the recorder's next group commit).
+  std::expected<void, common::Error> record(const nlohmann::json& event, bool durable = true);
+  /// Appends a call.outcome, durably or asynchronously as options.durability says. If that fails (its intent
+  /// is durable, so the statement may have run), the outcome is kept and appended `late` before the next
+  /// record once the log resumes (at most kMaxDeferredOutcomes wait).
   std::expected<void, common::Error> record(audit::CallOutcome outcome);
   void append_deferred_outcomes();
   audit::CallIntent intent_for(const CallInfo& call, const std::string& call_id) const;

@@ -126,6 +126,7 @@ class FileAuditLog final : public AuditLog {
   std::expected<void, std::string> init();
 
   std::expected<AppendReceipt, std::string> append(const nlohmann::json& event) override;
+  std::expected<AppendReceipt, std::string> append_async(const nlohmann::json& event) override;
   bool healthy() const override {
     std::lock_guard lock(mu_);
     return healthy_;
@@ -153,6 +154,9 @@ class FileAuditLog final : public AuditLog {
   int sync_dir(int dir_fd) const;
   std::expected<void, std::string> write_file_atomically(const fs::path& path, const std::string& data);
 
+  std::expected<AppendReceipt, std::string> append_with(const nlohmann::json& event, bool durable);
+  // Background thread: makes every queued record durable (asynchronous appends).
+  void flush_async();
   // Must hold mu_. Builds the line for `members` (payload, canonical order), queues it.
   AppendReceipt enqueue_locked(const Members& members);
   // Must hold mu_ (via `lock`). Waits until record `seq` is durable, leading a flush if none runs.
@@ -202,10 +206,12 @@ class FileAuditLog final : public AuditLog {
   std::string failure_;            // guarded by mu_: the first error of the current failure
   std::string last_probe_error_;   // guarded by mu_: why the last resume attempt failed
   std::chrono::system_clock::time_point failed_at_;  // guarded by mu_
-  uint64_t refused_requests_ = 0;      // guarded by mu_: appends and calls refused since the failure
-  uint64_t probes_ = 0;                // guarded by mu_: resume attempts since the failure
-  uint64_t discarded_records_ = 0;     // guarded by mu_: unacknowledged records dropped (not probes')
-  bool probe_record_pending_ = false;  // guarded by mu_: the last probe's record was not durable
+  uint64_t refused_requests_ = 0;         // guarded by mu_: appends and calls refused since the failure
+  uint64_t probes_ = 0;                   // guarded by mu_: resume attempts since the failure
+  uint64_t discarded_records_ = 0;        // guarded by mu_: records dropped (not probes')
+  uint64_t lost_async_records_ = 0;       // guarded by mu_: of those, appended with append_async
+  std::deque<uint64_t> async_undurable_;  // guarded by mu_: seqs of async records not yet durable
+  bool probe_record_pending_ = false;     // guarded by mu_: the last probe's record was not durable
   // What the failure left after the durable offset, read by the first rewind of this failure
   // (later rewinds only cut earlier probes' records). Written by the rewinding thread while it
   // owns the files; reset by fail_locked.
@@ -224,6 +230,7 @@ class FileAuditLog final : public AuditLog {
   std::condition_variable bg_cv_;
   bool stop_ = false;                  // guarded by bg_mu_
   bool checkpoint_requested_ = false;  // guarded by bg_mu_
+  bool flush_requested_ = false;       // guarded by bg_mu_: asynchronous records wait for a flush
   std::thread bg_;
   bool started_ = false;  // init() completed; only then is a shutdown checkpoint written
 };
@@ -283,6 +290,7 @@ void FileAuditLog::fail_locked(const std::string& reason, bool recoverable) {
   refused_requests_ = 0;
   probes_ = 0;
   discarded_records_ = 0;
+  lost_async_records_ = 0;
   probe_record_pending_ = false;
   failure_cut_.reset();
   reason_ = recoverable
@@ -550,6 +558,7 @@ std::string FileAuditLog::flush(std::unique_lock<std::mutex>& lock) {
   if (error.empty()) {
     durable_ = upto;
     durable_state_ = std::move(after);
+    while (!async_undurable_.empty() && async_undurable_.front() < durable_) async_undurable_.pop_front();
   } else {
     fail_locked(error);
   }
@@ -580,6 +589,15 @@ std::expected<void, std::string> FileAuditLog::wait_durable(std::unique_lock<std
 }
 
 std::expected<AppendReceipt, std::string> FileAuditLog::append(const nlohmann::json& event) {
+  return append_with(event, true);
+}
+
+std::expected<AppendReceipt, std::string> FileAuditLog::append_async(const nlohmann::json& event) {
+  return append_with(event, false);
+}
+
+std::expected<AppendReceipt, std::string> FileAuditLog::append_with(const nlohmann::json& event,
+                                                                    bool durable) {
   if (!event.is_object()) return std::unexpected("audit event must be a JSON object");
   auto type = event.find("type");
   if (type == event.end() || !type->is_string() || type->get_ref<const std::string&>().empty())
@@ -596,16 +614,35 @@ std::expected<AppendReceipt, std::string> FileAuditLog::append(const nlohmann::j
     return std::unexpected(reason_);
   }
   AppendReceipt receipt = enqueue_locked(*members);
-  if (auto r = wait_durable(lock, receipt.seq); !r) return std::unexpected(r.error());
+  if (durable) {
+    if (auto r = wait_durable(lock, receipt.seq); !r) return std::unexpected(r.error());
+  } else {
+    async_undurable_.push_back(receipt.seq);
+  }
   const uint64_t size_now = next_seq_;
   lock.unlock();
-  if (options_.checkpoint_every_records > 0 &&
-      size_now >= last_checkpoint_size_.load() + options_.checkpoint_every_records) {
+  const bool checkpoint_due = options_.checkpoint_every_records > 0 &&
+                              size_now >= last_checkpoint_size_.load() + options_.checkpoint_every_records;
+  if (checkpoint_due || !durable) {
     std::lock_guard bg(bg_mu_);
-    checkpoint_requested_ = true;
+    if (checkpoint_due) checkpoint_requested_ = true;
+    if (!durable) flush_requested_ = true;
     bg_cv_.notify_one();
   }
   return receipt;
+}
+
+void FileAuditLog::flush_async() {
+  // Group commit for asynchronous records: every record queued so far becomes durable, sharing one
+  // fdatasync with whatever else is queued (a durable append's leader may take them first).
+  std::unique_lock lock(mu_);
+  while (healthy_ && !pending_.empty()) {
+    if (flushing_) {
+      durable_cv_.wait(lock);
+    } else {
+      flush(lock);
+    }
+  }
 }
 
 std::expected<void, std::string> FileAuditLog::checkpoint() {
@@ -731,6 +768,8 @@ void FileAuditLog::try_recover() {
   ++probes_;
   // Everything after the last durable record was never acknowledged: discard it.
   discarded_records_ += next_seq_ - durable_ - (probe_record_pending_ ? 1 : 0);
+  lost_async_records_ += async_undurable_.size();  // acknowledged, but never durable
+  async_undurable_.clear();
   probe_record_pending_ = false;
   pending_.clear();
   const WriterState& state = durable_state_;
@@ -762,6 +801,7 @@ void FileAuditLog::try_recover() {
                            {"failed_at", common::rfc3339_us(failed_at_)},
                            {"unavailable_ms", static_cast<int64_t>(down_ms)},
                            {"discarded_records", static_cast<int64_t>(discarded_records_)},
+                           {"lost_async_records", static_cast<int64_t>(lost_async_records_)},
                            {"refused_requests", static_cast<int64_t>(refused_requests_)},
                            {"probes", static_cast<int64_t>(probes_)}};
   auto members = payload_members(record);
@@ -794,6 +834,8 @@ void FileAuditLog::try_recover() {
 
 void FileAuditLog::background_loop() {
   std::unique_lock lock(bg_mu_);
+  // Timed checkpoints keep their cadence however often asynchronous flushes wake the thread.
+  auto next_checkpoint = std::chrono::steady_clock::now() + options_.checkpoint_every;
   while (!stop_) {
     if (recovery_wanted_) {
       // The first probe waits one interval too: the failed pages get no immediate retry.
@@ -804,15 +846,24 @@ void FileAuditLog::background_loop() {
       lock.lock();
       continue;
     }
-    auto wake = [&] { return stop_ || checkpoint_requested_ || recovery_wanted_.load(); };
+    auto wake = [&] { return stop_ || checkpoint_requested_ || flush_requested_ || recovery_wanted_.load(); };
+    bool timed_out = false;
     if (options_.checkpoint_every.count() > 0) {
-      bg_cv_.wait_for(lock, options_.checkpoint_every, wake);
+      timed_out = !bg_cv_.wait_until(lock, next_checkpoint, wake);
     } else {
       bg_cv_.wait(lock, wake);
     }
     if (stop_) break;
     if (recovery_wanted_) continue;
+    if (flush_requested_) {
+      flush_requested_ = false;
+      lock.unlock();
+      flush_async();
+      lock.lock();
+    }
+    if (!timed_out && !checkpoint_requested_) continue;
     checkpoint_requested_ = false;
+    next_checkpoint = std::chrono::steady_clock::now() + options_.checkpoint_every;
     lock.unlock();
     if (healthy() && size() > last_checkpoint_size_.load()) (void)checkpoint();
     lock.lock();

@@ -76,6 +76,17 @@ class AuditLog {
   /// event is not representable (floats, invalid UTF-8 are replaced, never written raw).
   virtual std::expected<AppendReceipt, std::string> append(const nlohmann::json& event) = 0;
 
+  /// Appends `event` like append(), but returns as soon as it has its place in the chain (seq,
+  /// prev): it becomes durable with the next group commit, which the recorder's background
+  /// thread starts at once (typically within one fdatasync, < 1 ms on a local SSD), or earlier
+  /// with any durable append that follows it (a later durable record is never on disk without
+  /// the earlier ones). A crash before that commit loses it; `audit verify` then shows what is
+  /// missing (e.g. an intent without its outcome). Used for `audit.durability: intent` outcomes
+  /// and for session events. Errors as append(). Default: append() (fully durable).
+  virtual std::expected<AppendReceipt, std::string> append_async(const nlohmann::json& event) {
+    return append(event);
+  }
+
   /// false from a write/sync failure until the log has resumed; reason() says why.
   virtual bool healthy() const = 0;
   virtual std::string reason() const = 0;

@@ -66,6 +66,16 @@ bool MeteredAuditLog::refresh_health() const {
 }
 
 std::expected<recorder::AppendReceipt, std::string> MeteredAuditLog::append(const nlohmann::json& event) {
+  return observed_append(event, true);
+}
+
+std::expected<recorder::AppendReceipt, std::string> MeteredAuditLog::append_async(
+    const nlohmann::json& event) {
+  return observed_append(event, false);
+}
+
+std::expected<recorder::AppendReceipt, std::string> MeteredAuditLog::observed_append(
+    const nlohmann::json& event, bool durable) {
   Observation o;
   const std::string type = string_field(event, "type", "");
   if (type == "call.intent") {
@@ -86,7 +96,7 @@ std::expected<recorder::AppendReceipt, std::string> MeteredAuditLog::append(cons
   }
 
   const auto t0 = std::chrono::steady_clock::now();
-  auto receipt = inner_->append(event);
+  auto receipt = durable ? inner_->append(event) : inner_->append_async(event);
   append_seconds_.observe({}, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   refresh_health();
   if (!receipt) {

@@ -52,6 +52,7 @@ class MeteredAuditLog final : public recorder::AuditLog {
                   std::size_t max_tracked_calls = kDefaultMaxTrackedCalls);
 
   std::expected<recorder::AppendReceipt, std::string> append(const nlohmann::json& event) override;
+  std::expected<recorder::AppendReceipt, std::string> append_async(const nlohmann::json& event) override;
   /// Also refreshes `sqlguard_audit_healthy` (the guard asks before every call and /healthz on
   /// every probe, so the gauge follows a log that resumed without an append).
   bool healthy() const override { return refresh_health(); }
@@ -67,6 +68,8 @@ class MeteredAuditLog final : public recorder::AuditLog {
   /// What an event needs for its metrics, read before the event is moved into inner.
   struct Observation;
 
+  std::expected<recorder::AppendReceipt, std::string> observed_append(const nlohmann::json& event,
+                                                                      bool durable);
   void remember_tool(const std::string& call, const std::string& tool);
   /// inner.healthy(), written to the gauge only when it changed (hot path: once per call). Two
   /// racing callers may leave a stale value until the next call writes the current one.

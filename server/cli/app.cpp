@@ -115,6 +115,8 @@ std::expected<std::unique_ptr<App>, std::string> App::create(const Config& confi
       std::make_unique<db::ConnectionPool>(config.database, app->vault_, config.pool.max_connections,
                                            std::chrono::milliseconds(config.pool.acquire_timeout_ms));
   guard::GuardOptions options;
+  options.durability =
+      config.audit.strict_durability ? guard::Durability::kStrict : guard::Durability::kIntent;
   options.record_results = config.audit.record_results;
   options.record_results_max_rows = config.audit.record_results_max_rows;
   try {

@@ -343,9 +343,10 @@ void parse_audit(YamlReader& r, const YAML::Node& n, const fs::path& base, Confi
     r.error(n, path, "required section is missing (sqlguard does not run unrecorded)");
     return;
   }
-  if (!r.expect_map(n, path,
-                    {"dir", "origin", "segment_bytes", "checkpoint_every_records", "checkpoint_every_ms",
-                     "recovery_probe_ms", "signing_key_file", "witness_dir", "record_results"})) {
+  if (!r.expect_map(
+          n, path,
+          {"dir", "origin", "segment_bytes", "checkpoint_every_records", "checkpoint_every_ms",
+           "recovery_probe_ms", "signing_key_file", "witness_dir", "record_results", "durability"})) {
     return;
   }
   auto& a = c.audit;
@@ -366,6 +367,13 @@ void parse_audit(YamlReader& r, const YAML::Node& n, const fs::path& base, Confi
     a.log.recovery_probe_every = std::chrono::milliseconds(*v);
   if (auto v = r.string(n, "signing_key_file", path)) a.log.signing_key_file = resolve(base, *v);
   if (auto v = r.string(n, "witness_dir", path)) a.log.witness_dir = resolve(base, *v);
+  if (auto v = r.string(n, "durability", path)) {
+    if (*v == "strict" || *v == "intent") {
+      a.strict_durability = *v == "strict";
+    } else {
+      r.error(n["durability"], path + ".durability", "expected strict or intent, got '" + *v + "'");
+    }
+  }
   const YAML::Node rr = n["record_results"];
   if (r.expect_map(rr, path + ".record_results", {"enabled", "max_rows"})) {
     if (auto v = r.boolean(rr, "enabled", path + ".record_results")) a.record_results = *v;

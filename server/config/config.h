@@ -77,6 +77,10 @@ struct AuthConfig {
 /// `audit:` beyond the recorder's own options.
 struct AuditConfig {
   recorder::AuditLogOptions log;
+  /// `durability`: "strict" (true, the default): every call.outcome is durable before the answer
+  /// leaves; "intent" (false): intents stay durable before execution, outcomes are group-
+  /// committed right after the answer (docs/audit.md "Durability").
+  bool strict_durability = true;
   bool record_results = false;  ///< include masked result rows in outcome records
   uint32_t record_results_max_rows = 100;
 };

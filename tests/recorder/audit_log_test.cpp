@@ -10,6 +10,8 @@
 
 #include <atomic>
 #include <fstream>
+#include <future>
+#include <latch>
 #include <random>
 #include <set>
 #include <sstream>
@@ -160,6 +162,78 @@ TEST_F(AuditLogTest, GroupCommitSharesSyncsAcrossConcurrentWriters) {
   auto report = verify();
   EXPECT_TRUE(report.ok()) << report.summary();
   EXPECT_EQ(report.records, static_cast<uint64_t>(kThreads * kPerThread + 1));
+}
+
+TEST_F(AuditLogTest, AsyncAppendsReturnBeforeTheSyncAndAreGroupCommitted) {
+  std::atomic<bool> block{false};
+  std::latch release(1);
+  options_.fault_injector = [&](std::string_view op) {
+    if (op == "fdatasync" && block) release.wait();
+    return 0;
+  };
+  auto log = AuditLog::open(options_).value();
+  block = true;
+  // The background thread's commit is held in fdatasync: async appends still return.
+  auto appended = std::async(std::launch::async, [&] {
+    std::vector<uint64_t> seqs;
+    for (int i = 0; i < 20; ++i) seqs.push_back(log->append_async(intent(i)).value().seq);
+    return seqs;
+  });
+  ASSERT_EQ(appended.wait_for(std::chrono::seconds(10)), std::future_status::ready)
+      << "append_async waited for the sync";
+  const auto seqs = appended.get();
+  for (size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], i);
+  // A durable append waits for the sync, and makes every earlier async record durable with it.
+  auto durable = std::async(std::launch::async, [&] { return log->append(intent(99)); });
+  EXPECT_EQ(durable.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
+  block = false;
+  release.count_down();
+  ASSERT_TRUE(durable.get().has_value());
+  EXPECT_EQ(all_lines(options_.dir).size(), 21u);
+  // With no durable append after it, an async record still reaches the disk on its own.
+  ASSERT_TRUE(log->append_async(intent(100)).has_value());
+  bool on_disk = false;
+  for (int i = 0; i < 500 && !on_disk; ++i) {
+    on_disk = all_lines(options_.dir).size() == 22u;
+    if (!on_disk) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(on_disk);
+  log.reset();
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << report.summary();
+}
+
+bool wait_healthy(AuditLog& log, std::chrono::milliseconds limit);
+
+TEST_F(AuditLogTest, AnAsyncRecordLostToASyncFailureIsCountedInTheRecoveryRecord) {
+  std::atomic<bool> broken{false};
+  options_.recovery_probe_every = std::chrono::milliseconds(20);
+  options_.fault_injector = [&](std::string_view op) { return broken && op == "fdatasync" ? EIO : 0; };
+  auto log = AuditLog::open(options_).value();
+  ASSERT_TRUE(log->append(intent(0)).has_value());
+  broken = true;
+  ASSERT_TRUE(log->append_async(intent(1)).has_value());  // acknowledged
+  // Fail closed: the failed commit makes the log unhealthy; nothing else is accepted.
+  for (int i = 0; i < 500 && log->healthy(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_FALSE(log->healthy());
+  EXPECT_FALSE(log->append(intent(2)).has_value());
+  broken = false;
+  ASSERT_TRUE(wait_healthy(*log, std::chrono::milliseconds(10000))) << log->reason();
+  log.reset();
+  auto lines = all_lines(options_.dir);
+  bool found = false;
+  for (const auto& line : lines) {
+    auto j = nlohmann::json::parse(line);
+    EXPECT_NE(j.value("call", ""), "c-1") << "the lost record was cut";
+    if (j["type"] == "recovery" && j.contains("lost_async_records")) {
+      found = true;
+      EXPECT_EQ(j["discarded_records"], 1);
+      EXPECT_EQ(j["lost_async_records"], 1);
+    }
+  }
+  EXPECT_TRUE(found);
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << report.summary();
 }
 
 TEST_F(AuditLogTest, RotatesSegmentsAndContinuesTheChainAcrossReopen) {
@@ -520,7 +594,13 @@ TEST_F(AuditLogTest, CheckpointsByCountAndTimeAndWitnessCopy) {
     auto cp = read_checkpoint_note(*note, {}, true);
     return cp ? cp->checkpoint.size : 0;
   };
-  for (int i = 0; i < 100 && latest_size() != log->size(); ++i)
+  // The witness copy is written after the local checkpoint file: wait for both.
+  auto witness_current = [&] {
+    auto w = read_file(options_.witness_dir / kCheckpointFile);
+    auto l = read_file(options_.dir / kCheckpointFile);
+    return w && l && *w == *l;
+  };
+  for (int i = 0; i < 100 && (latest_size() != log->size() || !witness_current()); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_GE(list_checkpoint_history(options_.dir).size(), 2u);
   auto witness = read_file(options_.witness_dir / kCheckpointFile);

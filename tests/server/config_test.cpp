@@ -121,6 +121,27 @@ TEST_F(ConfigTest, RejectsBadMaskingTargetsAndAlgorithms) {
   EXPECT_NE(c.error().find("never none or HS*"), std::string::npos) << c.error();
 }
 
+TEST_F(ConfigTest, AuditDurabilityIsStrictUnlessIntentIsChosen) {
+  auto with = [&](const std::string& audit) {
+    std::string yaml = minimal();
+    yaml.replace(yaml.find("audit: {dir: audit}"), 19, audit);
+    return parse(yaml);
+  };
+  auto by_default = with("audit: {dir: audit}");
+  ASSERT_TRUE(by_default.has_value()) << by_default.error();
+  EXPECT_TRUE(by_default->audit.strict_durability);
+  auto strict = with("audit: {dir: audit, durability: strict}");
+  ASSERT_TRUE(strict.has_value()) << strict.error();
+  EXPECT_TRUE(strict->audit.strict_durability);
+  auto intent = with("audit: {dir: audit, durability: intent}");
+  ASSERT_TRUE(intent.has_value()) << intent.error();
+  EXPECT_FALSE(intent->audit.strict_durability);
+  auto bad = with("audit: {dir: audit, durability: none}");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().find("audit.durability: expected strict or intent, got 'none'"), std::string::npos)
+      << bad.error();
+}
+
 TEST_F(ConfigTest, ShippedExampleIsValid) {
   // The demo config points at secrets that scripts/demo creates; parse the policy/masking parts
   // by loading it with its secret files replaced.
