@@ -263,6 +263,19 @@ TEST_F(HttpTransportTest, SessionLifecycleOverPost) {
   EXPECT_EQ(observer_.ended()[0], "client ended the session");
 }
 
+TEST_F(HttpTransportTest, ResponsesAreNotCompressedWhateverTheClientAccepts) {
+  start();
+  auto c = client();
+  c.set_decompress(false);  // see the bytes as sent
+  auto h = headers();
+  h.emplace("Accept-Encoding", "gzip, deflate, br");
+  auto res = c.Post("/mcp", h, serialize(init_request()), "application/json");
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 200);
+  EXPECT_FALSE(res->has_header("Content-Encoding")) << res->get_header_value("Content-Encoding");
+  EXPECT_EQ(json::parse(res->body)["result"]["protocolVersion"], "2025-11-25");
+}
+
 TEST_F(HttpTransportTest, SessionHeaderRules) {
   start();
   auto res = post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}}, headers());
