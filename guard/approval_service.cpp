@@ -83,7 +83,7 @@ bool ApprovalService::is_reviewer(const policy::Principal& principal) const {
 std::expected<ApprovalRequest, ApprovalError> ApprovalService::create(const NewApproval& n) {
   ApprovalRequest r;
   auto id = common::random_hex_id("apr_", 12);
-  if (!id) return std::unexpected(error(Code::kStore, "cannot make an approval id: " + id.error()));
+  if (!id) return std::unexpected(error(Code::kStore, "cannot make an approval id: " + id.error().message));
   r.id = std::move(*id);
   r.state = ApprovalState::kPending;
   r.principal = n.principal;
@@ -115,7 +115,7 @@ std::expected<ApprovalRequest, ApprovalError> ApprovalService::create(const NewA
         {"expires", common::rfc3339_ms(r.expires_ms)}};
     if (auto a = audit_->append(std::move(ev)); !a) {
       return std::unexpected(
-          error(Code::kStore, "the audit log cannot record the approval request: " + a.error()));
+          error(Code::kStore, "the audit log cannot record the approval request: " + a.error().message));
     }
   }
   if (options_.on_created) {
@@ -304,8 +304,8 @@ std::expected<void, ApprovalError> ApprovalService::record_decisions(const Appro
       ev["at"] = common::rfc3339_ms(vote->at_ms);
     }
     if (auto a = audit_->append(std::move(ev)); !a) {
-      return std::unexpected(
-          error(Code::kStore, "the decision is stored but the audit log cannot record it: " + a.error()));
+      return std::unexpected(error(
+          Code::kStore, "the decision is stored but the audit log cannot record it: " + a.error().message));
     }
   }
   return {};

@@ -49,7 +49,7 @@ Guard::Guard(const policy::StatementAnalyzer& analyzer, const policy::PolicyEngi
       catalog_(catalog != nullptr ? *catalog : own_catalog_) {
   // Call ids must not repeat across instances writing to one log: never a fixed prefix.
   auto instance = common::random_hex_id("", 6);
-  if (!instance) throw std::runtime_error("cannot start the guard: " + instance.error());
+  if (!instance) throw std::runtime_error("cannot start the guard: " + instance.error().message);
   instance_ = std::move(*instance);
 }
 
@@ -87,7 +87,7 @@ common::Error Guard::audit_failure() const {
 std::expected<void, common::Error> Guard::record(const nlohmann::json& event) {
   if (has_deferred_) append_deferred_outcomes();
   if (auto r = audit_.append(event); !r) {
-    spdlog::error("audit log append failed: {}", r.error());
+    spdlog::error("audit log append failed: {}", r.error().message);
     return std::unexpected(audit_failure());
   }
   return {};
@@ -97,9 +97,9 @@ std::expected<void, common::Error> Guard::record(audit::CallOutcome outcome) {
   if (has_deferred_) append_deferred_outcomes();
   auto r = audit_.append(outcome.to_json());
   if (r) return {};
-  spdlog::error("audit log append failed: {}", r.error());
+  spdlog::error("audit log append failed: {}", r.error().message);
   // The intent is on disk, so the statement may have run: its outcome must follow it, late.
-  outcome.late_reason = r.error();
+  outcome.late_reason = r.error().message;
   std::lock_guard lock(deferred_mu_);
   if (deferred_outcomes_.size() < kMaxDeferredOutcomes) {
     deferred_outcomes_.push_back(outcome.to_json());

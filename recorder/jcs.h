@@ -8,13 +8,14 @@
 // Thread-safety: all functions are pure and safe to call from any thread.
 #pragma once
 
-#include <expected>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "common/error.h"
 
 namespace sqlguard::recorder {
 
@@ -29,15 +30,16 @@ enum class JcsNumbers {
 
 /// Serializes `value` in RFC 8785 canonical form: no whitespace, object members sorted by their
 /// names as UTF-16 code units, strings escaped as ECMAScript JSON.stringify does, output UTF-8.
-/// Errors: invalid UTF-8 in a string or name (message names the JSON path), a float or an
-/// out-of-range integer under integers_only, NaN/Infinity, a discarded/binary value.
-std::expected<std::string, std::string> canonicalize(const nlohmann::json& value,
-                                                     JcsNumbers numbers = JcsNumbers::integers_only);
+/// Errors: kInvalidInput for invalid UTF-8 in a string or name (message names the JSON path), a
+/// float or an out-of-range integer under integers_only, NaN/Infinity, a discarded/binary value.
+common::Result<std::string> canonicalize(const nlohmann::json& value,
+                                         JcsNumbers numbers = JcsNumbers::integers_only);
 
 /// Canonicalizes each member of the object `value` separately: returns (name, JCS value) pairs
 /// in RFC 8785 member order. Lets a writer canonicalize a payload outside a lock and splice in
-/// a few envelope members later. Errors: `value` is not an object, or as canonicalize().
-std::expected<std::vector<std::pair<std::string, std::string>>, std::string> canonical_members(
+/// a few envelope members later. Errors: kInvalidInput when `value` is not an object, or as
+/// canonicalize().
+common::Result<std::vector<std::pair<std::string, std::string>>> canonical_members(
     const nlohmann::json& value, JcsNumbers numbers = JcsNumbers::integers_only);
 
 /// Appends the JCS form of a string (quotes included) to `out`. Precondition: valid UTF-8.

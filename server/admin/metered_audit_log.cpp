@@ -65,7 +65,7 @@ bool MeteredAuditLog::refresh_health() const {
   return h;
 }
 
-std::expected<recorder::AppendReceipt, std::string> MeteredAuditLog::append(const nlohmann::json& event) {
+common::Result<recorder::AppendReceipt> MeteredAuditLog::append(const nlohmann::json& event) {
   Observation o;
   const std::string type = string_field(event, "type", "");
   if (type == "call.intent") {

@@ -6,7 +6,6 @@
 #include <atomic>
 #include <cstddef>
 #include <deque>
-#include <expected>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -14,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/error.h"
 #include "common/metrics.h"
 #include "recorder/audit_log.h"
 
@@ -51,13 +51,13 @@ class MeteredAuditLog final : public recorder::AuditLog {
   MeteredAuditLog(std::unique_ptr<recorder::AuditLog> inner, common::MetricsRegistry& registry,
                   std::size_t max_tracked_calls = kDefaultMaxTrackedCalls);
 
-  std::expected<recorder::AppendReceipt, std::string> append(const nlohmann::json& event) override;
+  common::Result<recorder::AppendReceipt> append(const nlohmann::json& event) override;
   /// Also refreshes `sqlguard_audit_healthy` (the guard asks before every call and /healthz on
   /// every probe, so the gauge follows a log that resumed without an append).
   bool healthy() const override { return refresh_health(); }
   void note_refusal() override { inner_->note_refusal(); }
   std::string reason() const override { return inner_->reason(); }
-  std::expected<void, std::string> checkpoint() override { return inner_->checkpoint(); }
+  common::Result<void> checkpoint() override { return inner_->checkpoint(); }
   uint64_t size() const override { return inner_->size(); }
 
   /// The decorated log.

@@ -379,7 +379,7 @@ std::string api_key_sha256_hex(std::string_view key) { return common::sha256_hex
 
 std::string generate_api_key() {
   auto bytes = common::random_bytes(32);
-  if (!bytes) throw std::runtime_error(bytes.error());
+  if (!bytes) throw std::runtime_error(bytes.error().message);
   return std::string(kApiKeyPrefix) + common::base64url_encode(*bytes);
 }
 

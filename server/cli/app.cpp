@@ -18,7 +18,7 @@ std::expected<std::unique_ptr<guard::ApprovalStore>, std::string> open_approval_
   if (config.store == "mariadb") {
     auto vault = db::CredentialVault::open(config.mariadb_credential.password_file,
                                            config.mariadb_credential.password_env);
-    if (!vault) return std::unexpected("approvals.store: " + vault.error());
+    if (!vault) return std::unexpected("approvals.store: " + vault.error().message);
     db::DatabaseEndpoint endpoint = config.mariadb;
     endpoint.password = vault->password();
     auto store = guard::MariaDbApprovalStore::open(std::move(endpoint));
@@ -49,13 +49,14 @@ guard::ApprovalServiceOptions approval_service_options(const Config& config) {
 std::expected<std::unique_ptr<App>, std::string> App::create(const Config& config,
                                                              common::MetricsRegistry* metrics) {
   auto vault = db::CredentialVault::open(config.credential.password_file, config.credential.password_env);
-  if (!vault) return std::unexpected(vault.error());
+  if (!vault) return std::unexpected(vault.error().message);
   std::unique_ptr<App> app(new App(config, std::move(*vault)));
   auto masking = policy::MaskingEngine::create(config.masking);
   if (!masking) return std::unexpected("masking: " + masking.error());
   app->masking_ = std::move(*masking);
   auto audit = recorder::AuditLog::open(config.audit.log);
-  if (!audit) return std::unexpected("audit log " + config.audit.log.dir.string() + ": " + audit.error());
+  if (!audit)
+    return std::unexpected("audit log " + config.audit.log.dir.string() + ": " + audit.error().message);
   // With a metrics registry, every record passes through MeteredAuditLog on its way to disk:
   // calls by tool and decision, durations, auth rejections and append latency (/metrics).
   if (metrics != nullptr) {

@@ -157,7 +157,7 @@ void register_doctor_command(CLI::App& app, int& exit_code) {
     }
     auto vault = db::CredentialVault::open(config->credential.password_file, config->credential.password_env);
     if (!vault) {
-      std::cerr << "doctor: " << vault.error() << "\n";
+      std::cerr << "doctor: " << vault.error().message << "\n";
       exit_code = 2;
       return;
     }

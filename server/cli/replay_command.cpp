@@ -47,7 +47,7 @@ int replay(const ReplayArgs& a) {
   }
   auto records = recorder::read_records(a.dir);
   if (!records) {
-    std::cerr << "replay: " << records.error() << "\n";
+    std::cerr << "replay: " << records.error().message << "\n";
     return 2;
   }
   // Outcomes by call id, then the session's allowed run_sql intents in log order.

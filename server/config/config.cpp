@@ -329,7 +329,7 @@ void parse_masking(YamlReader& r, const YAML::Node& n, const fs::path& base, Con
   if (auto v = r.string(n, "hash_key_file", path)) {
     auto key = db::read_secret_file(resolve(base, *v), "masking hash key");
     if (!key)
-      r.error(n["hash_key_file"], path + ".hash_key_file", key.error());
+      r.error(n["hash_key_file"], path + ".hash_key_file", key.error().message);
     else
       mc.hash_key = *key;
   } else if (needs_key) {

@@ -93,7 +93,7 @@ class GuardTest : public ::testing::Test {
   void SetUp() override {
     ::setenv("SQLGUARD_GUARD_TEST_PASSWORD", "fake-db-secret", 1);
     auto vault = db::CredentialVault::open("", "SQLGUARD_GUARD_TEST_PASSWORD");
-    ASSERT_TRUE(vault.has_value()) << vault.error();
+    ASSERT_TRUE(vault.has_value()) << vault.error().message;
     vault_.emplace(std::move(*vault));
     catalog_.add_table("shop.customers", {"id", "name", "email"});
     catalog_.add_table("shop.orders", {"id", "status", "total"});

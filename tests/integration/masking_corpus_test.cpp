@@ -112,14 +112,14 @@ TEST(MaskingCorpus, AllCasesAgainstMariaDb) {
   // The guard as App::create builds it: the pool of the agent account (password from the vault
   // file), its own catalog cache, a real audit log.
   auto vault = db::CredentialVault::open(db.password_file(), "");
-  ASSERT_TRUE(vault) << vault.error();
+  ASSERT_TRUE(vault) << vault.error().message;
   db::ConnectionPool pool(db.agent_endpoint(), *vault, 2, std::chrono::milliseconds(5000));
   const fs::path audit_dir = temp_dir("masking-corpus") / "audit";
   recorder::AuditLogOptions audit_options;
   audit_options.dir = audit_dir;
   audit_options.origin = "corpus.sqlguard/audit";
   auto audit = recorder::AuditLog::open(audit_options);
-  ASSERT_TRUE(audit) << audit.error();
+  ASSERT_TRUE(audit) << audit.error().message;
   guard::Guard guard(analyzer, policy_engine, *masking, **audit, pool, *vault, guard::GuardOptions{});
   guard::CatalogCache catalog_cache(std::chrono::seconds(0));  // for masking's own verdict (below)
 

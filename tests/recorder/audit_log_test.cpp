@@ -85,7 +85,7 @@ TEST_F(AuditLogTest, WritesChainedCanonicalRecords) {
     auto log = AuditLog::open(options_).value();
     for (int i = 0; i < 5; ++i) {
       auto r = log->append(intent(i));
-      ASSERT_TRUE(r.has_value()) << r.error();
+      ASSERT_TRUE(r.has_value()) << r.error().message;
       EXPECT_EQ(r->seq, static_cast<uint64_t>(i));
     }
     EXPECT_EQ(log->size(), 5u);
@@ -192,7 +192,7 @@ TEST_F(AuditLogTest, TornLastRecordIsCutAndRecorded) {
   EXPECT_FALSE(verify().ok());
   {
     auto log = AuditLog::open(options_);
-    ASSERT_TRUE(log.has_value()) << log.error();
+    ASSERT_TRUE(log.has_value()) << log.error().message;
     EXPECT_EQ((*log)->size(), 5u);  // 3 + checkpoint + recovery
   }
   auto lines = all_lines(options_.dir);
@@ -227,7 +227,7 @@ TEST_F(AuditLogTest, KillDashNineDuringLoadLeavesAVerifiableLog) {
   // A crash mid-write may leave a torn tail: reopening cuts it and records the recovery.
   {
     auto log = AuditLog::open(options_);
-    ASSERT_TRUE(log.has_value()) << log.error();
+    ASSERT_TRUE(log.has_value()) << log.error().message;
     EXPECT_GT((*log)->size(), 10u);
     ASSERT_TRUE((*log)->append(intent(1)).has_value());
   }
@@ -253,7 +253,8 @@ TEST_F(AuditLogTest, SyncFailureFailsClosed) {
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(log->append(intent(i)).has_value());
   auto r = log->append(intent(3));
   ASSERT_FALSE(r.has_value());
-  EXPECT_NE(r.error().find("fdatasync"), std::string::npos) << r.error();
+  EXPECT_EQ(r.error().code, common::ErrorCode::kAuditFailure);
+  EXPECT_NE(r.error().message.find("fdatasync"), std::string::npos) << r.error().message;
   EXPECT_FALSE(log->healthy());
   EXPECT_NE(log->reason().find("Input/output error"), std::string::npos) << log->reason();
   EXPECT_EQ(reported.load(), 1);
@@ -347,7 +348,7 @@ TEST_F(AuditLogTest, ResumesAfterASyncFailureWithTheChainIntact) {
   EXPECT_NE(recovery_message.find("resumed at seq 3"), std::string::npos) << recovery_message;
   EXPECT_TRUE(log->reason().empty());
   auto r = log->append(intent(6));
-  ASSERT_TRUE(r.has_value()) << r.error();
+  ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ(r->seq, 4u);  // 0-2, the recovery record, then this one
   ASSERT_TRUE(log->checkpoint().has_value());
   log.reset();
@@ -373,7 +374,7 @@ TEST_F(AuditLogTest, ResumesAfterASyncFailureWithTheChainIntact) {
   EXPECT_EQ(report.records, 6u);
   // And the resumed log reopens (tail check) and continues.
   auto reopened = AuditLog::open(options_);
-  ASSERT_TRUE(reopened.has_value()) << reopened.error();
+  ASSERT_TRUE(reopened.has_value()) << reopened.error().message;
   EXPECT_EQ((*reopened)->size(), 6u);
 }
 
@@ -528,7 +529,7 @@ TEST_F(AuditLogTest, CheckpointsByCountAndTimeAndWitnessCopy) {
   auto local = read_file(options_.dir / kCheckpointFile).value();
   EXPECT_EQ(*witness, local);
   auto cp = read_checkpoint_note(local, {load_verifier_file(keys_.public_key).value()}, false);
-  ASSERT_TRUE(cp.has_value()) << cp.error();
+  ASSERT_TRUE(cp.has_value()) << cp.error().message;
   EXPECT_EQ(cp->checkpoint.size, log->size());  // the time trigger covered the tail
   auto report = verify({options_.witness_dir / kCheckpointFile});
   EXPECT_TRUE(report.ok()) << report.summary();
@@ -546,7 +547,8 @@ TEST_F(AuditLogTest, RefusesPrivateKeyReadableByOthers) {
   ::chmod(keys_.private_key.c_str(), 0644);
   auto log = AuditLog::open(options_);
   ASSERT_FALSE(log.has_value());
-  EXPECT_NE(log.error().find("chmod 600"), std::string::npos) << log.error();
+  EXPECT_EQ(log.error().code, common::ErrorCode::kInvalidInput);
+  EXPECT_NE(log.error().message.find("chmod 600"), std::string::npos) << log.error().message;
   struct stat st {};
   ::stat(keys_.public_key.c_str(), &st);
   EXPECT_EQ(st.st_mode & 0777, 0644u);
@@ -574,13 +576,16 @@ TEST_F(AuditLogTest, OpenRefusesALogShorterThanItsCheckpoint) {
   }
   auto log = AuditLog::open(options_);
   ASSERT_FALSE(log.has_value());
-  EXPECT_NE(log.error().find("records were deleted"), std::string::npos) << log.error();
+  EXPECT_EQ(log.error().code, common::ErrorCode::kAuditFailure);
+  EXPECT_NE(log.error().message.find("records were deleted"), std::string::npos) << log.error().message;
 }
 
 TEST_F(AuditLogTest, OpenRefusesAnotherOrigin) {
   { ASSERT_TRUE(AuditLog::open(options_).value()->append(intent(0)).has_value()); }
   options_.origin = "other.example/audit";
-  EXPECT_FALSE(AuditLog::open(options_).has_value());
+  auto other = AuditLog::open(options_);
+  ASSERT_FALSE(other.has_value());
+  EXPECT_EQ(other.error().code, common::ErrorCode::kInvalidInput);
 }
 
 }  // namespace
