@@ -97,7 +97,8 @@ using Members = std::vector<std::pair<std::string, std::string>>;
 /// Errors: kInvalidInput when not representable (e.g. a float).
 common::Result<Members> payload_members(const nlohmann::json& event) {
   auto members = canonical_members(event, JcsNumbers::integers_only);
-  if (!members && members.error().message.find("UTF-8") != std::string::npos) {
+  // Checked only after a failure, so a valid event is walked once.
+  if (!members && !valid_utf8_json(event)) {
     bool replaced = false;
     nlohmann::json clean = sanitize_utf8(event, replaced);
     clean["utf8_replaced"] = true;

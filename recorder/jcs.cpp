@@ -140,6 +140,16 @@ struct Writer {
 
 }  // namespace
 
+bool valid_utf8_json(const nlohmann::json& value) {
+  if (value.is_string()) return common::valid_utf8(value.get_ref<const std::string&>());
+  if (value.is_array()) return std::all_of(value.begin(), value.end(), valid_utf8_json);
+  if (value.is_object()) {
+    for (auto it = value.begin(); it != value.end(); ++it)
+      if (!common::valid_utf8(it.key()) || !valid_utf8_json(it.value())) return false;
+  }
+  return true;
+}
+
 nlohmann::json sanitize_utf8(const nlohmann::json& value, bool& replaced) {
   if (value.is_string()) {
     const auto& s = value.get_ref<const std::string&>();

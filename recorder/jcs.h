@@ -32,6 +32,8 @@ enum class JcsNumbers {
 /// names as UTF-16 code units, strings escaped as ECMAScript JSON.stringify does, output UTF-8.
 /// Errors: kInvalidInput for invalid UTF-8 in a string or name (message names the JSON path), a
 /// float or an out-of-range integer under integers_only, NaN/Infinity, a discarded/binary value.
+/// Invalid UTF-8 is the failure sanitize_utf8() repairs: tell it apart with valid_utf8_json(),
+/// never by the message.
 common::Result<std::string> canonicalize(const nlohmann::json& value,
                                          JcsNumbers numbers = JcsNumbers::integers_only);
 
@@ -48,6 +50,10 @@ void append_jcs_string(std::string& out, std::string_view utf8);
 /// Formats a finite double as ECMAScript Number::toString (ECMA-262 §7.1.12.1): shortest
 /// round-trip digits, exponent form only below 1e-6 or from 1e21, "-0" as "0".
 std::string format_ecmascript_number(double value);
+
+/// true when every string and member name in `value` is valid UTF-8, i.e. canonicalize() and
+/// canonical_members() do not fail for invalid UTF-8 (they may still fail for another reason).
+bool valid_utf8_json(const nlohmann::json& value);
 
 /// Returns `value` with every string and member name made valid UTF-8 (ill-formed sequences
 /// replaced by U+FFFD); `replaced` is set to true if anything changed.

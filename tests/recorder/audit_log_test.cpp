@@ -117,7 +117,18 @@ TEST_F(AuditLogTest, WritesChainedCanonicalRecords) {
 
 TEST_F(AuditLogTest, RejectsUnrepresentableEvents) {
   auto log = AuditLog::open(options_).value();
-  EXPECT_FALSE(log->append({{"type", "x"}, {"ratio", 0.5}}).has_value());
+  auto ratio = log->append({{"type", "x"}, {"ratio", 0.5}});
+  ASSERT_FALSE(ratio.has_value());
+  EXPECT_EQ(ratio.error().code, common::ErrorCode::kInvalidInput);
+  EXPECT_EQ(ratio.error().message,
+            "audit event is not representable: JCS: $.ratio: floating-point numbers are not allowed in "
+            "audit records");
+  // A float under a member named "UTF-8" is refused like any float, the message unchanged.
+  auto named = log->append({{"type", "x"}, {"UTF-8", 0.5}});
+  ASSERT_FALSE(named.has_value());
+  EXPECT_EQ(named.error().message,
+            "audit event is not representable: JCS: $.UTF-8: floating-point numbers are not allowed in "
+            "audit records");
   EXPECT_FALSE(log->append({{"type", "x"}, {"seq", 3}}).has_value());
   EXPECT_FALSE(log->append({{"no_type", 1}}).has_value());
   EXPECT_FALSE(log->append(nlohmann::json::array()).has_value());
@@ -129,6 +140,11 @@ TEST_F(AuditLogTest, RejectsUnrepresentableEvents) {
   auto line = all_lines(options_.dir).at(0);
   EXPECT_NE(line.find("bad \xEF\xBF\xBD byte"), std::string::npos);
   EXPECT_NE(line.find("\"utf8_replaced\":true"), std::string::npos);
+  // Invalid UTF-8 in a member name is replaced too; a float next to it still fails.
+  ASSERT_TRUE(log->append({{"type", "x"}, {std::string("k\xff"), 1}}).has_value());
+  EXPECT_NE(all_lines(options_.dir).at(1).find("\"k\xEF\xBF\xBD\":1"), std::string::npos);
+  EXPECT_FALSE(log->append({{"type", "x"}, {"text", std::string("\xff")}, {"ratio", 0.5}}).has_value());
+  EXPECT_EQ(log->size(), 2u);
 }
 
 TEST_F(AuditLogTest, GroupCommitSharesSyncsAcrossConcurrentWriters) {

@@ -291,6 +291,11 @@ TEST(JcsVectors, StringsAndUtf8) {
       "a\xff"
       "b");
   EXPECT_FALSE(canonicalize(bad).has_value());
+  EXPECT_EQ(canonicalize(bad).error().code, common::ErrorCode::kInvalidInput);
+  EXPECT_FALSE(valid_utf8_json(bad));
+  EXPECT_FALSE(valid_utf8_json(nlohmann::json{{"k", {1, bad}}}));
+  EXPECT_FALSE(valid_utf8_json(nlohmann::json{{std::string("k\xff"), 1}}));
+  EXPECT_TRUE(valid_utf8_json(nlohmann::json{{"k", {1.5, "\xF0\x9F\x98\x80", nullptr}}}));
   bool replaced = false;
   auto clean = sanitize_utf8(nlohmann::json{{"k", bad}}, replaced);
   EXPECT_TRUE(replaced);
