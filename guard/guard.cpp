@@ -200,7 +200,7 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
   {
     CallCatalog lookups(catalog_, pool_);
     if (auto r = policy::resolve_with_catalog(analysis, lookups, analyzer_); !r) {
-      catalog_error = r.error();
+      catalog_error = r.error().message;
       catalog_unavailable = lookups.unavailable();
     }
   }
@@ -240,7 +240,8 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
   if (!lease) return std::unexpected(fail_unavailable(call, intent, decision, lease.error(), t0));
   CallCatalog catalog(catalog_, **lease);
   auto plan = masking_->plan(call.principal, analysis, catalog);
-  if (!plan) return std::unexpected(refuse(call, intent, overridden(decision, "masking", plan.error()), t0));
+  if (!plan)
+    return std::unexpected(refuse(call, intent, overridden(decision, "masking", plan.error().message), t0));
 
   // 5. Consume the approval (exactly one call wins it), then the intent on disk before anything
   // executes.
@@ -288,13 +289,14 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
   auto report = masking_->apply(call.principal, *plan, rs);
   if (!report) {
     outcome.error_class = "refused";
-    outcome.error = safe(report.error());
+    outcome.error = safe(report.error().message);
     outcome.duration_us = micros_since(t0);
     (void)record(std::move(outcome));
-    return std::unexpected(SqlFailure{
-        call_id,
-        common::Error{common::ErrorCode::kRefused, safe("refused: result withheld: " + report.error())},
-        decision});
+    return std::unexpected(
+        SqlFailure{call_id,
+                   common::Error{common::ErrorCode::kRefused,
+                                 safe("refused: result withheld: " + report.error().message)},
+                   decision});
   }
 
   // 8. Outcome on disk before the result is returned.
@@ -497,10 +499,9 @@ std::expected<void, SqlFailure> Guard::record_metadata_outcome(const CallInfo& c
   return {};
 }
 
-std::expected<Guard::ObjectAccess, std::string> Guard::object_access(const CallInfo& call,
-                                                                     const std::string& schema,
-                                                                     const std::string& name,
-                                                                     db::Connection& connection) {
+common::Result<Guard::ObjectAccess> Guard::object_access(const CallInfo& call, const std::string& schema,
+                                                         const std::string& name,
+                                                         db::Connection& connection) {
   ObjectAccess out;
   if (!policy_.may_read_table(call.principal, schema, name)) return out;
   auto quote = [](const std::string& id) {
@@ -583,7 +584,7 @@ std::expected<std::vector<ColumnInfo>, SqlFailure> Guard::describe_table(const C
   }
   auto access = object_access(call, schema, name, **lease);
   if (!access) {
-    const std::string msg = safe("refused: " + access.error());
+    const std::string msg = safe("refused: " + access.error().message);
     (void)finish("error", 0, msg);
     return failure(common::ErrorCode::kRefused, msg);
   }
@@ -682,7 +683,7 @@ std::expected<std::vector<TableInfo>, SqlFailure> Guard::list_tables(const CallI
     t.name = row[0].value_or("");
     auto access = object_access(call, schema, t.name, **lease);
     if (!access) {
-      const std::string msg = safe("refused: " + access.error());
+      const std::string msg = safe("refused: " + access.error().message);
       (void)finish("error", 0, msg);
       return failure(common::ErrorCode::kRefused, msg);
     }

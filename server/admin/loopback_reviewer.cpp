@@ -54,7 +54,7 @@ std::expected<policy::Principal, std::string> loopback_reviewer(
   const std::string spec = request.get_header_value("X-Sqlguard-Reviewer");
   if (spec.empty()) return std::unexpected("missing X-Sqlguard-Reviewer: SUBJECT[:group,group]");
   auto principal = policy::parse_principal_spec(spec);
-  if (!principal) return std::unexpected("X-Sqlguard-Reviewer: " + principal.error());
+  if (!principal) return std::unexpected("X-Sqlguard-Reviewer: " + principal.error().message);
   principal->auth_method = "loopback-header";
   return std::move(*principal);
 }

@@ -52,7 +52,7 @@ std::expected<std::unique_ptr<App>, std::string> App::create(const Config& confi
   if (!vault) return std::unexpected(vault.error().message);
   std::unique_ptr<App> app(new App(config, std::move(*vault)));
   auto masking = policy::MaskingEngine::create(config.masking);
-  if (!masking) return std::unexpected("masking: " + masking.error());
+  if (!masking) return std::unexpected("masking: " + masking.error().message);
   app->masking_ = std::move(*masking);
   auto audit = recorder::AuditLog::open(config.audit.log);
   if (!audit)

@@ -50,7 +50,7 @@ std::unique_ptr<guard::ApprovalService> open_service(const ApprovalsArgs& args, 
 std::optional<policy::Principal> reviewer(const ApprovalsArgs& args, int& exit_code) {
   auto p = policy::parse_principal_spec(args.as);
   if (!p) {
-    std::cerr << "--as: " << p.error() << "\n";
+    std::cerr << "--as: " << p.error().message << "\n";
     exit_code = 2;
     return std::nullopt;
   }

@@ -192,7 +192,7 @@ int cmd_validate(const std::string& config_file) {
 /// all of them up).
 class OfflineCatalog final : public policy::Catalog {
  public:
-  std::expected<policy::CatalogEntry, std::string> table(std::string_view, std::string_view) const override {
+  common::Result<policy::CatalogEntry> table(std::string_view, std::string_view) const override {
     return policy::CatalogEntry{};
   }
 };
@@ -208,7 +208,7 @@ int cmd_check(const std::string& config_file, const std::string& as, const std::
   if (!as.empty()) {
     auto p = policy::parse_principal_spec(as);
     if (!p) {
-      std::cerr << "--as: " << p.error() << "\n";
+      std::cerr << "--as: " << p.error().message << "\n";
       return 2;
     }
     principal = *p;
@@ -240,7 +240,7 @@ int cmd_check(const std::string& config_file, const std::string& as, const std::
         for (const auto& m : plan->masked_references) std::cout << "\n  masked: " << m;
         std::cout << "\n";
       } else {
-        std::cout << "masking: refused: " << plan.error()
+        std::cout << "masking: refused: " << plan.error().message
                   << "\n  (offline check: tables are assumed to be base tables and `*` cannot be expanded;"
                      " the server decides with the database catalog)\n";
       }

@@ -99,7 +99,7 @@ class GuardTest : public ::testing::Test {
     catalog_.add_table("shop.orders", {"id", "status", "total"});
     catalog_.add_view("shop.v_hidden", "", {"id"});
     auto masking = policy::MaskingEngine::create(shop_masking());
-    ASSERT_TRUE(masking.has_value()) << masking.error();
+    ASSERT_TRUE(masking.has_value()) << masking.error().message;
     masking_ = std::move(*masking);
     make_guard(nullptr);
   }
