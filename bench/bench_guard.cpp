@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
   if (!db) return 1;
   auto config = db->config();
   if (!config) {
-    std::fprintf(stderr, "%s\n", config.error().c_str());
+    std::fprintf(stderr, "%s\n", config.error().message.c_str());
     return 1;
   }
   auto app = sqlguard::server::App::create(*config);

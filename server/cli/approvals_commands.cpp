@@ -27,7 +27,7 @@ struct ApprovalsArgs {
 std::unique_ptr<guard::ApprovalService> open_service(const ApprovalsArgs& args, int& exit_code) {
   auto config = load_config(args.config);
   if (!config) {
-    std::cerr << config.error() << "\n";
+    std::cerr << config.error().message << "\n";
     exit_code = 2;
     return nullptr;
   }

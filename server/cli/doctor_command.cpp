@@ -151,7 +151,7 @@ void register_doctor_command(CLI::App& app, int& exit_code) {
   doctor->callback([config_file, &exit_code] {
     auto config = load_config(*config_file);
     if (!config) {
-      std::cerr << config.error() << "\n";
+      std::cerr << config.error().message << "\n";
       exit_code = 2;
       return;
     }

@@ -49,7 +49,7 @@ int cmd_serve(const std::string& config_file, bool stdio, bool http, const std::
   }
   auto config = server::load_config(config_file);
   if (!config) {
-    std::cerr << config.error() << "\n";
+    std::cerr << config.error().message << "\n";
     return 2;
   }
   if (http) config->http.enabled = true;
@@ -66,7 +66,7 @@ int cmd_serve(const std::string& config_file, bool stdio, bool http, const std::
   if (auth_configured) {
     auto b = server::BearerAuthenticator::create(config->http, config->auth);
     if (!b) {
-      spdlog::critical("cannot start: auth: {}", b.error());
+      spdlog::critical("cannot start: auth: {}", b.error().message);
       return 1;
     }
     bearer = std::move(*b);
@@ -178,7 +178,7 @@ int cmd_serve(const std::string& config_file, bool stdio, bool http, const std::
 int cmd_validate(const std::string& config_file) {
   auto config = server::load_config(config_file);
   if (!config) {
-    std::cerr << config.error() << "\n";
+    std::cerr << config.error().message << "\n";
     return 1;
   }
   std::cout << config_file << ": OK (" << config->policy.rules.size() << " policy rules, "
@@ -201,7 +201,7 @@ int cmd_check(const std::string& config_file, const std::string& as, const std::
               const std::string& client, const std::string& expect) {
   auto config = server::load_config(config_file);
   if (!config) {
-    std::cerr << config.error() << "\n";
+    std::cerr << config.error().message << "\n";
     return 2;
   }
   policy::Principal principal = config->stdio_principal;

@@ -59,7 +59,7 @@ int replay(const ReplayArgs& a) {
   }
   auto config = load_config(a.config);
   if (!config) {
-    std::cerr << config.error() << "\n";
+    std::cerr << config.error().message << "\n";
     return 2;
   }
   auto app = App::create(*config);

@@ -111,7 +111,7 @@ TEST_P(PolicyCorpus, Cases) {
   ASSERT_TRUE(format_problems.empty());
   const fs::path config_path = file.parent_path() / doc["config"].as<std::string>();
   auto config = server::load_config(config_path);
-  ASSERT_TRUE(config.has_value()) << config.error();
+  ASSERT_TRUE(config.has_value()) << config.error().message;
   const PolicyEngine engine(config->policy);
   const StatementAnalyzer analyzer;
   const std::string default_schema = doc["default_schema"] ? doc["default_schema"].as<std::string>() : "";

@@ -72,7 +72,7 @@ server::Config make_config(const fs::path& dir, const std::string& store_yaml, u
       << "  expiry_s: " << expiry_s << "\n"
       << "  reviewer_groups: [security]\n";
   auto config = server::load_config(dir / "sqlguard.yaml");
-  EXPECT_TRUE(config.has_value()) << config.error();
+  EXPECT_TRUE(config.has_value()) << config.error().message;
   return config.value_or(server::Config{});
 }
 

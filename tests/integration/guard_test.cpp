@@ -37,7 +37,7 @@ server::Config make_config(const fs::path& dir, const std::string& policy_yaml) 
       << "    - {id: pii-ssn, columns: [shop.customers.ssn], method: redact}\n"
       << "audit:\n  dir: " << (dir / "audit").string() << "\n  origin: it.sqlguard/audit\n";
   auto config = server::load_config(dir / "sqlguard.yaml");
-  EXPECT_TRUE(config.has_value()) << config.error();
+  EXPECT_TRUE(config.has_value()) << config.error().message;
   return config.value_or(server::Config{});
 }
 

@@ -104,7 +104,7 @@ TEST(MaskingCorpus, AllCasesAgainstMariaDb) {
   ASSERT_EQ(db.root_script(seed), 0) << "loading tests/corpus/masking-seed.sql failed";
 
   auto config = server::load_config(root / "tests/corpus/corpus-config.yaml");
-  ASSERT_TRUE(config) << config.error();
+  ASSERT_TRUE(config) << config.error().message;
   auto masking = policy::MaskingEngine::create(config->masking);
   ASSERT_TRUE(masking) << masking.error().message;
   const policy::PolicyEngine policy_engine(config->policy);
