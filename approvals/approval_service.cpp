@@ -83,7 +83,7 @@ bool ApprovalService::is_reviewer(const policy::Principal& principal) const {
 std::expected<ApprovalRequest, ApprovalError> ApprovalService::create(const NewApproval& n) {
   ApprovalRequest r;
   auto id = common::random_hex_id("apr_", 12);
-  if (!id) return std::unexpected(error(Code::kStore, "cannot make an approval id: " + id.error()));
+  if (!id) return std::unexpected(error(Code::kStore, "cannot make an approval id: " + id.error().message));
   r.id = std::move(*id);
   r.state = ApprovalState::kPending;
   r.principal = n.principal;
@@ -99,7 +99,7 @@ std::expected<ApprovalRequest, ApprovalError> ApprovalService::create(const NewA
   r.approvals_required = std::max<uint32_t>(1, n.approvals_required);
   r.created_ms = now_ms();
   r.expires_ms = r.created_ms + options_.expiry.count();
-  if (auto ins = store_->insert(r); !ins) return std::unexpected(error(Code::kStore, ins.error()));
+  if (auto ins = store_->insert(r); !ins) return std::unexpected(error(Code::kStore, ins.error().message));
   if (audit_) {
     json ev = {
         {"type", std::string(recorder::record_type::kApprovalRequest)},
@@ -115,7 +115,7 @@ std::expected<ApprovalRequest, ApprovalError> ApprovalService::create(const NewA
         {"expires", common::rfc3339_ms(r.expires_ms)}};
     if (auto a = audit_->append(std::move(ev)); !a) {
       return std::unexpected(
-          error(Code::kStore, "the audit log cannot record the approval request: " + a.error()));
+          error(Code::kStore, "the audit log cannot record the approval request: " + a.error().message));
     }
   }
   if (options_.on_created) {
@@ -130,7 +130,7 @@ std::expected<ApprovalRequest, ApprovalError> ApprovalService::create(const NewA
 
 std::expected<ApprovalRequest, ApprovalError> ApprovalService::load(std::string_view id) {
   auto r = store_->get(id);
-  if (!r) return std::unexpected(error(Code::kStore, r.error()));
+  if (!r) return std::unexpected(error(Code::kStore, r.error().message));
   if (!*r) return std::unexpected(error(Code::kNotFound, "no approval request '" + std::string(id) + "'"));
   ApprovalRequest out = std::move(**r);
   return out;
@@ -144,14 +144,14 @@ std::expected<ApprovalRequest, ApprovalError> ApprovalService::get(std::string_v
 
 std::expected<uint64_t, ApprovalError> ApprovalService::count_pending() {
   auto n = store_->count_pending(now_ms());
-  if (!n) return std::unexpected(error(Code::kStore, n.error()));
+  if (!n) return std::unexpected(error(Code::kStore, n.error().message));
   return *n;
 }
 
 std::expected<std::vector<ApprovalRequest>, ApprovalError> ApprovalService::list(
     std::optional<ApprovalState> state, size_t limit) {
   auto all = store_->list(std::max<size_t>(limit, 1) * (state ? 4 : 1));
-  if (!all) return std::unexpected(error(Code::kStore, all.error()));
+  if (!all) return std::unexpected(error(Code::kStore, all.error().message));
   const int64_t now = now_ms();
   std::vector<ApprovalRequest> out;
   for (auto& r : *all) {
@@ -264,7 +264,7 @@ std::expected<ApprovalRequest, ApprovalError> ApprovalService::decide(std::strin
     }
     if (audit_) next.recorded = next.decision_count();
     auto won = store_->update(next, r.version, ApprovalState::kPending);
-    if (!won) return std::unexpected(error(Code::kStore, won.error()));
+    if (!won) return std::unexpected(error(Code::kStore, won.error().message));
     if (!*won) continue;
     next.version = r.version + 1;
     notify_local();
@@ -304,8 +304,8 @@ std::expected<void, ApprovalError> ApprovalService::record_decisions(const Appro
       ev["at"] = common::rfc3339_ms(vote->at_ms);
     }
     if (auto a = audit_->append(std::move(ev)); !a) {
-      return std::unexpected(
-          error(Code::kStore, "the decision is stored but the audit log cannot record it: " + a.error()));
+      return std::unexpected(error(
+          Code::kStore, "the decision is stored but the audit log cannot record it: " + a.error().message));
     }
   }
   return {};
@@ -336,14 +336,14 @@ std::expected<ApprovalRequest, ApprovalError> ApprovalService::consume(std::stri
     ApprovalRequest next = r;
     next.recorded = next.decision_count();
     auto won = store_->update(next, r.version, r.state);
-    if (!won) return std::unexpected(error(Code::kStore, won.error()));
+    if (!won) return std::unexpected(error(Code::kStore, won.error().message));
     if (*won) {
       if (auto rec = record_decisions(next, r.recorded, "observed"); !rec)
         return std::unexpected(rec.error());
     }
   }
   auto won = store_->consume(r.id, now);
-  if (!won) return std::unexpected(error(Code::kStore, won.error()));
+  if (!won) return std::unexpected(error(Code::kStore, won.error().message));
   if (!*won) return std::unexpected(error(Code::kConflict, "approval " + r.id + " was already used"));
   r.state = ApprovalState::kUsed;
   r.used_ms = now;
@@ -354,7 +354,7 @@ std::expected<ApprovalRequest, ApprovalError> ApprovalService::consume(std::stri
 size_t ApprovalService::sweep() {
   auto all = store_->list(1000);
   if (!all) {
-    spdlog::warn("approvals: sweep: {}", all.error());
+    spdlog::warn("approvals: sweep: {}", all.error().message);
     return 0;
   }
   const int64_t now = now_ms();

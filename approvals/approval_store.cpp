@@ -85,8 +85,9 @@ json ApprovalRequest::to_doc() const {
           {"recorded", recorded}};
 }
 
-std::expected<ApprovalRequest, std::string> ApprovalRequest::from_doc(const json& doc) {
-  if (!doc.is_object()) return std::unexpected("approval document is not an object");
+common::Result<ApprovalRequest> ApprovalRequest::from_doc(const json& doc) {
+  if (!doc.is_object())
+    return common::fail(common::ErrorCode::kInvalidInput, "approval document is not an object");
   try {
     ApprovalRequest r;
     r.id = doc.at("id").get<std::string>();
@@ -109,7 +110,8 @@ std::expected<ApprovalRequest, std::string> ApprovalRequest::from_doc(const json
     r.recorded = doc.value("recorded", uint32_t{0});
     return r;
   } catch (const json::exception& e) {
-    return std::unexpected(std::string("approval document is malformed: ") + e.what());
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        std::string("approval document is malformed: ") + e.what());
   }
 }
 

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/error.h"
 #include "policy/principal.h"
 
 namespace sqlguard::approvals {
@@ -63,7 +64,7 @@ struct ApprovalRequest {
   /// Everything except `state`, `version` and `used` as one JSON document (the store's `doc`).
   nlohmann::json to_doc() const;
   /// Inverse of to_doc(); `state`/`version` are set by the store from their own columns.
-  static std::expected<ApprovalRequest, std::string> from_doc(const nlohmann::json& doc);
+  static common::Result<ApprovalRequest> from_doc(const nlohmann::json& doc);
 };
 
 /// Durable storage of approval requests. State transitions are atomic across threads, processes
@@ -76,27 +77,27 @@ class ApprovalStore {
   virtual ~ApprovalStore() = default;
 
   /// Stores a new request (state pending, version 0). Errors: duplicate id, store failure.
-  virtual std::expected<void, std::string> insert(const ApprovalRequest& request) = 0;
+  virtual common::Result<void> insert(const ApprovalRequest& request) = 0;
 
   /// The request with `id`, or nullopt when there is none.
-  virtual std::expected<std::optional<ApprovalRequest>, std::string> get(std::string_view id) = 0;
+  virtual common::Result<std::optional<ApprovalRequest>> get(std::string_view id) = 0;
 
   /// The newest `limit` requests, newest first (all states; the caller filters).
-  virtual std::expected<std::vector<ApprovalRequest>, std::string> list(size_t limit) = 0;
+  virtual common::Result<std::vector<ApprovalRequest>> list(size_t limit) = 0;
 
   /// Number of requests still waiting for a decision at `now_ms` (state pending, not expired):
   /// one COUNT query, for the scrape-time gauge.
-  virtual std::expected<uint64_t, std::string> count_pending(int64_t now_ms) = 0;
+  virtual common::Result<uint64_t> count_pending(int64_t now_ms) = 0;
 
   /// Replaces the stored request with `next` (state and document) and bumps its version, iff the
   /// stored version is `expected_version` and its state is `expected_state`.
   /// Returns true when this caller won, false when someone else changed it first.
-  virtual std::expected<bool, std::string> update(const ApprovalRequest& next, uint64_t expected_version,
-                                                  ApprovalState expected_state) = 0;
+  virtual common::Result<bool> update(const ApprovalRequest& next, uint64_t expected_version,
+                                      ApprovalState expected_state) = 0;
 
   /// Consumes an approved request: state approved → used, iff it is approved, not yet used and
   /// `now_ms` < its expiry. Returns true for exactly one caller (single use).
-  virtual std::expected<bool, std::string> consume(std::string_view id, int64_t now_ms) = 0;
+  virtual common::Result<bool> consume(std::string_view id, int64_t now_ms) = 0;
 };
 
 }  // namespace sqlguard::approvals

@@ -14,13 +14,14 @@ std::string dump(const ApprovalRequest& r) {
   return r.to_doc().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::expected<ApprovalRequest, std::string> row_to_request(const std::vector<common::Cell>& row) {
+common::Result<ApprovalRequest> row_to_request(const std::vector<common::Cell>& row) {
   if (row.size() < 4 || !row[0] || !row[1] || !row[2])
-    return std::unexpected("approval store: malformed row");
+    return common::fail(common::ErrorCode::kInvalidInput, "approval store: malformed row");
   auto r = ApprovalRequest::from_doc(nlohmann::json::parse(*row[2], nullptr, false));
   if (!r) return r;
   auto state = approval_state_from_string(*row[0]);
-  if (!state) return std::unexpected("approval store: unknown state '" + *row[0] + "'");
+  if (!state)
+    return common::fail(common::ErrorCode::kInvalidInput, "approval store: unknown state '" + *row[0] + "'");
   r->state = *state;
   r->version = std::strtoull(row[1]->c_str(), nullptr, 10);
   if (row[3]) {
@@ -32,9 +33,10 @@ std::expected<ApprovalRequest, std::string> row_to_request(const std::vector<com
 
 }  // namespace
 
-std::expected<std::unique_ptr<MariaDbApprovalStore>, std::string> MariaDbApprovalStore::open(
+common::Result<std::unique_ptr<MariaDbApprovalStore>> MariaDbApprovalStore::open(
     db::DatabaseEndpoint endpoint) {
-  if (endpoint.database.empty()) return std::unexpected("approval store: no database (schema) configured");
+  if (endpoint.database.empty())
+    return common::fail(common::ErrorCode::kInvalidInput, "approval store: no database (schema) configured");
   std::unique_ptr<MariaDbApprovalStore> store(new MariaDbApprovalStore(std::move(endpoint)));
   std::lock_guard lock(store->mu_);
   auto created = store->run(
@@ -53,7 +55,7 @@ std::expected<std::unique_ptr<MariaDbApprovalStore>, std::string> MariaDbApprova
   return store;
 }
 
-std::expected<common::ResultSet, std::string> MariaDbApprovalStore::run(const std::string& sql) {
+common::Result<common::ResultSet> MariaDbApprovalStore::run(const std::string& sql) {
   db::ExecuteOptions options;
   options.max_rows = UINT64_MAX - 1;
   options.max_result_bytes = UINT64_MAX - 1;
@@ -62,7 +64,9 @@ std::expected<common::ResultSet, std::string> MariaDbApprovalStore::run(const st
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (!connection_ || connection_->broken()) {
       auto c = db::MariaDbConnection::open(endpoint_);
-      if (!c) return std::unexpected("approval store " + endpoint_.describe() + ": " + c.error().message);
+      if (!c)
+        return common::fail(common::ErrorCode::kUnavailable,
+                            "approval store " + endpoint_.describe() + ": " + c.error().message);
       connection_ = std::move(*c);
     }
     auto rs = connection_->execute(sql, options);
@@ -74,12 +78,14 @@ std::expected<common::ResultSet, std::string> MariaDbApprovalStore::run(const st
       continue;
     }
     if (connection_->broken()) connection_.reset();
-    return std::unexpected("approval store " + endpoint_.describe() + ": " + rs.error().message);
+    return common::fail(common::ErrorCode::kUnavailable,
+                        "approval store " + endpoint_.describe() + ": " + rs.error().message);
   }
-  return std::unexpected("approval store " + endpoint_.describe() + ": unavailable");
+  return common::fail(common::ErrorCode::kUnavailable,
+                      "approval store " + endpoint_.describe() + ": unavailable");
 }
 
-std::expected<void, std::string> MariaDbApprovalStore::insert(const ApprovalRequest& r) {
+common::Result<void> MariaDbApprovalStore::insert(const ApprovalRequest& r) {
   std::lock_guard lock(mu_);
   auto rs = run(
       "INSERT INTO sqlguard_approvals (id, state, used, used_ms, version, created_ms, expires_ms, doc) "
@@ -90,7 +96,7 @@ std::expected<void, std::string> MariaDbApprovalStore::insert(const ApprovalRequ
   return {};
 }
 
-std::expected<std::optional<ApprovalRequest>, std::string> MariaDbApprovalStore::get(std::string_view id) {
+common::Result<std::optional<ApprovalRequest>> MariaDbApprovalStore::get(std::string_view id) {
   std::lock_guard lock(mu_);
   auto rs = run(std::string(kSelect) + " WHERE id = " + sql_quote(id));
   if (!rs) return std::unexpected(rs.error());
@@ -100,16 +106,17 @@ std::expected<std::optional<ApprovalRequest>, std::string> MariaDbApprovalStore:
   return std::optional<ApprovalRequest>(std::move(*r));
 }
 
-std::expected<uint64_t, std::string> MariaDbApprovalStore::count_pending(int64_t now_ms) {
+common::Result<uint64_t> MariaDbApprovalStore::count_pending(int64_t now_ms) {
   std::lock_guard lock(mu_);
   auto rs = run("SELECT COUNT(*) FROM sqlguard_approvals WHERE state = 'pending' AND expires_ms > " +
                 std::to_string(now_ms));
   if (!rs) return std::unexpected(rs.error());
-  if (rs->rows.empty() || rs->rows[0].empty() || !rs->rows[0][0]) return std::unexpected("count: no result");
+  if (rs->rows.empty() || rs->rows[0].empty() || !rs->rows[0][0])
+    return common::fail(common::ErrorCode::kUnavailable, "count: no result");
   return std::strtoull(rs->rows[0][0]->c_str(), nullptr, 10);
 }
 
-std::expected<std::vector<ApprovalRequest>, std::string> MariaDbApprovalStore::list(size_t limit) {
+common::Result<std::vector<ApprovalRequest>> MariaDbApprovalStore::list(size_t limit) {
   std::lock_guard lock(mu_);
   auto rs = run(std::string(kSelect) + " ORDER BY created_ms DESC, id DESC LIMIT " + std::to_string(limit));
   if (!rs) return std::unexpected(rs.error());
@@ -122,9 +129,8 @@ std::expected<std::vector<ApprovalRequest>, std::string> MariaDbApprovalStore::l
   return out;
 }
 
-std::expected<bool, std::string> MariaDbApprovalStore::update(const ApprovalRequest& next,
-                                                              uint64_t expected_version,
-                                                              ApprovalState expected_state) {
+common::Result<bool> MariaDbApprovalStore::update(const ApprovalRequest& next, uint64_t expected_version,
+                                                  ApprovalState expected_state) {
   std::lock_guard lock(mu_);
   auto rs = run("UPDATE sqlguard_approvals SET state = " + sql_quote(to_string(next.state)) + ", doc = " +
                 sql_quote(dump(next)) + ", version = version + 1 WHERE id = " + sql_quote(next.id) +
@@ -134,7 +140,7 @@ std::expected<bool, std::string> MariaDbApprovalStore::update(const ApprovalRequ
   return rs->affected_rows == 1;
 }
 
-std::expected<bool, std::string> MariaDbApprovalStore::consume(std::string_view id, int64_t now_ms) {
+common::Result<bool> MariaDbApprovalStore::consume(std::string_view id, int64_t now_ms) {
   std::lock_guard lock(mu_);
   const std::string now = std::to_string(now_ms);
   auto rs = run("UPDATE sqlguard_approvals SET state = 'used', used = 1, used_ms = " + now +

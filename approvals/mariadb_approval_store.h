@@ -22,22 +22,21 @@ class MariaDbApprovalStore final : public ApprovalStore {
   /// Connects and creates the table if missing. `endpoint.password` holds the store's
   /// credential. Errors: unreachable, access denied, no database named (messages never contain
   /// the password).
-  static std::expected<std::unique_ptr<MariaDbApprovalStore>, std::string> open(
-      db::DatabaseEndpoint endpoint);
+  static common::Result<std::unique_ptr<MariaDbApprovalStore>> open(db::DatabaseEndpoint endpoint);
 
-  std::expected<void, std::string> insert(const ApprovalRequest& request) override;
-  std::expected<std::optional<ApprovalRequest>, std::string> get(std::string_view id) override;
-  std::expected<std::vector<ApprovalRequest>, std::string> list(size_t limit) override;
-  std::expected<uint64_t, std::string> count_pending(int64_t now_ms) override;
-  std::expected<bool, std::string> update(const ApprovalRequest& next, uint64_t expected_version,
-                                          ApprovalState expected_state) override;
-  std::expected<bool, std::string> consume(std::string_view id, int64_t now_ms) override;
+  common::Result<void> insert(const ApprovalRequest& request) override;
+  common::Result<std::optional<ApprovalRequest>> get(std::string_view id) override;
+  common::Result<std::vector<ApprovalRequest>> list(size_t limit) override;
+  common::Result<uint64_t> count_pending(int64_t now_ms) override;
+  common::Result<bool> update(const ApprovalRequest& next, uint64_t expected_version,
+                              ApprovalState expected_state) override;
+  common::Result<bool> consume(std::string_view id, int64_t now_ms) override;
 
  private:
   explicit MariaDbApprovalStore(db::DatabaseEndpoint endpoint) : endpoint_(std::move(endpoint)) {}
   /// Runs one statement (writable session), reconnecting once when the connection was lost
   /// before the statement was sent. Caller holds mu_.
-  std::expected<common::ResultSet, std::string> run(const std::string& sql);
+  common::Result<common::ResultSet> run(const std::string& sql);
 
   std::mutex mu_;
   db::DatabaseEndpoint endpoint_;

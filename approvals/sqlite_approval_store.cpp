@@ -34,12 +34,13 @@ class Stmt {
 
 constexpr const char* kSelect = "SELECT state, version, doc, used_ms FROM sqlguard_approvals";
 
-std::expected<ApprovalRequest, std::string> row_to_request(const Stmt& s) {
+common::Result<ApprovalRequest> row_to_request(const Stmt& s) {
   const nlohmann::json doc = nlohmann::json::parse(s.text(2), nullptr, false);
   auto r = ApprovalRequest::from_doc(doc);
   if (!r) return r;
   auto state = approval_state_from_string(s.text(0));
-  if (!state) return std::unexpected("unknown approval state '" + s.text(0) + "'");
+  if (!state)
+    return common::fail(common::ErrorCode::kInvalidInput, "unknown approval state '" + s.text(0) + "'");
   r->state = *state;
   r->version = static_cast<uint64_t>(s.integer(1));
   if (s.integer(3) != 0) r->used_ms = s.integer(3);
@@ -48,7 +49,7 @@ std::expected<ApprovalRequest, std::string> row_to_request(const Stmt& s) {
 
 }  // namespace
 
-std::expected<std::unique_ptr<SqliteApprovalStore>, std::string> SqliteApprovalStore::open(
+common::Result<std::unique_ptr<SqliteApprovalStore>> SqliteApprovalStore::open(
     const std::filesystem::path& file) {
   std::error_code ec;
   if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
@@ -60,7 +61,7 @@ std::expected<std::unique_ptr<SqliteApprovalStore>, std::string> SqliteApprovalS
   if (rc != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
-    return std::unexpected("approval store " + file.string() + ": " + msg);
+    return common::fail(common::ErrorCode::kUnavailable, "approval store " + file.string() + ": " + msg);
   }
   std::unique_ptr<SqliteApprovalStore> store(new SqliteApprovalStore(db));
   sqlite3_busy_timeout(db, 5000);
@@ -81,18 +82,19 @@ std::expected<std::unique_ptr<SqliteApprovalStore>, std::string> SqliteApprovalS
   if (sqlite3_exec(db, setup, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    return std::unexpected("approval store " + file.string() + ": " + msg);
+    return common::fail(common::ErrorCode::kUnavailable, "approval store " + file.string() + ": " + msg);
   }
   return store;
 }
 
 SqliteApprovalStore::~SqliteApprovalStore() { sqlite3_close(db_); }
 
-std::string SqliteApprovalStore::error(const std::string& what) const {
-  return "approval store: " + what + ": " + sqlite3_errmsg(db_);
+common::Error SqliteApprovalStore::error(const std::string& what) const {
+  return common::Error{common::ErrorCode::kUnavailable,
+                       "approval store: " + what + ": " + std::string(sqlite3_errmsg(db_))};
 }
 
-std::expected<void, std::string> SqliteApprovalStore::insert(const ApprovalRequest& r) {
+common::Result<void> SqliteApprovalStore::insert(const ApprovalRequest& r) {
   std::lock_guard lock(mu_);
   Stmt s(db_,
          "INSERT INTO sqlguard_approvals (id, state, used, used_ms, version, created_ms, expires_ms, doc) "
@@ -107,7 +109,7 @@ std::expected<void, std::string> SqliteApprovalStore::insert(const ApprovalReque
   return {};
 }
 
-std::expected<std::optional<ApprovalRequest>, std::string> SqliteApprovalStore::get(std::string_view id) {
+common::Result<std::optional<ApprovalRequest>> SqliteApprovalStore::get(std::string_view id) {
   std::lock_guard lock(mu_);
   Stmt s(db_, (std::string(kSelect) + " WHERE id = ?1").c_str());
   if (!s.ok()) return std::unexpected(error("get"));
@@ -120,7 +122,7 @@ std::expected<std::optional<ApprovalRequest>, std::string> SqliteApprovalStore::
   return std::optional<ApprovalRequest>(std::move(*r));
 }
 
-std::expected<uint64_t, std::string> SqliteApprovalStore::count_pending(int64_t now_ms) {
+common::Result<uint64_t> SqliteApprovalStore::count_pending(int64_t now_ms) {
   std::lock_guard lock(mu_);
   Stmt s(db_, "SELECT COUNT(*) FROM sqlguard_approvals WHERE state = 'pending' AND expires_ms > ?1");
   if (!s.ok()) return std::unexpected(error("count"));
@@ -129,7 +131,7 @@ std::expected<uint64_t, std::string> SqliteApprovalStore::count_pending(int64_t 
   return static_cast<uint64_t>(s.integer(0));
 }
 
-std::expected<std::vector<ApprovalRequest>, std::string> SqliteApprovalStore::list(size_t limit) {
+common::Result<std::vector<ApprovalRequest>> SqliteApprovalStore::list(size_t limit) {
   std::lock_guard lock(mu_);
   Stmt s(db_, (std::string(kSelect) + " ORDER BY created_ms DESC, rowid DESC LIMIT ?1").c_str());
   if (!s.ok()) return std::unexpected(error("list"));
@@ -145,9 +147,8 @@ std::expected<std::vector<ApprovalRequest>, std::string> SqliteApprovalStore::li
   return out;
 }
 
-std::expected<bool, std::string> SqliteApprovalStore::update(const ApprovalRequest& next,
-                                                             uint64_t expected_version,
-                                                             ApprovalState expected_state) {
+common::Result<bool> SqliteApprovalStore::update(const ApprovalRequest& next, uint64_t expected_version,
+                                                 ApprovalState expected_state) {
   std::lock_guard lock(mu_);
   Stmt s(db_,
          "UPDATE sqlguard_approvals SET state = ?1, doc = ?2, version = version + 1 "
@@ -162,7 +163,7 @@ std::expected<bool, std::string> SqliteApprovalStore::update(const ApprovalReque
   return sqlite3_changes(db_) == 1;
 }
 
-std::expected<bool, std::string> SqliteApprovalStore::consume(std::string_view id, int64_t now_ms) {
+common::Result<bool> SqliteApprovalStore::consume(std::string_view id, int64_t now_ms) {
   std::lock_guard lock(mu_);
   Stmt s(db_,
          "UPDATE sqlguard_approvals SET state = 'used', used = 1, used_ms = ?1, version = version + 1 "

@@ -21,23 +21,22 @@ class SqliteApprovalStore final : public ApprovalStore {
  public:
   /// Opens or creates `file` (mode 0600; parent directory created) and the table. Errors: the
   /// file cannot be opened or is not a SQLite database.
-  static std::expected<std::unique_ptr<SqliteApprovalStore>, std::string> open(
-      const std::filesystem::path& file);
+  static common::Result<std::unique_ptr<SqliteApprovalStore>> open(const std::filesystem::path& file);
   ~SqliteApprovalStore() override;
   SqliteApprovalStore(const SqliteApprovalStore&) = delete;
   SqliteApprovalStore& operator=(const SqliteApprovalStore&) = delete;
 
-  std::expected<void, std::string> insert(const ApprovalRequest& request) override;
-  std::expected<std::optional<ApprovalRequest>, std::string> get(std::string_view id) override;
-  std::expected<std::vector<ApprovalRequest>, std::string> list(size_t limit) override;
-  std::expected<uint64_t, std::string> count_pending(int64_t now_ms) override;
-  std::expected<bool, std::string> update(const ApprovalRequest& next, uint64_t expected_version,
-                                          ApprovalState expected_state) override;
-  std::expected<bool, std::string> consume(std::string_view id, int64_t now_ms) override;
+  common::Result<void> insert(const ApprovalRequest& request) override;
+  common::Result<std::optional<ApprovalRequest>> get(std::string_view id) override;
+  common::Result<std::vector<ApprovalRequest>> list(size_t limit) override;
+  common::Result<uint64_t> count_pending(int64_t now_ms) override;
+  common::Result<bool> update(const ApprovalRequest& next, uint64_t expected_version,
+                              ApprovalState expected_state) override;
+  common::Result<bool> consume(std::string_view id, int64_t now_ms) override;
 
  private:
   explicit SqliteApprovalStore(sqlite3* db) : db_(db) {}
-  std::string error(const std::string& what) const;
+  common::Error error(const std::string& what) const;  ///< kUnavailable, naming the file and SQLite message
 
   std::mutex mu_;
   sqlite3* db_;

@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
   fs::create_directories(root);
   auto keys = rec::write_key_pair("bench.example/audit", root / "key");
   if (!keys) {
-    std::fprintf(stderr, "%s\n", keys.error().c_str());
+    std::fprintf(stderr, "%s\n", keys.error().message.c_str());
     return 1;
   }
 
@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
       o.checkpoint_every_records = checkpoint_every;
       auto log = rec::AuditLog::open(o);
       if (!log) {
-        std::fprintf(stderr, "%s\n", log.error().c_str());
+        std::fprintf(stderr, "%s\n", log.error().message.c_str());
         return 1;
       }
       auto r = run_writers(writers, seconds,

@@ -7,13 +7,13 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <expected>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "common/error.h"
 #include "db/mariadb_connection.h"
 #include "server/config/config.h"
 
@@ -52,7 +52,7 @@ class BenchDatabase {
   /// The benchmark configuration: principal `bench` (analysts) may SELECT shop.*, e-mail
   /// masking on customers.email, audit log in <dir>/audit without checkpoints during the run.
   /// `database_extra` is appended inside the database mapping (e.g. ", pool: {...}").
-  std::expected<server::Config, std::string> config(std::string_view database_extra = "") const {
+  common::Result<server::Config> config(std::string_view database_extra = "") const {
     std::ofstream(dir_ / "bench.yaml")
         << "database: {socket: " << (dir_ / "db" / "mysqld.sock").string()
         << ", user: sqlguard_agent, password_file: " << (dir_ / "db-password").string() << ", database: shop"

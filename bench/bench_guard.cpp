@@ -65,12 +65,12 @@ int main(int argc, char** argv) {
   if (!db) return 1;
   auto config = db->config();
   if (!config) {
-    std::fprintf(stderr, "%s\n", config.error().c_str());
+    std::fprintf(stderr, "%s\n", config.error().message.c_str());
     return 1;
   }
   auto app = sqlguard::server::App::create(*config);
   if (!app) {
-    std::fprintf(stderr, "%s\n", app.error().c_str());
+    std::fprintf(stderr, "%s\n", app.error().message.c_str());
     return 1;
   }
 
@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
   shm_config.audit.log.dir = shm_dir;
   auto shm_app = sqlguard::server::App::create(shm_config);
   if (!shm_app) {
-    std::fprintf(stderr, "%s\n", shm_app.error().c_str());
+    std::fprintf(stderr, "%s\n", shm_app.error().message.c_str());
     return 1;
   }
 

@@ -147,7 +147,7 @@ struct Served {
 std::optional<Served> serve(const sqlguard::server::Config& config) {
   auto app = sqlguard::server::App::create(config);
   if (!app) {
-    std::fprintf(stderr, "bench_http: %s\n", app.error().c_str());
+    std::fprintf(stderr, "bench_http: %s\n", app.error().message.c_str());
     return std::nullopt;
   }
   Served s;
@@ -161,7 +161,7 @@ std::optional<Served> serve(const sqlguard::server::Config& config) {
       sqlguard::server::HealthCheck{});
   auto port = s.transport->start();
   if (!port) {
-    std::fprintf(stderr, "bench_http: %s\n", port.error().c_str());
+    std::fprintf(stderr, "bench_http: %s\n", port.error().message.c_str());
     return std::nullopt;
   }
   s.port = *port;
@@ -184,7 +184,7 @@ int main(int argc, char** argv) {
 
   auto config = db->config(", pool: {max_connections: 20}");
   if (!config) {
-    std::fprintf(stderr, "%s\n", config.error().c_str());
+    std::fprintf(stderr, "%s\n", config.error().message.c_str());
     cleanup();
     return 1;
   }

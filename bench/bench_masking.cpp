@@ -25,7 +25,7 @@ namespace {
 
 class BenchCatalog : public Catalog {
  public:
-  std::expected<CatalogEntry, std::string> table(std::string_view, std::string_view) const override {
+  common::Result<CatalogEntry> table(std::string_view, std::string_view) const override {
     CatalogTable t;
     for (const char* c : {"id", "name", "city", "ssn", "email", "salary"})
       t.columns.push_back({c, false, std::nullopt});
@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
   constexpr int kRows = 10000;
   auto engine = MaskingEngine::create(config());
   if (!engine) {
-    std::fprintf(stderr, "masking config: %s\n", engine.error().c_str());
+    std::fprintf(stderr, "masking config: %s\n", engine.error().message.c_str());
     return 1;
   }
   const Principal analyst{.subject = "agent", .groups = {"analysts"}};
@@ -139,7 +139,7 @@ int main(int argc, char** argv) {
     auto plan = (*engine)->plan(analyst, a, catalog);
     auto t1 = Clock::now();
     if (!plan) {
-      std::fprintf(stderr, "plan refused: %s\n", plan.error().c_str());
+      std::fprintf(stderr, "plan refused: %s\n", plan.error().message.c_str());
       return 1;
     }
     plan_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
     auto rep = (*engine)->apply(analyst, *plan, rs);
     t1 = Clock::now();
     if (!rep) {
-      std::fprintf(stderr, "apply failed: %s\n", rep.error().c_str());
+      std::fprintf(stderr, "apply failed: %s\n", rep.error().message.c_str());
       return 1;
     }
     cells = rep->cells_masked;

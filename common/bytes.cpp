@@ -66,18 +66,18 @@ std::string base64_encode(std::string_view data) {
   return out;
 }
 
-std::expected<std::string, std::string> base64_decode(std::string_view text) {
-  if (text.size() % 4 != 0) return std::unexpected("base64: length is not a multiple of 4");
+Result<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0) return fail(ErrorCode::kInvalidInput, "base64: length is not a multiple of 4");
   std::string out(text.size() / 4 * 3, '\0');
   const int n =
       EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                       reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  if (n < 0) return std::unexpected("base64: invalid character");
+  if (n < 0) return fail(ErrorCode::kInvalidInput, "base64: invalid character");
   size_t pad = 0;
   if (!text.empty() && text.back() == '=') pad = (text.size() >= 2 && text[text.size() - 2] == '=') ? 2 : 1;
   out.resize(static_cast<size_t>(n) - pad);
   // EVP_DecodeBlock is lenient (whitespace, non-zero trailing bits); require the canonical form.
-  if (base64_encode(out) != text) return std::unexpected("base64: not in canonical form");
+  if (base64_encode(out) != text) return fail(ErrorCode::kInvalidInput, "base64: not in canonical form");
   return out;
 }
 
@@ -127,8 +127,8 @@ std::string hex_encode(std::string_view data) {
   return out;
 }
 
-std::expected<std::string, std::string> hex_decode(std::string_view text) {
-  if (text.size() % 2 != 0) return std::unexpected("hex: odd length");
+Result<std::string> hex_decode(std::string_view text) {
+  if (text.size() % 2 != 0) return fail(ErrorCode::kInvalidInput, "hex: odd length");
   auto nibble = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -140,7 +140,7 @@ std::expected<std::string, std::string> hex_decode(std::string_view text) {
   for (size_t i = 0; i < text.size(); i += 2) {
     const int hi = nibble(text[i]);
     const int lo = nibble(text[i + 1]);
-    if (hi < 0 || lo < 0) return std::unexpected("hex: invalid character");
+    if (hi < 0 || lo < 0) return fail(ErrorCode::kInvalidInput, "hex: invalid character");
     out.push_back(static_cast<char>(hi << 4 | lo));
   }
   return out;

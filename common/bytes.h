@@ -6,10 +6,11 @@
 
 #include <array>
 #include <cstdint>
-#include <expected>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "common/error.h"
 
 namespace sqlguard::common {
 
@@ -32,8 +33,8 @@ std::string base64_encode(std::string_view data);
 inline std::string base64_encode(const Sha256Digest& d) { return base64_encode(as_bytes(d)); }
 
 /// Strict base64 decode (RFC 4648 §4: padding required, no whitespace, canonical encoding only).
-/// Errors: a message naming the problem.
-std::expected<std::string, std::string> base64_decode(std::string_view text);
+/// Errors: kInvalidInput, the message naming the problem.
+Result<std::string> base64_decode(std::string_view text);
 
 /// base64url without padding (RFC 4648 §5, RFC 7515 §2).
 std::string base64url_encode(std::string_view data);
@@ -46,8 +47,8 @@ std::optional<std::string> base64url_decode(std::string_view text);
 std::string hex_encode(std::string_view data);
 inline std::string hex_encode(const Sha256Digest& d) { return hex_encode(as_bytes(d)); }
 
-/// Decodes hex (either case). Errors: odd length or a non-hex character.
-std::expected<std::string, std::string> hex_decode(std::string_view text);
+/// Decodes hex (either case). Errors: kInvalidInput for odd length or a non-hex character.
+Result<std::string> hex_decode(std::string_view text);
 
 /// base64 (RFC 4648 §4) of SHA-256(data): 44 characters. The form of `statement.sha256` and
 /// `result_sha256` in audit records.

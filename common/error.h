@@ -1,12 +1,24 @@
-// The one error type of the data path (database, guard, tools), as a value: a code for callers
-// to branch on and a message that is safe to show the agent. Callers match the code, never the
-// message text.
+// The one error type of the whole code base, as a value: a code for callers to branch on and a
+// message that is safe to show the agent or the operator. Callers match the code, never the
+// message text. Every fallible function returns common::Result<T>; the only other error types
+// are protocol-mapped: JwsError (RFC 6750/JWS), AuthRejection and AuthFailure (HTTP 401/403),
+// ApprovalError (the approvals API), ParseFailure (JSON-RPC parse errors).
+//
+// Which code to use (each function's doc comment names its codes in its "Errors:" line):
+//   kInvalidInput  malformed or invalid input: parse errors, bad keys or signatures, bad config
+//                  values, bad tool arguments
+//   kUnavailable   I/O and resource failures: a file cannot be opened/read/written/fsynced, a
+//                  network fetch failed, the database is unreachable
+//   kAuditFailure  the audit log cannot record
+//   kInternal      bugs, and CSPRNG failure
+//   kRefused, kTimeout, kDatabase, kCancelled  the data path (policy, db/, the guard, tools)
 #pragma once
 
 #include <cstdint>
 #include <expected>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace sqlguard::common {
 
@@ -42,5 +54,17 @@ struct Error {
 /// A value or an Error.
 template <class T>
 using Result = std::expected<T, Error>;
+
+/// The failure of a Result: `return common::fail(ErrorCode::kInvalidInput, "...");`.
+inline std::unexpected<Error> fail(ErrorCode code, std::string message) {
+  return std::unexpected(Error{code, std::move(message)});
+}
+
+/// `error` with `prefix` put before its message, code and database fields kept:
+/// `return std::unexpected(common::prefixed("vkey: ", key.error()));`.
+inline Error prefixed(std::string_view prefix, Error error) {
+  error.message.insert(0, prefix);
+  return error;
+}
 
 }  // namespace sqlguard::common

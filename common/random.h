@@ -6,17 +6,19 @@
 #pragma once
 
 #include <cstddef>
-#include <expected>
 #include <string>
 #include <string_view>
 
+#include "common/error.h"
+
 namespace sqlguard::common {
 
-/// `n` random bytes. Errors: RAND_bytes failed (message names it).
-std::expected<std::string, std::string> random_bytes(std::size_t n);
+/// `n` random bytes. Errors: kInternal when RAND_bytes failed (message names it) or more than
+/// INT_MAX bytes are requested.
+Result<std::string> random_bytes(std::size_t n);
 
 /// `prefix` + lowercase hex of `n` random bytes (2n characters), e.g. random_hex_id("apr_", 12)
 /// → "apr_" + 24 hex characters. Errors: as random_bytes.
-std::expected<std::string, std::string> random_hex_id(std::string_view prefix, std::size_t n);
+Result<std::string> random_hex_id(std::string_view prefix, std::size_t n);
 
 }  // namespace sqlguard::common

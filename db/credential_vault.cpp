@@ -7,32 +7,38 @@
 
 namespace sqlguard::db {
 
-std::expected<std::string, std::string> read_secret_file(const std::filesystem::path& file,
-                                                         std::string_view what) {
+common::Result<std::string> read_secret_file(const std::filesystem::path& file, std::string_view what) {
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0) {
-    return std::unexpected(std::string(what) + " file " + file.string() + " cannot be read");
+    return common::fail(common::ErrorCode::kUnavailable,
+                        std::string(what) + " file " + file.string() + " cannot be read");
   }
   if (!S_ISREG(st.st_mode)) {
-    return std::unexpected(std::string(what) + " file " + file.string() + " is not a regular file");
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        std::string(what) + " file " + file.string() + " is not a regular file");
   }
   if ((st.st_mode & 0006) != 0) {
-    return std::unexpected(std::string(what) + " file " + file.string() +
-                           " is accessible by others; run: chmod o-rwx " + file.string());
+    return common::fail(common::ErrorCode::kInvalidInput, std::string(what) + " file " + file.string() +
+                                                              " is accessible by others; run: chmod o-rwx " +
+                                                              file.string());
   }
   std::ifstream in(file, std::ios::binary);
-  if (!in) return std::unexpected(std::string(what) + " file " + file.string() + " cannot be read");
+  if (!in)
+    return common::fail(common::ErrorCode::kUnavailable,
+                        std::string(what) + " file " + file.string() + " cannot be read");
   std::string line;
   std::getline(in, line);
   while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
-  if (line.empty()) return std::unexpected(std::string(what) + " file " + file.string() + " is empty");
+  if (line.empty())
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        std::string(what) + " file " + file.string() + " is empty");
   return line;
 }
 
-std::expected<CredentialVault, std::string> CredentialVault::open(std::filesystem::path file,
-                                                                  std::string env) {
+common::Result<CredentialVault> CredentialVault::open(std::filesystem::path file, std::string env) {
   if (!file.empty() && !env.empty()) {
-    return std::unexpected("database credential: set password_file or password_env, not both");
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        "database credential: set password_file or password_env, not both");
   }
   if (!file.empty()) {
     auto secret = read_secret_file(file, "database password");
@@ -42,7 +48,8 @@ std::expected<CredentialVault, std::string> CredentialVault::open(std::filesyste
   if (!env.empty()) {
     const char* v = std::getenv(env.c_str());
     if (v == nullptr || *v == '\0') {
-      return std::unexpected("database credential: environment variable " + env + " is not set");
+      return common::fail(common::ErrorCode::kInvalidInput,
+                          "database credential: environment variable " + env + " is not set");
     }
     return CredentialVault({}, env, v);
   }

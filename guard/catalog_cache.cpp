@@ -8,14 +8,14 @@ namespace sqlguard::guard {
 
 using db::sql_quote;
 
-std::expected<policy::CatalogEntry, std::string> CatalogCache::lookup(db::Connection& connection,
-                                                                      const std::string& schema,
-                                                                      const std::string& table) {
+common::Result<policy::CatalogEntry> CatalogCache::lookup(db::Connection& connection,
+                                                          const std::string& schema,
+                                                          const std::string& table) {
   using policy::CatalogTable;
   const std::string where =
       " WHERE TABLE_SCHEMA = " + sql_quote(schema) + " AND TABLE_NAME = " + sql_quote(table);
   auto type = connection.query("SELECT TABLE_TYPE FROM information_schema.TABLES" + where);
-  if (!type) return std::unexpected(type.error().message);
+  if (!type) return std::unexpected(type.error());
   if (type->rows.empty() || type->rows[0].empty() || !type->rows[0][0]) return policy::CatalogEntry{};
   CatalogTable t;
   const std::string& kind = *type->rows[0][0];
@@ -31,7 +31,7 @@ std::expected<policy::CatalogEntry, std::string> CatalogCache::lookup(db::Connec
   auto cols = connection.query(
       "SELECT COLUMN_NAME, EXTRA, COLUMN_DEFAULT, GENERATION_EXPRESSION FROM information_schema.COLUMNS" +
       where + " ORDER BY ORDINAL_POSITION");
-  if (!cols) return std::unexpected(cols.error().message);
+  if (!cols) return std::unexpected(cols.error());
   for (const auto& row : cols->rows) {
     if (row.size() < 4 || !row[0]) continue;
     policy::CatalogColumn c;
@@ -47,7 +47,7 @@ std::expected<policy::CatalogEntry, std::string> CatalogCache::lookup(db::Connec
   if (t.type == CatalogTable::Type::kBaseTable) {
     auto idx = connection.query("SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS" + where +
                                 " ORDER BY INDEX_NAME, SEQ_IN_INDEX");
-    if (!idx) return std::unexpected(idx.error().message);
+    if (!idx) return std::unexpected(idx.error());
     for (const auto& row : idx->rows) {
       if (row.size() < 2 || !row[0]) continue;
       if (t.indexes.empty() || t.indexes.back().name != *row[0]) t.indexes.push_back({*row[0], {}});
@@ -56,7 +56,7 @@ std::expected<policy::CatalogEntry, std::string> CatalogCache::lookup(db::Connec
     auto parts = connection.query(
         "SELECT DISTINCT PARTITION_EXPRESSION, SUBPARTITION_EXPRESSION FROM information_schema.PARTITIONS" +
         where + " AND PARTITION_NAME IS NOT NULL");
-    if (!parts) return std::unexpected(parts.error().message);
+    if (!parts) return std::unexpected(parts.error());
     for (const auto& row : parts->rows) {
       for (std::size_t i = 0; i < row.size() && i < 2; ++i) {
         if (i == 1 && !row[i]) continue;  // no subpartitions
@@ -70,13 +70,13 @@ std::expected<policy::CatalogEntry, std::string> CatalogCache::lookup(db::Connec
   }
   if (t.type == CatalogTable::Type::kView) {
     auto def = connection.query("SELECT VIEW_DEFINITION FROM information_schema.VIEWS" + where);
-    if (!def) return std::unexpected(def.error().message);
+    if (!def) return std::unexpected(def.error());
     if (!def->rows.empty() && !def->rows[0].empty() && def->rows[0][0]) t.view_definition = *def->rows[0][0];
   }
   return std::make_shared<const CatalogTable>(std::move(t));
 }
 
-std::expected<policy::CatalogEntry, std::string> CatalogCache::table(
+common::Result<policy::CatalogEntry> CatalogCache::table(
     const std::function<db::Connection*(std::string& error)>& connection, const std::string& schema,
     const std::string& table) {
   const auto key = std::make_pair(schema, table);
@@ -88,7 +88,7 @@ std::expected<policy::CatalogEntry, std::string> CatalogCache::table(
   }
   std::string error;
   db::Connection* c = connection(error);
-  if (c == nullptr) return std::unexpected(error);
+  if (c == nullptr) return common::fail(common::ErrorCode::kUnavailable, error);
   auto got = lookup(*c, schema, table);
   if (!got || *got == nullptr) return got;
   std::lock_guard lock(mu_);
@@ -96,8 +96,8 @@ std::expected<policy::CatalogEntry, std::string> CatalogCache::table(
   return got;
 }
 
-std::expected<policy::CatalogEntry, std::string> CallCatalog::table(std::string_view schema,
-                                                                    std::string_view table) const {
+common::Result<policy::CatalogEntry> CallCatalog::table(std::string_view schema,
+                                                        std::string_view table) const {
   auto connection = [this](std::string& error) -> db::Connection* {
     if (connection_ != nullptr) return connection_;
     if (!lease_) {

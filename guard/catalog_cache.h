@@ -3,7 +3,6 @@
 #pragma once
 
 #include <chrono>
-#include <expected>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -11,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error.h"
 #include "db/connection.h"
 #include "policy/catalog.h"
 
@@ -24,8 +24,9 @@ class CatalogSource {
 
   /// schema.table, or nullptr when there is no such object. `connection()` gives a database
   /// connection when the source needs one (it returns nullptr with `error` set when none can be
-  /// had). Error: the lookup failed (a message naming why, never a credential).
-  virtual std::expected<policy::CatalogEntry, std::string> table(
+  /// had). Errors (a message naming why, never a credential): kUnavailable when no connection
+  /// can be had; else the code of the failed lookup query (kDatabase, kUnavailable, ...).
+  virtual common::Result<policy::CatalogEntry> table(
       const std::function<db::Connection*(std::string& error)>& connection, const std::string& schema,
       const std::string& table) = 0;
 };
@@ -38,16 +39,17 @@ class CatalogCache final : public CatalogSource {
 
   /// schema.table from the cache or, on a miss, looked up with five queries over the connection
   /// `connection()` returns (called only on a miss; it returns nullptr with `error` set when no
-  /// connection can be had). nullptr: no such object. Error: the lookup failed. Entries are
+  /// connection can be had). nullptr: no such object. Errors: kUnavailable when no connection
+  /// can be had (the message is the one `connection()` set); else as lookup(). Entries are
   /// shared, not copied, on a hit.
-  std::expected<policy::CatalogEntry, std::string> table(
+  common::Result<policy::CatalogEntry> table(
       const std::function<db::Connection*(std::string& error)>& connection, const std::string& schema,
       const std::string& table) override;
 
-  /// Looks schema.table up over `connection`, uncached.
-  static std::expected<policy::CatalogEntry, std::string> lookup(db::Connection& connection,
-                                                                 const std::string& schema,
-                                                                 const std::string& table);
+  /// Looks schema.table up over `connection`, uncached. Errors: the failed query's error as the
+  /// connection reported it (kDatabase, kUnavailable, kTimeout, ...).
+  static common::Result<policy::CatalogEntry> lookup(db::Connection& connection, const std::string& schema,
+                                                     const std::string& table);
 
  private:
   struct Entry {
@@ -67,8 +69,7 @@ class CallCatalog final : public policy::Catalog {
   CallCatalog(CatalogSource& cache, db::ConnectionSource& pool) : cache_(cache), pool_(&pool) {}
   CallCatalog(CatalogSource& cache, db::Connection& connection) : cache_(cache), connection_(&connection) {}
 
-  std::expected<policy::CatalogEntry, std::string> table(std::string_view schema,
-                                                         std::string_view table) const override;
+  common::Result<policy::CatalogEntry> table(std::string_view schema, std::string_view table) const override;
 
   /// Returns a connection leased for lookups to the pool.
   void release() { lease_.reset(); }

@@ -51,7 +51,7 @@ Guard::Guard(const policy::StatementAnalyzer& analyzer, const policy::PolicyEngi
       catalog_(catalog != nullptr ? *catalog : own_catalog_) {
   // Call ids must not repeat across instances writing to one log: never a fixed prefix.
   auto instance = common::random_hex_id("", 6);
-  if (!instance) throw std::runtime_error("cannot start the guard: " + instance.error());
+  if (!instance) throw std::runtime_error("cannot start the guard: " + instance.error().message);
   instance_ = std::move(*instance);
 }
 
@@ -89,7 +89,7 @@ common::Error Guard::audit_failure() const {
 std::expected<void, common::Error> Guard::record(const nlohmann::json& event, bool durable) {
   if (has_deferred_) append_deferred_outcomes();
   if (auto r = durable ? audit_.append(event) : audit_.append_async(event); !r) {
-    spdlog::error("audit log append failed: {}", r.error());
+    spdlog::error("audit log append failed: {}", r.error().message);
     return std::unexpected(audit_failure());
   }
   return {};
@@ -100,9 +100,9 @@ std::expected<void, common::Error> Guard::record(audit::CallOutcome outcome) {
   auto r = options_.durability == Durability::kIntent ? audit_.append_async(outcome.to_json())
                                                       : audit_.append(outcome.to_json());
   if (r) return {};
-  spdlog::error("audit log append failed: {}", r.error());
+  spdlog::error("audit log append failed: {}", r.error().message);
   // The intent is on disk, so the statement may have run: its outcome must follow it, late.
-  outcome.late_reason = r.error();
+  outcome.late_reason = r.error().message;
   std::lock_guard lock(deferred_mu_);
   if (deferred_outcomes_.size() < kMaxDeferredOutcomes) {
     deferred_outcomes_.push_back(outcome.to_json());
@@ -203,7 +203,7 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
   {
     CallCatalog lookups(catalog_, pool_);
     if (auto r = policy::resolve_with_catalog(analysis, lookups, analyzer_); !r) {
-      catalog_error = r.error();
+      catalog_error = r.error().message;
       catalog_unavailable = lookups.unavailable();
     }
   }
@@ -243,7 +243,8 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
   if (!lease) return std::unexpected(fail_unavailable(call, intent, decision, lease.error(), t0));
   CallCatalog catalog(catalog_, **lease);
   auto plan = masking_->plan(call.principal, analysis, catalog);
-  if (!plan) return std::unexpected(refuse(call, intent, overridden(decision, "masking", plan.error()), t0));
+  if (!plan)
+    return std::unexpected(refuse(call, intent, overridden(decision, "masking", plan.error().message), t0));
 
   // 5. Consume the approval (exactly one call wins it), then the intent on disk before anything
   // executes.
@@ -291,13 +292,14 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
   auto report = masking_->apply(call.principal, *plan, rs);
   if (!report) {
     outcome.error_class = "refused";
-    outcome.error = safe(report.error());
+    outcome.error = safe(report.error().message);
     outcome.duration_us = micros_since(t0);
     (void)record(std::move(outcome));
-    return std::unexpected(SqlFailure{
-        call_id,
-        common::Error{common::ErrorCode::kRefused, safe("refused: result withheld: " + report.error())},
-        decision});
+    return std::unexpected(
+        SqlFailure{call_id,
+                   common::Error{common::ErrorCode::kRefused,
+                                 safe("refused: result withheld: " + report.error().message)},
+                   decision});
   }
 
   // 8. Outcome on disk before the result is returned.
@@ -503,10 +505,9 @@ std::expected<void, SqlFailure> Guard::record_metadata_outcome(const CallInfo& c
   return {};
 }
 
-std::expected<Guard::ObjectAccess, std::string> Guard::object_access(const CallInfo& call,
-                                                                     const std::string& schema,
-                                                                     const std::string& name,
-                                                                     db::Connection& connection) {
+common::Result<Guard::ObjectAccess> Guard::object_access(const CallInfo& call, const std::string& schema,
+                                                         const std::string& name,
+                                                         db::Connection& connection) {
   ObjectAccess out;
   if (!policy_.may_read_table(call.principal, schema, name)) return out;
   auto quote = [](const std::string& id) {
@@ -589,7 +590,7 @@ std::expected<std::vector<ColumnInfo>, SqlFailure> Guard::describe_table(const C
   }
   auto access = object_access(call, schema, name, **lease);
   if (!access) {
-    const std::string msg = safe("refused: " + access.error());
+    const std::string msg = safe("refused: " + access.error().message);
     (void)finish("error", 0, msg);
     return failure(common::ErrorCode::kRefused, msg);
   }
@@ -688,7 +689,7 @@ std::expected<std::vector<TableInfo>, SqlFailure> Guard::list_tables(const CallI
     t.name = row[0].value_or("");
     auto access = object_access(call, schema, t.name, **lease);
     if (!access) {
-      const std::string msg = safe("refused: " + access.error());
+      const std::string msg = safe("refused: " + access.error().message);
       (void)finish("error", 0, msg);
       return failure(common::ErrorCode::kRefused, msg);
     }

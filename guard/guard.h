@@ -217,15 +217,16 @@ class Guard {
   std::string safe(std::string message) const;
   /// What describe_table / list_tables may say about schema.name (a table or view): whether the
   /// principal may read it (a view: and everything its definition reaches), and for a view the
-  /// masking of each of its columns, from its lineage. Error: the catalog could not be read.
+  /// masking of each of its columns, from its lineage. Errors: as resolve_with_catalog() (the
+  /// catalog could not be read, or a view cannot be checked).
   struct ObjectAccess {
     bool readable = false;
     bool is_view = false;
     std::vector<std::string> view_columns;
     std::vector<std::optional<policy::MaskedColumn>> view_masking;  ///< aligned with view_columns
   };
-  std::expected<ObjectAccess, std::string> object_access(const CallInfo& call, const std::string& schema,
-                                                         const std::string& name, db::Connection& connection);
+  common::Result<ObjectAccess> object_access(const CallInfo& call, const std::string& schema,
+                                             const std::string& name, db::Connection& connection);
 
   const policy::StatementAnalyzer& analyzer_;
   const policy::PolicyEngine& policy_;

@@ -4,12 +4,13 @@
 // cache (guard/catalog_cache.h); tests use fixed catalogs.
 #pragma once
 
-#include <expected>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/error.h"
 
 namespace sqlguard::policy {
 
@@ -69,10 +70,10 @@ class Catalog {
  public:
   virtual ~Catalog() = default;
   /// The table, view or sequence schema.table. nullptr: no such object (or not visible to
-  /// sqlguard's account; the statement then fails in the database). An error: the lookup
-  /// failed (database unreachable, ...); callers fail closed with the message.
-  virtual std::expected<CatalogEntry, std::string> table(std::string_view schema,
-                                                         std::string_view table) const = 0;
+  /// sqlguard's account; the statement then fails in the database). Errors: the lookup
+  /// failed, with the code of the failure (kUnavailable when the database is unreachable,
+  /// kDatabase when a catalog query failed, ...); callers fail closed with the message.
+  virtual common::Result<CatalogEntry> table(std::string_view schema, std::string_view table) const = 0;
 };
 
 }  // namespace sqlguard::policy

@@ -32,7 +32,7 @@ class Resolver {
   Resolver(const Catalog& catalog, const StatementAnalyzer& analyzer)
       : catalog_(catalog), analyzer_(analyzer) {}
 
-  std::expected<void, std::string> resolve(StatementAnalysis& a, std::size_t depth) {
+  common::Result<void> resolve(StatementAnalysis& a, std::size_t depth) {
     if (!a.understood || a.catalog_resolved) return {};
     a.catalog_resolved = true;
     for (uint32_t ti = 0; ti < a.tables.size(); ++ti) {
@@ -40,8 +40,8 @@ class Resolver {
       if (t.is_cte || t.is_derived || t.is_system_schema || t.schema.empty() || t.table == "*") continue;
       auto info = catalog_.table(t.schema, t.table);
       if (!info) {
-        return std::unexpected("the catalog entry of " + qualified(t) + " could not be looked up (" +
-                               info.error() + ")");
+        return common::fail(info.error().code, "the catalog entry of " + qualified(t) +
+                                                   " could not be looked up (" + info.error().message + ")");
       }
       if (*info == nullptr) continue;  // unknown: the database refuses the statement
       const CatalogTable& entry = **info;
@@ -58,28 +58,32 @@ class Resolver {
   }
 
  private:
-  std::expected<void, std::string> expand_view(StatementAnalysis& a, uint32_t ti, const CatalogTable& entry,
-                                               std::size_t depth) {
+  common::Result<void> expand_view(StatementAnalysis& a, uint32_t ti, const CatalogTable& entry,
+                                   std::size_t depth) {
     const std::string name = qualified(a.tables[ti]);
     if (depth + 1 > kMaxViewDepth) {
-      return std::unexpected("view " + name + " is nested more than " + std::to_string(kMaxViewDepth) +
-                             " views deep, so what it reads cannot be checked");
+      return common::fail(common::ErrorCode::kRefused, "view " + name + " is nested more than " +
+                                                           std::to_string(kMaxViewDepth) +
+                                                           " views deep, so what it reads cannot be checked");
     }
     if (++expanded_ > kMaxExpandedViews) {
-      return std::unexpected("the statement reads more than " + std::to_string(kMaxExpandedViews) +
-                             " views, so what they read cannot be checked");
+      return common::fail(common::ErrorCode::kRefused, "the statement reads more than " +
+                                                           std::to_string(kMaxExpandedViews) +
+                                                           " views, so what they read cannot be checked");
     }
     if (entry.view_definition.empty()) {
-      return std::unexpected("the definition of view " + name +
-                             " is not visible to sqlguard's database account, so what the view reads cannot "
-                             "be checked (grant it SHOW VIEW on " +
-                             a.tables[ti].schema + ".*)");
+      return common::fail(common::ErrorCode::kRefused,
+                          "the definition of view " + name +
+                              " is not visible to sqlguard's database account, so what the view reads cannot "
+                              "be checked (grant it SHOW VIEW on " +
+                              a.tables[ti].schema + ".*)");
     }
     auto def =
         std::make_shared<StatementAnalysis>(analyzer_.analyze(entry.view_definition, a.tables[ti].schema));
     if (!def->understood) {
-      return std::unexpected("the definition of view " + name + " could not be analysed (" + def->reason +
-                             "), so what the view reads cannot be checked");
+      return common::fail(common::ErrorCode::kRefused, "the definition of view " + name +
+                                                           " could not be analysed (" + def->reason +
+                                                           "), so what the view reads cannot be checked");
     }
     if (auto r = resolve(*def, depth + 1); !r) return r;
     ViewExpansion v;
@@ -91,15 +95,15 @@ class Resolver {
   }
 
   // DEFAULT(col): the column's default expression, if it advances a sequence, changes state.
-  std::expected<void, std::string> resolve_default(StatementAnalysis& a, const ColumnRef& ref) {
+  common::Result<void> resolve_default(StatementAnalysis& a, const ColumnRef& ref) {
     for (uint32_t ti : ref.candidates) {
       if (ti >= a.tables.size()) continue;
       const TableRef t = a.tables[ti];
       if (t.is_cte || t.is_derived || t.is_system_schema || t.schema.empty()) continue;
       auto info = catalog_.table(t.schema, t.table);
       if (!info) {
-        return std::unexpected("the default of " + qualified(t) + "." + ref.column +
-                               " could not be looked up (" + info.error() + ")");
+        return common::fail(info.error().code, "the default of " + qualified(t) + "." + ref.column +
+                                                   " could not be looked up (" + info.error().message + ")");
       }
       if (*info == nullptr) continue;
       const CatalogColumn* col = (*info)->column(ref.column);
@@ -107,8 +111,8 @@ class Resolver {
       // The server prints the default as an expression ("nextval(`shop`.`s`)"): read it as one.
       const StatementAnalysis d = analyzer_.analyze("SELECT " + *col->default_expression, t.schema);
       if (!d.understood) {
-        return std::unexpected("the default of " + qualified(t) + "." + ref.column +
-                               " could not be analysed (" + d.reason + ")");
+        return common::fail(common::ErrorCode::kRefused, "the default of " + qualified(t) + "." + ref.column +
+                                                             " could not be analysed (" + d.reason + ")");
       }
       for (const auto& s : d.sequences) {
         if (!s.changes || s.table >= d.tables.size()) continue;
@@ -134,8 +138,8 @@ class Resolver {
 
 }  // namespace
 
-std::expected<void, std::string> resolve_with_catalog(StatementAnalysis& analysis, const Catalog& catalog,
-                                                      const StatementAnalyzer& analyzer) {
+common::Result<void> resolve_with_catalog(StatementAnalysis& analysis, const Catalog& catalog,
+                                          const StatementAnalyzer& analyzer) {
   Resolver r(catalog, analyzer);
   return r.resolve(analysis, 0);
 }

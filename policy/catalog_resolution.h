@@ -4,9 +4,9 @@
 #pragma once
 
 #include <cstddef>
-#include <expected>
 #include <string>
 
+#include "common/error.h"
 #include "policy/catalog.h"
 #include "policy/statement_analysis.h"
 #include "policy/statement_analyzer.h"
@@ -27,10 +27,11 @@ inline constexpr std::size_t kMaxExpandedViews = 64;
 /// Names the catalog does not know are left as they are (the database refuses them).
 /// An analysis that is not understood is left unchanged.
 /// Errors (the statement must be refused with the message; nothing was changed that matters):
-/// a catalog lookup failed; a view's definition is not visible to sqlguard's account (it needs
-/// SHOW VIEW) or could not be analysed; views nest deeper than kMaxViewDepth or more than
-/// kMaxExpandedViews are read.
-std::expected<void, std::string> resolve_with_catalog(StatementAnalysis& analysis, const Catalog& catalog,
-                                                      const StatementAnalyzer& analyzer);
+/// a catalog lookup failed (with the lookup's code, e.g. kUnavailable or kDatabase); kRefused
+/// when a view's definition is not visible to sqlguard's account (it needs SHOW VIEW) or could
+/// not be analysed, or views nest deeper than kMaxViewDepth or more than kMaxExpandedViews are
+/// read.
+common::Result<void> resolve_with_catalog(StatementAnalysis& analysis, const Catalog& catalog,
+                                          const StatementAnalyzer& analyzer);
 
 }  // namespace sqlguard::policy

@@ -54,13 +54,15 @@ struct KeyedHasher::State {
 KeyedHasher::KeyedHasher(std::unique_ptr<State> state) : state_(std::move(state)) {}
 KeyedHasher::~KeyedHasher() = default;
 
-std::expected<std::unique_ptr<KeyedHasher>, std::string> KeyedHasher::create(std::string_view key) {
-  if (key.empty()) return std::unexpected("the masking hash key is empty");
+common::Result<std::unique_ptr<KeyedHasher>> KeyedHasher::create(std::string_view key) {
+  if (key.empty()) return common::fail(common::ErrorCode::kInvalidInput, "the masking hash key is empty");
   auto state = std::make_unique<State>();
   state->mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  if (state->mac == nullptr) return std::unexpected("OpenSSL has no HMAC implementation");
+  if (state->mac == nullptr)
+    return common::fail(common::ErrorCode::kInternal, "OpenSSL has no HMAC implementation");
   state->prepared = EVP_MAC_CTX_new(state->mac);
-  if (state->prepared == nullptr) return std::unexpected("OpenSSL EVP_MAC_CTX_new failed");
+  if (state->prepared == nullptr)
+    return common::fail(common::ErrorCode::kInternal, "OpenSSL EVP_MAC_CTX_new failed");
   char digest_name[] = "SHA256";
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
@@ -68,7 +70,7 @@ std::expected<std::unique_ptr<KeyedHasher>, std::string> KeyedHasher::create(std
   };
   if (EVP_MAC_init(state->prepared, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params) !=
       1) {
-    return std::unexpected("OpenSSL could not initialise HMAC-SHA256");
+    return common::fail(common::ErrorCode::kInternal, "OpenSSL could not initialise HMAC-SHA256");
   }
   return std::unique_ptr<KeyedHasher>(new KeyedHasher(std::move(state)));
 }

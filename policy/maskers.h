@@ -3,12 +3,12 @@
 #pragma once
 
 #include <cstdint>
-#include <expected>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "common/error.h"
 #include "common/result_set.h"
 #include "policy/masking_config.h"
 
@@ -24,9 +24,10 @@ std::optional<MaskingMethod> masking_method_from_string(std::string_view name);
 /// the prepared context, so one KeyedHasher is safe to use from many threads at once.
 class KeyedHasher {
  public:
-  /// Prepares HMAC-SHA256 with `key` (any bytes; must not be empty). Errors: empty key, or
-  /// OpenSSL without HMAC/SHA-256 (message names the failing step, never the key).
-  static std::expected<std::unique_ptr<KeyedHasher>, std::string> create(std::string_view key);
+  /// Prepares HMAC-SHA256 with `key` (any bytes; must not be empty). Errors: kInvalidInput for
+  /// an empty key; kInternal for OpenSSL without HMAC/SHA-256 (message names the failing step,
+  /// never the key).
+  static common::Result<std::unique_ptr<KeyedHasher>> create(std::string_view key);
   ~KeyedHasher();
   KeyedHasher(const KeyedHasher&) = delete;
   KeyedHasher& operator=(const KeyedHasher&) = delete;

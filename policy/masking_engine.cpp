@@ -142,9 +142,10 @@ MaskingEngine::MaskingEngine(MaskingConfig config)
 
 MaskingEngine::~MaskingEngine() = default;
 
-std::expected<std::shared_ptr<const MaskingEngine>, std::string> MaskingEngine::create(MaskingConfig config) {
+common::Result<std::shared_ptr<const MaskingEngine>> MaskingEngine::create(MaskingConfig config) {
   auto engine = std::make_shared<MaskingEngine>(std::move(config));
-  if (!engine->compiled_->error.empty()) return std::unexpected(engine->compiled_->error);
+  if (!engine->compiled_->error.empty())
+    return common::fail(common::ErrorCode::kInvalidInput, engine->compiled_->error);
   return std::shared_ptr<const MaskingEngine>(std::move(engine));
 }
 
@@ -174,7 +175,7 @@ std::string compile(const MaskingConfig& config, CompiledMasking& out) {
       return "masking: method hash needs a key, but masking.hash_key_file is missing or empty";
     }
     auto hasher = KeyedHasher::create(config.hash_key);
-    if (!hasher) return "masking: " + hasher.error();
+    if (!hasher) return "masking: " + hasher.error().message;
     out.hasher = std::move(*hasher);
   }
   std::vector<std::string> ids;
@@ -226,7 +227,7 @@ std::string compile(const MaskingConfig& config, CompiledMasking& out) {
   }
   for (const auto& d : config.detectors) {
     auto compiled = CompiledDetector::create(d, out.hasher.get());
-    if (!compiled) return compiled.error();
+    if (!compiled) return compiled.error().message;
     out.detectors.push_back(std::move(*compiled));
   }
   return {};
@@ -591,7 +592,7 @@ class Planner {
     table_state_.resize(a.tables.size());
   }
 
-  std::expected<MaskingPlan, std::string> run();
+  common::Result<MaskingPlan> run();
   // For the planner of a view definition: what the view exposes through `columns`.
   ViewLineage lineage(const std::vector<std::string>& columns);
 
@@ -672,7 +673,7 @@ class Planner {
     auto e = s_.catalog.table(t.schema, t.table);
     if (!e || *e == nullptr) {
       st.failed = true;
-      st.failed_reason = e ? "unknown table" : e.error();
+      st.failed_reason = e ? "unknown table" : e.error().message;
       return st;
     }
     st.entry = *e;
@@ -794,13 +795,13 @@ class Planner {
            rule_id(m.rule) + ")";
   }
 
-  std::expected<void, std::string> check_tables();
-  std::expected<void, std::string> check_system_table(uint32_t ti);
-  std::expected<void, std::string> check_physical(uint32_t ti);
-  std::expected<void, std::string> check_metadata();
-  std::expected<void, std::string> check_references();
-  std::expected<void, std::string> check_relaxed();
-  std::expected<void, std::string> plan_outputs();
+  common::Result<void> check_tables();
+  common::Result<void> check_system_table(uint32_t ti);
+  common::Result<void> check_physical(uint32_t ti);
+  common::Result<void> check_metadata();
+  common::Result<void> check_references();
+  common::Result<void> check_relaxed();
+  common::Result<void> plan_outputs();
 
   PlanShared& s_;
   MaskingPlan& plan_ = s_.plan;
@@ -814,7 +815,7 @@ class Planner {
   std::vector<bool> ref_is_output_column_;
 };
 
-std::expected<void, std::string> Planner::check_system_table(uint32_t ti) {
+common::Result<void> Planner::check_system_table(uint32_t ti) {
   if (!s_.any_active) return {};
   const TableRef& t = a_.tables[ti];
   const std::string name = qualified(t.schema, "", t.table);
@@ -823,12 +824,14 @@ std::expected<void, std::string> Planner::check_system_table(uint32_t ti) {
       "generated columns, view, trigger and routine bodies, comments), statement texts or value statistics "
       "that carry masked values";
   if (!iequals(t.schema, "information_schema")) {
-    return std::unexpected("statement refused: reading " + name + " is not allowed" + why);
+    return common::fail(common::ErrorCode::kRefused,
+                        "statement refused: reading " + name + " is not allowed" + why);
   }
   if (information_schema_table_is_plain(t.table)) return {};
   const auto* text = information_schema_text_columns(t.table);
   if (text == nullptr) {
-    return std::unexpected("statement refused: reading " + name + " is not allowed" + why);
+    return common::fail(common::ErrorCode::kRefused,
+                        "statement refused: reading " + name + " is not allowed" + why);
   }
   for (const auto& ref : a_.columns) {
     if (std::find(ref.candidates.begin(), ref.candidates.end(), ti) == ref.candidates.end()) continue;
@@ -837,9 +840,10 @@ std::expected<void, std::string> Planner::check_system_table(uint32_t ti) {
     if (hit) {
       std::string cols;
       for (auto c : *text) cols += (cols.empty() ? "" : ", ") + std::string(c);
-      return std::unexpected("statement refused: " + name + "." +
-                             (ref.column == "*" ? std::string("*") : ref.column) + " is not allowed" + why +
-                             "; select other columns than " + cols);
+      return common::fail(common::ErrorCode::kRefused,
+                          "statement refused: " + name + "." +
+                              (ref.column == "*" ? std::string("*") : ref.column) + " is not allowed" + why +
+                              "; select other columns than " + cols);
     }
   }
   return {};
@@ -847,15 +851,16 @@ std::expected<void, std::string> Planner::check_system_table(uint32_t ti) {
 
 // Physical-design oracles: index hints and partition selection that make the server order or
 // filter rows by a masked column without the statement naming it.
-std::expected<void, std::string> Planner::check_physical(uint32_t ti) {
+common::Result<void> Planner::check_physical(uint32_t ti) {
   const TableRef& t = a_.tables[ti];
   if (t.index_hints.empty() && t.partitions.empty()) return {};
   TableState& st = table_state(ti);
   if (st.masked.empty()) return {};
   const std::string name = qualified(t.schema, "", t.table);
   if (!st.entry) {
-    return std::unexpected("statement refused: index hints and partition selection on " + name +
-                           " cannot be checked against its masked columns");
+    return common::fail(common::ErrorCode::kRefused,
+                        "statement refused: index hints and partition selection on " + name +
+                            " cannot be checked against its masked columns");
   }
   auto masked_in = [&](const std::vector<std::string>& cols) -> std::string {
     for (const auto& c : cols) {
@@ -874,11 +879,12 @@ std::expected<void, std::string> Planner::check_physical(uint32_t ti) {
         bool ignored = false;
         for (const auto& n : h.indexes) ignored = ignored || iequals(n, ix.name);
         if (!ignored) {
-          return std::unexpected("statement refused: IGNORE INDEX on " + name +
-                                 " can make the server read "
-                                 "rows through index " +
-                                 ix.name + " over masked column " + m +
-                                 ", in that column's order; remove the index hint");
+          return common::fail(common::ErrorCode::kRefused,
+                              "statement refused: IGNORE INDEX on " + name +
+                                  " can make the server read "
+                                  "rows through index " +
+                                  ix.name + " over masked column " + m +
+                                  ", in that column's order; remove the index hint");
         }
       }
       continue;
@@ -888,9 +894,10 @@ std::expected<void, std::string> Planner::check_physical(uint32_t ti) {
         if (!iequals(n, ix.name)) continue;
         const std::string m = masked_in(ix.columns);
         if (!m.empty()) {
-          return std::unexpected("statement refused: the index hint on " + name + " names index " + ix.name +
-                                 " over masked column " + m +
-                                 "; rows would come back in that column's order; remove the index hint");
+          return common::fail(common::ErrorCode::kRefused,
+                              "statement refused: the index hint on " + name + " names index " + ix.name +
+                                  " over masked column " + m +
+                                  "; rows would come back in that column's order; remove the index hint");
         }
       }
     }
@@ -903,15 +910,17 @@ std::expected<void, std::string> Planner::check_physical(uint32_t ti) {
           if (iequals(ix.name, "PRIMARY")) cols = ix.columns;
         }
         if (cols.empty()) {
-          return std::unexpected("statement refused: partition selection on " + name +
-                                 ": its partitioning columns cannot be determined");
+          return common::fail(common::ErrorCode::kRefused,
+                              "statement refused: partition selection on " + name +
+                                  ": its partitioning columns cannot be determined");
         }
       } else {
         LexResult lex;
         lex_sql(expr, lex);
         if (!lex.ok) {
-          return std::unexpected("statement refused: partition selection on " + name +
-                                 ": its partitioning expression cannot be read");
+          return common::fail(common::ErrorCode::kRefused,
+                              "statement refused: partition selection on " + name +
+                                  ": its partitioning expression cannot be read");
         }
         for (const auto& tok : lex.tokens) {
           if (tok.type == TokenType::kWord || tok.type == TokenType::kQuotedIdent) {
@@ -921,15 +930,16 @@ std::expected<void, std::string> Planner::check_physical(uint32_t ti) {
       }
       const std::string m = masked_in(cols);
       if (!m.empty()) {
-        return std::unexpected("statement refused: " + name + " is partitioned by masked column " + m +
-                               "; selecting partitions would reveal which rows fall in which value range");
+        return common::fail(common::ErrorCode::kRefused,
+                            "statement refused: " + name + " is partitioned by masked column " + m +
+                                "; selecting partitions would reveal which rows fall in which value range");
       }
     }
   }
   return {};
 }
 
-std::expected<void, std::string> Planner::check_tables() {
+common::Result<void> Planner::check_tables() {
   const StatementKind kind = a_.kind;
   const bool metadata = kind == StatementKind::kShow || kind == StatementKind::kDescribe;
   for (uint32_t ti = 0; ti < a_.tables.size(); ++ti) {
@@ -947,22 +957,25 @@ std::expected<void, std::string> Planner::check_tables() {
     // statement's own; what is copied into it is checked on the column references.
     if (st.failed && t.written) continue;
     if (st.failed) {
-      return std::unexpected("statement refused: the columns of " + name +
-                             " could not be looked up, so masking cannot be checked (" + st.failed_reason +
-                             ")");
+      return common::fail(common::ErrorCode::kRefused,
+                          "statement refused: the columns of " + name +
+                              " could not be looked up, so masking cannot be checked (" + st.failed_reason +
+                              ")");
     }
     if (!st.masked.empty()) plan_.sensitive = true;
     if (st.is_view) {
       if (st.lineage.references_masked) plan_.sensitive = true;
       if (!st.lineage.refusal.empty()) {
-        return std::unexpected("statement refused: view " + name + " " + st.lineage.refusal +
-                               ", so reading it could reveal masked values");
+        return common::fail(common::ErrorCode::kRefused, "statement refused: view " + name + " " +
+                                                             st.lineage.refusal +
+                                                             ", so reading it could reveal masked values");
       }
     }
     if (is_raw_table_kind(kind) && !st.masked.empty()) {
-      return std::unexpected("statement refused: " + std::string(to_string(kind)) + " on " + name +
-                             " would read masked column " + st.masked.front().first + " (rule " +
-                             rule_id(st.masked.front().second) + ")");
+      return common::fail(common::ErrorCode::kRefused, "statement refused: " + std::string(to_string(kind)) +
+                                                           " on " + name + " would read masked column " +
+                                                           st.masked.front().first + " (rule " +
+                                                           rule_id(st.masked.front().second) + ")");
     }
     if (auto r = check_physical(ti); !r) return r;
   }
@@ -972,7 +985,7 @@ std::expected<void, std::string> Planner::check_tables() {
 // SHOW and DESCRIBE: no column values, but schema text can carry them (a masked column's
 // default, comment, check constraint, generated expression, partition bounds, a view's literal,
 // trigger and routine bodies) and index statistics count distinct values.
-std::expected<void, std::string> Planner::check_metadata() {
+common::Result<void> Planner::check_metadata() {
   const StatementKind kind = a_.kind;
   if (kind != StatementKind::kShow && kind != StatementKind::kDescribe) return {};
   if (!s_.any_active) return {};
@@ -981,9 +994,10 @@ std::expected<void, std::string> Planner::check_metadata() {
       form == "COLUMNS" || form == "INDEX" || form == "CREATE TABLE" || form == "CREATE VIEW";
   if (!per_table) {
     if (show_form_is_plain(form)) return {};
-    return std::unexpected("statement refused: SHOW " + (form.empty() ? std::string("...") : form) +
-                           " can show object bodies or statement texts that contain masked values, and "
-                           "masking rules apply to you");
+    return common::fail(common::ErrorCode::kRefused,
+                        "statement refused: SHOW " + (form.empty() ? std::string("...") : form) +
+                            " can show object bodies or statement texts that contain masked values, and "
+                            "masking rules apply to you");
   }
   for (uint32_t ti = 0; ti < a_.tables.size(); ++ti) {
     const TableRef& t = a_.tables[ti];
@@ -991,26 +1005,29 @@ std::expected<void, std::string> Planner::check_metadata() {
     TableState& st = table_state(ti);
     const std::string name = qualified(t.schema, "", t.table);
     if (st.failed) {
-      return std::unexpected("statement refused: the columns of " + name +
-                             " could not be looked up, so masking cannot be checked (" + st.failed_reason +
-                             ")");
+      return common::fail(common::ErrorCode::kRefused,
+                          "statement refused: the columns of " + name +
+                              " could not be looked up, so masking cannot be checked (" + st.failed_reason +
+                              ")");
     }
     const bool touches = !st.masked.empty() || (st.is_view && st.lineage.references_masked);
     if (!touches) continue;
     if (form == "CREATE TABLE" || form == "CREATE VIEW") {
-      return std::unexpected("statement refused: SHOW " + form + " " + name +
-                             " would show its definition, and " +
-                             (st.masked.empty() ? std::string("it reads masked columns")
-                                                : "masked column " + st.masked.front().first + " (rule " +
-                                                      rule_id(st.masked.front().second) + ")") +
-                             " whose defaults, checks, expressions or literals can hold masked values; use "
-                             "DESCRIBE or the describe_table tool, which mask them");
+      return common::fail(common::ErrorCode::kRefused,
+                          "statement refused: SHOW " + form + " " + name +
+                              " would show its definition, and " +
+                              (st.masked.empty() ? std::string("it reads masked columns")
+                                                 : "masked column " + st.masked.front().first + " (rule " +
+                                                       rule_id(st.masked.front().second) + ")") +
+                              " whose defaults, checks, expressions or literals can hold masked values; use "
+                              "DESCRIBE or the describe_table tool, which mask them");
     }
     if (a_.show_filtered) {
-      return std::unexpected("statement refused: a WHERE filter over SHOW " + form + " of " + name +
-                             " can test what the listing says about masked column " +
-                             (st.masked.empty() ? std::string("values") : st.masked.front().first) +
-                             " (its default, comment or index statistics); filter with LIKE 'name' only");
+      return common::fail(common::ErrorCode::kRefused,
+                          "statement refused: a WHERE filter over SHOW " + form + " of " + name +
+                              " can test what the listing says about masked column " +
+                              (st.masked.empty() ? std::string("values") : st.masked.front().first) +
+                              " (its default, comment or index statistics); filter with LIKE 'name' only");
     }
     if (form == "INDEX") {
       if (!st.entry) continue;  // views have no indexes
@@ -1018,11 +1035,12 @@ std::expected<void, std::string> Planner::check_metadata() {
         for (const auto& c : ix.columns) {
           for (const auto& [m, r] : st.masked) {
             if (iequals(c, m)) {
-              return std::unexpected("statement refused: SHOW INDEX on " + name +
-                                     " would show the cardinality "
-                                     "of index " +
-                                     ix.name + " over masked column " + m + " (rule " + rule_id(r) +
-                                     "), an estimate of its distinct values");
+              return common::fail(common::ErrorCode::kRefused, "statement refused: SHOW INDEX on " + name +
+                                                                   " would show the cardinality "
+                                                                   "of index " +
+                                                                   ix.name + " over masked column " + m +
+                                                                   " (rule " + rule_id(r) +
+                                                                   "), an estimate of its distinct values");
             }
           }
         }
@@ -1043,7 +1061,7 @@ std::expected<void, std::string> Planner::check_metadata() {
   return {};
 }
 
-std::expected<void, std::string> Planner::check_references() {
+common::Result<void> Planner::check_references() {
   const StatementKind kind = a_.kind;
   const bool query = is_query_kind(kind) || kind == StatementKind::kExplain;
   // Which column refs are the column of a top-level kColumn output.
@@ -1075,8 +1093,9 @@ std::expected<void, std::string> Planner::check_references() {
           if (st.per_column[k] < 0) continue;
           const TableRef& t = a_.tables[ti];
           const RefMatch m{st.per_column[k], qualified(t.schema, t.table, st.star_names[k]), false};
-          return std::unexpected(refuse_column(
-              m, "read through a `*` " + describe_context(ref.contexts & ~kCtxSelectList, kind)));
+          return common::fail(common::ErrorCode::kRefused,
+                              refuse_column(m, "read through a `*` " +
+                                                   describe_context(ref.contexts & ~kCtxSelectList, kind)));
         }
       }
       continue;
@@ -1090,7 +1109,7 @@ std::expected<void, std::string> Planner::check_references() {
     const uint32_t bits = ref.contexts;
     for (const auto& m : matches) {
       if (m.computed && !(kind == StatementKind::kExplain && bits == kCtxSelectList)) {
-        return std::unexpected(refuse_column(m, describe_context(bits, kind)));
+        return common::fail(common::ErrorCode::kRefused, refuse_column(m, describe_context(bits, kind)));
       }
     }
     if (query && bits == kCtxSelectList && ref_is_output_column_[ci]) continue;  // plain
@@ -1109,19 +1128,21 @@ std::expected<void, std::string> Planner::check_references() {
       relaxed_.emplace_back(&ref, matches.front());
       continue;
     }
-    return std::unexpected(refuse_column(matches.front(), describe_context(bits, kind)));
+    return common::fail(common::ErrorCode::kRefused,
+                        refuse_column(matches.front(), describe_context(bits, kind)));
   }
   return {};
 }
 
-std::expected<void, std::string> Planner::check_relaxed() {
+common::Result<void> Planner::check_relaxed() {
   if (relaxed_.empty() && assignments_.empty()) return {};
   DigestTokens d;
   d.text = a_.digest_text;
   lex_sql(d.text, d.lex);
   for (const auto& [ref, m] : assignments_) {
     if (d.text.empty() || !d.lex.ok || !only_write_targets(d, ref->column)) {
-      return std::unexpected(refuse_column(m, "read as the value of an assignment"));
+      return common::fail(common::ErrorCode::kRefused,
+                          refuse_column(m, "read as the value of an assignment"));
     }
   }
   for (const auto& [ref, m] : relaxed_) {
@@ -1131,15 +1152,16 @@ std::expected<void, std::string> Planner::check_relaxed() {
       for (const auto& a : s_.c.rules[static_cast<std::size_t>(m.rule)].rule->allow) {
         allowed += (allowed.empty() ? "" : ", ") + a;
       }
-      return std::unexpected(refuse_column(m, describe_context(ref->contexts, a_.kind) +
-                                                  ", in a form that the rule's relaxations (" + allowed +
-                                                  ") do not cover"));
+      return common::fail(
+          common::ErrorCode::kRefused,
+          refuse_column(m, describe_context(ref->contexts, a_.kind) +
+                               ", in a form that the rule's relaxations (" + allowed + ") do not cover"));
     }
   }
   return {};
 }
 
-std::expected<void, std::string> Planner::plan_outputs() {
+common::Result<void> Planner::plan_outputs() {
   const StatementKind kind = a_.kind;
   if (!is_query_kind(kind)) {
     plan_.outputs_exact = false;  // no data columns (or none we plan for): metadata decides
@@ -1158,12 +1180,13 @@ std::expected<void, std::string> Planner::plan_outputs() {
       }
     }
     if (!plan_.masked_references.empty() || star_over_masked) {
-      return std::unexpected(
+      return common::fail(
+          common::ErrorCode::kRefused,
           "statement refused: the result columns of this statement could not be determined, and "
           "it reads masked columns (" +
-          (plan_.masked_references.empty() ? std::string("of a table it names")
-                                           : plan_.masked_references.front()) +
-          ")");
+              (plan_.masked_references.empty() ? std::string("of a table it names")
+                                               : plan_.masked_references.front()) +
+              ")");
     }
     return {};
   }
@@ -1192,9 +1215,10 @@ std::expected<void, std::string> Planner::plan_outputs() {
           const TableRef& t = a_.tables[ti];
           TableState& st = table_state(ti);
           if (st.failed) {
-            return std::unexpected("statement refused: the columns of " + qualified(t.schema, "", t.table) +
-                                   " could not be looked up to expand `*`, so masking cannot be "
-                                   "checked");
+            return common::fail(common::ErrorCode::kRefused,
+                                "statement refused: the columns of " + qualified(t.schema, "", t.table) +
+                                    " could not be looked up to expand `*`, so masking cannot be "
+                                    "checked");
           }
           if (!st.entry && !st.is_view) {
             const auto width = unmasked_star_width(t);
@@ -1207,10 +1231,11 @@ std::expected<void, std::string> Planner::plan_outputs() {
           }
           for (std::size_t k = 0; k < st.per_column.size(); ++k) {
             if (st.per_column[k] >= 0 && st.computed_column[k]) {
-              return std::unexpected("statement refused: `*` over " + std::string(st.is_view ? "view " : "") +
-                                     qualified(t.schema, "", t.table) + " includes column " +
-                                     st.star_names[k] + ", computed from a masked column (rule " +
-                                     rule_id(st.per_column[k]) + "); select the other columns by name");
+              return common::fail(common::ErrorCode::kRefused,
+                                  "statement refused: `*` over " + std::string(st.is_view ? "view " : "") +
+                                      qualified(t.schema, "", t.table) + " includes column " +
+                                      st.star_names[k] + ", computed from a masked column (rule " +
+                                      rule_id(st.per_column[k]) + "); select the other columns by name");
             }
             plan_.output_rules.push_back(st.per_column[k]);
             if (st.per_column[k] >= 0) {
@@ -1233,9 +1258,10 @@ std::expected<void, std::string> Planner::plan_outputs() {
   plan_.outputs_exact = exact;
   // DISTINCT over a masked output: the number of rows reveals which clear values are equal.
   if (a_.distinct && !masked_aliases.empty()) {
-    return std::unexpected("statement refused: SELECT DISTINCT over masked column " + masked_aliases.front() +
-                           " would reveal which of its values are equal (the number of rows that remain); "
-                           "select it without DISTINCT, or DISTINCT over unmasked columns only");
+    return common::fail(common::ErrorCode::kRefused,
+                        "statement refused: SELECT DISTINCT over masked column " + masked_aliases.front() +
+                            " would reveal which of its values are equal (the number of rows that remain); "
+                            "select it without DISTINCT, or DISTINCT over unmasked columns only");
   }
   // A masked output referenced by its alias (ORDER BY x, HAVING x LIKE ...) is an oracle the
   // column references alone do not show.
@@ -1243,10 +1269,11 @@ std::expected<void, std::string> Planner::plan_outputs() {
     if (!ref.qualifier.empty() || (ref.contexts & kCtxSelectList) || ref.column == "*") continue;
     for (const auto& alias : masked_aliases) {
       if (iequals(alias, ref.column) && matches_for(ref).empty()) {
-        return std::unexpected("statement refused: " + ref.column +
-                               " names a masked result column; it may only be selected directly, "
-                               "here it is " +
-                               describe_context(ref.contexts, kind));
+        return common::fail(common::ErrorCode::kRefused,
+                            "statement refused: " + ref.column +
+                                " names a masked result column; it may only be selected directly, "
+                                "here it is " +
+                                describe_context(ref.contexts, kind));
       }
     }
   }
@@ -1256,7 +1283,8 @@ std::expected<void, std::string> Planner::plan_outputs() {
     d.text = a_.digest_text;
     lex_sql(d.text, d.lex);
     if (!d.lex.ok) {
-      return std::unexpected("statement refused: masking could not read the canonical statement");
+      return common::fail(common::ErrorCode::kRefused,
+                          "statement refused: masking could not read the canonical statement");
     }
     for (std::size_t i = 0; i + 2 < d.size(); ++i) {
       if ((d.word(i, "order") || d.word(i, "group")) && d.word(i + 1, "by")) {
@@ -1272,12 +1300,13 @@ std::expected<void, std::string> Planner::plan_outputs() {
           const bool item_start = k == i + 2 || (depth == 0 && d.op(k - 1, ","));
           if (item_start &&
               (d.lex.tokens[k].type == TokenType::kParam || d.lex.tokens[k].type == TokenType::kNumber)) {
-            return std::unexpected(
+            return common::fail(
+                common::ErrorCode::kRefused,
                 "statement refused: ORDER BY / GROUP BY by position over a result with masked "
                 "column " +
-                masked_aliases.front() +
-                " (order and grouping would reveal the masked values); order by an unmasked "
-                "column instead");
+                    masked_aliases.front() +
+                    " (order and grouping would reveal the masked values); order by an unmasked "
+                    "column instead");
           }
           if (depth == 0 &&
               (d.word(k, "limit") || d.word(k, "having") || d.word(k, "window") || d.word(k, "order") ||
@@ -1316,7 +1345,7 @@ ViewLineage Planner::lineage(const std::vector<std::string>& columns) {
     if (!base_table(t)) continue;
     if (t.is_system_schema) {
       if (auto r = check_system_table(ti); !r)
-        taint("reads " + qualified(t.schema, "", t.table) + ": " + r.error());
+        taint("reads " + qualified(t.schema, "", t.table) + ": " + r.error().message);
       continue;
     }
     TableState& st = table_state(ti);
@@ -1330,7 +1359,7 @@ ViewLineage Planner::lineage(const std::vector<std::string>& columns) {
     if (st.is_view && !st.lineage.refusal.empty())
       taint("reads view " + qualified(t.schema, "", t.table) + ", which " + st.lineage.refusal);
     if (auto r = check_physical(ti); !r)
-      taint("uses " + r.error().substr(std::string("statement refused: ").size()));
+      taint("uses " + r.error().message.substr(std::string("statement refused: ").size()));
   }
   // Where each masked reference sits in the definition.
   std::vector<ViewColumnLineage> computed(a_.outputs.size());
@@ -1437,24 +1466,26 @@ ViewLineage Planner::lineage(const std::vector<std::string>& columns) {
   return out;
 }
 
-std::expected<MaskingPlan, std::string> Planner::run() {
+common::Result<MaskingPlan> Planner::run() {
   if (!a_.understood) {
-    return std::unexpected(
-        "statement refused: masking cannot check a statement that was not "
-        "understood (" +
-        a_.reason + ")");
+    return common::fail(common::ErrorCode::kRefused,
+                        "statement refused: masking cannot check a statement that was not "
+                        "understood (" +
+                            a_.reason + ")");
   }
   if (is_opaque_kind(a_.kind)) {
-    return std::unexpected("statement refused: " + std::string(to_string(a_.kind)) +
-                           " hides which columns it reads, and masking rules apply to you");
+    return common::fail(common::ErrorCode::kRefused,
+                        "statement refused: " + std::string(to_string(a_.kind)) +
+                            " hides which columns it reads, and masking rules apply to you");
   }
   // A stored function or UDF can read any table and return a masked value as an expression
   // without origin (reference §4.3; bypass catalogue #69).
   for (const auto& f : a_.functions) {
     if (!is_builtin_function(f)) {
-      return std::unexpected("statement refused: " + f +
-                             " is not a built-in function; a stored function could return masked "
-                             "values, and masking rules apply to you");
+      return common::fail(common::ErrorCode::kRefused,
+                          "statement refused: " + f +
+                              " is not a built-in function; a stored function could return masked "
+                              "values, and masking rules apply to you");
     }
   }
   if (auto r = check_tables(); !r) return std::unexpected(r.error());
@@ -1466,22 +1497,24 @@ std::expected<MaskingPlan, std::string> Planner::run() {
   for (int r : plan_.output_rules) star_over_masked = star_over_masked || r >= 0;
   const bool carries = !plan_.masked_references.empty() || star_over_masked;
   if (carries && (a_.into_outfile || a_.into_variable)) {
-    return std::unexpected(
+    return common::fail(
+        common::ErrorCode::kRefused,
         "statement refused: SELECT ... INTO would store masked column " +
-        (plan_.masked_references.empty() ? std::string("values") : plan_.masked_references.front()) +
-        " unmasked");
+            (plan_.masked_references.empty() ? std::string("values") : plan_.masked_references.front()) +
+            " unmasked");
   }
   if (carries && a_.user_variables) {
-    return std::unexpected(
+    return common::fail(
+        common::ErrorCode::kRefused,
         "statement refused: user variables in a statement that reads masked "
         "column " +
-        (plan_.masked_references.empty() ? std::string("values") : plan_.masked_references.front()) +
-        " could carry its values out unmasked");
+            (plan_.masked_references.empty() ? std::string("values") : plan_.masked_references.front()) +
+            " could carry its values out unmasked");
   }
   if (plan_.sensitive && a_.executable_comment) {
-    return std::unexpected(
-        "statement refused: executable comments (/*! ... */) in a statement "
-        "that reads a table with masked columns");
+    return common::fail(common::ErrorCode::kRefused,
+                        "statement refused: executable comments (/*! ... */) in a statement "
+                        "that reads a table with masked columns");
   }
   // Copy-then-read: a write may only name masked columns as its targets (checked above);
   // CREATE TABLE ... AS SELECT / INSERT ... SELECT of a masked column were refused there.
@@ -1490,10 +1523,10 @@ std::expected<MaskingPlan, std::string> Planner::run() {
 
 }  // namespace
 
-std::expected<MaskingPlan, std::string> MaskingEngine::plan(const Principal& principal,
-                                                            const StatementAnalysis& analysis,
-                                                            const Catalog& catalog) const {
-  if (!compiled_->error.empty()) return std::unexpected("masking is misconfigured: " + compiled_->error);
+common::Result<MaskingPlan> MaskingEngine::plan(const Principal& principal, const StatementAnalysis& analysis,
+                                                const Catalog& catalog) const {
+  if (!compiled_->error.empty())
+    return common::fail(common::ErrorCode::kInternal, "masking is misconfigured: " + compiled_->error);
   PlanShared shared{*compiled_, catalog, std::vector<bool>(compiled_->rules.size()), false, {}};
   for (std::size_t i = 0; i < compiled_->rules.size(); ++i) {
     shared.active[i] = !exempt_by(compiled_->rules[i].rule->exempt_subjects,
@@ -1545,7 +1578,7 @@ std::expected<MaskingPlan, std::string> MaskingEngine::plan(const Principal& pri
   if (analysis.understood && !analysis.catalog_resolved) {
     StatementAnalysis resolved = analysis;
     if (auto r = resolve_with_catalog(resolved, catalog, StatementAnalyzer{}); !r) {
-      return std::unexpected("statement refused: " + r.error());
+      return common::fail(common::ErrorCode::kRefused, "statement refused: " + r.error().message);
     }
     Planner planner(shared, resolved, 0);
     return planner.run();
@@ -1560,8 +1593,8 @@ std::expected<MaskingPlan, std::string> MaskingEngine::plan(const Principal& pri
 namespace {
 
 // DESCRIBE / SHOW COLUMNS rows of masked columns: what the schema says about their values.
-std::expected<void, std::string> mask_metadata_rows(const MaskingPlan& plan, common::ResultSet& result,
-                                                    MaskingReport& report) {
+common::Result<void> mask_metadata_rows(const MaskingPlan& plan, common::ResultSet& result,
+                                        MaskingReport& report) {
   auto index_of = [&](std::string_view name) -> int {
     for (std::size_t i = 0; i < result.columns.size(); ++i) {
       if (iequals(result.columns[i].name, name)) return static_cast<int>(i);
@@ -1570,7 +1603,8 @@ std::expected<void, std::string> mask_metadata_rows(const MaskingPlan& plan, com
   };
   const int field = index_of("Field");
   if (field < 0) {
-    return std::unexpected(
+    return common::fail(
+        common::ErrorCode::kRefused,
         "masking could not find the Field column of the column listing; the result is withheld");
   }
   const int type = index_of("Type"), deflt = index_of("Default"), comment = index_of("Comment");
@@ -1597,12 +1631,12 @@ std::expected<void, std::string> mask_metadata_rows(const MaskingPlan& plan, com
 
 }  // namespace
 
-std::expected<MaskingReport, std::string> MaskingEngine::apply(const Principal& principal,
-                                                               const MaskingPlan& plan,
-                                                               common::ResultSet& result) const {
+common::Result<MaskingReport> MaskingEngine::apply(const Principal& principal, const MaskingPlan& plan,
+                                                   common::ResultSet& result) const {
   MaskingReport report;
   report.exemptions_used = plan.exemptions_used;
-  if (!compiled_->error.empty()) return std::unexpected("masking is misconfigured");
+  if (!compiled_->error.empty())
+    return common::fail(common::ErrorCode::kInternal, "masking is misconfigured");
   if (plan.bypass) {
     // Nothing applies to this principal; still record exemptions seen in the metadata.
     for (const auto& col : result.columns) {
@@ -1617,9 +1651,10 @@ std::expected<MaskingReport, std::string> MaskingEngine::apply(const Principal& 
     if (auto r = mask_metadata_rows(plan, result, report); !r) return std::unexpected(r.error());
   }
   if (plan.outputs_exact && plan.sensitive && result.has_result_set && plan.output_rules.size() != ncols) {
-    return std::unexpected("masking could not confirm the result: it has " + std::to_string(ncols) +
-                           " columns, but the statement analysis expected " +
-                           std::to_string(plan.output_rules.size()) + "; the result is withheld");
+    return common::fail(common::ErrorCode::kRefused,
+                        "masking could not confirm the result: it has " + std::to_string(ncols) +
+                            " columns, but the statement analysis expected " +
+                            std::to_string(plan.output_rules.size()) + "; the result is withheld");
   }
   // Decide per column: metadata (as MaxScale: schema, org_table, org_name; empty table or schema
   // matches by column name) or the plan, whichever masks.
@@ -1684,7 +1719,9 @@ std::expected<MaskingReport, std::string> MaskingEngine::apply(const Principal& 
       }
     }
   }
-  if (!ok) return std::unexpected("masking failed (keyed hash error); the result is withheld");
+  if (!ok)
+    return common::fail(common::ErrorCode::kInternal,
+                        "masking failed (keyed hash error); the result is withheld");
   return report;
 }
 

@@ -4,13 +4,13 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <expected>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/error.h"
 #include "common/result_set.h"
 #include "policy/catalog.h"
 #include "policy/masking_config.h"
@@ -74,19 +74,23 @@ struct MaskingReport {
 /// Immutable after create(); thread-safe.
 class MaskingEngine {
  public:
-  /// Compiles rules and detectors. Errors name the rule: "masking rule 'pii': bad pattern ...".
-  static std::expected<std::shared_ptr<const MaskingEngine>, std::string> create(MaskingConfig config);
+  /// Compiles rules and detectors. Errors: kInvalidInput, the message naming the rule: "masking
+  /// rule 'pii': bad pattern ..." (also for the unlikely OpenSSL failure preparing the hash key,
+  /// which KeyedHasher::create reports as kInternal).
+  static common::Result<std::shared_ptr<const MaskingEngine>> create(MaskingConfig config);
 
   /// Before execution. An error is a refusal with a reason naming the column and the rule, e.g.
   /// "column shop.customers.ssn is masked for you and may only be selected directly (rule pii)".
-  std::expected<MaskingPlan, std::string> plan(const Principal& principal, const StatementAnalysis& analysis,
-                                               const Catalog& catalog) const;
+  /// Errors: kRefused; kInternal for an engine whose configuration did not compile.
+  common::Result<MaskingPlan> plan(const Principal& principal, const StatementAnalysis& analysis,
+                                   const Catalog& catalog) const;
 
   /// After execution: masks `result` in place, matching rules on origin metadata and confirming
   /// the plan; runs value detectors over every text cell. An error means the result must not be
-  /// returned (fail closed).
-  std::expected<MaskingReport, std::string> apply(const Principal& principal, const MaskingPlan& plan,
-                                                  common::ResultSet& result) const;
+  /// returned (fail closed). Errors: kRefused when the result cannot be confirmed against the
+  /// plan; kInternal when a keyed hash fails or the configuration did not compile.
+  common::Result<MaskingReport> apply(const Principal& principal, const MaskingPlan& plan,
+                                      common::ResultSet& result) const;
 
   /// The masking rule that applies to schema.table.column for `principal`, if any (exemptions
   /// considered). Used by describe_table and list_tables.

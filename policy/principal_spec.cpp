@@ -12,11 +12,11 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
-std::expected<Principal, std::string> parse_principal_spec(std::string_view spec) {
+common::Result<Principal> parse_principal_spec(std::string_view spec) {
   for (char c : spec) {
     const auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u == 0x7f) {
-      return std::unexpected(std::string("principal spec contains a control character"));
+      return common::fail(common::ErrorCode::kInvalidInput, "principal spec contains a control character");
     }
   }
   Principal p;
@@ -24,7 +24,8 @@ std::expected<Principal, std::string> parse_principal_spec(std::string_view spec
   const auto colon = spec.find(':');
   const std::string_view subject = trim(spec.substr(0, colon));
   if (subject.empty()) {
-    return std::unexpected(std::string("principal spec needs a subject: SUBJECT[:group,group]"));
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        "principal spec needs a subject: SUBJECT[:group,group]");
   }
   p.subject = std::string(subject);
   if (colon == std::string_view::npos) return p;
@@ -33,7 +34,8 @@ std::expected<Principal, std::string> parse_principal_spec(std::string_view spec
     const auto comma = rest.find(',');
     const std::string_view g = trim(rest.substr(0, comma));
     if (g.empty()) {
-      return std::unexpected(std::string("principal spec has an empty group name: ") + std::string(spec));
+      return common::fail(common::ErrorCode::kInvalidInput,
+                          std::string("principal spec has an empty group name: ") + std::string(spec));
     }
     p.groups.emplace_back(g);
     if (comma == std::string_view::npos) break;

@@ -72,10 +72,11 @@ CompiledDetector::CompiledDetector(ValueDetector config, Kind kind, std::unique_
 
 CompiledDetector::~CompiledDetector() = default;
 
-std::expected<std::unique_ptr<CompiledDetector>, std::string> CompiledDetector::create(
-    const ValueDetector& detector, const KeyedHasher* hasher) {
+common::Result<std::unique_ptr<CompiledDetector>> CompiledDetector::create(const ValueDetector& detector,
+                                                                           const KeyedHasher* hasher) {
   const std::string where = "masking detector '" + detector.id + "'";
-  if (detector.id.empty()) return std::unexpected("masking detector without an id");
+  if (detector.id.empty())
+    return common::fail(common::ErrorCode::kInvalidInput, "masking detector without an id");
   Kind kind;
   std::string pattern;
   // Candidate patterns; the checks in accept() decide. Word boundaries keep us from cutting a
@@ -96,22 +97,27 @@ std::expected<std::unique_ptr<CompiledDetector>, std::string> CompiledDetector::
         R"((?:\+\d{1,3}(?:[ .\-]?\(?\d{1,4}\)?){2,5}[ .\-]?\d{2,4}\b)|(?:(?:\(\d{3}\) ?|\b\d{3}[.\-])\d{3}[.\-]\d{4}\b))";
   } else if (detector.kind == "pattern") {
     kind = Kind::kPattern;
-    if (detector.pattern.empty()) return std::unexpected(where + ": kind pattern needs a pattern");
+    if (detector.pattern.empty())
+      return common::fail(common::ErrorCode::kInvalidInput, where + ": kind pattern needs a pattern");
     pattern = detector.pattern;
   } else {
-    return std::unexpected(where + ": unknown kind '" + detector.kind +
-                           "' (expected email, card, iban, phone or pattern)");
+    return common::fail(
+        common::ErrorCode::kInvalidInput,
+        where + ": unknown kind '" + detector.kind + "' (expected email, card, iban, phone or pattern)");
   }
   if (detector.method == MaskingMethod::kHash && hasher == nullptr) {
-    return std::unexpected(where + ": method hash needs masking.hash_key_file");
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        where + ": method hash needs masking.hash_key_file");
   }
   if (detector.method == MaskingMethod::kPartial) {
-    return std::unexpected(where + ": method partial is not supported for detectors");
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        where + ": method partial is not supported for detectors");
   }
   re2::RE2::Options options;
   options.set_log_errors(false);
   auto re = std::make_unique<re2::RE2>(pattern, options);
-  if (!re->ok()) return std::unexpected(where + ": bad pattern: " + re->error());
+  if (!re->ok())
+    return common::fail(common::ErrorCode::kInvalidInput, where + ": bad pattern: " + re->error());
   return std::unique_ptr<CompiledDetector>(new CompiledDetector(detector, kind, std::move(re), hasher));
 }
 

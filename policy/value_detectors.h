@@ -3,11 +3,11 @@
 #pragma once
 
 #include <cstddef>
-#include <expected>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "common/error.h"
 #include "policy/maskers.h"
 #include "policy/masking_config.h"
 
@@ -38,9 +38,10 @@ bool iban_valid(std::string_view iban);
 class CompiledDetector {
  public:
   /// Compiles `detector`. `hasher` is needed for method hash and must outlive the detector.
-  /// Errors name the detector: "masking detector 'cards': unknown kind 'credit'".
-  static std::expected<std::unique_ptr<CompiledDetector>, std::string> create(const ValueDetector& detector,
-                                                                              const KeyedHasher* hasher);
+  /// Errors: kInvalidInput, the message naming the detector: "masking detector 'cards': unknown
+  /// kind 'credit'".
+  static common::Result<std::unique_ptr<CompiledDetector>> create(const ValueDetector& detector,
+                                                                  const KeyedHasher* hasher);
   ~CompiledDetector();
   CompiledDetector(const CompiledDetector&) = delete;
   CompiledDetector& operator=(const CompiledDetector&) = delete;

@@ -108,7 +108,7 @@ bool passes(const json& rec, const ExportFilter& f, const Context& ctx) {
 
 }  // namespace
 
-std::expected<std::vector<StoredRecord>, std::string> read_records(const std::filesystem::path& dir) {
+common::Result<std::vector<StoredRecord>> read_records(const std::filesystem::path& dir) {
   auto segs = list_segments(dir);
   if (!segs) return std::unexpected(segs.error());
   std::vector<StoredRecord> out;
@@ -129,11 +129,12 @@ std::expected<std::vector<StoredRecord>, std::string> read_records(const std::fi
   return out;
 }
 
-std::expected<ExportFormat, std::string> parse_export_format(std::string_view name) {
+common::Result<ExportFormat> parse_export_format(std::string_view name) {
   if (name == "jsonl") return ExportFormat::jsonl;
   if (name == "csv") return ExportFormat::csv;
   if (name == "ocsf") return ExportFormat::ocsf;
-  return std::unexpected("unknown export format \"" + std::string(name) + "\" (expected jsonl, csv or ocsf)");
+  return common::fail(common::ErrorCode::kInvalidInput,
+                      "unknown export format \"" + std::string(name) + "\" (expected jsonl, csv or ocsf)");
 }
 
 json to_ocsf(const json& rec) {
@@ -205,8 +206,8 @@ json to_ocsf(const json& rec) {
   return out;
 }
 
-std::expected<uint64_t, std::string> export_records(const std::filesystem::path& dir, ExportFormat format,
-                                                    const ExportFilter& filter, std::ostream& out) {
+common::Result<uint64_t> export_records(const std::filesystem::path& dir, ExportFormat format,
+                                        const ExportFilter& filter, std::ostream& out) {
   auto records = read_records(dir);
   if (!records) return std::unexpected(records.error());
   Context ctx = build_context(*records);
@@ -279,8 +280,8 @@ std::expected<uint64_t, std::string> export_records(const std::filesystem::path&
   return n;
 }
 
-std::expected<uint64_t, std::string> show_session(const std::filesystem::path& dir,
-                                                  const std::string& session, std::ostream& out) {
+common::Result<uint64_t> show_session(const std::filesystem::path& dir, const std::string& session,
+                                      std::ostream& out) {
   auto records = read_records(dir);
   if (!records) return std::unexpected(records.error());
   uint64_t n = 0;
@@ -330,7 +331,9 @@ std::expected<uint64_t, std::string> show_session(const std::filesystem::path& d
     }
     out << "\n";
   }
-  if (n == 0) return std::unexpected("no records for session \"" + session + "\" in " + dir.string());
+  if (n == 0)
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        "no records for session \"" + session + "\" in " + dir.string());
   return n;
 }
 

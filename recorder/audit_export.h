@@ -7,7 +7,6 @@
 #pragma once
 
 #include <cstdint>
-#include <expected>
 #include <filesystem>
 #include <optional>
 #include <ostream>
@@ -15,6 +14,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "common/error.h"
 
 namespace sqlguard::recorder {
 
@@ -26,15 +27,15 @@ struct StoredRecord {
   nlohmann::json record;  ///< parsed; discarded value if the line is not JSON
 };
 
-/// Reads every complete line of every segment of `dir`, in order. Errors: unreadable directory
-/// or segment.
-std::expected<std::vector<StoredRecord>, std::string> read_records(const std::filesystem::path& dir);
+/// Reads every complete line of every segment of `dir`, in order. Errors: kUnavailable (unreadable
+/// directory or segment).
+common::Result<std::vector<StoredRecord>> read_records(const std::filesystem::path& dir);
 
 /// Export formats.
 enum class ExportFormat { jsonl, csv, ocsf };
 
-/// Parses "jsonl" | "csv" | "ocsf". Errors: anything else.
-std::expected<ExportFormat, std::string> parse_export_format(std::string_view name);
+/// Parses "jsonl" | "csv" | "ocsf". Errors: kInvalidInput for anything else.
+common::Result<ExportFormat> parse_export_format(std::string_view name);
 
 /// Record filters; empty fields match everything. Times are RFC 3339 UTC strings compared
 /// lexically against `time` (the log's fixed format makes that chronological); a bare date
@@ -48,16 +49,17 @@ struct ExportFilter {
 };
 
 /// Writes the records of `dir` that pass `filter` to `out` in `format`. Returns the number of
-/// records written. Errors: unreadable log.
-std::expected<uint64_t, std::string> export_records(const std::filesystem::path& dir, ExportFormat format,
-                                                    const ExportFilter& filter, std::ostream& out);
+/// records written. Errors: kUnavailable (unreadable log).
+common::Result<uint64_t> export_records(const std::filesystem::path& dir, ExportFormat format,
+                                        const ExportFilter& filter, std::ostream& out);
 
 /// Maps one record to an OCSF Datastore Activity (class_uid 6005) event; exposed for tests.
 nlohmann::json to_ocsf(const nlohmann::json& record);
 
 /// Writes a readable timeline of session `session` to `out`. Returns the number of records
-/// shown. Errors: unreadable log, or no record of that session.
-std::expected<uint64_t, std::string> show_session(const std::filesystem::path& dir,
-                                                  const std::string& session, std::ostream& out);
+/// shown. Errors: kUnavailable for an unreadable log, kInvalidInput when no record is of that
+/// session.
+common::Result<uint64_t> show_session(const std::filesystem::path& dir, const std::string& session,
+                                      std::ostream& out);
 
 }  // namespace sqlguard::recorder

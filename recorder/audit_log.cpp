@@ -94,16 +94,18 @@ using Members = std::vector<std::pair<std::string, std::string>>;
 
 /// The canonical (RFC 8785) members of an event. Invalid UTF-8 (e.g. bytes from a database error
 /// or a path) is replaced by U+FFFD and flagged `utf8_replaced`, never written raw.
-/// Errors: not representable (e.g. a float).
-std::expected<Members, std::string> payload_members(const nlohmann::json& event) {
+/// Errors: kInvalidInput when not representable (e.g. a float).
+common::Result<Members> payload_members(const nlohmann::json& event) {
   auto members = canonical_members(event, JcsNumbers::integers_only);
-  if (!members && members.error().find("UTF-8") != std::string::npos) {
+  // Checked only after a failure, so a valid event is walked once.
+  if (!members && !valid_utf8_json(event)) {
     bool replaced = false;
     nlohmann::json clean = sanitize_utf8(event, replaced);
     clean["utf8_replaced"] = true;
     members = canonical_members(clean, JcsNumbers::integers_only);
   }
-  if (!members) return std::unexpected("audit event is not representable: " + members.error());
+  if (!members)
+    return std::unexpected(common::prefixed("audit event is not representable: ", members.error()));
   return members;
 }
 
@@ -123,10 +125,10 @@ class FileAuditLog final : public AuditLog {
     if (dir_fd_ >= 0) ::close(dir_fd_);
   }
 
-  std::expected<void, std::string> init();
+  common::Result<void> init();
 
-  std::expected<AppendReceipt, std::string> append(const nlohmann::json& event) override;
-  std::expected<AppendReceipt, std::string> append_async(const nlohmann::json& event) override;
+  common::Result<AppendReceipt> append(const nlohmann::json& event) override;
+  common::Result<AppendReceipt> append_async(const nlohmann::json& event) override;
   bool healthy() const override {
     std::lock_guard lock(mu_);
     return healthy_;
@@ -136,7 +138,7 @@ class FileAuditLog final : public AuditLog {
     if (healthy_ || last_probe_error_.empty()) return reason_;
     return reason_ + "; retry " + std::to_string(probes_) + " failed: " + last_probe_error_;
   }
-  std::expected<void, std::string> checkpoint() override;
+  common::Result<void> checkpoint() override;
   void note_refusal() override {
     std::lock_guard lock(mu_);
     if (!healthy_) ++refused_requests_;
@@ -152,15 +154,15 @@ class FileAuditLog final : public AuditLog {
   int write_all(int fd, std::string_view data) const;
   int datasync(int fd) const;
   int sync_dir(int dir_fd) const;
-  std::expected<void, std::string> write_file_atomically(const fs::path& path, const std::string& data);
+  common::Result<void> write_file_atomically(const fs::path& path, const std::string& data);
 
-  std::expected<AppendReceipt, std::string> append_with(const nlohmann::json& event, bool durable);
+  common::Result<AppendReceipt> append_with(const nlohmann::json& event, bool durable);
   // Background thread: makes every queued record durable (asynchronous appends).
   void flush_async();
   // Must hold mu_. Builds the line for `members` (payload, canonical order), queues it.
   AppendReceipt enqueue_locked(const Members& members);
   // Must hold mu_ (via `lock`). Waits until record `seq` is durable, leading a flush if none runs.
-  std::expected<void, std::string> wait_durable(std::unique_lock<std::mutex>& lock, uint64_t seq);
+  common::Result<void> wait_durable(std::unique_lock<std::mutex>& lock, uint64_t seq);
   // Leader: writes and syncs everything queued. Called with mu_ held; releases it during I/O.
   // Returns the error ("" on success); the first error also marks the log unhealthy.
   std::string flush(std::unique_lock<std::mutex>& lock);
@@ -180,7 +182,7 @@ class FileAuditLog final : public AuditLog {
   // Owner of the files (flushing_ set by the caller): records what the failure left in
   // failure_cut_ (first call), deletes segments after `state`, cuts its segment to
   // `state.bytes`, syncs, checks the last durable record, reopens fd_.
-  std::expected<void, std::string> rewind_files(const WriterState& state);
+  common::Result<void> rewind_files(const WriterState& state);
   void background_loop();
 
   AuditLogOptions options_;
@@ -258,25 +260,32 @@ int FileAuditLog::sync_dir(int dir_fd) const {
   return ::fsync(dir_fd) == 0 ? 0 : errno;
 }
 
-std::expected<void, std::string> FileAuditLog::write_file_atomically(const fs::path& path,
-                                                                     const std::string& data) {
+common::Result<void> FileAuditLog::write_file_atomically(const fs::path& path, const std::string& data) {
   fs::path tmp = path;
   tmp += ".tmp";
-  if (int e = inject("open")) return std::unexpected(tmp.string() + ": open: " + std::strerror(e));
+  if (int e = inject("open"))
+    return common::fail(common::ErrorCode::kUnavailable, tmp.string() + ": open: " + std::strerror(e));
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return std::unexpected(tmp.string() + ": open: " + std::strerror(errno));
+  if (fd < 0)
+    return common::fail(common::ErrorCode::kUnavailable, tmp.string() + ": open: " + std::strerror(errno));
   int e = write_all(fd, data);
   if (e == 0) e = ::fsync(fd) == 0 ? inject("fdatasync") : errno;
   ::close(fd);
-  if (e != 0) return std::unexpected(tmp.string() + ": write/fsync: " + std::strerror(e));
-  if (int re = inject("rename")) return std::unexpected(path.string() + ": rename: " + std::strerror(re));
+  if (e != 0)
+    return common::fail(common::ErrorCode::kUnavailable, tmp.string() + ": write/fsync: " + std::strerror(e));
+  if (int re = inject("rename"))
+    return common::fail(common::ErrorCode::kUnavailable, path.string() + ": rename: " + std::strerror(re));
   if (::rename(tmp.c_str(), path.c_str()) != 0)
-    return std::unexpected(path.string() + ": rename: " + std::strerror(errno));
+    return common::fail(common::ErrorCode::kUnavailable, path.string() + ": rename: " + std::strerror(errno));
   int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return std::unexpected(path.parent_path().string() + ": open: " + std::strerror(errno));
+  if (dfd < 0)
+    return common::fail(common::ErrorCode::kUnavailable,
+                        path.parent_path().string() + ": open: " + std::strerror(errno));
   e = sync_dir(dfd);
   ::close(dfd);
-  if (e != 0) return std::unexpected(path.parent_path().string() + ": fsync: " + std::strerror(e));
+  if (e != 0)
+    return common::fail(common::ErrorCode::kUnavailable,
+                        path.parent_path().string() + ": fsync: " + std::strerror(e));
   return {};
 }
 
@@ -310,29 +319,37 @@ void FileAuditLog::fail_locked(const std::string& reason, bool recoverable) {
   }
 }
 
-std::expected<void, std::string> FileAuditLog::init() {
+common::Result<void> FileAuditLog::init() {
   const fs::path& dir = options_.dir;
-  if (dir.empty()) return std::unexpected("audit log: no directory configured");
+  if (dir.empty())
+    return common::fail(common::ErrorCode::kInvalidInput, "audit log: no directory configured");
   if (!is_valid_key_name(options_.origin))
-    return std::unexpected("audit log: origin must be non-empty, without spaces or '+'");
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        "audit log: origin must be non-empty, without spaces or '+'");
   std::error_code ec;
   if (!fs::exists(dir, ec)) {
     fs::create_directories(dir, ec);
-    if (ec) return std::unexpected(dir.string() + ": cannot create: " + ec.message());
+    if (ec)
+      return common::fail(common::ErrorCode::kUnavailable, dir.string() + ": cannot create: " + ec.message());
     ::chmod(dir.c_str(), 0700);
   }
   fs::create_directories(dir / kCheckpointDir, ec);
-  if (ec) return std::unexpected((dir / kCheckpointDir).string() + ": cannot create: " + ec.message());
+  if (ec)
+    return common::fail(common::ErrorCode::kUnavailable,
+                        (dir / kCheckpointDir).string() + ": cannot create: " + ec.message());
   if (!options_.witness_dir.empty()) {
     fs::create_directories(options_.witness_dir, ec);
-    if (ec) return std::unexpected(options_.witness_dir.string() + ": cannot create: " + ec.message());
+    if (ec)
+      return common::fail(common::ErrorCode::kUnavailable,
+                          options_.witness_dir.string() + ": cannot create: " + ec.message());
   }
   dir_fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd_ < 0) return std::unexpected(dir.string() + ": " + std::strerror(errno));
+  if (dir_fd_ < 0)
+    return common::fail(common::ErrorCode::kUnavailable, dir.string() + ": " + std::strerror(errno));
 
   if (!options_.signing_key_file.empty()) {
     auto signer = load_signer_file(options_.signing_key_file);
-    if (!signer) return std::unexpected("audit signing key: " + signer.error());
+    if (!signer) return std::unexpected(common::prefixed("audit signing key: ", signer.error()));
     signer_ = std::move(*signer);
     std::string vkey = signer_->verifier().vkey() + "\n";
     auto existing = read_file(dir / kVkeyFile);
@@ -346,7 +363,7 @@ std::expected<void, std::string> FileAuditLog::init() {
   std::optional<Checkpoint> latest;
   if (auto note = read_file(dir / kCheckpointFile)) {
     auto cp = read_checkpoint_note(*note, {}, true);
-    if (!cp) return std::unexpected((dir / kCheckpointFile).string() + ": " + cp.error());
+    if (!cp) return std::unexpected(common::prefixed((dir / kCheckpointFile).string() + ": ", cp.error()));
     latest = cp->checkpoint;
   }
 
@@ -360,24 +377,27 @@ std::expected<void, std::string> FileAuditLog::init() {
   for (size_t i = 0; i < segments->size(); ++i) {
     const SegmentFile& seg = (*segments)[i];
     if (seg.index != i + 1)
-      return std::unexpected(dir.string() + ": segment " + segment_file_name(static_cast<uint32_t>(i + 1)) +
-                             " is missing (found " + seg.name + "); run `sqlguard audit verify`");
+      return common::fail(common::ErrorCode::kAuditFailure,
+                          dir.string() + ": segment " + segment_file_name(static_cast<uint32_t>(i + 1)) +
+                              " is missing (found " + seg.name + "); run `sqlguard audit verify`");
     auto content = read_file(seg.path);
     if (!content) return std::unexpected(content.error());
     size_t good = content->rfind('\n');
     good = good == std::string::npos ? 0 : good + 1;
     if (good != content->size()) {
       if (i + 1 != segments->size())
-        return std::unexpected(seg.path.string() +
-                               ": ends in the middle of a record but is not the last segment; "
-                               "run `sqlguard audit verify`");
+        return common::fail(common::ErrorCode::kAuditFailure,
+                            seg.path.string() +
+                                ": ends in the middle of a record but is not the last segment; "
+                                "run `sqlguard audit verify`");
       // Torn tail from a crash mid-write: cut it (the record was never acknowledged).
       std::string cut = content->substr(good);
       int fd = ::open(seg.path.c_str(), O_WRONLY | O_CLOEXEC);
       if (fd < 0 || ::ftruncate(fd, static_cast<off_t>(good)) != 0 || ::fsync(fd) != 0) {
         int e = errno;
         if (fd >= 0) ::close(fd);
-        return std::unexpected(seg.path.string() + ": cannot cut torn record: " + std::strerror(e));
+        return common::fail(common::ErrorCode::kUnavailable,
+                            seg.path.string() + ": cannot cut torn record: " + std::strerror(e));
       }
       ::close(fd);
       recovery = nlohmann::json{{"type", "recovery"},
@@ -401,8 +421,9 @@ std::expected<void, std::string> FileAuditLog::init() {
       if (next_seq_ == 1) {
         auto first = nlohmann::json::parse(line, nullptr, false);
         if (!first.is_object() || !first.contains("origin") || first["origin"] != options_.origin)
-          return std::unexpected(seg.path.string() + ": the log's origin is not \"" + options_.origin +
-                                 "\" (configured); use a new directory for a new origin");
+          return common::fail(common::ErrorCode::kInvalidInput,
+                              seg.path.string() + ": the log's origin is not \"" + options_.origin +
+                                  "\" (configured); use a new directory for a new origin");
       }
       prev_line.swap(last_line);
       last_line.assign(line);
@@ -416,21 +437,25 @@ std::expected<void, std::string> FileAuditLog::init() {
     std::string expect_prev = base64_encode(next_seq_ > 1 ? leaf_hash(prev_line) : empty_root());
     if (!last.is_object() || !last.contains("seq") || last["seq"] != next_seq_ - 1 ||
         !last.contains("prev") || last["prev"] != expect_prev)
-      return std::unexpected(dir.string() + ": the last record does not continue the chain (seq " +
-                             std::to_string(next_seq_ - 1) + "); run `sqlguard audit verify`");
+      return common::fail(common::ErrorCode::kAuditFailure,
+                          dir.string() + ": the last record does not continue the chain (seq " +
+                              std::to_string(next_seq_ - 1) + "); run `sqlguard audit verify`");
   }
   if (latest) {
     if (latest->origin != options_.origin)
-      return std::unexpected((dir / kCheckpointFile).string() + ": checkpoint origin \"" + latest->origin +
-                             "\" differs from the configured origin \"" + options_.origin + "\"");
+      return common::fail(common::ErrorCode::kInvalidInput,
+                          (dir / kCheckpointFile).string() + ": checkpoint origin \"" + latest->origin +
+                              "\" differs from the configured origin \"" + options_.origin + "\"");
     if (latest->size > next_seq_)
-      return std::unexpected(dir.string() + ": the log has " + std::to_string(next_seq_) +
-                             " records but its latest checkpoint covers " + std::to_string(latest->size) +
-                             " (records were deleted); run `sqlguard audit verify`");
+      return common::fail(common::ErrorCode::kAuditFailure,
+                          dir.string() + ": the log has " + std::to_string(next_seq_) +
+                              " records but its latest checkpoint covers " + std::to_string(latest->size) +
+                              " (records were deleted); run `sqlguard audit verify`");
     if (!root_at_latest || *root_at_latest != latest->root)
-      return std::unexpected(dir.string() + ": the first " + std::to_string(latest->size) +
-                             " records do not match the latest checkpoint root (the log was modified); "
-                             "run `sqlguard audit verify`");
+      return common::fail(common::ErrorCode::kAuditFailure,
+                          dir.string() + ": the first " + std::to_string(latest->size) +
+                              " records do not match the latest checkpoint root (the log was modified); "
+                              "run `sqlguard audit verify`");
     last_checkpoint_size_ = latest->size;
   }
 
@@ -439,14 +464,17 @@ std::expected<void, std::string> FileAuditLog::init() {
   durable_ = next_seq_;
   fs::path path = dir / segment_file_name(assign_segment_);
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (fd_ < 0) return std::unexpected(path.string() + ": " + std::strerror(errno));
+  if (fd_ < 0)
+    return common::fail(common::ErrorCode::kUnavailable, path.string() + ": " + std::strerror(errno));
   fd_segment_ = assign_segment_;
-  if (segments->empty() && sync_dir(dir_fd_) != 0) return std::unexpected(dir.string() + ": fsync failed");
+  if (segments->empty() && sync_dir(dir_fd_) != 0)
+    return common::fail(common::ErrorCode::kUnavailable, dir.string() + ": fsync failed");
   durable_state_ = capture_locked();
 
   if (recovery) {
     auto r = append(*recovery);
-    if (!r) return std::unexpected("audit log: cannot write the recovery record: " + r.error());
+    if (!r)
+      return std::unexpected(common::prefixed("audit log: cannot write the recovery record: ", r.error()));
   }
   bg_ = std::thread([this] { background_loop(); });
   started_ = true;
@@ -566,8 +594,7 @@ std::string FileAuditLog::flush(std::unique_lock<std::mutex>& lock) {
   return error;
 }
 
-std::expected<void, std::string> FileAuditLog::wait_durable(std::unique_lock<std::mutex>& lock,
-                                                            uint64_t seq) {
+common::Result<void> FileAuditLog::wait_durable(std::unique_lock<std::mutex>& lock, uint64_t seq) {
   // Resuming reuses the seq numbers of discarded records, so it waits until every waiter from
   // before the failure has left (each sees !healthy_ or its record durable first).
   ++waiters_;
@@ -579,7 +606,7 @@ std::expected<void, std::string> FileAuditLog::wait_durable(std::unique_lock<std
   } leave{*this};
   while (true) {
     if (durable_ > seq) return {};
-    if (!healthy_) return std::unexpected(reason_);
+    if (!healthy_) return common::fail(common::ErrorCode::kAuditFailure, reason_);
     if (!flushing_) {
       flush(lock);
       continue;
@@ -588,30 +615,31 @@ std::expected<void, std::string> FileAuditLog::wait_durable(std::unique_lock<std
   }
 }
 
-std::expected<AppendReceipt, std::string> FileAuditLog::append(const nlohmann::json& event) {
+common::Result<AppendReceipt> FileAuditLog::append(const nlohmann::json& event) {
   return append_with(event, true);
 }
 
-std::expected<AppendReceipt, std::string> FileAuditLog::append_async(const nlohmann::json& event) {
+common::Result<AppendReceipt> FileAuditLog::append_async(const nlohmann::json& event) {
   return append_with(event, false);
 }
 
-std::expected<AppendReceipt, std::string> FileAuditLog::append_with(const nlohmann::json& event,
-                                                                    bool durable) {
-  if (!event.is_object()) return std::unexpected("audit event must be a JSON object");
+common::Result<AppendReceipt> FileAuditLog::append_with(const nlohmann::json& event, bool durable) {
+  if (!event.is_object())
+    return common::fail(common::ErrorCode::kInvalidInput, "audit event must be a JSON object");
   auto type = event.find("type");
   if (type == event.end() || !type->is_string() || type->get_ref<const std::string&>().empty())
-    return std::unexpected("audit event needs a non-empty string \"type\"");
+    return common::fail(common::ErrorCode::kInvalidInput, "audit event needs a non-empty string \"type\"");
   for (auto it = event.begin(); it != event.end(); ++it)
     if (is_envelope_key(it.key()))
-      return std::unexpected("audit event must not set the envelope field \"" + it.key() + "\"");
+      return common::fail(common::ErrorCode::kInvalidInput,
+                          "audit event must not set the envelope field \"" + it.key() + "\"");
   auto members = payload_members(event);
   if (!members) return std::unexpected(members.error());
 
   std::unique_lock lock(mu_);
   if (!healthy_) {
     ++refused_requests_;
-    return std::unexpected(reason_);
+    return common::fail(common::ErrorCode::kAuditFailure, reason_);
   }
   AppendReceipt receipt = enqueue_locked(*members);
   if (durable) {
@@ -645,13 +673,13 @@ void FileAuditLog::flush_async() {
   }
 }
 
-std::expected<void, std::string> FileAuditLog::checkpoint() {
+common::Result<void> FileAuditLog::checkpoint() {
   std::lock_guard cp_lock(checkpoint_mu_);
   Checkpoint cp;
   cp.origin = options_.origin;
   {
     std::unique_lock lock(mu_);
-    if (!healthy_) return std::unexpected(reason_);
+    if (!healthy_) return common::fail(common::ErrorCode::kAuditFailure, reason_);
     // The "checkpoint" record states the tree head before it; the signed checkpoint covers it.
     nlohmann::json record = {{"type", "checkpoint"},
                              {"size", static_cast<int64_t>(next_seq_)},
@@ -669,29 +697,29 @@ std::expected<void, std::string> FileAuditLog::checkpoint() {
   if (signer_) {
     auto signed_note = sign_note(text, {&*signer_});
     if (!signed_note) {
-      fail("checkpoint signing: " + signed_note.error(), false);
-      return std::unexpected(reason());
+      fail("checkpoint signing: " + signed_note.error().message, false);
+      return common::fail(common::ErrorCode::kAuditFailure, reason());
     }
     note = *signed_note;
   }
   const fs::path history = checkpoint_history_path(options_.dir, cp.size);
   for (const fs::path& path : {history, options_.dir / kCheckpointFile}) {
     if (auto r = write_file_atomically(path, note); !r) {
-      fail("checkpoint: " + r.error());
-      return std::unexpected(reason());
+      fail("checkpoint: " + r.error().message);
+      return common::fail(common::ErrorCode::kAuditFailure, reason());
     }
   }
   if (!options_.witness_dir.empty()) {
     if (auto r = write_file_atomically(options_.witness_dir / kCheckpointFile, note); !r) {
-      fail("witness checkpoint: " + r.error());
-      return std::unexpected(reason());
+      fail("witness checkpoint: " + r.error().message);
+      return common::fail(common::ErrorCode::kAuditFailure, reason());
     }
   }
   last_checkpoint_size_ = cp.size;
   return {};
 }
 
-std::expected<void, std::string> FileAuditLog::rewind_files(const WriterState& state) {
+common::Result<void> FileAuditLog::rewind_files(const WriterState& state) {
   const fs::path& dir = options_.dir;
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
@@ -699,12 +727,14 @@ std::expected<void, std::string> FileAuditLog::rewind_files(const WriterState& s
   const fs::path path = dir / name;
   // The segment must exist unless nothing was ever durable in it.
   const int flags = O_RDWR | O_APPEND | O_CLOEXEC | (state.bytes == 0 ? O_CREAT : 0);
-  if (int e = inject("open")) return std::unexpected(path.string() + ": open: " + std::strerror(e));
+  if (int e = inject("open"))
+    return common::fail(common::ErrorCode::kUnavailable, path.string() + ": open: " + std::strerror(e));
   int fd = ::open(path.c_str(), flags, 0640);
-  if (fd < 0) return std::unexpected(path.string() + ": open: " + std::strerror(errno));
-  auto fail_with = [&](std::string message) -> std::expected<void, std::string> {
+  if (fd < 0)
+    return common::fail(common::ErrorCode::kUnavailable, path.string() + ": open: " + std::strerror(errno));
+  auto fail_with = [&](std::string message) -> common::Result<void> {
     ::close(fd);
-    return std::unexpected(std::move(message));
+    return common::fail(common::ErrorCode::kUnavailable, std::move(message));
   };
   struct stat st {};
   if (::fstat(fd, &st) != 0) return fail_with(path.string() + ": fstat: " + std::strerror(errno));
@@ -713,7 +743,7 @@ std::expected<void, std::string> FileAuditLog::rewind_files(const WriterState& s
     return fail_with(path.string() + ": " + std::to_string(size) + " bytes, shorter than its " +
                      std::to_string(state.bytes) + " durable bytes (changed outside sqlguard?)");
   auto segments = list_segments(dir);
-  if (!segments) return fail_with(segments.error());
+  if (!segments) return fail_with(segments.error().message);
   std::vector<fs::path> later;  // segments created after the durable one
   for (const SegmentFile& seg : *segments)
     if (seg.index > state.segment) later.push_back(seg.path);
@@ -726,7 +756,7 @@ std::expected<void, std::string> FileAuditLog::rewind_files(const WriterState& s
     cut.resize(static_cast<size_t>(n));
     for (const fs::path& p : later) {
       auto content = read_file(p);
-      if (!content) return fail_with(content.error());
+      if (!content) return fail_with(content.error().message);
       cut += *content;
     }
     failure_cut_ = CutReport{name, state.bytes, std::move(cut)};
@@ -786,7 +816,7 @@ void FileAuditLog::try_recover() {
   flushing_ = false;
   durable_cv_.notify_all();
   if (!rewound) {
-    last_probe_error_ = rewound.error();
+    last_probe_error_ = rewound.error().message;
     return;
   }
   const auto now = std::chrono::system_clock::now();
@@ -806,7 +836,7 @@ void FileAuditLog::try_recover() {
                            {"probes", static_cast<int64_t>(probes_)}};
   auto members = payload_members(record);
   if (!members) {
-    last_probe_error_ = members.error();
+    last_probe_error_ = members.error().message;
     return;
   }
   AppendReceipt receipt = enqueue_locked(*members);
@@ -872,7 +902,7 @@ void FileAuditLog::background_loop() {
 
 }  // namespace
 
-std::expected<std::unique_ptr<AuditLog>, std::string> AuditLog::open(const AuditLogOptions& options) {
+common::Result<std::unique_ptr<AuditLog>> AuditLog::open(const AuditLogOptions& options) {
   auto log = std::make_unique<FileAuditLog>(options);
   if (auto r = log->init(); !r) return std::unexpected(r.error());
   return std::unique_ptr<AuditLog>(std::move(log));

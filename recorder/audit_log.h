@@ -14,7 +14,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <expected>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -22,6 +21,8 @@
 #include <string_view>
 
 #include <nlohmann/json.hpp>
+
+#include "common/error.h"
 
 namespace sqlguard::recorder {
 
@@ -65,16 +66,20 @@ struct AppendReceipt {
 class AuditLog {
  public:
   /// Opens or creates the log in options.dir, recovering a torn last record (cut, then a
-  /// "recovery" record is appended). Errors: unreadable dir, broken chain on the tail, a
-  /// signing key readable by group/others.
-  static std::expected<std::unique_ptr<AuditLog>, std::string> open(const AuditLogOptions& options);
+  /// "recovery" record is appended). Errors: kInvalidInput for bad options (no dir, an invalid
+  /// origin or one that differs from the log's) or a bad signing key (e.g. readable by
+  /// group/others); kUnavailable when a file or directory cannot be created, opened, read, cut
+  /// or synced; kAuditFailure when the log on disk is damaged (missing segment, broken chain on
+  /// the tail, records that no longer match the latest checkpoint).
+  static common::Result<std::unique_ptr<AuditLog>> open(const AuditLogOptions& options);
 
   virtual ~AuditLog() = default;
 
   /// Appends `event` (an object with at least `type`; must not contain v/seq/time/origin/prev)
-  /// and returns once it is on disk (write + fdatasync). Errors: the log is unhealthy, or the
-  /// event is not representable (floats, invalid UTF-8 are replaced, never written raw).
-  virtual std::expected<AppendReceipt, std::string> append(const nlohmann::json& event) = 0;
+  /// and returns once it is on disk (write + fdatasync). Errors: kAuditFailure when the log is
+  /// unhealthy (the message is reason()); kInvalidInput when the event is malformed or not
+  /// representable (floats; invalid UTF-8 is replaced, never written raw).
+  virtual common::Result<AppendReceipt> append(const nlohmann::json& event) = 0;
 
   /// Appends `event` like append(), but returns as soon as it has its place in the chain (seq,
   /// prev): it becomes durable with the next group commit, which the recorder's background
@@ -83,16 +88,15 @@ class AuditLog {
   /// the earlier ones). A crash before that commit loses it; `audit verify` then shows what is
   /// missing (e.g. an intent without its outcome). Used for `audit.durability: intent` outcomes
   /// and for session events. Errors as append(). Default: append() (fully durable).
-  virtual std::expected<AppendReceipt, std::string> append_async(const nlohmann::json& event) {
-    return append(event);
-  }
+  virtual common::Result<AppendReceipt> append_async(const nlohmann::json& event) { return append(event); }
 
   /// false from a write/sync failure until the log has resumed; reason() says why.
   virtual bool healthy() const = 0;
   virtual std::string reason() const = 0;
 
   /// Writes a checkpoint now (also done at shutdown by the destructor of the implementation).
-  virtual std::expected<void, std::string> checkpoint() = 0;
+  /// Errors: kAuditFailure (the log is or became unhealthy; the message is reason()).
+  virtual common::Result<void> checkpoint() = 0;
 
   /// Counts a request refused because the log is unhealthy without trying to append (e.g. the
   /// guard's early refusal); reported with refused appends in the next "recovery" record.

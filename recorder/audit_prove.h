@@ -10,28 +10,29 @@
 #pragma once
 
 #include <cstdint>
-#include <expected>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "common/error.h"
 #include "recorder/signed_note.h"
 
 namespace sqlguard::recorder {
 
 /// Builds the inclusion proof of record `seq` of the log in `dir` against `checkpoint_file`
-/// (default: DIR/checkpoint). Errors: unreadable log/checkpoint, seq not covered by the
-/// checkpoint, or the log does not match the checkpoint root (run audit verify).
-std::expected<nlohmann::json, std::string> make_inclusion_proof(
-    const std::filesystem::path& dir, uint64_t seq, const std::filesystem::path& checkpoint_file = {});
+/// (default: DIR/checkpoint). Errors: kUnavailable for an unreadable log/checkpoint;
+/// kInvalidInput for a malformed checkpoint, a seq not covered by the checkpoint, or a log that
+/// does not match the checkpoint root (run audit verify).
+common::Result<nlohmann::json> make_inclusion_proof(const std::filesystem::path& dir, uint64_t seq,
+                                                    const std::filesystem::path& checkpoint_file = {});
 
 /// Checks a proof document: the record hashes to leaf_hash, its seq matches, the checkpoint is
 /// signed by one of `keys` (signed-note) and the proof leads from the leaf to its root.
 /// With no keys the signature is not checked (the result says so). Returns a one-line summary.
-/// Errors: a message naming the failed check.
-std::expected<std::string, std::string> verify_inclusion_proof(const nlohmann::json& proof,
-                                                               const std::vector<NoteVerifier>& keys);
+/// Errors: kInvalidInput, the message naming the failed check.
+common::Result<std::string> verify_inclusion_proof(const nlohmann::json& proof,
+                                                   const std::vector<NoteVerifier>& keys);
 
 }  // namespace sqlguard::recorder

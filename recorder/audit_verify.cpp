@@ -77,12 +77,12 @@ VerifyReport verify_log(const VerifyOptions& options) {
   std::vector<NoteVerifier> keys;
   for (const auto& path : options.public_keys) {
     auto v = load_verifier_file(path);
-    if (!v) return fail(std::nullopt, "", 0, "public key: " + v.error());
+    if (!v) return fail(std::nullopt, "", 0, "public key: " + v.error().message);
     keys.push_back(*v);
   }
   if (keys.empty() && fs::exists(dir / kVkeyFile, ec)) {
     auto v = load_verifier_file(dir / kVkeyFile);
-    if (!v) return fail(std::nullopt, "", 0, "public key: " + v.error());
+    if (!v) return fail(std::nullopt, "", 0, "public key: " + v.error().message);
     keys.push_back(*v);
     report.warnings.push_back("checkpoint signatures were checked against " + (dir / kVkeyFile).string() +
                               ", which is stored beside the log; pin the key with --pubkey");
@@ -92,7 +92,7 @@ VerifyReport verify_log(const VerifyOptions& options) {
 
   // ---- segments ------------------------------------------------------------------------------
   auto segs = list_segments(dir);
-  if (!segs) return fail(std::nullopt, "", 0, segs.error());
+  if (!segs) return fail(std::nullopt, "", 0, segs.error().message);
   report.segments = segs->size();
   std::vector<std::string> contents(segs->size());
   std::vector<LineRef> lines;
@@ -104,7 +104,7 @@ VerifyReport verify_log(const VerifyOptions& options) {
                   "segment " + segment_file_name(static_cast<uint32_t>(i + 1)) +
                       " is missing (next file is " + seg.name + ")");
     auto content = read_file(seg.path);
-    if (!content) return fail(next_seq, seg.name, 0, content.error());
+    if (!content) return fail(next_seq, seg.name, 0, content.error().message);
     contents[i] = std::move(*content);
     std::string_view rest = contents[i];
     uint64_t line_no = 0;
@@ -128,12 +128,12 @@ VerifyReport verify_log(const VerifyOptions& options) {
   auto load_checkpoint = [&](const fs::path& path, std::string label, bool external) -> bool {
     auto note = read_file(path);
     if (!note) {
-      fail(std::nullopt, "", 0, label + ": " + note.error());
+      fail(std::nullopt, "", 0, label + ": " + note.error().message);
       return false;
     }
     auto cp = read_checkpoint_note(*note, keys, keys.empty());
     if (!cp) {
-      std::string why = cp.error();
+      std::string why = cp.error().message;
       if (why.find("no signature by a trusted key") != std::string::npos)
         why += " (forged, or signed by a different key)";
       fail(std::nullopt, "", 0, label + ": " + why);
@@ -208,7 +208,7 @@ VerifyReport verify_log(const VerifyOptions& options) {
     if (rec.is_discarded() || !rec.is_object())
       return bad(i, ref, "not a valid JSON object (the line was edited)");
     auto canonical = canonicalize(rec);
-    if (!canonical) return bad(i, ref, "not representable in canonical form: " + canonical.error());
+    if (!canonical) return bad(i, ref, "not representable in canonical form: " + canonical.error().message);
     if (*canonical != ref.text)
       return bad(i, ref,
                  "not in RFC 8785 canonical form (the line was edited: whitespace, order or escaping)");

@@ -5,11 +5,11 @@
 #pragma once
 
 #include <cstdint>
-#include <expected>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/error.h"
 #include "recorder/codec.h"
 #include "recorder/signed_note.h"
 
@@ -25,9 +25,9 @@ struct Checkpoint {
 /// Formats the checkpoint note text: "<origin>\n<size>\n<base64 root>\n".
 std::string format_checkpoint(const Checkpoint& checkpoint);
 
-/// Parses checkpoint note text (extension lines are ignored). Errors: fewer than 3 lines, empty
-/// origin, size not canonical decimal, root not base64 of 32 bytes.
-std::expected<Checkpoint, std::string> parse_checkpoint(std::string_view text);
+/// Parses checkpoint note text (extension lines are ignored). Errors: kInvalidInput for fewer
+/// than 3 lines, an empty origin, a size not in canonical decimal, a root not base64 of 32 bytes.
+common::Result<Checkpoint> parse_checkpoint(std::string_view text);
 
 /// A checkpoint read from a signed note.
 struct SignedCheckpoint {
@@ -40,10 +40,10 @@ struct SignedCheckpoint {
 /// Reads a checkpoint note. With `known` keys, the note must carry a valid signature by one of
 /// them (signed-note §Verifying). With no known keys, signatures are parsed but not checked.
 /// A note without any signature block (written when no signing key is configured) is accepted
-/// only when `allow_unsigned` is true. Errors: malformed note or checkpoint, bad or missing
-/// signature.
-std::expected<SignedCheckpoint, std::string> read_checkpoint_note(std::string_view note,
-                                                                  const std::vector<NoteVerifier>& known,
-                                                                  bool allow_unsigned);
+/// only when `allow_unsigned` is true. Errors: kInvalidInput for a malformed note or
+/// checkpoint, a bad or missing signature.
+common::Result<SignedCheckpoint> read_checkpoint_note(std::string_view note,
+                                                      const std::vector<NoteVerifier>& known,
+                                                      bool allow_unsigned);
 
 }  // namespace sqlguard::recorder

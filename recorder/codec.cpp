@@ -4,10 +4,10 @@
 
 namespace sqlguard::recorder {
 
-std::expected<Hash, std::string> hash_from_base64(std::string_view text) {
+common::Result<Hash> hash_from_base64(std::string_view text) {
   auto bytes = base64_decode(text);
   if (!bytes) return std::unexpected(bytes.error());
-  if (bytes->size() != 32) return std::unexpected("hash: expected 32 bytes");
+  if (bytes->size() != 32) return common::fail(common::ErrorCode::kInvalidInput, "hash: expected 32 bytes");
   Hash h{};
   std::memcpy(h.data(), bytes->data(), 32);
   return h;

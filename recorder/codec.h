@@ -4,11 +4,11 @@
 // Thread-safety: all functions are pure and safe to call from any thread.
 #pragma once
 
-#include <expected>
 #include <string>
 #include <string_view>
 
 #include "common/bytes.h"
+#include "common/error.h"
 
 namespace sqlguard::recorder {
 
@@ -23,7 +23,7 @@ using common::hex_encode;
 using common::sha256;
 using common::sha256_prefixed;
 
-/// Decodes a base64 SHA-256 digest. Errors: not base64 or not 32 bytes.
-std::expected<Hash, std::string> hash_from_base64(std::string_view text);
+/// Decodes a base64 SHA-256 digest. Errors: kInvalidInput (not base64 or not 32 bytes).
+common::Result<Hash> hash_from_base64(std::string_view text);
 
 }  // namespace sqlguard::recorder

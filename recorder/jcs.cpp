@@ -140,6 +140,16 @@ struct Writer {
 
 }  // namespace
 
+bool valid_utf8_json(const nlohmann::json& value) {
+  if (value.is_string()) return common::valid_utf8(value.get_ref<const std::string&>());
+  if (value.is_array()) return std::all_of(value.begin(), value.end(), valid_utf8_json);
+  if (value.is_object()) {
+    for (auto it = value.begin(); it != value.end(); ++it)
+      if (!common::valid_utf8(it.key()) || !valid_utf8_json(it.value())) return false;
+  }
+  return true;
+}
+
 nlohmann::json sanitize_utf8(const nlohmann::json& value, bool& replaced) {
   if (value.is_string()) {
     const auto& s = value.get_ref<const std::string&>();
@@ -233,25 +243,26 @@ std::string format_ecmascript_number(double value) {
   return out;
 }
 
-std::expected<std::string, std::string> canonicalize(const nlohmann::json& value, JcsNumbers numbers) {
+common::Result<std::string> canonicalize(const nlohmann::json& value, JcsNumbers numbers) {
   Writer w{numbers, {}, {}, {}};
-  if (!w.write(value, "$")) return std::unexpected("JCS: " + w.error);
+  if (!w.write(value, "$")) return common::fail(common::ErrorCode::kInvalidInput, "JCS: " + w.error);
   return std::move(w.out);
 }
 
-std::expected<std::vector<std::pair<std::string, std::string>>, std::string> canonical_members(
+common::Result<std::vector<std::pair<std::string, std::string>>> canonical_members(
     const nlohmann::json& value, JcsNumbers numbers) {
-  if (!value.is_object()) return std::unexpected("JCS: $: expected an object");
+  if (!value.is_object()) return common::fail(common::ErrorCode::kInvalidInput, "JCS: $: expected an object");
   std::vector<std::pair<std::string, std::string>> out;
   out.reserve(value.size());
   bool all_ascii = true;
   for (auto it = value.begin(); it != value.end(); ++it) {
-    if (!common::valid_utf8(it.key())) return std::unexpected("JCS: $: member name is not valid UTF-8");
+    if (!common::valid_utf8(it.key()))
+      return common::fail(common::ErrorCode::kInvalidInput, "JCS: $: member name is not valid UTF-8");
     all_ascii = all_ascii && is_ascii(it.key());
     Writer w{numbers, {}, {}, {}};
     w.out.reserve(64);
     w.path_segments.push_back("." + it.key());
-    if (!w.write(it.value(), "$")) return std::unexpected("JCS: " + w.error);
+    if (!w.write(it.value(), "$")) return common::fail(common::ErrorCode::kInvalidInput, "JCS: " + w.error);
     out.emplace_back(it.key(), std::move(w.out));
   }
   if (!all_ascii)

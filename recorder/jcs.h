@@ -8,13 +8,14 @@
 // Thread-safety: all functions are pure and safe to call from any thread.
 #pragma once
 
-#include <expected>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "common/error.h"
 
 namespace sqlguard::recorder {
 
@@ -29,15 +30,18 @@ enum class JcsNumbers {
 
 /// Serializes `value` in RFC 8785 canonical form: no whitespace, object members sorted by their
 /// names as UTF-16 code units, strings escaped as ECMAScript JSON.stringify does, output UTF-8.
-/// Errors: invalid UTF-8 in a string or name (message names the JSON path), a float or an
-/// out-of-range integer under integers_only, NaN/Infinity, a discarded/binary value.
-std::expected<std::string, std::string> canonicalize(const nlohmann::json& value,
-                                                     JcsNumbers numbers = JcsNumbers::integers_only);
+/// Errors: kInvalidInput for invalid UTF-8 in a string or name (message names the JSON path), a
+/// float or an out-of-range integer under integers_only, NaN/Infinity, a discarded/binary value.
+/// Invalid UTF-8 is the failure sanitize_utf8() repairs: tell it apart with valid_utf8_json(),
+/// never by the message.
+common::Result<std::string> canonicalize(const nlohmann::json& value,
+                                         JcsNumbers numbers = JcsNumbers::integers_only);
 
 /// Canonicalizes each member of the object `value` separately: returns (name, JCS value) pairs
 /// in RFC 8785 member order. Lets a writer canonicalize a payload outside a lock and splice in
-/// a few envelope members later. Errors: `value` is not an object, or as canonicalize().
-std::expected<std::vector<std::pair<std::string, std::string>>, std::string> canonical_members(
+/// a few envelope members later. Errors: kInvalidInput when `value` is not an object, or as
+/// canonicalize().
+common::Result<std::vector<std::pair<std::string, std::string>>> canonical_members(
     const nlohmann::json& value, JcsNumbers numbers = JcsNumbers::integers_only);
 
 /// Appends the JCS form of a string (quotes included) to `out`. Precondition: valid UTF-8.
@@ -46,6 +50,10 @@ void append_jcs_string(std::string& out, std::string_view utf8);
 /// Formats a finite double as ECMAScript Number::toString (ECMA-262 §7.1.12.1): shortest
 /// round-trip digits, exponent form only below 1e-6 or from 1e21, "-0" as "0".
 std::string format_ecmascript_number(double value);
+
+/// true when every string and member name in `value` is valid UTF-8, i.e. canonicalize() and
+/// canonical_members() do not fail for invalid UTF-8 (they may still fail for another reason).
+bool valid_utf8_json(const nlohmann::json& value);
 
 /// Returns `value` with every string and member name made valid UTF-8 (ill-formed sequences
 /// replaced by U+FFFD); `replaced` is set to true if anything changed.

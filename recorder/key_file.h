@@ -5,11 +5,11 @@
 // Thread-safety: free functions without shared state.
 #pragma once
 
-#include <expected>
 #include <filesystem>
 #include <string>
 #include <string_view>
 
+#include "common/error.h"
 #include "recorder/signed_note.h"
 
 namespace sqlguard::recorder {
@@ -22,18 +22,19 @@ struct KeyPairFiles {
 
 /// Generates an Ed25519 key named `name` (should equal the log origin, C2SP tlog-checkpoint)
 /// and writes <prefix>.key and <prefix>.pub. Refuses to overwrite existing files.
-/// Errors: invalid name, file exists, I/O error.
-std::expected<KeyPairFiles, std::string> write_key_pair(std::string_view name,
-                                                        const std::filesystem::path& prefix);
+/// Errors: kInvalidInput for an invalid name or when a file exists; kUnavailable for an I/O
+/// error; kInternal when the CSPRNG fails.
+common::Result<KeyPairFiles> write_key_pair(std::string_view name, const std::filesystem::path& prefix);
 
-/// Loads a private key file. Errors: unreadable, mode allows group/other access (message says
-/// to chmod 600), malformed skey.
-std::expected<NoteSigner, std::string> load_signer_file(const std::filesystem::path& path);
+/// Loads a private key file. Errors: kUnavailable when unreadable; kInvalidInput when its mode
+/// allows group/other access (message says to chmod 600) or the skey is malformed.
+common::Result<NoteSigner> load_signer_file(const std::filesystem::path& path);
 
-/// Loads a public key file (vkey). Errors: unreadable or malformed.
-std::expected<NoteVerifier, std::string> load_verifier_file(const std::filesystem::path& path);
+/// Loads a public key file (vkey). Errors: kUnavailable when unreadable, kInvalidInput when
+/// malformed.
+common::Result<NoteVerifier> load_verifier_file(const std::filesystem::path& path);
 
-/// Reads a whole file. Errors: cannot open or read.
-std::expected<std::string, std::string> read_file(const std::filesystem::path& path);
+/// Reads a whole file. Errors: kUnavailable (cannot open or read).
+common::Result<std::string> read_file(const std::filesystem::path& path);
 
 }  // namespace sqlguard::recorder

@@ -17,10 +17,10 @@ std::filesystem::path checkpoint_history_path(const std::filesystem::path& dir, 
   return dir / kCheckpointDir / buf;
 }
 
-std::expected<std::vector<SegmentFile>, std::string> list_segments(const std::filesystem::path& dir) {
+common::Result<std::vector<SegmentFile>> list_segments(const std::filesystem::path& dir) {
   std::error_code ec;
   std::filesystem::directory_iterator it(dir, ec);
-  if (ec) return std::unexpected(dir.string() + ": " + ec.message());
+  if (ec) return common::fail(common::ErrorCode::kUnavailable, dir.string() + ": " + ec.message());
   std::vector<SegmentFile> out;
   for (const auto& entry : it) {
     std::string name = entry.path().filename().string();

@@ -10,10 +10,11 @@
 #pragma once
 
 #include <cstdint>
-#include <expected>
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "common/error.h"
 
 namespace sqlguard::recorder {
 
@@ -35,8 +36,8 @@ std::string segment_file_name(uint32_t index);
 std::filesystem::path checkpoint_history_path(const std::filesystem::path& dir, uint64_t size);
 
 /// Lists the segment files of `dir` in index order. Other files are ignored.
-/// Errors: `dir` unreadable.
-std::expected<std::vector<SegmentFile>, std::string> list_segments(const std::filesystem::path& dir);
+/// Errors: kUnavailable (`dir` unreadable).
+common::Result<std::vector<SegmentFile>> list_segments(const std::filesystem::path& dir);
 
 /// Lists checkpoints/*.note under `dir` in size order (empty if the folder is missing).
 std::vector<std::filesystem::path> list_checkpoint_history(const std::filesystem::path& dir);

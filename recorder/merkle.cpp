@@ -62,33 +62,35 @@ Hash empty_root() {
 
 Hash merkle_root(std::span<const Hash> leaf_hashes) { return mth(leaf_hashes); }
 
-std::expected<std::vector<Hash>, std::string> inclusion_proof(uint64_t index,
-                                                              std::span<const Hash> leaf_hashes) {
+common::Result<std::vector<Hash>> inclusion_proof(uint64_t index, std::span<const Hash> leaf_hashes) {
   if (index >= leaf_hashes.size())
-    return std::unexpected("inclusion proof: index " + std::to_string(index) + " is not below tree size " +
-                           std::to_string(leaf_hashes.size()));
+    return common::fail(common::ErrorCode::kInvalidInput, "inclusion proof: index " + std::to_string(index) +
+                                                              " is not below tree size " +
+                                                              std::to_string(leaf_hashes.size()));
   std::vector<Hash> out;
   path(index, leaf_hashes, out);
   return out;
 }
 
-std::expected<std::vector<Hash>, std::string> consistency_proof(uint64_t old_size,
-                                                                std::span<const Hash> leaf_hashes) {
+common::Result<std::vector<Hash>> consistency_proof(uint64_t old_size, std::span<const Hash> leaf_hashes) {
   if (old_size == 0 || old_size > leaf_hashes.size())
-    return std::unexpected("consistency proof: old size " + std::to_string(old_size) + " must be in 1.." +
-                           std::to_string(leaf_hashes.size()));
+    return common::fail(common::ErrorCode::kInvalidInput, "consistency proof: old size " +
+                                                              std::to_string(old_size) + " must be in 1.." +
+                                                              std::to_string(leaf_hashes.size()));
   std::vector<Hash> out;
   subproof(old_size, leaf_hashes, true, out);
   return out;
 }
 
-std::expected<void, std::string> verify_inclusion(uint64_t index, uint64_t size, const Hash& leaf,
-                                                  std::span<const Hash> proof, const Hash& root) {
-  if (index >= size) return std::unexpected("inclusion proof: index is not below the tree size");
+common::Result<void> verify_inclusion(uint64_t index, uint64_t size, const Hash& leaf,
+                                      std::span<const Hash> proof, const Hash& root) {
+  if (index >= size)
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        "inclusion proof: index is not below the tree size");
   uint64_t fn = index, sn = size - 1;
   Hash r = leaf;
   for (const Hash& p : proof) {
-    if (sn == 0) return std::unexpected("inclusion proof: too many hashes");
+    if (sn == 0) return common::fail(common::ErrorCode::kInvalidInput, "inclusion proof: too many hashes");
     if ((fn & 1) != 0 || fn == sn) {
       r = node_hash(p, r);
       if ((fn & 1) == 0) {
@@ -103,23 +105,29 @@ std::expected<void, std::string> verify_inclusion(uint64_t index, uint64_t size,
     fn >>= 1;
     sn >>= 1;
   }
-  if (sn != 0) return std::unexpected("inclusion proof: too few hashes");
-  if (r != root) return std::unexpected("inclusion proof: computed root does not match the checkpoint root");
+  if (sn != 0) return common::fail(common::ErrorCode::kInvalidInput, "inclusion proof: too few hashes");
+  if (r != root)
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        "inclusion proof: computed root does not match the checkpoint root");
   return {};
 }
 
-std::expected<void, std::string> verify_consistency(uint64_t old_size, uint64_t new_size,
-                                                    const Hash& old_root, const Hash& new_root,
-                                                    std::span<const Hash> proof) {
-  if (new_size < old_size) return std::unexpected("consistency proof: new size is smaller than old size");
+common::Result<void> verify_consistency(uint64_t old_size, uint64_t new_size, const Hash& old_root,
+                                        const Hash& new_root, std::span<const Hash> proof) {
+  if (new_size < old_size)
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        "consistency proof: new size is smaller than old size");
   if (old_size == new_size) {
-    if (!proof.empty()) return std::unexpected("consistency proof: must be empty for equal sizes");
+    if (!proof.empty())
+      return common::fail(common::ErrorCode::kInvalidInput,
+                          "consistency proof: must be empty for equal sizes");
     if (old_root != new_root)
-      return std::unexpected("consistency proof: same size but different roots (fork)");
+      return common::fail(common::ErrorCode::kInvalidInput,
+                          "consistency proof: same size but different roots (fork)");
     return {};
   }
   if (old_size == 0) return {};  // every tree extends the empty tree
-  if (proof.empty()) return std::unexpected("consistency proof: empty proof");
+  if (proof.empty()) return common::fail(common::ErrorCode::kInvalidInput, "consistency proof: empty proof");
   std::vector<Hash> p(proof.begin(), proof.end());
   if (std::has_single_bit(old_size)) p.insert(p.begin(), old_root);
   uint64_t fn = old_size - 1, sn = new_size - 1;
@@ -130,7 +138,7 @@ std::expected<void, std::string> verify_consistency(uint64_t old_size, uint64_t 
   Hash fr = p[0], sr = p[0];
   for (size_t i = 1; i < p.size(); ++i) {
     const Hash& c = p[i];
-    if (sn == 0) return std::unexpected("consistency proof: too many hashes");
+    if (sn == 0) return common::fail(common::ErrorCode::kInvalidInput, "consistency proof: too many hashes");
     if ((fn & 1) != 0 || fn == sn) {
       fr = node_hash(c, fr);
       sr = node_hash(c, sr);
@@ -146,9 +154,13 @@ std::expected<void, std::string> verify_consistency(uint64_t old_size, uint64_t 
     fn >>= 1;
     sn >>= 1;
   }
-  if (sn != 0) return std::unexpected("consistency proof: too few hashes");
-  if (fr != old_root) return std::unexpected("consistency proof: does not reproduce the old root");
-  if (sr != new_root) return std::unexpected("consistency proof: does not reproduce the new root");
+  if (sn != 0) return common::fail(common::ErrorCode::kInvalidInput, "consistency proof: too few hashes");
+  if (fr != old_root)
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        "consistency proof: does not reproduce the old root");
+  if (sr != new_root)
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        "consistency proof: does not reproduce the new root");
   return {};
 }
 

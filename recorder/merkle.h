@@ -8,12 +8,12 @@
 #pragma once
 
 #include <cstdint>
-#include <expected>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/error.h"
 #include "recorder/codec.h"
 
 namespace sqlguard::recorder {
@@ -31,26 +31,23 @@ Hash empty_root();
 Hash merkle_root(std::span<const Hash> leaf_hashes);
 
 /// RFC 6962 §2.1.1 audit path for leaf `index` in the tree of all `leaf_hashes`.
-/// Errors: index out of range.
-std::expected<std::vector<Hash>, std::string> inclusion_proof(uint64_t index,
-                                                              std::span<const Hash> leaf_hashes);
+/// Errors: kInvalidInput (index out of range).
+common::Result<std::vector<Hash>> inclusion_proof(uint64_t index, std::span<const Hash> leaf_hashes);
 
 /// RFC 6962 §2.1.2 consistency proof from the first `old_size` leaves to all `leaf_hashes`.
-/// Errors: old_size is 0 or larger than the tree.
-std::expected<std::vector<Hash>, std::string> consistency_proof(uint64_t old_size,
-                                                                std::span<const Hash> leaf_hashes);
+/// Errors: kInvalidInput (old_size is 0 or larger than the tree).
+common::Result<std::vector<Hash>> consistency_proof(uint64_t old_size, std::span<const Hash> leaf_hashes);
 
 /// RFC 9162 §2.1.3.2: checks that `leaf` is at `index` in the tree of `size` with `root`.
-/// Errors: a message saying why the proof does not verify.
-std::expected<void, std::string> verify_inclusion(uint64_t index, uint64_t size, const Hash& leaf,
-                                                  std::span<const Hash> proof, const Hash& root);
+/// Errors: kInvalidInput, the message saying why the proof does not verify.
+common::Result<void> verify_inclusion(uint64_t index, uint64_t size, const Hash& leaf,
+                                      std::span<const Hash> proof, const Hash& root);
 
 /// RFC 9162 §2.1.4.2: checks that the tree (`old_size`, `old_root`) is a prefix of
 /// (`new_size`, `new_root`). Equal sizes need an empty proof and equal roots; old_size 0 is
-/// always consistent. Errors: a message saying why.
-std::expected<void, std::string> verify_consistency(uint64_t old_size, uint64_t new_size,
-                                                    const Hash& old_root, const Hash& new_root,
-                                                    std::span<const Hash> proof);
+/// always consistent. Errors: kInvalidInput, the message saying why.
+common::Result<void> verify_consistency(uint64_t old_size, uint64_t new_size, const Hash& old_root,
+                                        const Hash& new_root, std::span<const Hash> proof);
 
 /// The compact range [0, size): one subtree root per set bit of size (at most 64 hashes).
 /// Appending a leaf and computing the root are O(log n); this is what the writer keeps.

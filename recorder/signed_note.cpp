@@ -33,22 +33,22 @@ std::string hex_id(uint32_t id) {
   return buf;
 }
 
-std::expected<uint32_t, std::string> parse_hex_id(std::string_view text) {
-  if (text.size() != 8) return std::unexpected("key ID must be 8 hex digits");
+common::Result<uint32_t> parse_hex_id(std::string_view text) {
+  if (text.size() != 8) return common::fail(common::ErrorCode::kInvalidInput, "key ID must be 8 hex digits");
   auto bytes = hex_decode(text);
-  if (!bytes) return std::unexpected("key ID must be 8 hex digits");
+  if (!bytes) return common::fail(common::ErrorCode::kInvalidInput, "key ID must be 8 hex digits");
   uint32_t id = 0;
   for (unsigned char c : *bytes) id = id << 8 | c;
   return id;
 }
 
-std::expected<std::array<uint8_t, 32>, std::string> derive_public(const std::array<uint8_t, 32>& seed) {
+common::Result<std::array<uint8_t, 32>> derive_public(const std::array<uint8_t, 32>& seed) {
   PkeyPtr key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), seed.size()));
-  if (!key) return std::unexpected("Ed25519: cannot load private key");
+  if (!key) return common::fail(common::ErrorCode::kInternal, "Ed25519: cannot load private key");
   std::array<uint8_t, 32> pub{};
   size_t len = pub.size();
   if (EVP_PKEY_get_raw_public_key(key.get(), pub.data(), &len) != 1 || len != 32)
-    return std::unexpected("Ed25519: cannot derive public key");
+    return common::fail(common::ErrorCode::kInternal, "Ed25519: cannot derive public key");
   return pub;
 }
 
@@ -103,23 +103,26 @@ bool is_valid_key_name(std::string_view name) {
 
 // ---- NoteVerifier -----------------------------------------------------------------------------
 
-std::expected<NoteVerifier, std::string> NoteVerifier::parse(std::string_view vkey) {
+common::Result<NoteVerifier> NoteVerifier::parse(std::string_view vkey) {
   std::string text = trim_line(vkey);
   auto parts = split_plus(text, 2);
-  if (parts.size() != 3) return std::unexpected("vkey: expected <name>+<hex id>+<base64 key>");
-  if (!is_valid_key_name(parts[0])) return std::unexpected("vkey: invalid key name");
+  if (parts.size() != 3)
+    return common::fail(common::ErrorCode::kInvalidInput, "vkey: expected <name>+<hex id>+<base64 key>");
+  if (!is_valid_key_name(parts[0]))
+    return common::fail(common::ErrorCode::kInvalidInput, "vkey: invalid key name");
   auto id = parse_hex_id(parts[1]);
-  if (!id) return std::unexpected("vkey: " + id.error());
+  if (!id) return std::unexpected(common::prefixed("vkey: ", id.error()));
   auto key = base64_decode(parts[2]);
-  if (!key) return std::unexpected("vkey: " + key.error());
+  if (!key) return std::unexpected(common::prefixed("vkey: ", key.error()));
   if (key->size() != 33 || static_cast<uint8_t>((*key)[0]) != kEd25519SignatureType)
-    return std::unexpected("vkey: only Ed25519 keys (type 0x01, 32 bytes) are supported");
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        "vkey: only Ed25519 keys (type 0x01, 32 bytes) are supported");
   NoteVerifier v;
   v.name_ = std::string(parts[0]);
   v.key_id_ = *id;
   std::memcpy(v.public_key_.data(), key->data() + 1, 32);
   if (note_key_id(v.name_, kEd25519SignatureType, key->substr(1)) != v.key_id_)
-    return std::unexpected("vkey: key ID does not match the key");
+    return common::fail(common::ErrorCode::kInvalidInput, "vkey: key ID does not match the key");
   return v;
 }
 
@@ -144,9 +147,12 @@ bool NoteVerifier::verify(std::string_view message, std::string_view signature) 
 
 // ---- NoteSigner -------------------------------------------------------------------------------
 
-std::expected<NoteSigner, std::string> NoteSigner::from_seed(std::string_view name, std::string_view seed) {
-  if (!is_valid_key_name(name)) return std::unexpected("key name must be non-empty, without spaces or '+'");
-  if (seed.size() != 32) return std::unexpected("Ed25519 seed must be 32 bytes");
+common::Result<NoteSigner> NoteSigner::from_seed(std::string_view name, std::string_view seed) {
+  if (!is_valid_key_name(name))
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        "key name must be non-empty, without spaces or '+'");
+  if (seed.size() != 32)
+    return common::fail(common::ErrorCode::kInvalidInput, "Ed25519 seed must be 32 bytes");
   NoteSigner s;
   s.name_ = std::string(name);
   std::memcpy(s.seed_.data(), seed.data(), 32);
@@ -158,27 +164,30 @@ std::expected<NoteSigner, std::string> NoteSigner::from_seed(std::string_view na
   return s;
 }
 
-std::expected<NoteSigner, std::string> NoteSigner::parse(std::string_view skey) {
+common::Result<NoteSigner> NoteSigner::parse(std::string_view skey) {
   std::string text = trim_line(skey);
   auto parts = split_plus(text, 4);
   if (parts.size() != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY")
-    return std::unexpected("skey: expected PRIVATE+KEY+<name>+<hex id>+<base64 key>");
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        "skey: expected PRIVATE+KEY+<name>+<hex id>+<base64 key>");
   auto id = parse_hex_id(parts[3]);
-  if (!id) return std::unexpected("skey: " + id.error());
+  if (!id) return std::unexpected(common::prefixed("skey: ", id.error()));
   auto key = base64_decode(parts[4]);
-  if (!key) return std::unexpected("skey: " + key.error());
+  if (!key) return std::unexpected(common::prefixed("skey: ", key.error()));
   if (key->size() != 33 || static_cast<uint8_t>((*key)[0]) != kEd25519SignatureType)
-    return std::unexpected("skey: only Ed25519 keys (type 0x01, 32-byte seed) are supported");
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        "skey: only Ed25519 keys (type 0x01, 32-byte seed) are supported");
   auto signer = from_seed(parts[2], key->substr(1));
-  if (!signer) return std::unexpected("skey: " + signer.error());
-  if (signer->key_id_ != *id) return std::unexpected("skey: key ID does not match the key");
+  if (!signer) return std::unexpected(common::prefixed("skey: ", signer.error()));
+  if (signer->key_id_ != *id)
+    return common::fail(common::ErrorCode::kInvalidInput, "skey: key ID does not match the key");
   return signer;
 }
 
-std::expected<NoteSigner, std::string> NoteSigner::generate(std::string_view name) {
+common::Result<NoteSigner> NoteSigner::generate(std::string_view name) {
   std::array<uint8_t, 32> seed{};
   if (RAND_priv_bytes(seed.data(), static_cast<int>(seed.size())) != 1)
-    return std::unexpected("keygen: the random number generator failed");
+    return common::fail(common::ErrorCode::kInternal, "keygen: the random number generator failed");
   auto s = from_seed(name, std::string_view(reinterpret_cast<const char*>(seed.data()), seed.size()));
   OPENSSL_cleanse(seed.data(), seed.size());
   return s;
@@ -198,29 +207,30 @@ NoteVerifier NoteSigner::verifier() const {
   return v;
 }
 
-std::expected<std::string, std::string> NoteSigner::sign(std::string_view message) const {
+common::Result<std::string> NoteSigner::sign(std::string_view message) const {
   PkeyPtr key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed_.data(), seed_.size()));
   MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!key || !ctx) return std::unexpected("Ed25519: cannot create signing context");
+  if (!key || !ctx)
+    return common::fail(common::ErrorCode::kInternal, "Ed25519: cannot create signing context");
   if (EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1)
-    return std::unexpected("Ed25519: sign init failed");
+    return common::fail(common::ErrorCode::kInternal, "Ed25519: sign init failed");
   std::string sig(64, '\0');
   size_t len = sig.size();
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
                      reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1 ||
       len != 64)
-    return std::unexpected("Ed25519: signing failed");
+    return common::fail(common::ErrorCode::kInternal, "Ed25519: signing failed");
   return sig;
 }
 
 // ---- notes ------------------------------------------------------------------------------------
 
-std::expected<std::string, std::string> sign_note(std::string_view text,
-                                                  const std::vector<const NoteSigner*>& signers) {
+common::Result<std::string> sign_note(std::string_view text, const std::vector<const NoteSigner*>& signers) {
   if (!valid_note_text(text))
-    return std::unexpected("note: text must be UTF-8 ending in a newline, without control characters");
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        "note: text must be UTF-8 ending in a newline, without control characters");
   if (text.find("\n\n") != std::string_view::npos)
-    return std::unexpected("note: text must not contain an empty line");
+    return common::fail(common::ErrorCode::kInvalidInput, "note: text must not contain an empty line");
   std::string note(text);
   note.push_back('\n');
   for (const NoteSigner* s : signers) {
@@ -235,43 +245,49 @@ std::expected<std::string, std::string> sign_note(std::string_view text,
   return note;
 }
 
-std::expected<ParsedNote, std::string> parse_note(std::string_view note) {
-  if (!common::valid_utf8(note)) return std::unexpected("note: not valid UTF-8");
+common::Result<ParsedNote> parse_note(std::string_view note) {
+  if (!common::valid_utf8(note))
+    return common::fail(common::ErrorCode::kInvalidInput, "note: not valid UTF-8");
   size_t split = note.rfind("\n\n");
   if (split == std::string_view::npos)
-    return std::unexpected("note: no signature block (missing empty line)");
+    return common::fail(common::ErrorCode::kInvalidInput, "note: no signature block (missing empty line)");
   ParsedNote out;
   out.text = std::string(note.substr(0, split + 1));
-  if (!valid_note_text(out.text)) return std::unexpected("note: text contains control characters");
+  if (!valid_note_text(out.text))
+    return common::fail(common::ErrorCode::kInvalidInput, "note: text contains control characters");
   std::string_view sigs = note.substr(split + 2);
   if (sigs.empty() || sigs.back() != '\n')
-    return std::unexpected("note: signature block must end in a newline");
+    return common::fail(common::ErrorCode::kInvalidInput, "note: signature block must end in a newline");
   while (!sigs.empty()) {
     size_t nl = sigs.find('\n');
     std::string_view line = sigs.substr(0, nl);
     sigs.remove_prefix(nl + 1);
     if (line.substr(0, kEmDashSpace.size()) != kEmDashSpace)
-      return std::unexpected("note: signature line does not start with an em dash");
+      return common::fail(common::ErrorCode::kInvalidInput,
+                          "note: signature line does not start with an em dash");
     line.remove_prefix(kEmDashSpace.size());
     size_t sp = line.rfind(' ');
-    if (sp == std::string_view::npos) return std::unexpected("note: malformed signature line");
+    if (sp == std::string_view::npos)
+      return common::fail(common::ErrorCode::kInvalidInput, "note: malformed signature line");
     std::string_view name = line.substr(0, sp);
-    if (!is_valid_key_name(name)) return std::unexpected("note: invalid key name in signature line");
+    if (!is_valid_key_name(name))
+      return common::fail(common::ErrorCode::kInvalidInput, "note: invalid key name in signature line");
     auto blob = base64_decode(line.substr(sp + 1));
-    if (!blob || blob->size() < 5) return std::unexpected("note: malformed signature");
+    if (!blob || blob->size() < 5)
+      return common::fail(common::ErrorCode::kInvalidInput, "note: malformed signature");
     NoteSignature sig;
     sig.name = std::string(name);
     for (int i = 0; i < 4; ++i)
       sig.key_id = sig.key_id << 8 | static_cast<uint8_t>((*blob)[static_cast<size_t>(i)]);
     sig.signature = blob->substr(4);
     out.signatures.push_back(std::move(sig));
-    if (out.signatures.size() > kMaxSignatures) return std::unexpected("note: too many signatures");
+    if (out.signatures.size() > kMaxSignatures)
+      return common::fail(common::ErrorCode::kInvalidInput, "note: too many signatures");
   }
   return out;
 }
 
-std::expected<OpenedNote, std::string> open_note(std::string_view note,
-                                                 const std::vector<NoteVerifier>& known) {
+common::Result<OpenedNote> open_note(std::string_view note, const std::vector<NoteVerifier>& known) {
   auto parsed = parse_note(note);
   if (!parsed) return std::unexpected(parsed.error());
   OpenedNote out;
@@ -285,11 +301,12 @@ std::expected<OpenedNote, std::string> open_note(std::string_view note,
       continue;
     }
     if (!match->verify(out.text, sig.signature))
-      return std::unexpected("note: invalid signature by " + match->display() +
-                             " (the note was altered or forged)");
+      return common::fail(common::ErrorCode::kInvalidInput, "note: invalid signature by " + match->display() +
+                                                                " (the note was altered or forged)");
     out.verified_by.push_back(match->display());
   }
-  if (out.verified_by.empty()) return std::unexpected("note: no signature by a trusted key");
+  if (out.verified_by.empty())
+    return common::fail(common::ErrorCode::kInvalidInput, "note: no signature by a trusted key");
   return out;
 }
 

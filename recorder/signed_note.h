@@ -13,10 +13,11 @@
 
 #include <array>
 #include <cstdint>
-#include <expected>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/error.h"
 
 namespace sqlguard::recorder {
 
@@ -30,9 +31,9 @@ uint32_t note_key_id(std::string_view name, uint8_t type, std::string_view publi
 /// A verifier for one (name, key ID) pair: an Ed25519 public key.
 class NoteVerifier {
  public:
-  /// Parses a vkey "<name>+<hex id>+<base64(0x01||pub)>". Errors: malformed, unknown
-  /// signature type, key ID that does not match the key.
-  static std::expected<NoteVerifier, std::string> parse(std::string_view vkey);
+  /// Parses a vkey "<name>+<hex id>+<base64(0x01||pub)>". Errors: kInvalidInput when
+  /// malformed, of an unknown signature type, or with a key ID that does not match the key.
+  static common::Result<NoteVerifier> parse(std::string_view vkey);
 
   const std::string& name() const { return name_; }
   uint32_t key_id() const { return key_id_; }
@@ -53,13 +54,15 @@ class NoteVerifier {
 /// A signer: an Ed25519 private key (seed) with its key name.
 class NoteSigner {
  public:
-  /// Parses a skey "PRIVATE+KEY+<name>+<hex id>+<base64(0x01||seed)>". Errors: malformed,
-  /// key ID not matching the derived public key.
-  static std::expected<NoteSigner, std::string> parse(std::string_view skey);
-  /// Builds a signer from a 32-byte RFC 8032 seed. Errors: invalid name or seed length.
-  static std::expected<NoteSigner, std::string> from_seed(std::string_view name, std::string_view seed);
-  /// Generates a fresh key pair from the OpenSSL CSPRNG. Errors: invalid name, RNG failure.
-  static std::expected<NoteSigner, std::string> generate(std::string_view name);
+  /// Parses a skey "PRIVATE+KEY+<name>+<hex id>+<base64(0x01||seed)>". Errors: kInvalidInput when
+  /// malformed or the key ID does not match the derived public key; kInternal when OpenSSL fails.
+  static common::Result<NoteSigner> parse(std::string_view skey);
+  /// Builds a signer from a 32-byte RFC 8032 seed. Errors: kInvalidInput for an invalid name or
+  /// seed length; kInternal when OpenSSL fails.
+  static common::Result<NoteSigner> from_seed(std::string_view name, std::string_view seed);
+  /// Generates a fresh key pair from the OpenSSL CSPRNG. Errors: kInvalidInput for an invalid
+  /// name; kInternal when the CSPRNG or OpenSSL fails.
+  static common::Result<NoteSigner> generate(std::string_view name);
 
   const std::string& name() const { return name_; }
   uint32_t key_id() const { return key_id_; }
@@ -67,8 +70,8 @@ class NoteSigner {
   std::string skey() const;
   /// The matching verifier.
   NoteVerifier verifier() const;
-  /// RFC 8032 Ed25519 signature (64 bytes) of `message`. Errors: OpenSSL failure.
-  std::expected<std::string, std::string> sign(std::string_view message) const;
+  /// RFC 8032 Ed25519 signature (64 bytes) of `message`. Errors: kInternal (OpenSSL failure).
+  common::Result<std::string> sign(std::string_view message) const;
 
  private:
   std::string name_;
@@ -82,9 +85,9 @@ bool is_valid_key_name(std::string_view name);
 
 /// Signs `text` (UTF-8, ending in '\n', no empty line, no control characters; signed-note
 /// §Format) and returns the full note:
-/// text, "\n", one signature line per signer. Errors: invalid text, signing failure.
-std::expected<std::string, std::string> sign_note(std::string_view text,
-                                                  const std::vector<const NoteSigner*>& signers);
+/// text, "\n", one signature line per signer. Errors: kInvalidInput for invalid text; kInternal
+/// when signing fails.
+common::Result<std::string> sign_note(std::string_view text, const std::vector<const NoteSigner*>& signers);
 
 /// One signature line of a note.
 struct NoteSignature {
@@ -99,8 +102,9 @@ struct ParsedNote {
   std::vector<NoteSignature> signatures;  ///< in note order
 };
 
-/// Splits a note at its last "\n\n" and parses the signature lines. Errors: malformed note.
-std::expected<ParsedNote, std::string> parse_note(std::string_view note);
+/// Splits a note at its last "\n\n" and parses the signature lines. Errors: kInvalidInput (malformed
+/// note).
+common::Result<ParsedNote> parse_note(std::string_view note);
 
 /// Result of opening a note with a set of known verifiers.
 struct OpenedNote {
@@ -111,8 +115,8 @@ struct OpenedNote {
 
 /// Opens a note per signed-note §Verifying: signatures of unknown keys are ignored, a known key
 /// whose signature fails rejects the note, and at least one known key must verify.
-/// Errors: malformed note, a bad signature from a known key, or no trusted signature.
-std::expected<OpenedNote, std::string> open_note(std::string_view note,
-                                                 const std::vector<NoteVerifier>& known);
+/// Errors: kInvalidInput for a malformed note, a bad signature from a known key, or no trusted
+/// signature.
+common::Result<OpenedNote> open_note(std::string_view note, const std::vector<NoteVerifier>& known);
 
 }  // namespace sqlguard::recorder

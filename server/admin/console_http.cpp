@@ -213,7 +213,7 @@ class ConsoleRoutes {
     return false;
   }
 
-  std::expected<std::vector<json>, std::string> load() const {
+  common::Result<std::vector<json>> load() const {
     auto stored = recorder::read_records(options_.audit_dir);
     if (!stored) return std::unexpected(stored.error());
     std::vector<json> records;
@@ -238,7 +238,7 @@ class ConsoleRoutes {
     }
     auto records = load();
     if (!records) {
-      spdlog::warn("console: cannot read the audit log: {}", records.error());
+      spdlog::warn("console: cannot read the audit log: {}", records.error().message);
       reply_error(res, 503, "cannot read the audit log");
       return;
     }
@@ -249,7 +249,7 @@ class ConsoleRoutes {
     const std::string id = req.matches.size() > 1 ? std::string(req.matches[1]) : std::string();
     auto records = load();
     if (!records) {
-      spdlog::warn("console: cannot read the audit log: {}", records.error());
+      spdlog::warn("console: cannot read the audit log: {}", records.error().message);
       reply_error(res, 503, "cannot read the audit log");
       return;
     }

@@ -39,22 +39,25 @@ std::expected<policy::Principal, AuthFailure> api_caller(const httplib::Request&
                                            "on a single-user host)"});
   }
   auto reviewer = loopback_reviewer(request, allowed_hosts);
-  if (!reviewer) return std::unexpected(AuthFailure{401, "", reviewer.error()});
+  if (!reviewer) return std::unexpected(AuthFailure{401, "", reviewer.error().message});
   return std::move(*reviewer);
 }
 
-std::expected<policy::Principal, std::string> loopback_reviewer(
-    const httplib::Request& request, const std::vector<std::string>& allowed_hosts) {
+common::Result<policy::Principal> loopback_reviewer(const httplib::Request& request,
+                                                    const std::vector<std::string>& allowed_hosts) {
   const std::string host = request_host(request);
   const bool host_ok = host == "localhost" || host == "127.0.0.1" || host == "[::1]" ||
                        std::find(allowed_hosts.begin(), allowed_hosts.end(), host) != allowed_hosts.end();
   if (!is_loopback_address(request.remote_addr) || !host_ok) {
-    return std::unexpected("the reviewer header is only accepted from loopback with a loopback Host");
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        "the reviewer header is only accepted from loopback with a loopback Host");
   }
   const std::string spec = request.get_header_value("X-Sqlguard-Reviewer");
-  if (spec.empty()) return std::unexpected("missing X-Sqlguard-Reviewer: SUBJECT[:group,group]");
+  if (spec.empty())
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        "missing X-Sqlguard-Reviewer: SUBJECT[:group,group]");
   auto principal = policy::parse_principal_spec(spec);
-  if (!principal) return std::unexpected("X-Sqlguard-Reviewer: " + principal.error());
+  if (!principal) return std::unexpected(common::prefixed("X-Sqlguard-Reviewer: ", principal.error()));
   principal->auth_method = "loopback-header";
   return std::move(*principal);
 }

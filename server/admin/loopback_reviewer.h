@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error.h"
 #include "policy/principal.h"
 #include "server/mcp/authenticator.h"
 
@@ -21,9 +22,10 @@ std::string request_host(const httplib::Request& request);
 /// The principal named by `X-Sqlguard-Reviewer: SUBJECT[:group,group]`, accepted only from a
 /// loopback peer whose Host is localhost, 127.0.0.1, [::1] or one of `allowed_hosts` (lower
 /// case, no port); auth_method "loopback-header". Anyone who can reach the loopback port can
-/// claim any identity this way: single-user hosts only. Error: the message for a 401 answer.
-std::expected<policy::Principal, std::string> loopback_reviewer(
-    const httplib::Request& request, const std::vector<std::string>& allowed_hosts);
+/// claim any identity this way: single-user hosts only. Errors: kInvalidInput (no code names an
+/// authentication failure), the message for a 401 answer.
+common::Result<policy::Principal> loopback_reviewer(const httplib::Request& request,
+                                                    const std::vector<std::string>& allowed_hosts);
 
 /// Who calls the approvals or audit API: `auth` decides when set; otherwise the loopback
 /// reviewer header, if `trust_loopback_header`. Error: the answer to send (status, message,

@@ -65,17 +65,16 @@ bool MeteredAuditLog::refresh_health() const {
   return h;
 }
 
-std::expected<recorder::AppendReceipt, std::string> MeteredAuditLog::append(const nlohmann::json& event) {
+common::Result<recorder::AppendReceipt> MeteredAuditLog::append(const nlohmann::json& event) {
   return observed_append(event, true);
 }
 
-std::expected<recorder::AppendReceipt, std::string> MeteredAuditLog::append_async(
-    const nlohmann::json& event) {
+common::Result<recorder::AppendReceipt> MeteredAuditLog::append_async(const nlohmann::json& event) {
   return observed_append(event, false);
 }
 
-std::expected<recorder::AppendReceipt, std::string> MeteredAuditLog::observed_append(
-    const nlohmann::json& event, bool durable) {
+common::Result<recorder::AppendReceipt> MeteredAuditLog::observed_append(const nlohmann::json& event,
+                                                                         bool durable) {
   Observation o;
   const std::string type = string_field(event, "type", "");
   if (type == "call.intent") {

@@ -6,7 +6,6 @@
 #include <atomic>
 #include <cstddef>
 #include <deque>
-#include <expected>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -14,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/error.h"
 #include "common/metrics.h"
 #include "recorder/audit_log.h"
 
@@ -51,14 +51,14 @@ class MeteredAuditLog final : public recorder::AuditLog {
   MeteredAuditLog(std::unique_ptr<recorder::AuditLog> inner, common::MetricsRegistry& registry,
                   std::size_t max_tracked_calls = kDefaultMaxTrackedCalls);
 
-  std::expected<recorder::AppendReceipt, std::string> append(const nlohmann::json& event) override;
-  std::expected<recorder::AppendReceipt, std::string> append_async(const nlohmann::json& event) override;
+  common::Result<recorder::AppendReceipt> append(const nlohmann::json& event) override;
+  common::Result<recorder::AppendReceipt> append_async(const nlohmann::json& event) override;
   /// Also refreshes `sqlguard_audit_healthy` (the guard asks before every call and /healthz on
   /// every probe, so the gauge follows a log that resumed without an append).
   bool healthy() const override { return refresh_health(); }
   void note_refusal() override { inner_->note_refusal(); }
   std::string reason() const override { return inner_->reason(); }
-  std::expected<void, std::string> checkpoint() override { return inner_->checkpoint(); }
+  common::Result<void> checkpoint() override { return inner_->checkpoint(); }
   uint64_t size() const override { return inner_->size(); }
 
   /// The decorated log.
@@ -68,8 +68,7 @@ class MeteredAuditLog final : public recorder::AuditLog {
   /// What an event needs for its metrics, read before the event is moved into inner.
   struct Observation;
 
-  std::expected<recorder::AppendReceipt, std::string> observed_append(const nlohmann::json& event,
-                                                                      bool durable);
+  common::Result<recorder::AppendReceipt> observed_append(const nlohmann::json& event, bool durable);
   void remember_tool(const std::string& call, const std::string& tool);
   /// inner.healthy(), written to the gauge only when it changed (hot path: once per call). Two
   /// racing callers may leave a stale value until the next call writes the current one.

@@ -114,34 +114,41 @@ std::string join(const std::vector<std::string>& v) {
 
 }  // namespace
 
-std::expected<std::shared_ptr<BearerAuthenticator>, std::string> BearerAuthenticator::create(
-    const HttpConfig& http, const AuthConfig& auth, Options options) {
+common::Result<std::shared_ptr<BearerAuthenticator>> BearerAuthenticator::create(const HttpConfig& http,
+                                                                                 const AuthConfig& auth,
+                                                                                 Options options) {
   if (!auth.oidc && auth.api_keys.empty()) {
-    return std::unexpected("auth: neither auth.oidc nor auth.api_keys is configured");
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        "auth: neither auth.oidc nor auth.api_keys is configured");
   }
   if (auth.oidc) {
-    if (auth.oidc->issuer.empty()) return std::unexpected("auth.oidc.issuer: required");
+    if (auth.oidc->issuer.empty())
+      return common::fail(common::ErrorCode::kInvalidInput, "auth.oidc.issuer: required");
     if (auth.oidc->audiences.empty()) {
-      return std::unexpected("auth.oidc.audiences: required (or set http.resource_url)");
+      return common::fail(common::ErrorCode::kInvalidInput,
+                          "auth.oidc.audiences: required (or set http.resource_url)");
     }
     for (const auto& alg : auth.oidc->algorithms) {
       if (alg == "none" || alg.starts_with("HS")) {
-        return std::unexpected("auth.oidc.algorithms: " + alg + " is never accepted");
+        return common::fail(common::ErrorCode::kInvalidInput,
+                            "auth.oidc.algorithms: " + alg + " is never accepted");
       }
     }
   }
   for (const auto& k : auth.api_keys) {
     if (!digest_from_hex(k.sha256_hex)) {
-      return std::unexpected("auth.api_keys[" + k.id + "].sha256: expected 64 hex digits");
+      return common::fail(common::ErrorCode::kInvalidInput,
+                          "auth.api_keys[" + k.id + "].sha256: expected 64 hex digits");
     }
   }
   auto a = std::make_shared<BearerAuthenticator>(http, auth, std::move(options));
   if (auth.oidc && !auth.oidc->jwks_file.empty()) {
     auto keys = a->jwks_->keys();
-    if (!keys) return std::unexpected("auth.oidc.jwks_file: " + keys.error());
+    if (!keys) return std::unexpected(common::prefixed("auth.oidc.jwks_file: ", keys.error()));
     if ((*keys)->keys.empty()) {
-      return std::unexpected("auth.oidc.jwks_file: " + auth.oidc->jwks_file.string() +
-                             " holds no usable signature verification key");
+      return common::fail(common::ErrorCode::kInvalidInput,
+                          "auth.oidc.jwks_file: " + auth.oidc->jwks_file.string() +
+                              " holds no usable signature verification key");
     }
   }
   return a;
@@ -222,7 +229,7 @@ std::expected<AuthenticatedCaller, AuthRejection> BearerAuthenticator::authentic
   }
 }
 
-std::expected<void, std::string> BearerAuthenticator::prefetch_keys() const {
+common::Result<void> BearerAuthenticator::prefetch_keys() const {
   if (!jwks_) return {};
   auto keys = jwks_->keys();
   if (!keys) return std::unexpected(keys.error());
@@ -379,7 +386,7 @@ std::string api_key_sha256_hex(std::string_view key) { return common::sha256_hex
 
 std::string generate_api_key() {
   auto bytes = common::random_bytes(32);
-  if (!bytes) throw std::runtime_error(bytes.error());
+  if (!bytes) throw std::runtime_error(bytes.error().message);
   return std::string(kApiKeyPrefix) + common::base64url_encode(*bytes);
 }
 

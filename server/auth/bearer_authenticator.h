@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/error.h"
 #include "policy/principal.h"
 #include "server/auth/jwks.h"
 #include "server/auth/jwt_validator.h"
@@ -105,11 +106,12 @@ class BearerAuthenticator {
 
   /// Builds the authenticator from the loaded config. With a jwks_file, the file is loaded
   /// now so a bad file is a start-up error; network sources are loaded on the first token.
-  /// Errors (start-up configuration errors): unreadable/invalid jwks_file, oidc without issuer
-  /// or audiences, neither oidc nor api_keys configured.
-  static std::expected<std::shared_ptr<BearerAuthenticator>, std::string> create(const HttpConfig& http,
-                                                                                 const AuthConfig& auth,
-                                                                                 Options options = {});
+  /// Errors (start-up configuration errors): kInvalidInput for an invalid jwks_file, oidc
+  /// without issuer or audiences, a forbidden algorithm, a malformed API key digest, neither
+  /// oidc nor api_keys configured; an unreadable jwks_file as JwksCache::keys() (kUnavailable).
+  static common::Result<std::shared_ptr<BearerAuthenticator>> create(const HttpConfig& http,
+                                                                     const AuthConfig& auth,
+                                                                     Options options = {});
 
   /// Authenticates one HTTP request from its `Authorization` and `X-API-Key` header values
   /// ("" when absent). Never throws.
@@ -119,8 +121,8 @@ class BearerAuthenticator {
   /// Authenticates a bare credential (a JWT or an "sgk_" API key), e.g. the stdio token.
   std::expected<AuthenticatedCaller, AuthRejection> authenticate_token(std::string_view credential) const;
 
-  /// Loads the JWK Set now (for a start-up log line); error text if it cannot be loaded.
-  std::expected<void, std::string> prefetch_keys() const;
+  /// Loads the JWK Set now (for a start-up log line). Errors: as JwksCache::keys().
+  common::Result<void> prefetch_keys() const;
 
   /// The `WWW-Authenticate` value for a request without credentials (RFC 9728 §5.1).
   const std::string& challenge() const { return challenge_; }

@@ -54,61 +54,63 @@ std::string str_member(const json& o, const char* name) {
 }
 
 /// A base64url member decoded, or an error naming it.
-std::expected<std::string, std::string> b64_member(const json& o, const char* name) {
+common::Result<std::string> b64_member(const json& o, const char* name) {
   auto it = o.find(name);
   if (it == o.end() || !it->is_string()) {
-    return std::unexpected(std::string("missing \"") + name + "\"");
+    return common::fail(common::ErrorCode::kInvalidInput, std::string("missing \"") + name + "\"");
   }
   auto bytes = common::base64url_decode(it->get_ref<const std::string&>());
   if (!bytes || bytes->empty()) {
-    return std::unexpected(std::string("\"") + name + "\" is not base64url");
+    return common::fail(common::ErrorCode::kInvalidInput, std::string("\"") + name + "\" is not base64url");
   }
   return *bytes;
 }
 
-std::expected<std::shared_ptr<EVP_PKEY>, std::string> from_params(const char* type, OSSL_PARAM_BLD* bld) {
+common::Result<std::shared_ptr<EVP_PKEY>> from_params(const char* type, OSSL_PARAM_BLD* bld) {
   std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld));
   PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) {
-    return std::unexpected("OpenSSL cannot import the key");
+    return common::fail(common::ErrorCode::kInternal, "OpenSSL cannot import the key");
   }
   EVP_PKEY* raw = nullptr;
   if (EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1 || !raw) {
-    return std::unexpected("OpenSSL rejected the key parameters");
+    return common::fail(common::ErrorCode::kInvalidInput, "OpenSSL rejected the key parameters");
   }
   auto key = wrap(raw);
   PkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, raw, nullptr));
   if (!check || EVP_PKEY_public_check(check.get()) != 1) {
-    return std::unexpected("the public key fails OpenSSL's validity check");
+    return common::fail(common::ErrorCode::kInvalidInput, "the public key fails OpenSSL's validity check");
   }
   return key;
 }
 
-std::expected<std::shared_ptr<EVP_PKEY>, std::string> import_rsa(const json& o) {
+common::Result<std::shared_ptr<EVP_PKEY>> import_rsa(const json& o) {
   auto n = b64_member(o, "n");
   if (!n) return std::unexpected(n.error());
   auto e = b64_member(o, "e");
   if (!e) return std::unexpected(e.error());
-  if (e->size() > 8) return std::unexpected("RSA exponent too large");
+  if (e->size() > 8) return common::fail(common::ErrorCode::kInvalidInput, "RSA exponent too large");
   BnPtr bn_n(
       BN_bin2bn(reinterpret_cast<const unsigned char*>(n->data()), static_cast<int>(n->size()), nullptr));
   BnPtr bn_e(
       BN_bin2bn(reinterpret_cast<const unsigned char*>(e->data()), static_cast<int>(e->size()), nullptr));
-  if (!bn_n || !bn_e) return std::unexpected("out of memory");
+  if (!bn_n || !bn_e) return common::fail(common::ErrorCode::kInternal, "out of memory");
   if (BN_num_bits(bn_n.get()) < kMinRsaBits) {
-    return std::unexpected("RSA modulus of " + std::to_string(BN_num_bits(bn_n.get())) +
-                           " bits is below the minimum of " + std::to_string(kMinRsaBits));
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        "RSA modulus of " + std::to_string(BN_num_bits(bn_n.get())) +
+                            " bits is below the minimum of " + std::to_string(kMinRsaBits));
   }
-  if (BN_num_bits(bn_n.get()) > 16384) return std::unexpected("RSA modulus too large");
+  if (BN_num_bits(bn_n.get()) > 16384)
+    return common::fail(common::ErrorCode::kInvalidInput, "RSA modulus too large");
   std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
   if (!bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1 ||
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1) {
-    return std::unexpected("out of memory");
+    return common::fail(common::ErrorCode::kInternal, "out of memory");
   }
   return from_params("RSA", bld.get());
 }
 
-std::expected<std::shared_ptr<EVP_PKEY>, std::string> import_ec(const json& o, const std::string& crv) {
+common::Result<std::shared_ptr<EVP_PKEY>> import_ec(const json& o, const std::string& crv) {
   std::size_t coord = 0;
   const char* group = nullptr;
   if (crv == "P-256") {
@@ -118,7 +120,7 @@ std::expected<std::shared_ptr<EVP_PKEY>, std::string> import_ec(const json& o, c
     coord = 48;
     group = "secp384r1";
   } else {
-    return std::unexpected("unsupported EC curve \"" + crv + "\"");
+    return common::fail(common::ErrorCode::kInvalidInput, "unsupported EC curve \"" + crv + "\"");
   }
   auto x = b64_member(o, "x");
   if (!x) return std::unexpected(x.error());
@@ -126,48 +128,54 @@ std::expected<std::shared_ptr<EVP_PKEY>, std::string> import_ec(const json& o, c
   if (!y) return std::unexpected(y.error());
   // RFC 7518 §6.2.1.2/3: each coordinate is the full field size, leading zeros kept.
   if (x->size() != coord || y->size() != coord) {
-    return std::unexpected("EC coordinates must be " + std::to_string(coord) + " bytes");
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        "EC coordinates must be " + std::to_string(coord) + " bytes");
   }
   std::string point = "\x04" + *x + *y;  // SEC 1 §2.3.3 uncompressed point
   std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
   if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1 ||
       OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1) {
-    return std::unexpected("out of memory");
+    return common::fail(common::ErrorCode::kInternal, "out of memory");
   }
   return from_params("EC", bld.get());
 }
 
-std::expected<std::shared_ptr<EVP_PKEY>, std::string> import_okp(const json& o, const std::string& crv) {
-  if (crv != "Ed25519") return std::unexpected("unsupported OKP curve \"" + crv + "\"");
+common::Result<std::shared_ptr<EVP_PKEY>> import_okp(const json& o, const std::string& crv) {
+  if (crv != "Ed25519")
+    return common::fail(common::ErrorCode::kInvalidInput, "unsupported OKP curve \"" + crv + "\"");
   auto x = b64_member(o, "x");
   if (!x) return std::unexpected(x.error());
-  if (x->size() != 32) return std::unexpected("Ed25519 public key must be 32 bytes");
+  if (x->size() != 32)
+    return common::fail(common::ErrorCode::kInvalidInput, "Ed25519 public key must be 32 bytes");
   EVP_PKEY* raw = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
                                               reinterpret_cast<const unsigned char*>(x->data()), x->size());
-  if (!raw) return std::unexpected("OpenSSL rejected the Ed25519 key");
+  if (!raw) return common::fail(common::ErrorCode::kInvalidInput, "OpenSSL rejected the Ed25519 key");
   return wrap(raw);
 }
 
 /// One JWK → a Jwk, or why it is skipped.
-std::expected<Jwk, std::string> import_jwk(const json& o) {
-  if (!o.is_object()) return std::unexpected("not a JSON object");
+common::Result<Jwk> import_jwk(const json& o) {
+  if (!o.is_object()) return common::fail(common::ErrorCode::kInvalidInput, "not a JSON object");
   Jwk k;
   k.kid = str_member(o, "kid");
   k.kty = str_member(o, "kty");
   k.crv = str_member(o, "crv");
   k.alg = str_member(o, "alg");
-  if (k.kid.size() > 256) return std::unexpected("kid longer than 256 characters");
+  if (k.kid.size() > 256)
+    return common::fail(common::ErrorCode::kInvalidInput, "kid longer than 256 characters");
   const std::string use = str_member(o, "use");
-  if (!use.empty() && use != "sig") return std::unexpected("use is \"" + use + "\", not \"sig\"");
+  if (!use.empty() && use != "sig")
+    return common::fail(common::ErrorCode::kInvalidInput, "use is \"" + use + "\", not \"sig\"");
   if (auto ops = o.find("key_ops"); ops != o.end()) {
     bool verify = false;
     if (ops->is_array()) {
       for (const auto& op : *ops) verify = verify || (op.is_string() && op == "verify");
     }
-    if (!verify) return std::unexpected("key_ops does not include \"verify\"");
+    if (!verify) return common::fail(common::ErrorCode::kInvalidInput, "key_ops does not include \"verify\"");
   }
-  std::expected<std::shared_ptr<EVP_PKEY>, std::string> key =
-      std::unexpected("kty \"" + k.kty + "\" is not a supported signature verification key");
+  common::Result<std::shared_ptr<EVP_PKEY>> key =
+      common::fail(common::ErrorCode::kInvalidInput,
+                   "kty \"" + k.kty + "\" is not a supported signature verification key");
   if (k.kty == "RSA") {
     k.crv.clear();
     key = import_rsa(o);
@@ -179,7 +187,7 @@ std::expected<Jwk, std::string> import_jwk(const json& o) {
   if (!key) return std::unexpected(key.error());
   k.key = std::move(*key);
   if (!k.alg.empty() && !k.usable_for(k.alg)) {
-    return std::unexpected("alg \"" + k.alg + "\" does not fit kty " + k.kty);
+    return common::fail(common::ErrorCode::kInvalidInput, "alg \"" + k.alg + "\" does not fit kty " + k.kty);
   }
   return k;
 }
@@ -201,13 +209,14 @@ class HttplibFetcher final : public HttpFetcher {
  public:
   explicit HttplibFetcher(std::chrono::milliseconds timeout) : timeout_(timeout) {}
 
-  std::expected<std::string, std::string> get(const std::string& url, std::size_t max_bytes) override {
+  common::Result<std::string> get(const std::string& url, std::size_t max_bytes) override {
     if (!is_fetchable_url(url)) {
-      return std::unexpected("refusing to fetch " + url + " (https, or http to loopback only)");
+      return common::fail(common::ErrorCode::kInvalidInput,
+                          "refusing to fetch " + url + " (https, or http to loopback only)");
     }
     auto [origin, path] = split_url(url);
     httplib::Client client(origin);
-    if (!client.is_valid()) return std::unexpected("invalid URL " + url);
+    if (!client.is_valid()) return common::fail(common::ErrorCode::kInvalidInput, "invalid URL " + url);
     const auto secs = std::chrono::duration_cast<std::chrono::seconds>(timeout_);
     const auto usecs = std::chrono::duration_cast<std::chrono::microseconds>(timeout_ - secs);
     client.set_connection_timeout(secs.count(), usecs.count());
@@ -227,10 +236,13 @@ class HttplibFetcher final : public HttpFetcher {
                             return true;
                           });
     if (oversize)
-      return std::unexpected(url + ": response larger than " + std::to_string(max_bytes) + " bytes");
-    if (!res) return std::unexpected(url + ": " + httplib::to_string(res.error()));
+      return common::fail(common::ErrorCode::kUnavailable,
+                          url + ": response larger than " + std::to_string(max_bytes) + " bytes");
+    if (!res)
+      return common::fail(common::ErrorCode::kUnavailable, url + ": " + httplib::to_string(res.error()));
     if (res->status != 200) {
-      return std::unexpected(url + ": HTTP status " + std::to_string(res->status));
+      return common::fail(common::ErrorCode::kUnavailable,
+                          url + ": HTTP status " + std::to_string(res->status));
     }
     return body;
   }
@@ -241,8 +253,9 @@ class HttplibFetcher final : public HttpFetcher {
 #else
 class UnavailableFetcher final : public HttpFetcher {
  public:
-  std::expected<std::string, std::string> get(const std::string& url, std::size_t) override {
-    return std::unexpected("cannot fetch " + url + ": sqlguard was built without cpp-httplib client support");
+  common::Result<std::string> get(const std::string& url, std::size_t) override {
+    return common::fail(common::ErrorCode::kUnavailable,
+                        "cannot fetch " + url + ": sqlguard was built without cpp-httplib client support");
   }
 };
 #endif
@@ -261,18 +274,20 @@ bool Jwk::usable_for(std::string_view jws_alg) const {
   return false;
 }
 
-std::expected<JwkSet, std::string> parse_jwks(std::string_view json_text) {
+common::Result<JwkSet> parse_jwks(std::string_view json_text) {
   if (json_text.size() > kMaxJwksBytes) {
-    return std::unexpected("JWK Set larger than " + std::to_string(kMaxJwksBytes) + " bytes");
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        "JWK Set larger than " + std::to_string(kMaxJwksBytes) + " bytes");
   }
-  if (!common::json_nesting_within(json_text, 16)) return std::unexpected("JWK Set nested too deeply");
+  if (!common::json_nesting_within(json_text, 16))
+    return common::fail(common::ErrorCode::kInvalidInput, "JWK Set nested too deeply");
   const json doc = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {
-    return std::unexpected("JWK Set is not a JSON object");
+    return common::fail(common::ErrorCode::kInvalidInput, "JWK Set is not a JSON object");
   }
   auto keys = doc.find("keys");
   if (keys == doc.end() || !keys->is_array()) {
-    return std::unexpected("JWK Set has no \"keys\" array");
+    return common::fail(common::ErrorCode::kInvalidInput, "JWK Set has no \"keys\" array");
   }
   JwkSet set;
   std::size_t index = 0;
@@ -288,7 +303,7 @@ std::expected<JwkSet, std::string> parse_jwks(std::string_view json_text) {
       std::string kid = member.is_object() ? str_member(member, "kid") : std::string();
       if (kid.size() > 64) kid = kid.substr(0, 64) + "...";
       set.ignored.push_back("key " + std::to_string(index) + (kid.empty() ? "" : " (kid " + kid + ")") +
-                            ": " + k.error());
+                            ": " + k.error().message);
     }
     ++index;
   }
@@ -339,7 +354,7 @@ JwksCache::JwksCache(JwksSource source, Options options, std::shared_ptr<HttpFet
       fetcher_(std::move(fetcher)),
       clock_(clock ? std::move(clock) : Clock([] { return std::chrono::steady_clock::now(); })) {}
 
-std::expected<std::shared_ptr<const JwkSet>, std::string> JwksCache::keys() {
+common::Result<std::shared_ptr<const JwkSet>> JwksCache::keys() {
   std::unique_lock state(state_mutex_);
   if (set_ && clock_() - loaded_at_ < options_.max_age) return set_;
   if (set_) {
@@ -355,7 +370,7 @@ std::expected<std::shared_ptr<const JwkSet>, std::string> JwksCache::keys() {
   return reload_locked_fetch(false);
 }
 
-std::expected<std::shared_ptr<const JwkSet>, std::string> JwksCache::refresh_for_unknown_kid() {
+common::Result<std::shared_ptr<const JwkSet>> JwksCache::refresh_for_unknown_kid() {
   std::lock_guard fetch(fetch_mutex_);
   return reload_locked_fetch(true);
 }
@@ -366,7 +381,7 @@ uint64_t JwksCache::load_attempts() const {
 }
 
 // Precondition: fetch_mutex_ held by the caller, state_mutex_ not held.
-std::expected<std::shared_ptr<const JwkSet>, std::string> JwksCache::reload_locked_fetch(bool forced) {
+common::Result<std::shared_ptr<const JwkSet>> JwksCache::reload_locked_fetch(bool forced) {
   const auto now = clock_();
   {
     std::lock_guard lock(state_mutex_);
@@ -374,66 +389,71 @@ std::expected<std::shared_ptr<const JwkSet>, std::string> JwksCache::reload_lock
     if (!forced && fresh) return set_;  // another thread loaded it while we waited
     if (attempted_ && now - last_attempt_ < options_.min_refresh_interval) {
       if (set_) return set_;
-      return std::unexpected(last_error_.empty() ? std::string("JWK Set not loaded") : last_error_);
+      if (last_error_.message.empty())
+        return common::fail(common::ErrorCode::kUnavailable, "JWK Set not loaded");
+      return std::unexpected(last_error_);
     }
     ++load_attempts_;
   }
   attempted_ = true;
   last_attempt_ = now;
   auto text = read_source();
-  std::expected<JwkSet, std::string> parsed = text ? parse_jwks(*text) : std::unexpected(text.error());
+  common::Result<JwkSet> parsed = text ? parse_jwks(*text) : std::unexpected(text.error());
   std::lock_guard lock(state_mutex_);
   if (!parsed) {
-    last_error_ = "cannot load the issuer's JWK Set: " + parsed.error();
+    last_error_ = common::prefixed("cannot load the issuer's JWK Set: ", parsed.error());
     if (set_) return set_;
     return std::unexpected(last_error_);
   }
   set_ = std::make_shared<const JwkSet>(std::move(*parsed));
   loaded_at_ = now;
-  last_error_.clear();
+  last_error_ = {};
   return set_;
 }
 
 // Precondition: fetch_mutex_ held.
-std::expected<std::string, std::string> JwksCache::read_source() {
+common::Result<std::string> JwksCache::read_source() {
   if (!source_.file.empty()) {
     std::ifstream in(source_.file, std::ios::binary);
-    if (!in) return std::unexpected("cannot open " + source_.file.string());
+    if (!in) return common::fail(common::ErrorCode::kUnavailable, "cannot open " + source_.file.string());
     std::string text;
     text.resize(kMaxJwksBytes + 1);
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
     text.resize(static_cast<std::size_t>(in.gcount()));
     if (text.size() > kMaxJwksBytes) {
-      return std::unexpected(source_.file.string() + " is larger than " + std::to_string(kMaxJwksBytes) +
-                             " bytes");
+      return common::fail(common::ErrorCode::kInvalidInput, source_.file.string() + " is larger than " +
+                                                                std::to_string(kMaxJwksBytes) + " bytes");
     }
     return text;
   }
-  if (!fetcher_) return std::unexpected("no HTTP fetcher configured");
+  if (!fetcher_) return common::fail(common::ErrorCode::kInternal, "no HTTP fetcher configured");
   std::string uri = source_.jwks_uri;
   if (uri.empty()) uri = discovered_jwks_uri_;
   if (uri.empty()) {
-    if (source_.discovery_url.empty()) return std::unexpected("no jwks_file, jwks_uri or issuer");
+    if (source_.discovery_url.empty())
+      return common::fail(common::ErrorCode::kInvalidInput, "no jwks_file, jwks_uri or issuer");
     auto doc_text = fetcher_->get(source_.discovery_url, 256u * 1024u);
-    if (!doc_text) return std::unexpected("OIDC discovery failed: " + doc_text.error());
+    if (!doc_text) return std::unexpected(common::prefixed("OIDC discovery failed: ", doc_text.error()));
     if (!common::json_nesting_within(*doc_text, 32)) {
-      return std::unexpected(source_.discovery_url + ": nested too deeply");
+      return common::fail(common::ErrorCode::kInvalidInput, source_.discovery_url + ": nested too deeply");
     }
     const json doc = json::parse(*doc_text, nullptr, false);
     if (doc.is_discarded() || !doc.is_object()) {
-      return std::unexpected(source_.discovery_url + ": not a JSON object");
+      return common::fail(common::ErrorCode::kInvalidInput, source_.discovery_url + ": not a JSON object");
     }
     // OpenID Connect Discovery 1.0 §4.3: the issuer in the document must equal the one we
     // expect, exactly; otherwise the document may be someone else's.
     if (str_member(doc, "issuer") != source_.issuer) {
-      return std::unexpected(source_.discovery_url + ": issuer \"" + str_member(doc, "issuer") +
-                             "\" differs from the configured \"" + source_.issuer + "\"");
+      return common::fail(common::ErrorCode::kInvalidInput,
+                          source_.discovery_url + ": issuer \"" + str_member(doc, "issuer") +
+                              "\" differs from the configured \"" + source_.issuer + "\"");
     }
     uri = str_member(doc, "jwks_uri");
-    if (uri.empty()) return std::unexpected(source_.discovery_url + ": no jwks_uri");
+    if (uri.empty())
+      return common::fail(common::ErrorCode::kInvalidInput, source_.discovery_url + ": no jwks_uri");
     if (!is_fetchable_url(uri)) {
-      return std::unexpected(source_.discovery_url + ": jwks_uri " + uri +
-                             " is not https (or http to loopback)");
+      return common::fail(common::ErrorCode::kInvalidInput, source_.discovery_url + ": jwks_uri " + uri +
+                                                                " is not https (or http to loopback)");
     }
     discovered_jwks_uri_ = uri;
   }

@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <expected>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -17,6 +16,7 @@
 
 #include <openssl/types.h>
 
+#include "common/error.h"
 #include "server/config/config.h"
 
 namespace sqlguard::server {
@@ -54,9 +54,9 @@ struct JwkSet {
 /// Parses a JWK Set document (RFC 7517 §5). Private members ("d", "p", ...) are ignored: only
 /// the public part is imported. Keys with "use" other than "sig", "key_ops" without "verify",
 /// unknown kty/crv, RSA keys under kMinRsaBits or EC points not on the curve are skipped and
-/// listed in JwkSet::ignored. Errors (never throws): not JSON, over kMaxJwksBytes, no "keys"
-/// array.
-std::expected<JwkSet, std::string> parse_jwks(std::string_view json_text);
+/// listed in JwkSet::ignored. Errors (never throws): kInvalidInput for not JSON, over
+/// kMaxJwksBytes, no "keys" array.
+common::Result<JwkSet> parse_jwks(std::string_view json_text);
 
 /// Fetches documents over HTTP(S) for the JWKS cache. An interface so tests can count and fake
 /// fetches. Implementations must be thread-safe.
@@ -64,8 +64,9 @@ class HttpFetcher {
  public:
   virtual ~HttpFetcher() = default;
   /// GETs `url` and returns the body of a 200 response of at most `max_bytes` bytes.
-  /// Errors: a human message (connection failure, status, oversize).
-  virtual std::expected<std::string, std::string> get(const std::string& url, std::size_t max_bytes) = 0;
+  /// Errors: a human message; kUnavailable for a connection failure, a non-200 status or an
+  /// oversize body, kInvalidInput for a URL that may not be fetched.
+  virtual common::Result<std::string> get(const std::string& url, std::size_t max_bytes) = 0;
 };
 
 /// The cpp-httplib fetcher: no redirects, server certificates verified against the system CA
@@ -111,19 +112,22 @@ class JwksCache {
   /// `fetcher` may be null when `source.file` is set. `clock` defaults to steady_clock::now.
   JwksCache(JwksSource source, Options options, std::shared_ptr<HttpFetcher> fetcher, Clock clock = {});
 
-  /// The current key set, loading it if none is loaded yet. Error: no set could be loaded
-  /// (message says why and from where).
-  std::expected<std::shared_ptr<const JwkSet>, std::string> keys();
+  /// The current key set, loading it if none is loaded yet. Errors: no set could be loaded
+  /// (message says why and from where): kUnavailable when the file cannot be read or a fetch
+  /// failed, kInvalidInput for a bad document or source configuration, kInternal when no
+  /// fetcher was given for a network source.
+  common::Result<std::shared_ptr<const JwkSet>> keys();
 
   /// Reloads the set if the rate limit allows it and returns the (possibly unchanged) set.
-  std::expected<std::shared_ptr<const JwkSet>, std::string> refresh_for_unknown_kid();
+  /// Errors: as keys().
+  common::Result<std::shared_ptr<const JwkSet>> refresh_for_unknown_kid();
 
   /// Number of load attempts so far (file reads or HTTP fetch sequences). For tests and metrics.
   uint64_t load_attempts() const;
 
  private:
-  std::expected<std::shared_ptr<const JwkSet>, std::string> reload_locked_fetch(bool forced);
-  std::expected<std::string, std::string> read_source();
+  common::Result<std::shared_ptr<const JwkSet>> reload_locked_fetch(bool forced);
+  common::Result<std::string> read_source();
 
   const JwksSource source_;
   const Options options_;
@@ -138,7 +142,7 @@ class JwksCache {
   mutable std::mutex state_mutex_;  // guards the members below; never held while fetching
   std::shared_ptr<const JwkSet> set_;
   std::chrono::steady_clock::time_point loaded_at_{};
-  std::string last_error_;
+  common::Error last_error_;  // of the last failed load; empty message after a success
   uint64_t load_attempts_ = 0;
 };
 

@@ -192,7 +192,7 @@ std::expected<VerifiedJwt, JwsError> JwtValidator::verify(std::string_view token
   }
 
   auto set = keys_->keys();
-  if (!set) return std::unexpected(error(JwsErrorCode::kKeysUnavailable, set.error()));
+  if (!set) return std::unexpected(error(JwsErrorCode::kKeysUnavailable, set.error().message));
 
   auto candidates = [&](const JwkSet& s) {
     std::vector<const Jwk*> out;

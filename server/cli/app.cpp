@@ -35,10 +35,10 @@ bool auth_configured(const Config& config) {
 }
 
 /// The bearer authenticator `auth:` configures; nullptr without `auth:`.
-std::expected<std::shared_ptr<BearerAuthenticator>, std::string> open_bearer(const Config& config) {
+common::Result<std::shared_ptr<BearerAuthenticator>> open_bearer(const Config& config) {
   if (!auth_configured(config)) return std::shared_ptr<BearerAuthenticator>();
   auto bearer = BearerAuthenticator::create(config.http, config.auth);
-  if (!bearer) return std::unexpected("auth: " + bearer.error());
+  if (!bearer) return std::unexpected(common::prefixed("auth: ", bearer.error()));
   return std::move(*bearer);
 }
 
@@ -48,16 +48,19 @@ App::App(Config config, db::CredentialVault vault) : config_(std::move(config)),
 
 App::~App() = default;
 
-std::expected<std::unique_ptr<approvals::ApprovalStore>, std::string> open_approval_store(
-    const ApprovalsConfig& config) {
+common::Result<std::unique_ptr<approvals::ApprovalStore>> open_approval_store(const ApprovalsConfig& config) {
   if (config.store == "mariadb") {
     auto vault = db::CredentialVault::open(config.mariadb_credential.password_file,
                                            config.mariadb_credential.password_env);
-    if (!vault) return std::unexpected("approvals.store: " + vault.error());
+    if (!vault) return std::unexpected(common::prefixed("approvals.store: ", vault.error()));
     db::DatabaseEndpoint endpoint = config.mariadb;
     endpoint.password = vault->password();
     auto store = approvals::MariaDbApprovalStore::open(std::move(endpoint));
-    if (!store) return std::unexpected(vault->scrub(store.error()));
+    if (!store) {
+      common::Error e = store.error();
+      e.message = vault->scrub(std::move(e.message));
+      return std::unexpected(std::move(e));
+    }
     return std::unique_ptr<approvals::ApprovalStore>(std::move(*store));
   }
   auto store = approvals::SqliteApprovalStore::open(config.sqlite_path);
@@ -81,17 +84,18 @@ approvals::ApprovalServiceOptions approval_service_options(const Config& config)
   return o;
 }
 
-std::expected<std::unique_ptr<App>, std::string> App::create(const Config& config,
-                                                             common::MetricsRegistry* metrics) {
+common::Result<std::unique_ptr<App>> App::create(const Config& config, common::MetricsRegistry* metrics) {
   auto vault = db::CredentialVault::open(config.credential.password_file, config.credential.password_env);
   if (!vault) return std::unexpected(vault.error());
   std::unique_ptr<App> app(new App(config, std::move(*vault)));
   app->metrics_ = metrics;
   auto masking = policy::MaskingEngine::create(config.masking);
-  if (!masking) return std::unexpected("masking: " + masking.error());
+  if (!masking) return std::unexpected(common::prefixed("masking: ", masking.error()));
   app->masking_ = std::move(*masking);
   auto audit = recorder::AuditLog::open(config.audit.log);
-  if (!audit) return std::unexpected("audit log " + config.audit.log.dir.string() + ": " + audit.error());
+  if (!audit)
+    return std::unexpected(
+        common::prefixed("audit log " + config.audit.log.dir.string() + ": ", audit.error()));
   // With a metrics registry, every record passes through MeteredAuditLog on its way to disk:
   // calls by tool and decision, durations, auth rejections and append latency (/metrics).
   if (metrics != nullptr) {
@@ -123,7 +127,7 @@ std::expected<std::unique_ptr<App>, std::string> App::create(const Config& confi
     app->guard_ = std::make_unique<guard::Guard>(app->analyzer_, *app->policy_, app->masking_, *app->audit_,
                                                  *app->pool_, app->vault_, options, app->approvals_.get());
   } catch (const std::runtime_error& e) {
-    return std::unexpected(e.what());  // no randomness for call ids
+    return common::fail(common::ErrorCode::kInternal, e.what());  // no randomness for call ids
   }
   app->tools_ = tools::make_sql_tools(*app->guard_);
   app->observer_ = std::make_unique<tools::GuardSessionObserver>(*app->guard_);
@@ -133,7 +137,7 @@ std::expected<std::unique_ptr<App>, std::string> App::create(const Config& confi
 int App::serve_stdio() {
   auto bearer = open_bearer(config_);
   if (!bearer) {
-    spdlog::critical("cannot start: {}", bearer.error());
+    spdlog::critical("cannot start: {}", bearer.error().message);
     return 1;
   }
   policy::Principal principal = config_.stdio_principal;
@@ -157,7 +161,7 @@ int App::serve_stdio() {
 int App::serve_http() {
   auto bearer = open_bearer(config_);
   if (!bearer) {
-    spdlog::critical("cannot start: {}", bearer.error());
+    spdlog::critical("cannot start: {}", bearer.error().message);
     return 1;
   }
   std::unique_ptr<BearerHttpAuthenticator> authenticator;

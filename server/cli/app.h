@@ -24,8 +24,7 @@ class WebhookNotifier;
 
 /// Opens the approval store `config` names (SQLite file or shared MariaDB schema; for MariaDB the
 /// credential is read from its password_file/password_env). Errors never contain the password.
-std::expected<std::unique_ptr<approvals::ApprovalStore>, std::string> open_approval_store(
-    const ApprovalsConfig& config);
+common::Result<std::unique_ptr<approvals::ApprovalStore>> open_approval_store(const ApprovalsConfig& config);
 
 /// ApprovalService options from the config (wait, expiry, reviewer groups, and every approver
 /// group the policy names).
@@ -45,8 +44,8 @@ class App {
   /// the credential.
   /// `metrics` (may be nullptr) receives tool-call, decision, auth and audit-latency metrics;
   /// it must outlive the App.
-  static std::expected<std::unique_ptr<App>, std::string> create(const Config& config,
-                                                                 common::MetricsRegistry* metrics = nullptr);
+  static common::Result<std::unique_ptr<App>> create(const Config& config,
+                                                     common::MetricsRegistry* metrics = nullptr);
 
   /// Serves MCP over stdio (MCP 2025-11-25 stdio transport) until end of input, as
   /// `config.stdio_principal`, or, when `auth:` is configured and the token variable is set, as

@@ -27,7 +27,7 @@ struct ApprovalsArgs {
 std::unique_ptr<approvals::ApprovalService> open_service(const ApprovalsArgs& args, int& exit_code) {
   auto config = load_config(args.config);
   if (!config) {
-    std::cerr << config.error() << "\n";
+    std::cerr << config.error().message << "\n";
     exit_code = 2;
     return nullptr;
   }
@@ -38,7 +38,7 @@ std::unique_ptr<approvals::ApprovalService> open_service(const ApprovalsArgs& ar
   }
   auto store = open_approval_store(config->approvals);
   if (!store) {
-    std::cerr << store.error() << "\n";
+    std::cerr << store.error().message << "\n";
     exit_code = 1;
     return nullptr;
   }
@@ -50,7 +50,7 @@ std::unique_ptr<approvals::ApprovalService> open_service(const ApprovalsArgs& ar
 std::optional<policy::Principal> reviewer(const ApprovalsArgs& args, int& exit_code) {
   auto p = policy::parse_principal_spec(args.as);
   if (!p) {
-    std::cerr << "--as: " << p.error() << "\n";
+    std::cerr << "--as: " << p.error().message << "\n";
     exit_code = 2;
     return std::nullopt;
   }

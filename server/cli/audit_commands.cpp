@@ -61,7 +61,7 @@ CLI::App* register_audit_commands(CLI::App& app, int& exit_code) {
   keygen->callback([args, code] {
     auto files = rec::write_key_pair(args->key_name, args->key_out);
     if (!files) {
-      std::cerr << "sqlguard keygen: " << files.error() << "\n";
+      std::cerr << "sqlguard keygen: " << files.error().message << "\n";
       *code = 1;
       return;
     }
@@ -106,14 +106,14 @@ CLI::App* register_audit_commands(CLI::App& app, int& exit_code) {
     std::unique_ptr<std::ofstream> file;
     std::ostream* out = open_output(args->output, file);
     if (!format || out == nullptr) {
-      if (!format) std::cerr << "sqlguard audit export: " << format.error() << "\n";
+      if (!format) std::cerr << "sqlguard audit export: " << format.error().message << "\n";
       *code = 1;
       return;
     }
     auto n = rec::export_records(args->dir, *format, args->filter, *out);
     out->flush();
     if (!n) {
-      std::cerr << "sqlguard audit export: " << n.error() << "\n";
+      std::cerr << "sqlguard audit export: " << n.error().message << "\n";
       *code = 1;
       return;
     }
@@ -127,7 +127,7 @@ CLI::App* register_audit_commands(CLI::App& app, int& exit_code) {
   show->callback([args, code] {
     auto n = rec::show_session(args->dir, args->session, std::cout);
     if (!n) {
-      std::cerr << "sqlguard audit show: " << n.error() << "\n";
+      std::cerr << "sqlguard audit show: " << n.error().message << "\n";
       *code = 1;
       return;
     }
@@ -149,7 +149,7 @@ CLI::App* register_audit_commands(CLI::App& app, int& exit_code) {
     std::unique_ptr<std::ofstream> file;
     std::ostream* out = open_output(args->output, file);
     if (!proof || out == nullptr) {
-      if (!proof) std::cerr << "sqlguard audit prove: " << proof.error() << "\n";
+      if (!proof) std::cerr << "sqlguard audit prove: " << proof.error().message << "\n";
       *code = 1;
       return;
     }
@@ -168,7 +168,7 @@ CLI::App* register_audit_commands(CLI::App& app, int& exit_code) {
     } else {
       auto content = rec::read_file(args->proof_file);
       if (!content) {
-        std::cerr << "sqlguard audit verify-proof: " << content.error() << "\n";
+        std::cerr << "sqlguard audit verify-proof: " << content.error().message << "\n";
         *code = 1;
         return;
       }
@@ -178,7 +178,7 @@ CLI::App* register_audit_commands(CLI::App& app, int& exit_code) {
     for (const auto& p : args->pubkeys) {
       auto v = rec::load_verifier_file(p);
       if (!v) {
-        std::cerr << "sqlguard audit verify-proof: " << v.error() << "\n";
+        std::cerr << "sqlguard audit verify-proof: " << v.error().message << "\n";
         *code = 1;
         return;
       }
@@ -187,7 +187,7 @@ CLI::App* register_audit_commands(CLI::App& app, int& exit_code) {
     auto doc = nlohmann::json::parse(text, nullptr, false);
     auto result = rec::verify_inclusion_proof(doc, keys);
     if (!result) {
-      std::cout << "audit verify-proof: FAILED: " << result.error() << "\n";
+      std::cout << "audit verify-proof: FAILED: " << result.error().message << "\n";
       *code = 1;
       return;
     }

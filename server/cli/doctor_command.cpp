@@ -151,13 +151,13 @@ void register_doctor_command(CLI::App& app, int& exit_code) {
   doctor->callback([config_file, &exit_code] {
     auto config = load_config(*config_file);
     if (!config) {
-      std::cerr << config.error() << "\n";
+      std::cerr << config.error().message << "\n";
       exit_code = 2;
       return;
     }
     auto vault = db::CredentialVault::open(config->credential.password_file, config->credential.password_env);
     if (!vault) {
-      std::cerr << "doctor: " << vault.error() << "\n";
+      std::cerr << "doctor: " << vault.error().message << "\n";
       exit_code = 2;
       return;
     }

@@ -32,7 +32,7 @@ int cmd_serve(const std::string& config_file, bool stdio, bool http, const std::
   }
   auto config = server::load_config(config_file);
   if (!config) {
-    std::cerr << config.error() << "\n";
+    std::cerr << config.error().message << "\n";
     return 2;
   }
   if (http) config->http.enabled = true;
@@ -40,7 +40,7 @@ int cmd_serve(const std::string& config_file, bool stdio, bool http, const std::
   common::MetricsRegistry metrics;
   auto app = server::App::create(*config, &metrics);
   if (!app) {
-    spdlog::critical("cannot start: {}", app.error());
+    spdlog::critical("cannot start: {}", app.error().message);
     return 1;
   }
   const int rc = stdio ? (*app)->serve_stdio() : (*app)->serve_http();
@@ -51,7 +51,7 @@ int cmd_serve(const std::string& config_file, bool stdio, bool http, const std::
 int cmd_validate(const std::string& config_file) {
   auto config = server::load_config(config_file);
   if (!config) {
-    std::cerr << config.error() << "\n";
+    std::cerr << config.error().message << "\n";
     return 1;
   }
   std::cout << config_file << ": OK (" << config->policy.rules.size() << " policy rules, "
@@ -65,7 +65,7 @@ int cmd_validate(const std::string& config_file) {
 /// all of them up).
 class OfflineCatalog final : public policy::Catalog {
  public:
-  std::expected<policy::CatalogEntry, std::string> table(std::string_view, std::string_view) const override {
+  common::Result<policy::CatalogEntry> table(std::string_view, std::string_view) const override {
     return policy::CatalogEntry{};
   }
 };
@@ -74,14 +74,14 @@ int cmd_check(const std::string& config_file, const std::string& as, const std::
               const std::string& client, const std::string& expect) {
   auto config = server::load_config(config_file);
   if (!config) {
-    std::cerr << config.error() << "\n";
+    std::cerr << config.error().message << "\n";
     return 2;
   }
   policy::Principal principal = config->stdio_principal;
   if (!as.empty()) {
     auto p = policy::parse_principal_spec(as);
     if (!p) {
-      std::cerr << "--as: " << p.error() << "\n";
+      std::cerr << "--as: " << p.error().message << "\n";
       return 2;
     }
     principal = *p;
@@ -113,7 +113,7 @@ int cmd_check(const std::string& config_file, const std::string& as, const std::
         for (const auto& m : plan->masked_references) std::cout << "\n  masked: " << m;
         std::cout << "\n";
       } else {
-        std::cout << "masking: refused: " << plan.error()
+        std::cout << "masking: refused: " << plan.error().message
                   << "\n  (offline check: tables are assumed to be base tables and `*` cannot be expanded;"
                      " the server decides with the database catalog)\n";
       }

@@ -47,7 +47,7 @@ int replay(const ReplayArgs& a) {
   }
   auto records = recorder::read_records(a.dir);
   if (!records) {
-    std::cerr << "replay: " << records.error() << "\n";
+    std::cerr << "replay: " << records.error().message << "\n";
     return 2;
   }
   // Outcomes by call id, then the session's allowed run_sql intents in log order.
@@ -59,12 +59,12 @@ int replay(const ReplayArgs& a) {
   }
   auto config = load_config(a.config);
   if (!config) {
-    std::cerr << config.error() << "\n";
+    std::cerr << config.error().message << "\n";
     return 2;
   }
   auto app = App::create(*config);
   if (!app) {
-    std::cerr << "replay: " << app.error() << "\n";
+    std::cerr << "replay: " << app.error().message << "\n";
     return 2;
   }
   size_t total = 0, matched = 0, skipped = 0;

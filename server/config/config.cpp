@@ -329,7 +329,7 @@ void parse_masking(YamlReader& r, const YAML::Node& n, const fs::path& base, Con
   if (auto v = r.string(n, "hash_key_file", path)) {
     auto key = db::read_secret_file(resolve(base, *v), "masking hash key");
     if (!key)
-      r.error(n["hash_key_file"], path + ".hash_key_file", key.error());
+      r.error(n["hash_key_file"], path + ".hash_key_file", key.error().message);
     else
       mc.hash_key = *key;
   } else if (needs_key) {
@@ -549,20 +549,22 @@ void parse_approvals(YamlReader& r, const YAML::Node& n, const fs::path& base, C
 
 }  // namespace
 
-std::expected<Config, std::string> parse_config(std::string_view yaml_text, const std::string& file_name,
-                                                const std::filesystem::path& base_dir) {
+common::Result<Config> parse_config(std::string_view yaml_text, const std::string& file_name,
+                                    const std::filesystem::path& base_dir) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml_text));
   } catch (const YAML::Exception& e) {
-    return std::unexpected(file_name + ":" + std::to_string(e.mark.line + 1) + ":" +
-                           std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
+    return common::fail(common::ErrorCode::kInvalidInput, file_name + ":" + std::to_string(e.mark.line + 1) +
+                                                              ":" + std::to_string(e.mark.column + 1) +
+                                                              ": invalid YAML: " + e.msg);
   }
   YamlReader r(file_name);
   Config c;
   c.file = base_dir / fs::path(file_name).filename();
   if (!root.IsMap()) {
-    return std::unexpected(file_name + ": expected a mapping at the top level");
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        file_name + ": expected a mapping at the top level");
   }
   r.expect_map(root, "",
                {"server", "database", "stdio", "policy", "masking", "audit", "http", "auth", "approvals"});
@@ -593,16 +595,18 @@ std::expected<Config, std::string> parse_config(std::string_view yaml_text, cons
   if (!r.ok()) {
     std::string all;
     for (const auto& e : r.errors()) all += (all.empty() ? "" : "\n") + e;
-    return std::unexpected(all);
+    return common::fail(common::ErrorCode::kInvalidInput, std::move(all));
   }
   return c;
 }
 
-std::expected<Config, std::string> load_config(const std::filesystem::path& file) {
+common::Result<Config> load_config(const std::filesystem::path& file) {
   std::error_code ec;
   fs::path abs = fs::absolute(file, ec);
   std::ifstream in(abs, std::ios::binary);
-  if (!in) return std::unexpected(file.string() + ": cannot read the configuration file");
+  if (!in)
+    return common::fail(common::ErrorCode::kUnavailable,
+                        file.string() + ": cannot read the configuration file");
   std::stringstream ss;
   ss << in.rdbuf();
   auto config = parse_config(ss.str(), abs.filename().string(), abs.parent_path());

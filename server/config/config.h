@@ -3,13 +3,13 @@
 #pragma once
 
 #include <cstdint>
-#include <expected>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/error.h"
 #include "db/endpoint.h"
 #include "policy/masking_config.h"
 #include "policy/policy_config.h"
@@ -117,13 +117,14 @@ struct Config {
 };
 
 /// Loads and validates `file`. Relative paths inside are resolved against the file's directory.
-/// Errors: one message per problem, newline-separated, each "file:line:col: key.path: problem",
-/// e.g. "sqlguard.yaml:14:9: policy.rules[2].action: expected allow, deny or approve".
+/// Errors: kUnavailable when `file` cannot be read; else kInvalidInput, one message per problem
+/// (an unreadable secret file included), newline-separated, each "file:line:col: key.path:
+/// problem", e.g. "sqlguard.yaml:14:9: policy.rules[2].action: expected allow, deny or approve".
 /// Secret files (password_file, hash_key_file) must not be readable by others (mode o-r).
-std::expected<Config, std::string> load_config(const std::filesystem::path& file);
+common::Result<Config> load_config(const std::filesystem::path& file);
 
 /// As load_config(), from text; `file_name` is used in messages, `base_dir` resolves paths.
-std::expected<Config, std::string> parse_config(std::string_view yaml_text, const std::string& file_name,
-                                                const std::filesystem::path& base_dir);
+common::Result<Config> parse_config(std::string_view yaml_text, const std::string& file_name,
+                                    const std::filesystem::path& base_dir);
 
 }  // namespace sqlguard::server

@@ -771,24 +771,27 @@ HttpTransport::HttpTransport(tools::ToolRegistry& tools, tools::SessionObserver*
 
 HttpTransport::~HttpTransport() { stop(); }
 
-std::expected<int, std::string> HttpTransport::start() {
+common::Result<int> HttpTransport::start() {
   Impl& im = *impl_;
-  if (im.started) return std::unexpected("the HTTP transport is already started");
+  if (im.started) return common::fail(common::ErrorCode::kInternal, "the HTTP transport is already started");
   if (!is_loopback_address(im.http.bind_address) && im.authenticator == nullptr) {
-    return std::unexpected("refusing to listen on " + im.http.bind_address +
-                           " without authentication: configure an authenticator or bind to "
-                           "127.0.0.1");
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        "refusing to listen on " + im.http.bind_address +
+                            " without authentication: configure an authenticator or bind to "
+                            "127.0.0.1");
   }
   const bool tls = !im.http.tls_cert_file.empty() || !im.http.tls_key_file.empty();
   if (tls) {
     if (im.http.tls_cert_file.empty() || im.http.tls_key_file.empty()) {
-      return std::unexpected("TLS needs both a certificate file and a key file");
+      return common::fail(common::ErrorCode::kInvalidInput,
+                          "TLS needs both a certificate file and a key file");
     }
     im.server =
         std::make_unique<httplib::SSLServer>(im.http.tls_cert_file.c_str(), im.http.tls_key_file.c_str());
     if (!im.server->is_valid()) {
-      return std::unexpected("cannot load the TLS certificate " + im.http.tls_cert_file + " or key " +
-                             im.http.tls_key_file);
+      return common::fail(
+          common::ErrorCode::kUnavailable,
+          "cannot load the TLS certificate " + im.http.tls_cert_file + " or key " + im.http.tls_key_file);
     }
   } else {
     im.server = std::make_unique<httplib::Server>();
@@ -876,7 +879,8 @@ std::expected<int, std::string> HttpTransport::start() {
     im.bound_port = im.http.port;
   }
   if (im.bound_port == 0) {
-    return std::unexpected("cannot listen on " + im.http.bind_address + ":" + std::to_string(im.http.port));
+    return common::fail(common::ErrorCode::kUnavailable,
+                        "cannot listen on " + im.http.bind_address + ":" + std::to_string(im.http.port));
   }
   im.started = true;
   im.listener = std::thread([&im] { im.server->listen_after_bind(); });
@@ -926,9 +930,9 @@ HttpTransport::HttpTransport(tools::ToolRegistry&, tools::SessionObserver*, Auth
                              ServerOptions, HttpOptions, HealthCheck)
     : impl_(std::make_unique<Impl>()) {}
 HttpTransport::~HttpTransport() = default;
-std::expected<int, std::string> HttpTransport::start() {
-  return std::unexpected(
-      "sqlguard was built without cpp-httplib (link pkg-config cpp-httplib to enable HTTP)");
+common::Result<int> HttpTransport::start() {
+  return common::fail(common::ErrorCode::kUnavailable,
+                      "sqlguard was built without cpp-httplib (link pkg-config cpp-httplib to enable HTTP)");
 }
 std::size_t HttpTransport::stop() { return 0; }
 int HttpTransport::port() const { return 0; }
@@ -950,7 +954,7 @@ int serve_http(tools::ToolRegistry& tools, tools::SessionObserver* observer, Aut
                           std::move(health));
   auto port = transport.start();
   if (!port) {
-    spdlog::error("mcp http: {}", port.error());
+    spdlog::error("mcp http: {}", port.error().message);
     return 1;
   }
   spdlog::info("mcp http: listening on http://{}{}{}", where, *port, path);

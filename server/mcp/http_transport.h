@@ -44,7 +44,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <expected>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -54,6 +53,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/error.h"
 #include "common/metrics.h"
 #include "db/connection.h"
 #include "policy/principal.h"
@@ -142,9 +142,11 @@ class HttpTransport {
   HttpTransport(const HttpTransport&) = delete;
   HttpTransport& operator=(const HttpTransport&) = delete;
 
-  /// Binds and starts serving on background threads. Returns the bound port, or an error text
-  /// (non-loopback bind without authenticator, address in use, built without cpp-httplib).
-  std::expected<int, std::string> start();
+  /// Binds and starts serving on background threads. Returns the bound port. Errors:
+  /// kInvalidInput for a non-loopback bind without authenticator or half a TLS configuration;
+  /// kUnavailable when the TLS certificate/key cannot be loaded, the address is in use, or
+  /// sqlguard was built without cpp-httplib; kInternal when already started.
+  common::Result<int> start();
   /// Stops accepting requests, closes every session (McpSession::close, "server shutdown"),
   /// and joins the background threads. Idempotent. Returns the number of tool calls (over the
   /// transport's lifetime) that were still running when their session's close() gave up; they

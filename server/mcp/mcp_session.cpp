@@ -83,7 +83,7 @@ bool is_supported_protocol_version(std::string_view version) {
 
 std::string generate_session_id() {
   auto id = common::random_hex_id("", 16);
-  if (!id) throw std::runtime_error("cannot create a session id: " + id.error());
+  if (!id) throw std::runtime_error("cannot create a session id: " + id.error().message);
   return std::move(*id);
 }
 

@@ -55,7 +55,7 @@ class ApprovalServiceTest : public ::testing::Test {
     audit.checkpoint_every_records = 0;
     audit.checkpoint_every = 0ms;
     auto log = recorder::AuditLog::open(audit);
-    ASSERT_TRUE(log.has_value()) << log.error();
+    ASSERT_TRUE(log.has_value()) << log.error().message;
     audit_ = std::move(*log);
     service_ = make_service(audit_.get());
   }

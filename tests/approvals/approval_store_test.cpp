@@ -45,7 +45,7 @@ TEST(SqliteApprovalStore, RoundTripAndPersistence) {
   const fs::path dir = temp_dir("store");
   {
     auto store = SqliteApprovalStore::open(dir / "a.db");
-    ASSERT_TRUE(store.has_value()) << store.error();
+    ASSERT_TRUE(store.has_value()) << store.error().message;
     ASSERT_TRUE((*store)->insert(request("apr_1", 1000)).has_value());
     EXPECT_FALSE((*store)->insert(request("apr_1", 1000)).has_value()) << "duplicate id accepted";
   }

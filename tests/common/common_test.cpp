@@ -42,6 +42,8 @@ TEST(Bytes, Base64Rfc4648Vectors) {
   EXPECT_FALSE(base64_decode("Zh=="));  // non-zero unused bits: not canonical
   EXPECT_FALSE(base64_decode("Z g="));  // whitespace
   EXPECT_FALSE(base64_decode("Zm9$"));  // outside the alphabet
+  EXPECT_EQ(base64_decode("Zg=").error().code, ErrorCode::kInvalidInput);
+  EXPECT_EQ(base64_decode("Zg=").error().message, "base64: length is not a multiple of 4");
 }
 
 TEST(Bytes, Base64UrlRoundTripAndStrictness) {
@@ -63,6 +65,8 @@ TEST(Bytes, Hex) {
   EXPECT_EQ(hex_decode("007F80ff").value(), std::string("\x00\x7f\x80\xff", 4));
   EXPECT_FALSE(hex_decode("abc"));
   EXPECT_FALSE(hex_decode("zz"));
+  EXPECT_EQ(hex_decode("abc").error().code, ErrorCode::kInvalidInput);
+  EXPECT_EQ(hex_decode("zz").error().message, "hex: invalid character");
 }
 
 TEST(Random, BytesAndIdsHaveTheRequestedShapeAndDoNotRepeat) {

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error.h"
 #include "policy/analysis_format.h"
 #include "policy/catalog_resolution.h"
 #include "policy/policy_engine.h"
@@ -56,18 +57,21 @@ std::vector<fs::path> corpus_files() {
 }
 
 // Reads the file's `catalog:` map; an error names the entry.
-std::expected<test_support::FixedCatalog, std::string> read_catalog(const YAML::Node& n) {
+common::Result<test_support::FixedCatalog> read_catalog(const YAML::Node& n) {
   test_support::FixedCatalog c;
   if (!n) return c;
-  if (!n.IsMap()) return std::unexpected("catalog: expected a map of schema.name entries");
+  if (!n.IsMap())
+    return common::fail(common::ErrorCode::kInvalidInput, "catalog: expected a map of schema.name entries");
   for (const auto& kv : n) {
     const std::string name = kv.first.as<std::string>();
     const YAML::Node& e = kv.second;
-    if (!e.IsMap()) return std::unexpected("catalog." + name + ": expected a map");
+    if (!e.IsMap())
+      return common::fail(common::ErrorCode::kInvalidInput, "catalog." + name + ": expected a map");
     for (const auto& f : e) {
       const std::string key = f.first.as<std::string>();
       if (key != "view" && key != "columns" && key != "sequence" && key != "defaults") {
-        return std::unexpected("catalog." + name + ": unknown key '" + key + "'");
+        return common::fail(common::ErrorCode::kInvalidInput,
+                            "catalog." + name + ": unknown key '" + key + "'");
       }
     }
     CatalogTable t;
@@ -87,7 +91,9 @@ std::expected<test_support::FixedCatalog, std::string> read_catalog(const YAML::
         for (auto& c2 : t.columns) {
           if (c2.name == col) target = &c2;
         }
-        if (target == nullptr) return std::unexpected("catalog." + name + ".defaults: no column " + col);
+        if (target == nullptr)
+          return common::fail(common::ErrorCode::kInvalidInput,
+                              "catalog." + name + ".defaults: no column " + col);
         target->default_expression = d.second.as<std::string>();
       }
     }
@@ -106,12 +112,12 @@ TEST_P(PolicyCorpus, Cases) {
   ASSERT_TRUE(format_problems.empty());
   const fs::path config_path = file.parent_path() / doc["config"].as<std::string>();
   auto config = server::load_config(config_path);
-  ASSERT_TRUE(config.has_value()) << config.error();
+  ASSERT_TRUE(config.has_value()) << config.error().message;
   const PolicyEngine engine(config->policy);
   const StatementAnalyzer analyzer;
   const std::string default_schema = doc["default_schema"] ? doc["default_schema"].as<std::string>() : "";
   auto catalog = read_catalog(doc["catalog"]);
-  ASSERT_TRUE(catalog.has_value()) << file << ": " << catalog.error();
+  ASSERT_TRUE(catalog.has_value()) << file << ": " << catalog.error().message;
   int count = 0;
   for (const auto& c : doc["cases"]) {
     ++count;
@@ -119,14 +125,14 @@ TEST_P(PolicyCorpus, Cases) {
     const std::string sql = c["sql"].as<std::string>();
     const std::string expect = c["expect"].as<std::string>();
     auto principal = parse_principal_spec(c["as"].as<std::string>());
-    ASSERT_TRUE(principal.has_value()) << id << ": " << principal.error();
+    ASSERT_TRUE(principal.has_value()) << id << ": " << principal.error().message;
     StatementAnalysis a = analyzer.analyze(sql, default_schema);
     Decision d;
     if (auto r = resolve_with_catalog(a, *catalog, analyzer); !r) {
       // The guard refuses a statement whose catalog facts cannot be established.
       d.action = Action::kDeny;
       d.rule = "builtin:catalog";
-      d.reason = "statement refused: " + r.error();
+      d.reason = "statement refused: " + r.error().message;
       const Decision unresolved = engine.decide(*principal, a);
       if (unresolved.action == Action::kDeny) d = unresolved;
     } else {

@@ -12,6 +12,6 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view yaml(reinterpret_cast<const char*>(data), size);
   const auto config = sqlguard::server::parse_config(yaml, "fuzz.yaml", "/nonexistent/sqlguard-fuzz");
-  if (!config && config.error().empty()) std::abort();
+  if (!config && config.error().message.empty()) std::abort();
   return 0;
 }

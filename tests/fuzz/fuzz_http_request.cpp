@@ -74,7 +74,7 @@ struct Fixture {
     auth_config.api_keys.push_back({"fuzz", server::api_key_sha256_hex(kApiKey), "svc:fuzz", {"analysts"}});
     auto bearer = server::BearerAuthenticator::create(http, auth_config);
     if (!bearer) {
-      std::fprintf(stderr, "fuzz_http_request: %s\n", bearer.error().c_str());
+      std::fprintf(stderr, "fuzz_http_request: %s\n", bearer.error().message.c_str());
       std::abort();
     }
     auth = std::make_unique<server::BearerHttpAuthenticator>(*bearer);
@@ -94,7 +94,7 @@ struct Fixture {
                                                         });
     auto started = transport->start();
     if (!started) {
-      std::fprintf(stderr, "fuzz_http_request: %s\n", started.error().c_str());
+      std::fprintf(stderr, "fuzz_http_request: %s\n", started.error().message.c_str());
       std::abort();
     }
     port = *started;

@@ -50,7 +50,7 @@ std::shared_ptr<server::BearerAuthenticator> make_authenticator() {
   auth.api_keys.push_back({"fuzz", server::api_key_sha256_hex("sgk_fuzz"), "svc:fuzz", {"a"}});
   auto created = server::BearerAuthenticator::create(http, auth);
   if (!created) {
-    std::fprintf(stderr, "fuzz_jwt: %s\n", created.error().c_str());
+    std::fprintf(stderr, "fuzz_jwt: %s\n", created.error().message.c_str());
     std::abort();
   }
   return *created;

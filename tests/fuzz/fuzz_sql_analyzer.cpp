@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "common/error.h"
 #include "policy/catalog_resolution.h"
 #include "policy/masking_engine.h"
 #include "policy/sql_lexer.h"
@@ -24,8 +25,8 @@ namespace {
 class FuzzCatalog final : public sqlguard::policy::Catalog {
  public:
   explicit FuzzCatalog(std::string definition) : definition_(std::move(definition)) {}
-  std::expected<sqlguard::policy::CatalogEntry, std::string> table(std::string_view,
-                                                                   std::string_view name) const override {
+  sqlguard::common::Result<sqlguard::policy::CatalogEntry> table(std::string_view,
+                                                                 std::string_view name) const override {
     using namespace sqlguard::policy;
     auto t = std::make_shared<CatalogTable>();
     if (!name.empty() && (name[0] == 'v' || name[0] == 'V')) {

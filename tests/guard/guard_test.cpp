@@ -93,13 +93,13 @@ class GuardTest : public ::testing::Test {
   void SetUp() override {
     ::setenv("SQLGUARD_GUARD_TEST_PASSWORD", "fake-db-secret", 1);
     auto vault = db::CredentialVault::open("", "SQLGUARD_GUARD_TEST_PASSWORD");
-    ASSERT_TRUE(vault.has_value()) << vault.error();
+    ASSERT_TRUE(vault.has_value()) << vault.error().message;
     vault_.emplace(std::move(*vault));
     catalog_.add_table("shop.customers", {"id", "name", "email"});
     catalog_.add_table("shop.orders", {"id", "status", "total"});
     catalog_.add_view("shop.v_hidden", "", {"id"});
     auto masking = policy::MaskingEngine::create(shop_masking());
-    ASSERT_TRUE(masking.has_value()) << masking.error();
+    ASSERT_TRUE(masking.has_value()) << masking.error().message;
     masking_ = std::move(*masking);
     make_guard(nullptr);
   }
@@ -337,7 +337,7 @@ TEST_F(GuardTest, DatabaseErrorsNeverCarryTheCredential) {
 TEST_F(GuardTest, AnApprovedStatementRunsExactlyOnceEvenWhenTwoCallsRaceForIt) {
   const auto dir = test_support::make_temp_dir("guard-approvals");
   auto store = approvals::SqliteApprovalStore::open(dir / "approvals.db");
-  ASSERT_TRUE(store.has_value()) << store.error();
+  ASSERT_TRUE(store.has_value()) << store.error().message;
   approvals::ApprovalServiceOptions o;
   o.wait = 0ms;  // answer "held" at once
   o.background = false;

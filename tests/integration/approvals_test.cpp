@@ -72,7 +72,7 @@ server::Config make_config(const fs::path& dir, const std::string& store_yaml, u
       << "  expiry_s: " << expiry_s << "\n"
       << "  reviewer_groups: [security]\n";
   auto config = server::load_config(dir / "sqlguard.yaml");
-  EXPECT_TRUE(config.has_value()) << config.error();
+  EXPECT_TRUE(config.has_value()) << config.error().message;
   return config.value_or(server::Config{});
 }
 
@@ -144,7 +144,7 @@ class ApprovalsIntegration : public ::testing::Test {
 
   std::unique_ptr<server::App> app(const server::Config& config) {
     auto a = server::App::create(config);
-    EXPECT_TRUE(a.has_value()) << (a ? "" : a.error());
+    EXPECT_TRUE(a.has_value()) << (a ? "" : a.error().message);
     return a ? std::move(*a) : nullptr;
   }
 
@@ -294,7 +294,7 @@ TEST_F(ApprovalsIntegration, MariaDbStoreConditionalUpdatesAndSingleUse) {
   ep.database = "sqlguard_meta";
   (void)shared_store_password_file();
   auto store = approvals::MariaDbApprovalStore::open(ep);
-  ASSERT_TRUE(store.has_value()) << store.error();
+  ASSERT_TRUE(store.has_value()) << store.error().message;
   approvals::ApprovalRequest r;
   r.id = "apr_it_store_" + std::to_string(::getpid());
   r.principal = who("agent", {"analysts"});
@@ -331,7 +331,7 @@ TEST_F(ApprovalsIntegration, MariaDbStoreConditionalUpdatesAndSingleUse) {
   bad.password = "wrong-password-xyz";
   auto refused = approvals::MariaDbApprovalStore::open(bad);
   ASSERT_FALSE(refused.has_value());
-  EXPECT_EQ(refused.error().find("wrong-password-xyz"), std::string::npos);
+  EXPECT_EQ(refused.error().message.find("wrong-password-xyz"), std::string::npos);
 }
 
 TEST_F(ApprovalsIntegration, TwoInstancesShareOneMariaDbStore) {

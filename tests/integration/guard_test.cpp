@@ -37,7 +37,7 @@ server::Config make_config(const fs::path& dir, const std::string& policy_yaml) 
       << "    - {id: pii-ssn, columns: [shop.customers.ssn], method: redact}\n"
       << "audit:\n  dir: " << (dir / "audit").string() << "\n  origin: it.sqlguard/audit\n";
   auto config = server::load_config(dir / "sqlguard.yaml");
-  EXPECT_TRUE(config.has_value()) << config.error();
+  EXPECT_TRUE(config.has_value()) << config.error().message;
   return config.value_or(server::Config{});
 }
 
@@ -58,7 +58,7 @@ class GuardIntegration : public ::testing::Test {
     dir_ = testing::temp_dir("guard");
     config_ = make_config(dir_, kReadPolicy);
     auto app = server::App::create(config_);
-    ASSERT_TRUE(app.has_value()) << app.error();
+    ASSERT_TRUE(app.has_value()) << app.error().message;
     app_ = std::move(*app);
   }
 
@@ -285,7 +285,7 @@ TEST_F(GuardIntegration, AuditFailureRefusesEverythingUntilTheLogResumes) {
     return 0;
   };
   auto app = server::App::create(cfg);
-  ASSERT_TRUE(app.has_value()) << app.error();
+  ASSERT_TRUE(app.has_value()) << app.error().message;
   guard::Guard& guard = (*app)->guard();
   ASSERT_TRUE(guard.run_sql(call(), "SELECT 1 FROM orders LIMIT 1", std::nullopt).has_value());
 

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error.h"
 #include "db/connection_pool.h"
 #include "guard/catalog_cache.h"
 #include "guard/guard.h"
@@ -103,23 +104,23 @@ TEST(MaskingCorpus, AllCasesAgainstMariaDb) {
   ASSERT_EQ(db.root_script(seed), 0) << "loading tests/corpus/masking-seed.sql failed";
 
   auto config = server::load_config(root / "tests/corpus/corpus-config.yaml");
-  ASSERT_TRUE(config) << config.error();
+  ASSERT_TRUE(config) << config.error().message;
   auto masking = policy::MaskingEngine::create(config->masking);
-  ASSERT_TRUE(masking) << masking.error();
+  ASSERT_TRUE(masking) << masking.error().message;
   const policy::PolicyEngine policy_engine(config->policy);
   const policy::StatementAnalyzer analyzer;
 
   // The guard as App::create builds it: the pool of the agent account (password from the vault
   // file), its own catalog cache, a real audit log.
   auto vault = db::CredentialVault::open(db.password_file(), "");
-  ASSERT_TRUE(vault) << vault.error();
+  ASSERT_TRUE(vault) << vault.error().message;
   db::ConnectionPool pool(db.agent_endpoint(), *vault, 2, std::chrono::milliseconds(5000));
   const fs::path audit_dir = temp_dir("masking-corpus") / "audit";
   recorder::AuditLogOptions audit_options;
   audit_options.dir = audit_dir;
   audit_options.origin = "corpus.sqlguard/audit";
   auto audit = recorder::AuditLog::open(audit_options);
-  ASSERT_TRUE(audit) << audit.error();
+  ASSERT_TRUE(audit) << audit.error().message;
   guard::Guard guard(analyzer, policy_engine, *masking, **audit, pool, *vault, guard::GuardOptions{});
   guard::CatalogCache catalog_cache(std::chrono::seconds(0));  // for masking's own verdict (below)
 
@@ -155,7 +156,8 @@ TEST(MaskingCorpus, AllCasesAgainstMariaDb) {
       std::vector<std::string> problems;
       auto principal = policy::parse_principal_spec(c["as"].as<std::string>());
       if (!principal) {
-        failures.push_back(file.filename().string() + " " + id + ": bad principal: " + principal.error());
+        failures.push_back(file.filename().string() + " " + id +
+                           ": bad principal: " + principal.error().message);
         continue;
       }
       guard::CallInfo call;
@@ -204,13 +206,12 @@ TEST(MaskingCorpus, AllCasesAgainstMariaDb) {
         policy::StatementAnalysis a = analyzer.analyze(sql, default_schema);
         guard::CallCatalog lookups(catalog_cache, pool);
         auto resolved = policy::resolve_with_catalog(a, lookups, analyzer);
-        auto plan = resolved
-                        ? (*masking)->plan(*principal, a, lookups)
-                        : std::expected<policy::MaskingPlan, std::string>(std::unexpected(resolved.error()));
+        auto plan = resolved ? (*masking)->plan(*principal, a, lookups)
+                             : common::Result<policy::MaskingPlan>(std::unexpected(resolved.error()));
         if (plan)
           problems.push_back("refused by the policy only; masking must refuse on its own");
         else
-          masking_message = plan.error();
+          masking_message = plan.error().message;
       }
       if (outcome == expect && c["reason_contains"] &&
           (message + "\n" + masking_message).find(c["reason_contains"].as<std::string>()) ==

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error.h"
 #include "db/connection.h"
 #include "guard/catalog_cache.h"
 #include "tests/mocks/fixed_catalog.h"
@@ -138,9 +139,8 @@ inline common::Result<common::ResultSet> FakeConnection::query(std::string_view)
 class FixedCatalogSource final : public guard::CatalogSource {
  public:
   explicit FixedCatalogSource(const FixedCatalog& catalog) : catalog_(catalog) {}
-  std::expected<policy::CatalogEntry, std::string> table(const std::function<db::Connection*(std::string&)>&,
-                                                         const std::string& schema,
-                                                         const std::string& table) override {
+  common::Result<policy::CatalogEntry> table(const std::function<db::Connection*(std::string&)>&,
+                                             const std::string& schema, const std::string& table) override {
     return catalog_.table(schema, table);
   }
 

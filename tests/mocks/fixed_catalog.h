@@ -2,13 +2,13 @@
 // switch that makes every lookup fail (database unreachable) and a lookup counter.
 #pragma once
 
-#include <expected>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/error.h"
 #include "policy/catalog.h"
 
 namespace sqlguard::test_support {
@@ -19,10 +19,9 @@ class FixedCatalog final : public policy::Catalog {
   bool fail = false;                                    ///< every lookup fails
   mutable int lookups = 0;
 
-  std::expected<policy::CatalogEntry, std::string> table(std::string_view schema,
-                                                         std::string_view table) const override {
+  common::Result<policy::CatalogEntry> table(std::string_view schema, std::string_view table) const override {
     ++lookups;
-    if (fail) return std::unexpected(std::string("connection refused"));
+    if (fail) return common::fail(common::ErrorCode::kUnavailable, "connection refused");
     auto it = objects.find(std::string(schema) + "." + std::string(table));
     if (it == objects.end()) return policy::CatalogEntry{};
     return std::make_shared<const policy::CatalogTable>(it->second);

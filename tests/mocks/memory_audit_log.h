@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/error.h"
 #include "recorder/audit_log.h"
 
 namespace sqlguard::test_support {
@@ -19,13 +20,14 @@ class MemoryAuditLog final : public recorder::AuditLog {
   /// Called before each append; returning false fails that append (and makes the log unhealthy).
   std::function<bool(const nlohmann::json& event)> accept;
 
-  std::expected<recorder::AppendReceipt, std::string> append(const nlohmann::json& event) override {
+  common::Result<recorder::AppendReceipt> append(const nlohmann::json& event) override {
     std::lock_guard lock(mu_);
-    if (!healthy_) return std::unexpected("audit log failed earlier: " + reason_);
+    if (!healthy_)
+      return common::fail(common::ErrorCode::kAuditFailure, "audit log failed earlier: " + reason_);
     if (accept && !accept(event)) {
       healthy_ = false;
       reason_ = "injected write failure";
-      return std::unexpected(reason_);
+      return common::fail(common::ErrorCode::kAuditFailure, reason_);
     }
     records_.push_back(event);
     recorder::AppendReceipt r;
@@ -40,7 +42,7 @@ class MemoryAuditLog final : public recorder::AuditLog {
     std::lock_guard lock(mu_);
     return reason_;
   }
-  std::expected<void, std::string> checkpoint() override { return {}; }
+  common::Result<void> checkpoint() override { return {}; }
   void note_refusal() override {
     std::lock_guard lock(mu_);
     ++refusals_;

@@ -21,7 +21,7 @@ class CatalogResolutionTest : public ::testing::Test {
   StatementAnalysis resolve(const std::string& sql, std::string* error = nullptr) {
     StatementAnalysis a = analyzer.analyze(sql, "shop");
     auto r = resolve_with_catalog(a, catalog, analyzer);
-    if (error) *error = r ? "" : r.error();
+    if (error) *error = r ? "" : r.error().message;
     return a;
   }
 };

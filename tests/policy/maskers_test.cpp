@@ -136,7 +136,7 @@ std::string scrub(const std::string& kind, std::string text, std::size_t* hits =
   d.kind = kind;
   d.pattern = kind == "pattern" ? "SECRET-[0-9]+" : "";
   auto c = CompiledDetector::create(d, nullptr);
-  EXPECT_TRUE(c) << (c ? "" : c.error());
+  EXPECT_TRUE(c) << (c ? "" : c.error().message);
   bool null_cell = false, ok = true;
   const std::size_t n = (*c)->scrub(text, &null_cell, &ok);
   if (hits != nullptr) *hits = n;

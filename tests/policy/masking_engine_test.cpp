@@ -135,7 +135,7 @@ class MaskingEngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto e = MaskingEngine::create(shop_config());
-    ASSERT_TRUE(e) << e.error();
+    ASSERT_TRUE(e) << e.error().message;
     engine = *e;
   }
   std::shared_ptr<const MaskingEngine> engine;
@@ -147,13 +147,13 @@ TEST_F(MaskingEngineTest, CreateRejectsBadConfigs) {
   c.hash_key.clear();
   auto e = MaskingEngine::create(c);
   ASSERT_FALSE(e);
-  EXPECT_NE(e.error().find("hash"), std::string::npos);
+  EXPECT_NE(e.error().message.find("hash"), std::string::npos);
 
   c = shop_config();
   c.rules[0].columns = {"customers.ssn"};
   e = MaskingEngine::create(c);
   ASSERT_FALSE(e);
-  EXPECT_NE(e.error().find("pii-ssn"), std::string::npos);
+  EXPECT_NE(e.error().message.find("pii-ssn"), std::string::npos);
 
   c = shop_config();
   c.rules[3].column_pattern = "(";
@@ -173,7 +173,7 @@ TEST_F(MaskingEngineTest, DirectSelectIsPlannedAndMasked) {
   auto t = b.table("customers");
   b.out_col("id", t).out_col("ssn", t, "x");
   auto plan = engine->plan(analyst(), b.a, catalog);
-  ASSERT_TRUE(plan) << plan.error();
+  ASSERT_TRUE(plan) << plan.error().message;
   EXPECT_FALSE(plan->bypass);
   EXPECT_TRUE(plan->outputs_exact);
   ASSERT_EQ(plan->output_rules.size(), 2u);
@@ -186,7 +186,7 @@ TEST_F(MaskingEngineTest, DirectSelectIsPlannedAndMasked) {
   rs.columns = {rc("id", "id", "customers", "shop", common::ColumnType::kLong), rc("x", "ssn", "customers")};
   rs.rows = {{std::string("1"), std::string("900-11-2233")}, {std::string("2"), std::nullopt}};
   auto rep = engine->apply(analyst(), *plan, rs);
-  ASSERT_TRUE(rep) << rep.error();
+  ASSERT_TRUE(rep) << rep.error().message;
   EXPECT_EQ(rs.rows[0][1], "*******2233");
   EXPECT_FALSE(rs.rows[1][1].has_value());
   EXPECT_TRUE(rs.columns[1].masked);
@@ -221,7 +221,7 @@ TEST_F(MaskingEngineTest, StarExpandedThroughCatalog) {
   auto t = b.table("customers");
   b.out_star({t});
   auto plan = engine->plan(analyst(), b.a, catalog);
-  ASSERT_TRUE(plan) << plan.error();
+  ASSERT_TRUE(plan) << plan.error().message;
   EXPECT_TRUE(plan->outputs_exact);
   EXPECT_EQ(plan->output_rules, (std::vector<int>{-1, -1, 1, 0, 2, 2, 2}));
 }
@@ -233,7 +233,7 @@ TEST_F(MaskingEngineTest, StarWithUnknownTableRefused) {
   catalog.objects.erase("shop.customers");
   auto plan = engine->plan(analyst(), b.a, catalog);
   ASSERT_FALSE(plan);
-  EXPECT_NE(plan.error().find("could not be looked up"), std::string::npos);
+  EXPECT_NE(plan.error().message.find("could not be looked up"), std::string::npos);
 }
 
 TEST_F(MaskingEngineTest, FunctionOverMaskedColumnRefusedNamingColumnAndRule) {
@@ -243,9 +243,10 @@ TEST_F(MaskingEngineTest, FunctionOverMaskedColumnRefusedNamingColumnAndRule) {
   b.out_expr({c});
   auto plan = engine->plan(analyst(), b.a, catalog);
   ASSERT_FALSE(plan);
-  EXPECT_NE(plan.error().find("shop.customers.ssn"), std::string::npos) << plan.error();
-  EXPECT_NE(plan.error().find("pii-ssn"), std::string::npos);
-  EXPECT_NE(plan.error().find("function or expression"), std::string::npos);
+  EXPECT_EQ(plan.error().code, common::ErrorCode::kRefused);
+  EXPECT_NE(plan.error().message.find("shop.customers.ssn"), std::string::npos) << plan.error().message;
+  EXPECT_NE(plan.error().message.find("pii-ssn"), std::string::npos);
+  EXPECT_NE(plan.error().message.find("function or expression"), std::string::npos);
 }
 
 TEST_F(MaskingEngineTest, EveryNonDirectContextRefused) {
@@ -288,7 +289,7 @@ TEST_F(MaskingEngineTest, StarInsideSubqueryOverMaskedTableRefused) {
   b.out_star({d});
   auto plan = engine->plan(analyst(), b.a, catalog);
   ASSERT_FALSE(plan);
-  EXPECT_NE(plan.error().find("`*`"), std::string::npos) << plan.error();
+  EXPECT_NE(plan.error().message.find("`*`"), std::string::npos) << plan.error().message;
 }
 
 TEST_F(MaskingEngineTest, StarOverDerivedOfCleanColumnsAllowed) {
@@ -298,7 +299,7 @@ TEST_F(MaskingEngineTest, StarOverDerivedOfCleanColumnsAllowed) {
   b.col("name", {c}, kCtxSelectList | kCtxDerivedTable);
   b.out_star({d});
   auto plan = engine->plan(analyst(), b.a, catalog);
-  ASSERT_TRUE(plan) << plan.error();
+  ASSERT_TRUE(plan) << plan.error().message;
   EXPECT_FALSE(plan->outputs_exact);
 }
 
@@ -316,7 +317,7 @@ TEST_F(MaskingEngineTest, NotUnderstoodRefused) {
   b.a.reason = "multiple statements";
   auto plan = engine->plan(analyst(), b.a, catalog);
   ASSERT_FALSE(plan);
-  EXPECT_NE(plan.error().find("multiple statements"), std::string::npos);
+  EXPECT_NE(plan.error().message.find("multiple statements"), std::string::npos);
 }
 
 TEST_F(MaskingEngineTest, OutputsUnknownWithMaskedTableRefused) {
@@ -332,7 +333,7 @@ TEST_F(MaskingEngineTest, OutputsUnknownWithMaskedTableRefused) {
   b2.col("name", {c}, kCtxSelectList | kCtxUnion);
   b2.a.outputs_known = false;
   auto plan = engine->plan(analyst(), b2.a, catalog);
-  ASSERT_TRUE(plan) << plan.error();
+  ASSERT_TRUE(plan) << plan.error().message;
   EXPECT_FALSE(plan->outputs_exact);
   EXPECT_TRUE(plan->sensitive);
 }
@@ -354,7 +355,7 @@ TEST_F(MaskingEngineTest, ViewsRefused) {
   b.out_col("x", t);
   auto plan = engine->plan(analyst(), b.a, catalog);
   ASSERT_FALSE(plan);
-  EXPECT_NE(plan.error().find("view"), std::string::npos);
+  EXPECT_NE(plan.error().message.find("view"), std::string::npos);
   // Exempt from every rule: nothing to protect.
   Principal all_exempt{.subject = "root", .groups = {"compliance"}};
   auto c = shop_config();
@@ -397,7 +398,7 @@ TEST_F(MaskingEngineTest, WriteTargetsAllowedCopiesRefused) {
   b.col("id", {t}, kCtxWhere);
   b.a.digest_text = "UPDATE customers SET ssn = ? WHERE id = ?";
   auto plan = engine->plan(analyst(), b.a, catalog);
-  ASSERT_TRUE(plan) << plan.error();
+  ASSERT_TRUE(plan) << plan.error().message;
   EXPECT_TRUE(error_may_leak(*plan));
   // The analyzer marks both sides of SET as assignment: a masked value read is refused.
   b.a.digest_text = "UPDATE customers SET name = ssn WHERE id = ?";
@@ -479,7 +480,7 @@ TEST_F(MaskingEngineTest, ExemptPrincipalSeesClearValuesAndExemptionIsReported) 
   auto t = b.table("customers");
   b.out_col("ssn", t).out_col("email", t);
   auto plan = engine->plan(compliance(), b.a, catalog);
-  ASSERT_TRUE(plan) << plan.error();
+  ASSERT_TRUE(plan) << plan.error().message;
   EXPECT_NE(std::find(plan->exemptions_used.begin(), plan->exemptions_used.end(), "pii-ssn"),
             plan->exemptions_used.end());
   common::ResultSet rs;
@@ -598,7 +599,7 @@ TEST_F(MaskingEngineTest, DescribeMasksDefaultsCommentsAndEnumListsOfMaskedColum
   auto a = analyzer.analyze("DESCRIBE customers", "shop");
   ASSERT_TRUE(a.understood) << a.reason;
   auto plan = engine->plan(analyst(), a, catalog);
-  ASSERT_TRUE(plan) << plan.error();
+  ASSERT_TRUE(plan) << plan.error().message;
   common::ResultSet rs;
   rs.has_result_set = true;
   for (const char* n : {"Field", "Type", "Null", "Key", "Default", "Extra", "Comment"})
@@ -607,7 +608,7 @@ TEST_F(MaskingEngineTest, DescribeMasksDefaultsCommentsAndEnumListsOfMaskedColum
   rs.rows.push_back({"ssn", "enum('900-11-2233','x')", "YES", "", "'900-11-2233'", "", "e.g. 900-11-2233"});
   rs.rows.push_back({"name", "varchar(10)", "YES", "", "'n/a'", "", "a name"});
   auto rep = engine->apply(analyst(), *plan, rs);
-  ASSERT_TRUE(rep) << rep.error();
+  ASSERT_TRUE(rep) << rep.error().message;
   EXPECT_EQ(rs.rows[1][1], "enum(masked)");
   EXPECT_EQ(rs.rows[1][4], "(masked)");
   EXPECT_EQ(rs.rows[1][6], "(masked)");
@@ -627,7 +628,7 @@ TEST_F(MaskingEngineTest, DescribeMasksDefaultsCommentsAndEnumListsOfMaskedColum
   auto show = analyzer.analyze("SHOW CREATE TABLE customers", "shop");
   auto refused = engine->plan(analyst(), show, catalog);
   ASSERT_FALSE(refused);
-  EXPECT_NE(refused.error().find("masked column"), std::string::npos) << refused.error();
+  EXPECT_NE(refused.error().message.find("masked column"), std::string::npos) << refused.error().message;
 }
 
 }  // namespace

@@ -87,7 +87,7 @@ TEST_F(AuditLogTest, WritesChainedCanonicalRecords) {
     auto log = AuditLog::open(options_).value();
     for (int i = 0; i < 5; ++i) {
       auto r = log->append(intent(i));
-      ASSERT_TRUE(r.has_value()) << r.error();
+      ASSERT_TRUE(r.has_value()) << r.error().message;
       EXPECT_EQ(r->seq, static_cast<uint64_t>(i));
     }
     EXPECT_EQ(log->size(), 5u);
@@ -119,7 +119,18 @@ TEST_F(AuditLogTest, WritesChainedCanonicalRecords) {
 
 TEST_F(AuditLogTest, RejectsUnrepresentableEvents) {
   auto log = AuditLog::open(options_).value();
-  EXPECT_FALSE(log->append({{"type", "x"}, {"ratio", 0.5}}).has_value());
+  auto ratio = log->append({{"type", "x"}, {"ratio", 0.5}});
+  ASSERT_FALSE(ratio.has_value());
+  EXPECT_EQ(ratio.error().code, common::ErrorCode::kInvalidInput);
+  EXPECT_EQ(ratio.error().message,
+            "audit event is not representable: JCS: $.ratio: floating-point numbers are not allowed in "
+            "audit records");
+  // A float under a member named "UTF-8" is refused like any float, the message unchanged.
+  auto named = log->append({{"type", "x"}, {"UTF-8", 0.5}});
+  ASSERT_FALSE(named.has_value());
+  EXPECT_EQ(named.error().message,
+            "audit event is not representable: JCS: $.UTF-8: floating-point numbers are not allowed in "
+            "audit records");
   EXPECT_FALSE(log->append({{"type", "x"}, {"seq", 3}}).has_value());
   EXPECT_FALSE(log->append({{"no_type", 1}}).has_value());
   EXPECT_FALSE(log->append(nlohmann::json::array()).has_value());
@@ -131,6 +142,11 @@ TEST_F(AuditLogTest, RejectsUnrepresentableEvents) {
   auto line = all_lines(options_.dir).at(0);
   EXPECT_NE(line.find("bad \xEF\xBF\xBD byte"), std::string::npos);
   EXPECT_NE(line.find("\"utf8_replaced\":true"), std::string::npos);
+  // Invalid UTF-8 in a member name is replaced too; a float next to it still fails.
+  ASSERT_TRUE(log->append({{"type", "x"}, {std::string("k\xff"), 1}}).has_value());
+  EXPECT_NE(all_lines(options_.dir).at(1).find("\"k\xEF\xBF\xBD\":1"), std::string::npos);
+  EXPECT_FALSE(log->append({{"type", "x"}, {"text", std::string("\xff")}, {"ratio", 0.5}}).has_value());
+  EXPECT_EQ(log->size(), 2u);
 }
 
 TEST_F(AuditLogTest, GroupCommitSharesSyncsAcrossConcurrentWriters) {
@@ -266,7 +282,7 @@ TEST_F(AuditLogTest, TornLastRecordIsCutAndRecorded) {
   EXPECT_FALSE(verify().ok());
   {
     auto log = AuditLog::open(options_);
-    ASSERT_TRUE(log.has_value()) << log.error();
+    ASSERT_TRUE(log.has_value()) << log.error().message;
     EXPECT_EQ((*log)->size(), 5u);  // 3 + checkpoint + recovery
   }
   auto lines = all_lines(options_.dir);
@@ -301,7 +317,7 @@ TEST_F(AuditLogTest, KillDashNineDuringLoadLeavesAVerifiableLog) {
   // A crash mid-write may leave a torn tail: reopening cuts it and records the recovery.
   {
     auto log = AuditLog::open(options_);
-    ASSERT_TRUE(log.has_value()) << log.error();
+    ASSERT_TRUE(log.has_value()) << log.error().message;
     EXPECT_GT((*log)->size(), 10u);
     ASSERT_TRUE((*log)->append(intent(1)).has_value());
   }
@@ -327,7 +343,8 @@ TEST_F(AuditLogTest, SyncFailureFailsClosed) {
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(log->append(intent(i)).has_value());
   auto r = log->append(intent(3));
   ASSERT_FALSE(r.has_value());
-  EXPECT_NE(r.error().find("fdatasync"), std::string::npos) << r.error();
+  EXPECT_EQ(r.error().code, common::ErrorCode::kAuditFailure);
+  EXPECT_NE(r.error().message.find("fdatasync"), std::string::npos) << r.error().message;
   EXPECT_FALSE(log->healthy());
   EXPECT_NE(log->reason().find("Input/output error"), std::string::npos) << log->reason();
   EXPECT_EQ(reported.load(), 1);
@@ -421,7 +438,7 @@ TEST_F(AuditLogTest, ResumesAfterASyncFailureWithTheChainIntact) {
   EXPECT_NE(recovery_message.find("resumed at seq 3"), std::string::npos) << recovery_message;
   EXPECT_TRUE(log->reason().empty());
   auto r = log->append(intent(6));
-  ASSERT_TRUE(r.has_value()) << r.error();
+  ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ(r->seq, 4u);  // 0-2, the recovery record, then this one
   ASSERT_TRUE(log->checkpoint().has_value());
   log.reset();
@@ -447,7 +464,7 @@ TEST_F(AuditLogTest, ResumesAfterASyncFailureWithTheChainIntact) {
   EXPECT_EQ(report.records, 6u);
   // And the resumed log reopens (tail check) and continues.
   auto reopened = AuditLog::open(options_);
-  ASSERT_TRUE(reopened.has_value()) << reopened.error();
+  ASSERT_TRUE(reopened.has_value()) << reopened.error().message;
   EXPECT_EQ((*reopened)->size(), 6u);
 }
 
@@ -608,7 +625,7 @@ TEST_F(AuditLogTest, CheckpointsByCountAndTimeAndWitnessCopy) {
   auto local = read_file(options_.dir / kCheckpointFile).value();
   EXPECT_EQ(*witness, local);
   auto cp = read_checkpoint_note(local, {load_verifier_file(keys_.public_key).value()}, false);
-  ASSERT_TRUE(cp.has_value()) << cp.error();
+  ASSERT_TRUE(cp.has_value()) << cp.error().message;
   EXPECT_EQ(cp->checkpoint.size, log->size());  // the time trigger covered the tail
   auto report = verify({options_.witness_dir / kCheckpointFile});
   EXPECT_TRUE(report.ok()) << report.summary();
@@ -626,7 +643,8 @@ TEST_F(AuditLogTest, RefusesPrivateKeyReadableByOthers) {
   ::chmod(keys_.private_key.c_str(), 0644);
   auto log = AuditLog::open(options_);
   ASSERT_FALSE(log.has_value());
-  EXPECT_NE(log.error().find("chmod 600"), std::string::npos) << log.error();
+  EXPECT_EQ(log.error().code, common::ErrorCode::kInvalidInput);
+  EXPECT_NE(log.error().message.find("chmod 600"), std::string::npos) << log.error().message;
   struct stat st {};
   ::stat(keys_.public_key.c_str(), &st);
   EXPECT_EQ(st.st_mode & 0777, 0644u);
@@ -654,13 +672,16 @@ TEST_F(AuditLogTest, OpenRefusesALogShorterThanItsCheckpoint) {
   }
   auto log = AuditLog::open(options_);
   ASSERT_FALSE(log.has_value());
-  EXPECT_NE(log.error().find("records were deleted"), std::string::npos) << log.error();
+  EXPECT_EQ(log.error().code, common::ErrorCode::kAuditFailure);
+  EXPECT_NE(log.error().message.find("records were deleted"), std::string::npos) << log.error().message;
 }
 
 TEST_F(AuditLogTest, OpenRefusesAnotherOrigin) {
   { ASSERT_TRUE(AuditLog::open(options_).value()->append(intent(0)).has_value()); }
   options_.origin = "other.example/audit";
-  EXPECT_FALSE(AuditLog::open(options_).has_value());
+  auto other = AuditLog::open(options_);
+  ASSERT_FALSE(other.has_value());
+  EXPECT_EQ(other.error().code, common::ErrorCode::kInvalidInput);
 }
 
 }  // namespace

@@ -139,12 +139,12 @@ TEST_F(AuditToolsTest, ProveAndVerifyProofForEveryRecord) {
   auto pub = load_verifier_file(keys_.public_key).value();
   for (uint64_t seq = 0; seq < 7; ++seq) {
     auto proof = make_inclusion_proof(root_ / "log", seq);
-    ASSERT_TRUE(proof.has_value()) << proof.error();
+    ASSERT_TRUE(proof.has_value()) << proof.error().message;
     EXPECT_EQ((*proof)["tree_size"], 7);
     // Round-trip through text, as the CLI does.
     auto doc = nlohmann::json::parse(proof->dump(2));
     auto ok = verify_inclusion_proof(doc, {pub});
-    ASSERT_TRUE(ok.has_value()) << ok.error();
+    ASSERT_TRUE(ok.has_value()) << ok.error().message;
     EXPECT_NE(ok->find("signed by tools.example/audit+"), std::string::npos);
   }
   EXPECT_FALSE(make_inclusion_proof(root_ / "log", 7).has_value());  // not covered (the checkpoint record)
@@ -165,7 +165,7 @@ TEST_F(AuditToolsTest, VerifyProofRejectsTampering) {
   auto other = write_key_pair("tools.example/audit", root_ / "other").value();
   auto r = verify_inclusion_proof(proof, {load_verifier_file(other.public_key).value()});
   ASSERT_FALSE(r.has_value());
-  EXPECT_NE(r.error().find("no signature by a trusted key"), std::string::npos);
+  EXPECT_NE(r.error().message.find("no signature by a trusted key"), std::string::npos);
 }
 
 TEST_F(AuditToolsTest, ProveRefusesALogThatDoesNotMatchItsCheckpoint) {
@@ -175,7 +175,7 @@ TEST_F(AuditToolsTest, ProveRefusesALogThatDoesNotMatchItsCheckpoint) {
   std::ofstream(segs[0].path, std::ios::trunc) << text;
   auto proof = make_inclusion_proof(root_ / "log", 1);
   ASSERT_FALSE(proof.has_value());
-  EXPECT_NE(proof.error().find("does not match the checkpoint root"), std::string::npos);
+  EXPECT_NE(proof.error().message.find("does not match the checkpoint root"), std::string::npos);
 }
 
 }  // namespace

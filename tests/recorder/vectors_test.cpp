@@ -120,7 +120,7 @@ TEST(SignedNoteVectors, C2spExample) {
       "\xE2\x80\x94 example.com/foo "
       "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n";
   auto opened = open_note(note, {v});
-  ASSERT_TRUE(opened.has_value()) << opened.error();
+  ASSERT_TRUE(opened.has_value()) << opened.error().message;
   EXPECT_EQ(opened->text, "This is an example message.\n");
   EXPECT_EQ(opened->verified_by, std::vector<std::string>{"example.com/foo+530d903a"});
   std::string tampered = note;
@@ -138,7 +138,7 @@ TEST(SignedNoteVectors, GoPeterNeumannKeyResignsByteForByte) {
       text + "\n\xE2\x80\x94 PeterNeumann " +
       "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
   auto signer = NoteSigner::parse(skey);
-  ASSERT_TRUE(signer.has_value()) << signer.error();
+  ASSERT_TRUE(signer.has_value()) << signer.error().message;
   EXPECT_EQ(signer->key_id(), 0xc74f20a3u);
   EXPECT_EQ(signer->skey(), skey);
   EXPECT_EQ(signer->verifier().vkey(), vkey);
@@ -147,7 +147,7 @@ TEST(SignedNoteVectors, GoPeterNeumannKeyResignsByteForByte) {
   EXPECT_EQ(*note, expected);
   auto v = NoteVerifier::parse(vkey).value();
   auto opened = open_note(expected, {v});
-  ASSERT_TRUE(opened.has_value()) << opened.error();
+  ASSERT_TRUE(opened.has_value()) << opened.error().message;
   EXPECT_EQ(opened->text, text);
 }
 
@@ -162,7 +162,7 @@ TEST(SignedNoteVectors, UnknownKeysIgnoredButNeeded) {
   EXPECT_EQ(opened->unknown_signatures, 1u);
   auto none = open_note(note, {NoteSigner::generate("third").value().verifier()});
   ASSERT_FALSE(none.has_value());
-  EXPECT_NE(none.error().find("no signature by a trusted key"), std::string::npos);
+  EXPECT_NE(none.error().message.find("no signature by a trusted key"), std::string::npos);
 }
 
 TEST(SignedNoteVectors, KeyParsingRejectsBadInput) {
@@ -220,7 +220,7 @@ TEST(CheckpointVectors, AuditExampleMcpSql) {
             "\xE2\x80\x94 audit.example/mcp-sql "
             "96jZrwap+ugy2N2mZ3uUqo9lOrISOtee9TgwroAL1eHKSX7UBcbOYfyXChduiSy1WztcoT5CNhaamA0otMYrOHHrMQc=\n");
   auto cp = read_checkpoint_note(note, {signer.verifier()}, false);
-  ASSERT_TRUE(cp.has_value()) << cp.error();
+  ASSERT_TRUE(cp.has_value()) << cp.error().message;
   EXPECT_EQ(cp->checkpoint.size, 1u);
   EXPECT_EQ(cp->checkpoint.root, leaf);
 }
@@ -291,6 +291,11 @@ TEST(JcsVectors, StringsAndUtf8) {
       "a\xff"
       "b");
   EXPECT_FALSE(canonicalize(bad).has_value());
+  EXPECT_EQ(canonicalize(bad).error().code, common::ErrorCode::kInvalidInput);
+  EXPECT_FALSE(valid_utf8_json(bad));
+  EXPECT_FALSE(valid_utf8_json(nlohmann::json{{"k", {1, bad}}}));
+  EXPECT_FALSE(valid_utf8_json(nlohmann::json{{std::string("k\xff"), 1}}));
+  EXPECT_TRUE(valid_utf8_json(nlohmann::json{{"k", {1.5, "\xF0\x9F\x98\x80", nullptr}}}));
   bool replaced = false;
   auto clean = sanitize_utf8(nlohmann::json{{"k", bad}}, replaced);
   EXPECT_TRUE(replaced);

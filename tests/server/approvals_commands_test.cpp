@@ -27,10 +27,10 @@ const std::string kBase =
 
 TEST(ApprovalsConfig, AbsentSectionDisablesAndDefaultsApply) {
   auto off = parse_config(kBase, "sqlguard.yaml", "/etc/sqlguard");
-  ASSERT_TRUE(off.has_value()) << off.error();
+  ASSERT_TRUE(off.has_value()) << off.error().message;
   EXPECT_FALSE(off->approvals.enabled);
   auto on = parse_config(kBase + "approvals: {}\n", "sqlguard.yaml", "/etc/sqlguard");
-  ASSERT_TRUE(on.has_value()) << on.error();
+  ASSERT_TRUE(on.has_value()) << on.error().message;
   EXPECT_TRUE(on->approvals.enabled);
   EXPECT_EQ(on->approvals.store, "sqlite");
   EXPECT_EQ(on->approvals.sqlite_path, fs::path("/etc/sqlguard/approvals.db"));
@@ -50,7 +50,7 @@ TEST(ApprovalsConfig, MariaDbStoreAndErrorsWithLocations) {
                        "  wait_ms: 1000\n  expiry_s: 60\n  reviewer_groups: [security]\n"
                        "  webhook_url: https://hooks.example/x\n  trust_loopback_reviewer_header: true\n",
                    "sqlguard.yaml", "/etc/sqlguard");
-  ASSERT_TRUE(ok.has_value()) << ok.error();
+  ASSERT_TRUE(ok.has_value()) << ok.error().message;
   EXPECT_EQ(ok->approvals.store, "mariadb");
   EXPECT_EQ(ok->approvals.mariadb.host, "db.internal");
   EXPECT_EQ(ok->approvals.mariadb.port, 3307);
@@ -78,7 +78,7 @@ TEST(ApprovalsConfig, MariaDbStoreAndErrorsWithLocations) {
        }) {
     auto r = parse_config(kBase + c.yaml, "sqlguard.yaml", "/etc/sqlguard");
     ASSERT_FALSE(r.has_value()) << c.yaml;
-    EXPECT_NE(r.error().find(c.expected), std::string::npos) << r.error();
+    EXPECT_NE(r.error().message.find(c.expected), std::string::npos) << r.error().message;
   }
 }
 
@@ -91,9 +91,9 @@ class ApprovalsCliTest : public ::testing::Test {
     config_file_ = dir_ / "sqlguard.yaml";
     std::ofstream(config_file_) << kBase << "approvals: {store: {type: sqlite, path: approvals.db}}\n";
     auto config = load_config(config_file_);
-    ASSERT_TRUE(config.has_value()) << config.error();
+    ASSERT_TRUE(config.has_value()) << config.error().message;
     auto store = open_approval_store(config->approvals);
-    ASSERT_TRUE(store.has_value()) << store.error();
+    ASSERT_TRUE(store.has_value()) << store.error().message;
     approvals::ApprovalServiceOptions o = approval_service_options(*config);
     o.background = false;
     service_ = std::make_unique<approvals::ApprovalService>(std::move(*store), nullptr, o);

@@ -49,7 +49,7 @@ class BearerAuthenticatorTest : public ::testing::Test {
     o.fetcher = fetcher_;
     o.steady_now = clock_.fn();
     auto a = BearerAuthenticator::create(http_, auth_, o);
-    EXPECT_TRUE(a) << (a ? "" : a.error());
+    EXPECT_TRUE(a) << (a ? "" : a.error().message);
     return a ? *a : nullptr;
   }
 
@@ -354,7 +354,7 @@ TEST_F(BearerAuthenticatorTest, CreateRefusesBadConfig) {
   bad.oidc->jwks_file = "/nonexistent/jwks.json";
   auto r = BearerAuthenticator::create(http_, bad);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().find("auth.oidc.jwks_file"), std::string::npos);
+  EXPECT_NE(r.error().message.find("auth.oidc.jwks_file"), std::string::npos);
   AuthConfig hs = auth_;
   hs.oidc->algorithms = {"HS256"};
   EXPECT_FALSE(BearerAuthenticator::create(http_, hs));

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/error.h"
 #include "server/config/config.h"
 
 namespace sqlguard::server {
@@ -27,9 +28,7 @@ class ConfigTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  std::expected<Config, std::string> parse(const std::string& yaml) {
-    return parse_config(yaml, "sqlguard.yaml", dir_);
-  }
+  common::Result<Config> parse(const std::string& yaml) { return parse_config(yaml, "sqlguard.yaml", dir_); }
 
   static std::string minimal(const std::string& extra = "") {
     return "database: {socket: db.sock, user: agent, password_file: pw, database: shop}\n"
@@ -52,7 +51,7 @@ TEST_F(ConfigTest, ParsesEverySection) {
               "auth:\n  oidc: {issuer: 'https://idp.example', jwks_file: jwks.json, required_scopes: [sql]}\n"
               "  api_keys:\n    - {id: k1, sha256: " +
               std::string(64, 'a') + ", subject: svc}\n"));
-  ASSERT_TRUE(c.has_value()) << c.error();
+  ASSERT_TRUE(c.has_value()) << c.error().message;
   EXPECT_EQ(c->database.user, "agent");
   EXPECT_EQ(c->database.socket, (dir_ / "db.sock").string());
   EXPECT_EQ(c->database.password, "") << "the vault reads the password, not the loader";
@@ -78,36 +77,47 @@ TEST_F(ConfigTest, ErrorsNameFileLineColumnAndPath) {
       "      kinds: [selec]\n"
       "audit: {dir: audit}\n");
   ASSERT_FALSE(c.has_value());
-  EXPECT_NE(c.error().find(
+  EXPECT_NE(c.error().message.find(
                 "sqlguard.yaml:5:15: policy.rules[0].action: expected allow, deny or approve, got 'alow'"),
             std::string::npos)
-      << c.error();
-  EXPECT_NE(c.error().find("policy.rules[0].kinds[0]: unknown statement kind 'selec'"), std::string::npos)
-      << c.error();
+      << c.error().message;
+  EXPECT_NE(c.error().message.find("policy.rules[0].kinds[0]: unknown statement kind 'selec'"),
+            std::string::npos)
+      << c.error().message;
 }
 
 TEST_F(ConfigTest, RefusesInlinePasswordsUnknownKeysAndLooseSecrets) {
   auto inline_pw = parse("database: {user: a, password: hunter2}\npolicy: {}\naudit: {dir: a}\n");
   ASSERT_FALSE(inline_pw.has_value());
-  EXPECT_NE(inline_pw.error().find("inline passwords are not allowed"), std::string::npos);
-  EXPECT_EQ(inline_pw.error().find("hunter2"), std::string::npos) << "the error must not echo the password";
+  EXPECT_NE(inline_pw.error().message.find("inline passwords are not allowed"), std::string::npos);
+  EXPECT_EQ(inline_pw.error().message.find("hunter2"), std::string::npos)
+      << "the error must not echo the password";
 
   auto unknown = parse(minimal("polcy: {}\n"));
   ASSERT_FALSE(unknown.has_value());
-  EXPECT_NE(unknown.error().find("unknown key 'polcy'"), std::string::npos) << unknown.error();
+  EXPECT_NE(unknown.error().message.find("unknown key 'polcy'"), std::string::npos)
+      << unknown.error().message;
 
   ::chmod((dir_ / "key").c_str(), 0644);
   auto loose =
       parse(minimal("masking: {hash_key_file: key, rules: [{id: m, columns: [a.b.c], method: hash}]}\n"));
   ASSERT_FALSE(loose.has_value());
-  EXPECT_NE(loose.error().find("accessible by others"), std::string::npos) << loose.error();
+  EXPECT_EQ(loose.error().code, common::ErrorCode::kInvalidInput);
+  EXPECT_NE(loose.error().message.find("accessible by others"), std::string::npos) << loose.error().message;
+}
+
+TEST_F(ConfigTest, AnUnreadableFileIsUnavailable) {
+  auto c = load_config(dir_ / "missing.yaml");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error().code, common::ErrorCode::kUnavailable);
+  EXPECT_EQ(c.error().message, (dir_ / "missing.yaml").string() + ": cannot read the configuration file");
 }
 
 TEST_F(ConfigTest, RequiresTheAuditAndPolicySections) {
   auto c = parse("database: {user: a, password_file: pw}\n");
   ASSERT_FALSE(c.has_value());
-  EXPECT_NE(c.error().find("policy: required section is missing"), std::string::npos);
-  EXPECT_NE(c.error().find("audit: required section is missing"), std::string::npos);
+  EXPECT_NE(c.error().message.find("policy: required section is missing"), std::string::npos);
+  EXPECT_NE(c.error().message.find("audit: required section is missing"), std::string::npos);
 }
 
 TEST_F(ConfigTest, RejectsBadMaskingTargetsAndAlgorithms) {
@@ -116,9 +126,9 @@ TEST_F(ConfigTest, RejectsBadMaskingTargetsAndAlgorithms) {
                     "column_pattern: '(', method: redact}]}\n"
                     "auth: {oidc: {issuer: x, algorithms: [HS256]}}\n"));
   ASSERT_FALSE(c.has_value());
-  EXPECT_NE(c.error().find("expected schema.table.column"), std::string::npos) << c.error();
-  EXPECT_NE(c.error().find("invalid RE2 pattern"), std::string::npos) << c.error();
-  EXPECT_NE(c.error().find("never none or HS*"), std::string::npos) << c.error();
+  EXPECT_NE(c.error().message.find("expected schema.table.column"), std::string::npos) << c.error().message;
+  EXPECT_NE(c.error().message.find("invalid RE2 pattern"), std::string::npos) << c.error().message;
+  EXPECT_NE(c.error().message.find("never none or HS*"), std::string::npos) << c.error().message;
 }
 
 TEST_F(ConfigTest, AuditDurabilityIsStrictUnlessIntentIsChosen) {
@@ -128,18 +138,19 @@ TEST_F(ConfigTest, AuditDurabilityIsStrictUnlessIntentIsChosen) {
     return parse(yaml);
   };
   auto by_default = with("audit: {dir: audit}");
-  ASSERT_TRUE(by_default.has_value()) << by_default.error();
+  ASSERT_TRUE(by_default.has_value()) << by_default.error().message;
   EXPECT_TRUE(by_default->audit.strict_durability);
   auto strict = with("audit: {dir: audit, durability: strict}");
-  ASSERT_TRUE(strict.has_value()) << strict.error();
+  ASSERT_TRUE(strict.has_value()) << strict.error().message;
   EXPECT_TRUE(strict->audit.strict_durability);
   auto intent = with("audit: {dir: audit, durability: intent}");
-  ASSERT_TRUE(intent.has_value()) << intent.error();
+  ASSERT_TRUE(intent.has_value()) << intent.error().message;
   EXPECT_FALSE(intent->audit.strict_durability);
   auto bad = with("audit: {dir: audit, durability: none}");
   ASSERT_FALSE(bad.has_value());
-  EXPECT_NE(bad.error().find("audit.durability: expected strict or intent, got 'none'"), std::string::npos)
-      << bad.error();
+  EXPECT_NE(bad.error().message.find("audit.durability: expected strict or intent, got 'none'"),
+            std::string::npos)
+      << bad.error().message;
 }
 
 TEST_F(ConfigTest, ShippedExampleIsValid) {
@@ -154,7 +165,7 @@ TEST_F(ConfigTest, ShippedExampleIsValid) {
     text.replace(text.find(from), std::string(from).size(), to);
   }
   auto c = parse(text);
-  ASSERT_TRUE(c.has_value()) << c.error();
+  ASSERT_TRUE(c.has_value()) << c.error().message;
   EXPECT_GE(c->policy.rules.size(), 3u);
   EXPECT_GE(c->masking.rules.size(), 4u);
 }

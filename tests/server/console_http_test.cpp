@@ -69,7 +69,7 @@ void write_log(const fs::path& dir) {
   options.dir = dir;
   options.origin = "sqlguard.test/console";
   auto log = recorder::AuditLog::open(options);
-  ASSERT_TRUE(log.has_value()) << log.error();
+  ASSERT_TRUE(log.has_value()) << log.error().message;
   const json alice = {{"subject", "alice"},
                       {"issuer", "https://issuer.test"},
                       {"groups", {"analysts"}},
@@ -77,7 +77,7 @@ void write_log(const fs::path& dir) {
                       {"client", {{"name", "agent"}, {"version", "1.0"}}}};
   auto append = [&](json event) {
     auto r = (*log)->append(std::move(event));
-    ASSERT_TRUE(r.has_value()) << r.error();
+    ASSERT_TRUE(r.has_value()) << r.error().message;
   };
   append({{"type", "session.start"}, {"session", "s-read"}, {"principal", alice}, {"transport", "http"}});
   append({{"type", "call.intent"},

@@ -48,7 +48,7 @@ class HttpMetricsTest : public ::testing::Test {
     transport_ = std::make_unique<HttpTransport>(registry_tools_, nullptr, auth, anonymous, ServerOptions{},
                                                  http, HealthCheck{});
     auto port = transport_->start();
-    ASSERT_TRUE(port) << port.error();
+    ASSERT_TRUE(port) << port.error().message;
     port_ = *port;
   }
   void TearDown() override {

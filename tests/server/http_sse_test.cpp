@@ -226,7 +226,7 @@ class HttpSseTest : public ::testing::Test {
     transport_ =
         std::make_unique<HttpTransport>(registry_, &observer_, auth, anonymous, options, http, HealthCheck{});
     auto port = transport_->start();
-    ASSERT_TRUE(port) << port.error();
+    ASSERT_TRUE(port) << port.error().message;
     port_ = *port;
   }
 

@@ -158,7 +158,7 @@ class HttpTransportTest : public ::testing::Test {
     transport_ = std::make_unique<HttpTransport>(registry_, &observer_, auth, anonymous, options, http,
                                                  std::move(health));
     auto port = transport_->start();
-    ASSERT_TRUE(port) << port.error();
+    ASSERT_TRUE(port) << port.error().message;
     port_ = *port;
   }
 
@@ -522,7 +522,7 @@ TEST(HttpTransportStartTest, RefusesNonLoopbackWithoutAuthenticator) {
   HttpTransport t(registry, nullptr, nullptr, {}, {}, http, {});
   auto r = t.start();
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().find("without authentication"), std::string::npos);
+  EXPECT_NE(r.error().message.find("without authentication"), std::string::npos);
   EXPECT_TRUE(is_loopback_address("127.0.0.1"));
   EXPECT_TRUE(is_loopback_address("127.1.2.3"));
   EXPECT_TRUE(is_loopback_address("::1"));
@@ -618,7 +618,7 @@ TEST(HttpTransportTlsTest, ServesHttpsWithTheConfiguredCertificate) {
   http.tls_key_file = key;
   HttpTransport t(registry, nullptr, nullptr, {}, {}, http, {});
   auto port = t.start();
-  ASSERT_TRUE(port) << port.error();
+  ASSERT_TRUE(port) << port.error().message;
   httplib::SSLClient c("127.0.0.1", *port);
   c.enable_server_certificate_verification(false);
   auto res = c.Post("/mcp", httplib::Headers{{"Accept", "application/json"}}, serialize(init_request()),

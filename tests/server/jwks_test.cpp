@@ -37,7 +37,7 @@ const TestKey& ed_key() {
 TEST(JwksParse, ImportsRsaEcAndOkpKeys) {
   const TestKey ec384 = testing::make_ec_key("ec384", "ES384");
   auto set = parse_jwks(testing::jwks_of({&rsa_key(), &ec_key(), &ed_key(), &ec384}));
-  ASSERT_TRUE(set) << set.error();
+  ASSERT_TRUE(set) << set.error().message;
   ASSERT_EQ(set->keys.size(), 4u);
   EXPECT_TRUE(set->ignored.empty());
   EXPECT_EQ(set->keys[0].kty, "RSA");
@@ -72,7 +72,7 @@ TEST(JwksParse, SkipsKeysThatCannotVerifySafely) {
   json doc = {{"keys", json::array({oct, enc, ops, off_curve, short_x, bad_alg, ed448, small.public_jwk(),
                                     "not an object", no_alg})}};
   auto set = parse_jwks(doc.dump());
-  ASSERT_TRUE(set) << set.error();
+  ASSERT_TRUE(set) << set.error().message;
   ASSERT_EQ(set->keys.size(), 1u);  // only no_alg survives
   EXPECT_TRUE(set->keys[0].usable_for("RS256"));
   EXPECT_TRUE(set->keys[0].usable_for("PS256"));  // no JWK alg: any RSA alg
@@ -136,7 +136,7 @@ TEST_F(JwksCacheTest, DiscoveryThenJwksUri) {
   oc.issuer = "https://idp.example";
   auto c = cache(JwksSource::from_config(oc));
   auto keys = c.keys();
-  ASSERT_TRUE(keys) << keys.error();
+  ASSERT_TRUE(keys) << keys.error().message;
   EXPECT_EQ((*keys)->keys.size(), 1u);
   EXPECT_TRUE(c.keys());  // cached
   EXPECT_EQ(fetcher_->count("https://idp.example/keys"), 1);
@@ -151,7 +151,9 @@ TEST_F(JwksCacheTest, DiscoveryIssuerMismatchIsRefused) {
   oc.issuer = "https://idp.example";
   auto keys = cache(JwksSource::from_config(oc)).keys();
   ASSERT_FALSE(keys);
-  EXPECT_NE(keys.error().find("differs from the configured"), std::string::npos) << keys.error();
+  EXPECT_EQ(keys.error().code, common::ErrorCode::kInvalidInput);
+  EXPECT_NE(keys.error().message.find("differs from the configured"), std::string::npos)
+      << keys.error().message;
   EXPECT_EQ(fetcher_->count("https://idp.example/keys"), 0);
 }
 
@@ -194,7 +196,13 @@ TEST_F(JwksCacheTest, InitialFailureIsRateLimitedToo) {
   JwksSource src;
   src.jwks_uri = "https://idp.example/keys";
   auto c = cache(src);
-  for (int i = 0; i < 10; ++i) EXPECT_FALSE(c.keys());
+  for (int i = 0; i < 10; ++i) {
+    auto keys = c.keys();  // the first failure again, code included, without fetching
+    ASSERT_FALSE(keys);
+    EXPECT_EQ(keys.error().code, common::ErrorCode::kUnavailable);
+    EXPECT_EQ(keys.error().message,
+              "cannot load the issuer's JWK Set: https://idp.example/keys: HTTP status 404");
+  }
   EXPECT_EQ(fetcher_->count(src.jwks_uri), 1);
   fetcher_->set(src.jwks_uri, testing::jwks_of({&ec_key()}));
   clock_.advance(std::chrono::seconds(30));
@@ -259,7 +267,7 @@ TEST(JwksHttp, FetchesDiscoveryAndKeysOverLoopback) {
   oc.issuer = base;
   JwksCache c(JwksSource::from_config(oc), {}, make_http_fetcher());
   auto keys = c.keys();
-  EXPECT_TRUE(keys) << (keys ? "" : keys.error());
+  EXPECT_TRUE(keys) << (keys ? "" : keys.error().message);
   if (keys) {
     EXPECT_EQ((*keys)->keys.size(), 2u);
   }

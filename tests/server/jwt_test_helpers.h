@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/bytes.h"
+#include "common/error.h"
 #include "server/auth/jwks.h"
 #include "server/auth/jwt_validator.h"
 
@@ -189,12 +190,13 @@ class FakeFetcher : public HttpFetcher {
     auto it = counts_.find(url);
     return it == counts_.end() ? 0 : it->second;
   }
-  std::expected<std::string, std::string> get(const std::string& url, size_t max_bytes) override {
+  common::Result<std::string> get(const std::string& url, size_t max_bytes) override {
     std::lock_guard lock(mu_);
     ++counts_[url];
     auto it = docs_.find(url);
-    if (it == docs_.end()) return std::unexpected(url + ": HTTP status 404");
-    if (it->second.size() > max_bytes) return std::unexpected(url + ": too large");
+    if (it == docs_.end()) return common::fail(common::ErrorCode::kUnavailable, url + ": HTTP status 404");
+    if (it->second.size() > max_bytes)
+      return common::fail(common::ErrorCode::kUnavailable, url + ": too large");
     return it->second;
   }
 

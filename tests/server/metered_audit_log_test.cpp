@@ -1,5 +1,6 @@
 // MeteredAuditLog: the audit-record stream turned into Prometheus metrics.
 #include "server/admin/metered_audit_log.h"
+#include "common/error.h"
 
 #include <gtest/gtest.h>
 
@@ -17,17 +18,17 @@ using nlohmann::json;
 
 class FakeAuditLog : public recorder::AuditLog {
  public:
-  std::expected<recorder::AppendReceipt, std::string> append(const json& event) override {
+  common::Result<recorder::AppendReceipt> append(const json& event) override {
     if (fail) {
       healthy_ = false;
-      return std::unexpected(std::string("disk full"));
+      return common::fail(common::ErrorCode::kAuditFailure, "disk full");
     }
     events.push_back(event);
     return recorder::AppendReceipt{events.size() - 1, "leaf"};
   }
   bool healthy() const override { return healthy_; }
   std::string reason() const override { return healthy_ ? "" : "disk full"; }
-  std::expected<void, std::string> checkpoint() override {
+  common::Result<void> checkpoint() override {
     ++checkpoints;
     return {};
   }
@@ -114,7 +115,7 @@ TEST(MeteredAuditLog, FailuresAreCountedAndNothingElse) {
   inner->fail = true;
   auto r = log.append(intent("c1", "run_sql", "allow"));
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error(), "disk full");
+  EXPECT_EQ(r.error().message, "disk full");
   EXPECT_FALSE(log.healthy());
   EXPECT_EQ(log.reason(), "disk full");
   EXPECT_EQ(registry.counter("sqlguard_audit_append_errors_total", "").value(), 1);
