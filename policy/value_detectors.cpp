@@ -164,6 +164,11 @@ bool CompiledDetector::accept(std::string_view match) const {
   return false;
 }
 
+bool CompiledDetector::matches_whole(std::string_view text) const {
+  if (text.empty() || !worth_scanning(text)) return false;
+  return re2::RE2::FullMatch(re2::StringPiece(text.data(), text.size()), *re_) && accept(text);
+}
+
 std::size_t CompiledDetector::scrub(std::string& text, bool* null_cell, bool* ok) const {
   if (!worth_scanning(text)) return 0;
   std::size_t hits = 0;

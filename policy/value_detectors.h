@@ -52,6 +52,10 @@ class CompiledDetector {
   /// masking failed (hash error); the caller must fail closed.
   std::size_t scrub(std::string& text, bool* null_cell, bool* ok) const;
 
+  /// True when the whole of `text` (no surrounding white space) is one value of this kind,
+  /// checks included (a Luhn-invalid 16-digit number is not a card). Masks nothing.
+  bool matches_whole(std::string_view text) const;
+
   const ValueDetector& config() const { return config_; }
 
  private:

@@ -144,6 +144,66 @@ std::vector<DoctorFinding> review_grants(const std::vector<std::string>& grants,
   return out;
 }
 
+int run_doctor(const Config& config, std::ostream& out, std::ostream& err) {
+  auto vault = db::CredentialVault::open(config.credential.password_file, config.credential.password_env);
+  if (!vault) {
+    err << "doctor: " << vault.error().message << "\n";
+    return 2;
+  }
+  db::DatabaseEndpoint ep = config.database;
+  ep.password = vault->password();
+  auto c = db::MariaDbConnection::open(ep);
+  if (!c) {
+    err << "doctor: " << c.error().message << "\n";
+    return 2;
+  }
+  auto rs = (*c)->query("SHOW GRANTS FOR CURRENT_USER()");
+  if (!rs) {
+    err << "doctor: " << vault->scrub(rs.error().message) << "\n";
+    return 2;
+  }
+  std::vector<std::string> grants;
+  for (const auto& row : rs->rows) {
+    if (!row.empty() && row[0]) grants.push_back(*row[0]);
+  }
+  out << "account " << ep.describe() << " has " << grants.size() << " grant(s):\n";
+  for (const auto& g : grants) {
+    // SHOW GRANTS prints the password hash; never echo it.
+    std::string shown = g;
+    static const RE2 hash_re("(?i)IDENTIFIED (BY PASSWORD|VIA \\S+ USING) '[^']*'");
+    RE2::GlobalReplace(&shown, hash_re, "IDENTIFIED [hidden]");
+    out << "  " << shown << "\n";
+  }
+  auto findings = review_grants(grants, config.policy);
+  // Views judged by their definitions need SHOW VIEW: without it VIEW_DEFINITION is empty and
+  // every read of the view is refused.
+  auto hidden = (*c)->query(
+      "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.VIEWS WHERE VIEW_DEFINITION = '' AND "
+      "TABLE_SCHEMA NOT IN ('information_schema', 'mysql', 'performance_schema', 'sys') ORDER BY 1, 2");
+  if (hidden) {
+    std::string last_schema;
+    for (const auto& row : hidden->rows) {
+      if (row.size() < 2 || !row[0] || !row[1] || *row[0] == last_schema) continue;
+      last_schema = *row[0];
+      findings.push_back(
+          {"warning", "the definition of view " + *row[0] + "." + *row[1] + " (and maybe others in " +
+                          *row[0] +
+                          ") is not visible to this account, so sqlguard refuses every read of it; "
+                          "run: GRANT SHOW VIEW ON " +
+                          *row[0] + ".* TO <account>"});
+    }
+  }
+  size_t warnings = 0;
+  for (const auto& f : findings) {
+    out << f.severity << ": " << f.message << "\n";
+    if (f.severity == "warning") ++warnings;
+  }
+  out << "doctor: "
+      << (warnings ? std::to_string(warnings) + " warning(s)" : std::string("OK, grants fit the policy"))
+      << "\n";
+  return warnings ? 1 : 0;
+}
+
 void register_doctor_command(CLI::App& app, int& exit_code) {
   auto* doctor = app.add_subcommand("doctor", "Check the database account's grants against the policy");
   auto config_file = std::make_shared<std::string>();
@@ -155,68 +215,7 @@ void register_doctor_command(CLI::App& app, int& exit_code) {
       exit_code = 2;
       return;
     }
-    auto vault = db::CredentialVault::open(config->credential.password_file, config->credential.password_env);
-    if (!vault) {
-      std::cerr << "doctor: " << vault.error().message << "\n";
-      exit_code = 2;
-      return;
-    }
-    db::DatabaseEndpoint ep = config->database;
-    ep.password = vault->password();
-    auto c = db::MariaDbConnection::open(ep);
-    if (!c) {
-      std::cerr << "doctor: " << c.error().message << "\n";
-      exit_code = 2;
-      return;
-    }
-    auto rs = (*c)->query("SHOW GRANTS FOR CURRENT_USER()");
-    if (!rs) {
-      std::cerr << "doctor: " << vault->scrub(rs.error().message) << "\n";
-      exit_code = 2;
-      return;
-    }
-    std::vector<std::string> grants;
-    for (const auto& row : rs->rows) {
-      if (!row.empty() && row[0]) grants.push_back(*row[0]);
-    }
-    std::cout << "account " << ep.describe() << " has " << grants.size() << " grant(s):\n";
-    for (const auto& g : grants) {
-      // SHOW GRANTS prints the password hash; never echo it.
-      std::string shown = g;
-      static const RE2 hash_re("(?i)IDENTIFIED (BY PASSWORD|VIA \\S+ USING) '[^']*'");
-      RE2::GlobalReplace(&shown, hash_re, "IDENTIFIED [hidden]");
-      std::cout << "  " << shown << "\n";
-    }
-    auto findings = review_grants(grants, config->policy);
-    // Views judged by their definitions need SHOW VIEW: without it VIEW_DEFINITION is empty and
-    // every read of the view is refused.
-    auto hidden = (*c)->query(
-        "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.VIEWS WHERE VIEW_DEFINITION = '' AND "
-        "TABLE_SCHEMA NOT IN ('information_schema', 'mysql', 'performance_schema', 'sys') ORDER BY 1, 2");
-    if (hidden) {
-      std::string last_schema;
-      for (const auto& row : hidden->rows) {
-        if (row.size() < 2 || !row[0] || !row[1] || *row[0] == last_schema) continue;
-        last_schema = *row[0];
-        findings.push_back(
-            {"warning", "the definition of view " + *row[0] + "." + *row[1] + " (and maybe others in " +
-                            *row[0] +
-                            ") is not visible to this account, so sqlguard refuses every read of it; "
-                            "run: GRANT SHOW VIEW ON " +
-                            *row[0] + ".* TO <account>"});
-      }
-    }
-    size_t warnings = 0;
-    for (const auto& f : findings) {
-      std::cout << f.severity << ": " << f.message << "\n";
-      if (f.severity == "warning") ++warnings;
-    }
-    std::cout << "doctor: "
-              << (warnings ? std::to_string(warnings) + " warning(s)"
-                           : std::string("OK, grants fit the policy"))
-              << "\n";
-    exit_code = warnings ? 1 : 0;
+    exit_code = run_doctor(*config, std::cout, std::cerr);
   });
 }
-
 }  // namespace sqlguard::server

@@ -3,6 +3,7 @@
 // line behind sqlguard's policy).
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,12 @@ struct DoctorFinding {
 /// approve rule can use. Pure function; never touches the database.
 std::vector<DoctorFinding> review_grants(const std::vector<std::string>& grants,
                                          const policy::PolicyConfig& policy);
+
+/// Connects with `config`'s database account, prints its grants (password hashes hidden) and
+/// the findings of review_grants() plus views whose definition the account cannot see, to `out`.
+/// Returns 0 (no warnings), 1 (warnings) or 2 (cannot read the credential or connect; the reason
+/// on `err`, scrubbed of the password).
+int run_doctor(const Config& config, std::ostream& out, std::ostream& err);
 
 /// Adds `doctor --config F` to `app`. Exit code: 0 no warnings, 1 warnings, 2 cannot connect.
 void register_doctor_command(CLI::App& app, int& exit_code);

@@ -14,6 +14,7 @@
 #include "server/cli/approvals_commands.h"
 #include "server/cli/audit_commands.h"
 #include "server/cli/doctor_command.h"
+#include "server/cli/init_command.h"
 #include "server/cli/replay_command.h"
 #include "server/config/config.h"
 #include "server/mcp/server_info.h"
@@ -167,6 +168,7 @@ int main(int argc, char** argv) {
 
   server::register_replay_command(*server::register_audit_commands(app, exit_code), exit_code);
   server::register_doctor_command(app, exit_code);
+  server::register_init_command(app, exit_code);
   server::register_approvals_commands(app, exit_code);
 
   CLI11_PARSE(app, argc, argv);
