@@ -260,7 +260,8 @@ std::optional<SensitiveKind> ColumnClassifier::value_kind(std::string_view value
   return std::nullopt;
 }
 
-ColumnVerdict ColumnClassifier::classify(std::string_view column, const std::vector<std::string>& sample) const {
+ColumnVerdict ColumnClassifier::classify(std::string_view column,
+                                         const std::vector<std::string>& sample) const {
   ColumnVerdict verdict;
   std::array<std::size_t, 8> counts{};
   std::size_t sampled = 0;
@@ -295,8 +296,7 @@ ColumnVerdict ColumnClassifier::classify(std::string_view column, const std::vec
     const std::size_t matched = counts[static_cast<std::size_t>(*named)];
     if (!has_value_check(*named) || sampled < 5) {
       std::string evidence = "named like " + std::string(singular_column(*named)) + " column";
-      evidence += sampled == 0 ? " (no values sampled)"
-                               : " (" + of(matched, *named) + ")";
+      evidence += sampled == 0 ? " (no values sampled)" : " (" + of(matched, *named) + ")";
       verdict.mask = ColumnFinding{*named, true, sampled, matched, evidence};
       return verdict;
     }

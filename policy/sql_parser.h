@@ -244,6 +244,7 @@ class Parser {
   bool delete_stmt(int scope);
   bool assignment_list(uint32_t ctx, int scope);
   bool show_stmt();
+  bool show_filter();  ///< [LIKE 'pattern' | WHERE expr] at the end of a SHOW
   bool explain_stmt(bool analyze_form);
   bool set_stmt();
   bool create_stmt();

@@ -24,15 +24,8 @@ bool Parser::show_stmt() {
     add_table(make_table(std::move(s), std::move(t)), -1);
     // LIKE 'pattern' filters column names; anything else (WHERE `Default` LIKE ...) filters on
     // what the listing says about the columns, which masking must know.
-    if (accept_kw("LIKE")) {
-      if (cur().type != TT::kString) return fail("expected a pattern");
-      ++p_;
-    }
-    if (!at_end()) {
-      a_.show_filtered = true;
-      return skip_rest();
-    }
-    return true;
+    if (!at_end() && !kw("LIKE")) a_.show_filtered = true;
+    return show_filter();
   }
   if (kw("CREATE") && (is_kw(peek(), "TABLE") || is_kw(peek(), "VIEW"))) {
     a_.show_form = is_kw(peek(), "TABLE") ? "CREATE TABLE" : "CREATE VIEW";
@@ -54,15 +47,7 @@ bool Parser::show_stmt() {
     r.table = "*";
     r.is_system_schema = is_system_schema_name(s);
     add_table(std::move(r), -1);
-    if (!at_end()) {
-      // LIKE 'pattern' is fine; WHERE filters over the listing are opaque.
-      if (accept_kw("LIKE")) {
-        if (cur().type != TT::kString) return fail("expected a pattern");
-        ++p_;
-      }
-      if (!at_end()) return skip_rest();
-    }
-    return true;
+    return show_filter();
   }
   // Everything else shows server state: model it as a read of a system table named after it.
   // show_form: the same words, space-separated ("CREATE TRIGGER", "PROCEDURE CODE").
@@ -86,7 +71,31 @@ bool Parser::show_stmt() {
   }
   a_.show_form = std::move(form);
   system_table("information_schema", std::move(what));
-  if (!at_end()) return skip_rest();
+  // The form's own tail (names, FOR user, IN 'log' FROM n, LIMIT n) reads nothing; a WHERE
+  // filter is an expression like any other.
+  while (!at_end() && !kw("WHERE")) {
+    if (kw("CURRENT_USER") && is_op(peek(), "(") && p_ + 2 < t_.size() && is_op(t_[p_ + 2], ")")) {
+      p_ += 3;  // SHOW GRANTS FOR CURRENT_USER()
+      continue;
+    }
+    if (kw("SELECT") || kw("WITH") || kw("VALUES") || kw("TABLE") || op("("))
+      return fail("SHOW " + a_.show_form + " followed by a subquery or parentheses is not supported");
+    ++p_;
+  }
+  return show_filter();
+}
+
+bool Parser::show_filter() {
+  if (at_end()) return true;
+  if (accept_kw("LIKE")) {
+    if (cur().type != TT::kString) return fail("expected a pattern after LIKE");
+    ++p_;
+  } else if (accept_kw("WHERE")) {
+    // Analysed like a WHERE clause, in a scope of its own: a subquery reads its tables (so
+    // policy judges them) and every function is checked. Column names are the listing's.
+    if (!expr(kCtxWhere, new_scope(-1))) return false;
+  }
+  if (!at_end()) return fail("unexpected text after SHOW " + a_.show_form + " filter");
   return true;
 }
 
