@@ -5,7 +5,10 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <iterator>
+#include <nlohmann/json.hpp>
 
 #include "common/metrics.h"
 #include "policy/analysis_format.h"
@@ -129,6 +132,61 @@ int cmd_check(const std::string& config_file, const std::string& as, const std::
 
 }  // namespace
 
+/// `check --statements FILE` (FILE `-` = stdin): statements separated by NUL bytes (which no
+/// statement can contain: the lexer refuses them), each analysed and decided like `check SQL`,
+/// one JSON object per line on stdout, flushed after each: {"n": index from 0, "understood",
+/// "analysis_reason" (why not understood), "decision", "rule", "reason"}. For measuring the
+/// analyser over a corpus (scripts/sql-coverage) without a process per statement.
+int cmd_check_statements(const std::string& config_file, const std::string& as, const std::string& file,
+                         const std::string& client) {
+  auto config = server::load_config(config_file);
+  if (!config) {
+    std::cerr << config.error().message << "\n";
+    return 2;
+  }
+  policy::Principal principal = config->stdio_principal;
+  if (!as.empty()) {
+    auto p = policy::parse_principal_spec(as);
+    if (!p) {
+      std::cerr << "--as: " << p.error().message << "\n";
+      return 2;
+    }
+    principal = *p;
+  }
+  principal.client_name = client;
+  std::string input;
+  if (file == "-") {
+    input.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      std::cerr << "check: cannot read " << file << "\n";
+      return 2;
+    }
+    input.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const policy::StatementAnalyzer analyzer;
+  const policy::PolicyEngine engine(config->policy);
+  std::size_t n = 0;
+  std::size_t begin = 0;
+  while (begin < input.size()) {
+    std::size_t end = input.find('\0', begin);
+    if (end == std::string::npos) end = input.size();
+    const std::string_view sql(input.data() + begin, end - begin);
+    begin = end + 1;
+    const auto analysis = analyzer.analyze(sql, config->database.database);
+    const auto decision = engine.decide(principal, analysis);
+    nlohmann::json j = {{"n", n++},
+                        {"understood", analysis.understood},
+                        {"analysis_reason", analysis.reason},
+                        {"decision", policy::to_string(decision.action)},
+                        {"rule", decision.rule},
+                        {"reason", decision.reason}};
+    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   // Logs go to stderr: stdout belongs to the stdio transport and to command output.
   spdlog::set_default_logger(spdlog::stderr_logger_mt("sqlguard"));
@@ -162,9 +220,21 @@ int main(int argc, char** argv) {
   check->add_option("--client", check_client, "MCP client name to evaluate with");
   check->add_option("--expect", check_expect, "exit 1 unless the decision is this (allow, deny, approve)")
       ->check(CLI::IsMember({"allow", "deny", "approve"}));
-  check->add_option("sql", check_sql, "the statement")->required();
-  check->callback(
-      [&] { exit_code = cmd_check(check_config, check_as, check_sql, check_client, check_expect); });
+  std::string check_statements;
+  auto* check_sql_opt = check->add_option("sql", check_sql, "the statement");
+  check->add_option("--statements", check_statements,
+                    "NUL-separated statements from this file (- for stdin), one JSON line each")
+      ->excludes(check_sql_opt);
+  check->callback([&] {
+    if (!check_statements.empty()) {
+      exit_code = cmd_check_statements(check_config, check_as, check_statements, check_client);
+    } else if (check_sql.empty()) {
+      std::cerr << "check: give the statement, or --statements FILE\n";
+      exit_code = 2;
+    } else {
+      exit_code = cmd_check(check_config, check_as, check_sql, check_client, check_expect);
+    }
+  });
 
   server::register_replay_command(*server::register_audit_commands(app, exit_code), exit_code);
   server::register_doctor_command(app, exit_code);
