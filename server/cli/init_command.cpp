@@ -62,7 +62,8 @@ std::string native_password_hash(const std::string& password) {
   EVP_Digest(password.data(), password.size(), once, &n1, EVP_sha1(), nullptr);
   EVP_Digest(once, n1, twice, &n2, EVP_sha1(), nullptr);
   std::string hex = common::hex_encode(std::string_view(reinterpret_cast<const char*>(twice), n2));
-  std::transform(hex.begin(), hex.end(), hex.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  std::transform(hex.begin(), hex.end(), hex.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return "*" + hex;
 }
 
@@ -102,11 +103,14 @@ bool sampleable(const std::string& data_type) {
   return types.count(data_type) > 0;
 }
 
-bool is_loopback(const std::string& host) { return host == "127.0.0.1" || host == "::1" || host == "localhost"; }
+bool is_loopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "::1" || host == "localhost";
+}
 
 common::Result<void> write_private_file(const fs::path& path, const std::string& content, bool force) {
   if (!force && fs::exists(path))
-    return common::fail(common::ErrorCode::kInvalidInput, path.string() + " exists (use --force to overwrite)");
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        path.string() + " exists (use --force to overwrite)");
   fs::remove(path);
   std::FILE* f = std::fopen(path.c_str(), "wx");
   if (!f) return common::fail(common::ErrorCode::kUnavailable, path.string() + ": cannot create");
@@ -119,7 +123,8 @@ common::Result<void> write_private_file(const fs::path& path, const std::string&
 
 common::Result<void> write_public_file(const fs::path& path, const std::string& content, bool force) {
   if (!force && fs::exists(path))
-    return common::fail(common::ErrorCode::kInvalidInput, path.string() + " exists (use --force to overwrite)");
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        path.string() + " exists (use --force to overwrite)");
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f << content;
   f.close();
@@ -161,9 +166,11 @@ common::Result<Catalogue> read_catalogue(db::MariaDbConnection& c, const InitOpt
     }
   }
   if (cat.schemas.empty())
-    return common::fail(common::ErrorCode::kInvalidInput, "no schema to describe (none visible to " + o.user + ")");
-  auto tables = c.query("SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (" +
-                        in_list(cat.schemas) + ")");
+    return common::fail(common::ErrorCode::kInvalidInput,
+                        "no schema to describe (none visible to " + o.user + ")");
+  auto tables = c.query(
+      "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (" +
+      in_list(cat.schemas) + ")");
   if (!tables) return common::fail(tables.error().code, vault.scrub(tables.error().message));
   std::set<std::pair<std::string, std::string>> base;
   for (const auto& row : tables->rows) {
@@ -176,7 +183,8 @@ common::Result<Catalogue> read_catalogue(db::MariaDbConnection& c, const InitOpt
     }
   }
   auto cols = c.query(
-      "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA IN (" +
+      "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE "
+      "TABLE_SCHEMA IN (" +
       in_list(cat.schemas) + ") ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION");
   if (!cols) return common::fail(cols.error().code, vault.scrub(cols.error().message));
   for (const auto& row : cols->rows) {
@@ -195,8 +203,8 @@ void classify_columns(db::MariaDbConnection& c, Catalogue& cat, const InitOption
     std::vector<std::string> sample;
     if (sampleable(col.data_type)) {
       const std::string select = "SELECT CAST(" + quote_identifier(col.column) + " AS CHAR) FROM " +
-                                 quote_identifier(col.schema) + "." + quote_identifier(col.table) + " WHERE " +
-                                 quote_identifier(col.column) + " IS NOT NULL LIMIT " +
+                                 quote_identifier(col.schema) + "." + quote_identifier(col.table) +
+                                 " WHERE " + quote_identifier(col.column) + " IS NOT NULL LIMIT " +
                                  std::to_string(o.sample_rows);
       // Read-only, bounded in rows, bytes and time: a sample of a huge, sparse column must not
       // scan for minutes.
@@ -224,8 +232,8 @@ std::string config_text(const InitOptions& o, const Catalogue& cat, const std::s
                         std::vector<std::string>& review) {
   std::string y;
   y += "# sqlguard configuration written by `sqlguard init` at " + common::rfc3339_ms(common::unix_ms_now()) +
-       "\n# from the catalogue of " + std::to_string(cat.tables) + " table(s) and " + std::to_string(cat.views) +
-       " view(s) in: ";
+       "\n# from the catalogue of " + std::to_string(cat.tables) + " table(s) and " +
+       std::to_string(cat.views) + " view(s) in: ";
   for (std::size_t i = 0; i < cat.schemas.size(); ++i) y += (i ? ", " : "") + cat.schemas[i];
   y += ".\n# Sampled values were held in memory only: none of them is in this file or anywhere else.\n"
        "# Review every line marked REVIEW, then: sqlguard validate --config THIS_FILE; sqlguard doctor ...\n"
@@ -240,7 +248,8 @@ std::string config_text(const InitOptions& o, const Catalogue& cat, const std::s
   y += "  user: " + yaml_plain_or_quoted(o.account) + "   # sqlguard's own account: see " +
        o.out.filename().string() + ".grants.sql (host '" + account_host + "')\n";
   y += "  password_file: sqlguard-db-password   # mode 0600; or password_env: VAR\n";
-  y += "  database: " + yaml_plain_or_quoted(cat.schemas.front()) + "   # default schema for unqualified names\n";
+  y += "  database: " + yaml_plain_or_quoted(cat.schemas.front()) +
+       "   # default schema for unqualified names\n";
   if (!o.socket.empty() || is_loopback(o.host)) {
     y += "  pool: {max_connections: 8, acquire_timeout_ms: 5000}\n\n";
   } else {
@@ -253,9 +262,12 @@ std::string config_text(const InitOptions& o, const Catalogue& cat, const std::s
        "# auth: (OIDC or API keys) and give rules principals by group: see docs/configuration.md.\n";
   y += "stdio:\n  principal:\n    subject: local-agent\n    groups: [agents]\n\n";
   y += "policy:\n  defaults: {max_rows: 200, max_result_bytes: 1048576, timeout_ms: 5000}\n  rules:\n";
-  y += "    - id: agents-read\n      action: allow\n      description: agents may read the schemas init described\n"
-       "      principals: {groups: [agents]}\n      kinds: [select, show, describe, explain]\n      tables: [";
-  for (std::size_t i = 0; i < cat.schemas.size(); ++i) y += (i ? ", " : "") + yaml_scalar(cat.schemas[i] + ".*");
+  y +=
+      "    - id: agents-read\n      action: allow\n      description: agents may read the schemas init "
+      "described\n"
+      "      principals: {groups: [agents]}\n      kinds: [select, show, describe, explain]\n      tables: [";
+  for (std::size_t i = 0; i < cat.schemas.size(); ++i)
+    y += (i ? ", " : "") + yaml_scalar(cat.schemas[i] + ".*");
   y += "]\n    # Writes are refused unless a rule allows them; to let agents propose changes for a\n"
        "    # reviewer, add an `approve` rule (docs/approvals.md) and grant the write privilege.\n\n";
   y += "masking:\n  hash_key_file: masking.key   # HMAC key for method hash (mode 0600)\n  rules:\n";
@@ -266,9 +278,10 @@ std::string config_text(const InitOptions& o, const Catalogue& cat, const std::s
     const auto& f = *c.verdict.mask;
     const std::string target = c.schema + "." + c.table + "." + c.column;
     y += "    # " + std::string(f.by_name ? "REVIEW: " : "") + target + ": " + f.evidence + "\n";
-    y += "    - {id: " + rule_id(c, ids) + ", columns: [" + yaml_scalar(target) + "], " +
-         method_for(f.kind) + "}\n";
-    if (f.by_name) review.push_back("masking: " + target + " is masked because of its name only (" + f.evidence + ")");
+    y += "    - {id: " + rule_id(c, ids) + ", columns: [" + yaml_scalar(target) + "], " + method_for(f.kind) +
+         "}\n";
+    if (f.by_name)
+      review.push_back("masking: " + target + " is masked because of its name only (" + f.evidence + ")");
     ++masked;
   }
   if (masked == 0) y += "    []   # no column was flagged: REVIEW\n";
@@ -286,14 +299,16 @@ std::string config_text(const InitOptions& o, const Catalogue& cat, const std::s
   return y;
 }
 
-std::vector<std::string> grant_statements(const InitOptions& o, const Catalogue& cat, const std::string& account_host,
-                                          const std::string& password) {
+std::vector<std::string> grant_statements(const InitOptions& o, const Catalogue& cat,
+                                          const std::string& account_host, const std::string& password) {
   const std::string account = db::sql_quote(o.account) + "@" + db::sql_quote(account_host);
   std::vector<std::string> out;
   out.push_back("CREATE USER IF NOT EXISTS " + account + " IDENTIFIED BY PASSWORD " +
                 db::sql_quote(native_password_hash(password)));
-  out.push_back("ALTER USER " + account + " IDENTIFIED BY PASSWORD " + db::sql_quote(native_password_hash(password)));
-  for (const auto& s : cat.schemas) out.push_back("GRANT SELECT, SHOW VIEW ON " + quote_identifier(s) + ".* TO " + account);
+  out.push_back("ALTER USER " + account + " IDENTIFIED BY PASSWORD " +
+                db::sql_quote(native_password_hash(password)));
+  for (const auto& s : cat.schemas)
+    out.push_back("GRANT SELECT, SHOW VIEW ON " + quote_identifier(s) + ".* TO " + account);
   return out;
 }
 
@@ -342,8 +357,10 @@ int run_init(const InitOptions& o, std::ostream& out, std::ostream& err) {
   const fs::path dir = o.out.parent_path().empty() ? fs::path(".") : o.out.parent_path();
   std::error_code ec;
   fs::create_directories(dir, ec);
-  const std::string account_host =
-      !o.account_host.empty() ? o.account_host : (!o.socket.empty() ? "localhost" : is_loopback(o.host) ? o.host : "%");
+  const std::string account_host = !o.account_host.empty() ? o.account_host
+                                                           : (!o.socket.empty()     ? "localhost"
+                                                              : is_loopback(o.host) ? o.host
+                                                                                    : "%");
   std::vector<std::string> review;
   const std::string yaml = config_text(o, *cat, account_host, review);
 
@@ -362,7 +379,8 @@ int run_init(const InitOptions& o, std::ostream& out, std::ostream& err) {
       "--   mariadb < " +
       o.out.filename().string() +
       ".grants.sql\n"
-      "-- MySQL 8: replace `IDENTIFIED BY PASSWORD '<hash>'` by `IDENTIFIED WITH mysql_native_password AS '<hash>'`.\n";
+      "-- MySQL 8: replace `IDENTIFIED BY PASSWORD '<hash>'` by `IDENTIFIED WITH mysql_native_password AS "
+      "'<hash>'`.\n";
   for (const auto& g : grants) grants_sql += g + ";\n";
 
   const fs::path grants_path = fs::path(o.out.string() + ".grants.sql");
@@ -414,7 +432,8 @@ int run_init(const InitOptions& o, std::ostream& out, std::ostream& err) {
 
   auto config = load_config(o.out.string());
   if (!config) {
-    err << "init: the written config does not validate (a bug; please report): " << config.error().message << "\n";
+    err << "init: the written config does not validate (a bug; please report): " << config.error().message
+        << "\n";
     return 2;
   }
   out << "init: " << o.out.string() << " validates (" << config->policy.rules.size() << " policy rule(s), "
@@ -424,10 +443,11 @@ int run_init(const InitOptions& o, std::ostream& out, std::ostream& err) {
     out << "init: doctor:\n";
     status = run_doctor(*config, out, err) == 0 ? 0 : 1;
   } else {
-    review.insert(review.begin(), "the account: run " + grants_path.string() +
-                                      " as an administrator (or rerun with --apply-grants), then sqlguard doctor "
-                                      "--config " +
-                                      o.out.string());
+    review.insert(review.begin(),
+                  "the account: run " + grants_path.string() +
+                      " as an administrator (or rerun with --apply-grants), then sqlguard doctor "
+                      "--config " +
+                      o.out.string());
   }
   out << "init: review by hand (" << review.size() << "):\n";
   for (const auto& r : review) out << "  - " << r << "\n";
@@ -437,18 +457,21 @@ int run_init(const InitOptions& o, std::ostream& out, std::ostream& err) {
 
 void register_init_command(CLI::App& app, int& exit_code) {
   auto* init = app.add_subcommand(
-      "init", "Write a starter configuration from a database: read-only policy, masking rules from sampled values, "
-              "signing key, least-privilege grants");
+      "init",
+      "Write a starter configuration from a database: read-only policy, masking rules from sampled values, "
+      "signing key, least-privilege grants");
   auto o = std::make_shared<InitOptions>();
   auto schemas_ptr = std::make_shared<std::string>();
   init->add_option("--host", o->host, "database host (default 127.0.0.1)");
   init->add_option("--port", o->port, "database port (default 3306)");
   init->add_option("--socket", o->socket, "unix socket (preferred over host/port)");
-  init->add_option("--user", o->user, "the account init connects with (reads the catalogue and samples values)")
+  init->add_option("--user", o->user,
+                   "the account init connects with (reads the catalogue and samples values)")
       ->required();
   init->add_option("--password-env", o->password_env, "environment variable holding that account's password");
   init->add_option("--password-file", o->password_file, "or a file (mode 0600) holding it");
-  init->add_option("--schemas", *schemas_ptr, "comma-separated schemas (default: all but the system schemas)");
+  init->add_option("--schemas", *schemas_ptr,
+                   "comma-separated schemas (default: all but the system schemas)");
   init->add_option("--sample", o->sample_rows, "values sampled per column (default 40, at most 1000)");
   init->add_option("--out", o->out, "the config file to write (the other files go next to it)")->required();
   init->add_option("--account", o->account, "sqlguard's own database account (default sqlguard_agent)");

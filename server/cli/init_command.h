@@ -29,18 +29,18 @@ namespace sqlguard::server {
 struct InitOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 3306;
-  std::string socket;         ///< unix socket; preferred over host/port when set
-  std::string user;           ///< the account init connects with (reads the catalogue, samples)
-  std::string password_env;   ///< environment variable holding that account's password
-  std::string password_file;  ///< or a file (mode 0600) holding it
-  std::vector<std::string> schemas;  ///< empty: every schema but the system ones
-  std::size_t sample_rows = 40;      ///< values sampled per column, 1..1000
-  std::filesystem::path out;         ///< the config file to write
+  std::string socket;                      ///< unix socket; preferred over host/port when set
+  std::string user;                        ///< the account init connects with (reads the catalogue, samples)
+  std::string password_env;                ///< environment variable holding that account's password
+  std::string password_file;               ///< or a file (mode 0600) holding it
+  std::vector<std::string> schemas;        ///< empty: every schema but the system ones
+  std::size_t sample_rows = 40;            ///< values sampled per column, 1..1000
+  std::filesystem::path out;               ///< the config file to write
   std::string account = "sqlguard_agent";  ///< sqlguard's own database account
-  std::string account_host;  ///< its host part; "" = localhost for a socket/loopback, else '%'
+  std::string account_host;                ///< its host part; "" = localhost for a socket/loopback, else '%'
   std::string origin = "sqlguard.local/audit";  ///< the audit log's origin
-  bool apply_grants = false;  ///< run the CREATE USER/GRANT statements with `user`
-  bool force = false;         ///< overwrite existing files
+  bool apply_grants = false;                    ///< run the CREATE USER/GRANT statements with `user`
+  bool force = false;                           ///< overwrite existing files
 };
 
 /// Runs init. Progress and the review list go to `out`, errors to `err`. Returns 0 when the

@@ -16,6 +16,7 @@
 #include "server/cli/app.h"
 #include "server/cli/approvals_commands.h"
 #include "server/cli/audit_commands.h"
+#include "server/cli/client_config_command.h"
 #include "server/cli/doctor_command.h"
 #include "server/cli/init_command.h"
 #include "server/cli/replay_command.h"
@@ -222,8 +223,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"allow", "deny", "approve"}));
   std::string check_statements;
   auto* check_sql_opt = check->add_option("sql", check_sql, "the statement");
-  check->add_option("--statements", check_statements,
-                    "NUL-separated statements from this file (- for stdin), one JSON line each")
+  check
+      ->add_option("--statements", check_statements,
+                   "NUL-separated statements from this file (- for stdin), one JSON line each")
       ->excludes(check_sql_opt);
   check->callback([&] {
     if (!check_statements.empty()) {
@@ -239,6 +241,7 @@ int main(int argc, char** argv) {
   server::register_replay_command(*server::register_audit_commands(app, exit_code), exit_code);
   server::register_doctor_command(app, exit_code);
   server::register_init_command(app, exit_code);
+  server::register_client_config_command(app, exit_code);
   server::register_approvals_commands(app, exit_code);
 
   CLI11_PARSE(app, argc, argv);

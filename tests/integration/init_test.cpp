@@ -19,13 +19,27 @@ namespace {
 namespace fs = std::filesystem;
 
 // Every value seeded below; none may appear in anything init writes or prints.
-const std::vector<std::string> kSeeded = {
-    "ada.initprobe@example.org", "grace.initprobe@example.net", "4111111111111111", "5500005555555559",
-    "4111111111111112",          "4000000000000001",            "GB82WEST12345698765432", "DE89370400440532013000",
-    "GB82WEST12345698765433",    "DE89370400440532013001",      "+44 20 7946 0958",       "+1 415 555 0132",
-    "078-05-1120",               "219-09-9999",                 "111222333",              "123456782",
-    "not-an-address-1",          "unknown-initprobe",           "hunter2-initprobe",      "pw-initprobe-2",
-    "London-initprobe"};
+const std::vector<std::string> kSeeded = {"ada.initprobe@example.org",
+                                          "grace.initprobe@example.net",
+                                          "4111111111111111",
+                                          "5500005555555559",
+                                          "4111111111111112",
+                                          "4000000000000001",
+                                          "GB82WEST12345698765432",
+                                          "DE89370400440532013000",
+                                          "GB82WEST12345698765433",
+                                          "DE89370400440532013001",
+                                          "+44 20 7946 0958",
+                                          "+1 415 555 0132",
+                                          "078-05-1120",
+                                          "219-09-9999",
+                                          "111222333",
+                                          "123456782",
+                                          "not-an-address-1",
+                                          "unknown-initprobe",
+                                          "hunter2-initprobe",
+                                          "pw-initprobe-2",
+                                          "London-initprobe"};
 
 std::string seed_sql() {
   std::string s =
@@ -40,12 +54,13 @@ std::string seed_sql() {
     const bool a = i % 2 == 0;
     s += "INSERT INTO people VALUES (" + std::to_string(i) + ", '" +
          (a ? "ada.initprobe@example.org" : "grace.initprobe@example.net") + "', '" +
-         (a ? "not-an-address-1" : "unknown-initprobe") + "', '" + (a ? "4111111111111111" : "5500005555555559") +
-         "', '" + (a ? "4111111111111112" : "4000000000000001") + "', '" +
+         (a ? "not-an-address-1" : "unknown-initprobe") + "', '" +
+         (a ? "4111111111111111" : "5500005555555559") + "', '" +
+         (a ? "4111111111111112" : "4000000000000001") + "', '" +
          (a ? "GB82WEST12345698765432" : "DE89370400440532013000") + "', '" +
          (a ? "GB82WEST12345698765433" : "DE89370400440532013001") + "', '" +
-         (a ? "+44 20 7946 0958" : "+1 415 555 0132") + "', '" + (a ? "078-05-1120" : "219-09-9999") + "', '" +
-         (a ? "111222333" : "123456782") + "', '" + (a ? "hunter2-initprobe" : "pw-initprobe-2") +
+         (a ? "+44 20 7946 0958" : "+1 415 555 0132") + "', '" + (a ? "078-05-1120" : "219-09-9999") +
+         "', '" + (a ? "111222333" : "123456782") + "', '" + (a ? "hunter2-initprobe" : "pw-initprobe-2") +
          "', '1990-01-0" + std::to_string(i % 9 + 1) + "', 'London-initprobe');\n";
   }
   return s;
@@ -78,9 +93,9 @@ TEST(InitIntegration, FlagsExactlyTheSensitiveColumnsAndWritesAConfigThatValidat
   std::set<std::string> masked;
   for (const auto& rule : cfg["masking"]["rules"]) masked.insert(rule["columns"][0].as<std::string>());
   const std::set<std::string> expected = {
-      "initdemo.people.email",      "initdemo.people.payment",         "initdemo.people.payout",
-      "initdemo.people.mobile",     "initdemo.people.tax_number",      "initdemo.people.bsn_like",
-      "initdemo.people.password",   "initdemo.people.birth_date",      "initdemo.empty_accounts.api_token",
+      "initdemo.people.email",       "initdemo.people.payment",    "initdemo.people.payout",
+      "initdemo.people.mobile",      "initdemo.people.tax_number", "initdemo.people.bsn_like",
+      "initdemo.people.password",    "initdemo.people.birth_date", "initdemo.empty_accounts.api_token",
       "initdemo.empty_accounts.iban"};
   EXPECT_EQ(masked, expected) << slurp(o.out);
   const std::string text = slurp(o.out);
@@ -114,7 +129,8 @@ TEST(InitIntegration, FlagsExactlyTheSensitiveColumnsAndWritesAConfigThatValidat
   for (const auto& entry : fs::recursive_directory_iterator(dir)) {
     if (!entry.is_regular_file()) continue;
     const std::string content = slurp(entry.path());
-    for (const auto& v : kSeeded) EXPECT_EQ(content.find(v), std::string::npos) << v << " in " << entry.path();
+    for (const auto& v : kSeeded)
+      EXPECT_EQ(content.find(v), std::string::npos) << v << " in " << entry.path();
   }
   for (const auto& v : kSeeded) {
     EXPECT_EQ(out.str().find(v), std::string::npos) << v;
