@@ -23,8 +23,10 @@ TEST(ClientConfig, StdioSnippetsNameTheBinaryAndTheConfig) {
   EXPECT_EQ(nlohmann::json::parse(body(*s))["servers"]["sqlguard"]["type"], "stdio");
   s = client_snippet(c, "claude-code", "stdio", "/usr/bin/sqlguard");
   ASSERT_TRUE(s);
-  EXPECT_NE(s->find("claude mcp add sqlguard -- /usr/bin/sqlguard serve --stdio --config /etc/sqlguard/sqlguard.yaml"),
-            std::string::npos)
+  EXPECT_NE(
+      s->find(
+          "claude mcp add sqlguard -- /usr/bin/sqlguard serve --stdio --config /etc/sqlguard/sqlguard.yaml"),
+      std::string::npos)
       << *s;
 }
 
