@@ -1,8 +1,13 @@
 #include "server/cli/init_command.h"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
 #include <yaml-cpp/yaml.h>
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <fstream>
@@ -107,28 +112,26 @@ bool is_loopback(const std::string& host) {
   return host == "127.0.0.1" || host == "::1" || host == "localhost";
 }
 
-common::Result<void> write_private_file(const fs::path& path, const std::string& content, bool force) {
-  if (!force && fs::exists(path))
-    return common::fail(common::ErrorCode::kInvalidInput,
-                        path.string() + " exists (use --force to overwrite)");
-  fs::remove(path);
-  std::FILE* f = std::fopen(path.c_str(), "wx");
-  if (!f) return common::fail(common::ErrorCode::kUnavailable, path.string() + ": cannot create");
-  ::chmod(path.c_str(), 0600);
-  const bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size();
-  if (std::fclose(f) != 0 || !ok)
+/// Creates `path` with `mode` (refusing an existing file unless `force`) and writes `content`.
+common::Result<void> write_new_file(const fs::path& path, const std::string& content, mode_t mode,
+                                    bool force) {
+  if (force) fs::remove(path);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) {
+    if (errno == EEXIST)
+      return common::fail(common::ErrorCode::kInvalidInput,
+                          path.string() + " exists (use --force to overwrite)");
+    return common::fail(common::ErrorCode::kUnavailable,
+                        path.string() + ": cannot create: " + std::strerror(errno));
+  }
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0 || done != content.size())
     return common::fail(common::ErrorCode::kUnavailable, path.string() + ": cannot write");
-  return {};
-}
-
-common::Result<void> write_public_file(const fs::path& path, const std::string& content, bool force) {
-  if (!force && fs::exists(path))
-    return common::fail(common::ErrorCode::kInvalidInput,
-                        path.string() + " exists (use --force to overwrite)");
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f << content;
-  f.close();
-  if (!f) return common::fail(common::ErrorCode::kUnavailable, path.string() + ": cannot write");
   return {};
 }
 
@@ -384,14 +387,14 @@ int run_init(const InitOptions& o, std::ostream& out, std::ostream& err) {
   for (const auto& g : grants) grants_sql += g + ";\n";
 
   const fs::path grants_path = fs::path(o.out.string() + ".grants.sql");
-  if (auto r = write_public_file(o.out, yaml, o.force); !r) {
+  if (auto r = write_new_file(o.out, yaml, 0644, o.force); !r) {
     err << "init: " << r.error().message << "\n";
     return 2;
   }
   for (auto [path, content] : {std::pair{dir / "sqlguard-db-password", password + "\n"},
                                std::pair{dir / "masking.key", common::base64_encode(*hash_key) + "\n"},
                                std::pair{grants_path, grants_sql}}) {
-    if (auto r = write_private_file(path, content, o.force); !r) {
+    if (auto r = write_new_file(path, content, 0600, o.force); !r) {
       err << "init: " << r.error().message << "\n";
       return 2;
     }
@@ -426,7 +429,7 @@ int run_init(const InitOptions& o, std::ostream& out, std::ostream& err) {
       }
     }
     out << "init: created/updated account '" << o.account << "'@'" << account_host << "' with "
-        << grants.size() - 2 << " grant(s)\n";
+        << cat->schemas.size() << " grant(s)\n";
   }
   conn->reset();
 

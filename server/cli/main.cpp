@@ -9,6 +9,8 @@
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <utility>
 
 #include "common/metrics.h"
 #include "policy/analysis_format.h"
@@ -75,26 +77,38 @@ class OfflineCatalog final : public policy::Catalog {
   }
 };
 
-int cmd_check(const std::string& config_file, const std::string& as, const std::string& sql,
-              const std::string& client, const std::string& expect) {
+/// The config and the principal `check` decides for (--as, else the stdio principal); nullopt
+/// after printing why to stderr.
+std::optional<std::pair<server::Config, policy::Principal>> check_setup(const std::string& config_file,
+                                                                        const std::string& as,
+                                                                        const std::string& client) {
   auto config = server::load_config(config_file);
   if (!config) {
     std::cerr << config.error().message << "\n";
-    return 2;
+    return std::nullopt;
   }
   policy::Principal principal = config->stdio_principal;
   if (!as.empty()) {
     auto p = policy::parse_principal_spec(as);
     if (!p) {
       std::cerr << "--as: " << p.error().message << "\n";
-      return 2;
+      return std::nullopt;
     }
     principal = *p;
   }
   principal.client_name = client;
+  return std::pair{std::move(*config), std::move(principal)};
+}
+
+int cmd_check(const std::string& config_file, const std::string& as, const std::string& sql,
+              const std::string& client, const std::string& expect) {
+  auto setup = check_setup(config_file, as, client);
+  if (!setup) return 2;
+  const auto& config = setup->first;
+  const auto& principal = setup->second;
   const policy::StatementAnalyzer analyzer;
-  const policy::PolicyEngine engine(config->policy);
-  const auto analysis = analyzer.analyze(sql, config->database.database);
+  const policy::PolicyEngine engine(config.policy);
+  const auto analysis = analyzer.analyze(sql, config.database.database);
   const auto decision = engine.decide(principal, analysis);
   std::cout << "principal: " << principal.subject;
   if (!principal.groups.empty()) {
@@ -110,7 +124,7 @@ int cmd_check(const std::string& config_file, const std::string& as, const std::
               << " max_result_bytes=" << decision.limits.max_result_bytes
               << " timeout_ms=" << decision.limits.timeout_ms
               << (decision.read_only ? " (read-only transaction)" : "") << "\n";
-    auto masking = policy::MaskingEngine::create(config->masking);
+    auto masking = policy::MaskingEngine::create(config.masking);
     if (masking) {
       auto plan = (*masking)->plan(principal, analysis, OfflineCatalog{});
       if (plan) {
@@ -131,8 +145,6 @@ int cmd_check(const std::string& config_file, const std::string& as, const std::
   return 0;
 }
 
-}  // namespace
-
 /// `check --statements FILE` (FILE `-` = stdin): statements separated by NUL bytes (which no
 /// statement can contain: the lexer refuses them), each analysed and decided like `check SQL`,
 /// one JSON object per line on stdout, flushed after each: {"n": index from 0, "understood",
@@ -140,21 +152,10 @@ int cmd_check(const std::string& config_file, const std::string& as, const std::
 /// analyser over a corpus (scripts/sql-coverage) without a process per statement.
 int cmd_check_statements(const std::string& config_file, const std::string& as, const std::string& file,
                          const std::string& client) {
-  auto config = server::load_config(config_file);
-  if (!config) {
-    std::cerr << config.error().message << "\n";
-    return 2;
-  }
-  policy::Principal principal = config->stdio_principal;
-  if (!as.empty()) {
-    auto p = policy::parse_principal_spec(as);
-    if (!p) {
-      std::cerr << "--as: " << p.error().message << "\n";
-      return 2;
-    }
-    principal = *p;
-  }
-  principal.client_name = client;
+  auto setup = check_setup(config_file, as, client);
+  if (!setup) return 2;
+  const auto& config = setup->first;
+  const auto& principal = setup->second;
   std::string input;
   if (file == "-") {
     input.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
@@ -167,7 +168,7 @@ int cmd_check_statements(const std::string& config_file, const std::string& as, 
     input.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   const policy::StatementAnalyzer analyzer;
-  const policy::PolicyEngine engine(config->policy);
+  const policy::PolicyEngine engine(config.policy);
   std::size_t n = 0;
   std::size_t begin = 0;
   while (begin < input.size()) {
@@ -175,7 +176,7 @@ int cmd_check_statements(const std::string& config_file, const std::string& as, 
     if (end == std::string::npos) end = input.size();
     const std::string_view sql(input.data() + begin, end - begin);
     begin = end + 1;
-    const auto analysis = analyzer.analyze(sql, config->database.database);
+    const auto analysis = analyzer.analyze(sql, config.database.database);
     const auto decision = engine.decide(principal, analysis);
     nlohmann::json j = {{"n", n++},
                         {"understood", analysis.understood},
@@ -187,6 +188,8 @@ int cmd_check_statements(const std::string& config_file, const std::string& as, 
   }
   return 0;
 }
+
+}  // namespace
 
 int main(int argc, char** argv) {
   // Logs go to stderr: stdout belongs to the stdio transport and to command output.
