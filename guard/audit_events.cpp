@@ -101,6 +101,7 @@ json CallOutcome::to_json() const {
     j["masked_columns"] = std::move(masked);
     j["result_sha256"] = result->result_sha256;
     if (result->detector_hits) j["detector_hits"] = result->detector_hits;
+    if (result->withheld_rows) j["withheld_rows"] = result->withheld_rows;
     if (!result->masking_exemptions.empty()) j["masking_exemptions"] = result->masking_exemptions;
     if (result->result_rows) j["result_rows"] = *result->result_rows;
   }

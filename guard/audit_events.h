@@ -70,6 +70,7 @@ struct CallOutcome {
     std::vector<policy::MaskedColumn> masked_columns;
     std::string result_sha256;   ///< guard/result_digest.h
     uint64_t detector_hits = 0;  ///< written when non-zero
+    uint64_t withheld_rows = 0;  ///< listing rows of tables the principal may not read; written when non-zero
     std::vector<std::string> masking_exemptions;
     std::optional<nlohmann::json> result_rows;  ///< audit.record_results: masked rows
   };

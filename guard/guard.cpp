@@ -287,8 +287,10 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
     return std::unexpected(SqlFailure{call_id, std::move(err), decision});
   }
 
-  // 7. Mask; a masking failure withholds the whole result.
+  // 7. Withhold the listing rows of tables the principal may not read, then mask; a masking
+  // failure withholds the whole result.
   common::ResultSet rs = std::move(*result);
+  const uint64_t withheld_rows = withhold_unreadable_tables(call, analysis, rs);
   auto report = masking_->apply(call.principal, *plan, rs);
   if (!report) {
     outcome.error_class = "refused";
@@ -319,6 +321,7 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
   recorded.masked_columns = report->masked_columns;
   recorded.result_sha256 = result_digest(rs);
   recorded.detector_hits = report->detector_hits;
+  recorded.withheld_rows = withheld_rows;
   recorded.masking_exemptions = report->exemptions_used;
   if (options_.record_results && rs.has_result_set) {
     nlohmann::json rows = nlohmann::json::array();
@@ -476,6 +479,20 @@ std::expected<approvals::ApprovalRequest, SqlFailure> Guard::await_approval(
                                       "approval_id to request a new approval"));
   }
   return std::unexpected(stop(&request, "internal", "internal error"));
+}
+
+uint64_t Guard::withhold_unreadable_tables(const CallInfo& call, const policy::StatementAnalysis& analysis,
+                                           common::ResultSet& rs) const {
+  if (analysis.kind != policy::StatementKind::kShow) return 0;
+  if (analysis.show_form != "TABLES" && analysis.show_form != "TABLE STATUS") return 0;
+  // The parser models the listing as a read of `schema.*`, its first table.
+  if (analysis.tables.empty() || analysis.tables.front().table != "*") return 0;
+  const std::string& schema = analysis.tables.front().schema;
+  const auto before = rs.rows.size();
+  std::erase_if(rs.rows, [&](const common::Row& row) {
+    return row.empty() || !row[0] || !policy_.may_read_table(call.principal, schema, *row[0]);
+  });
+  return before - rs.rows.size();
 }
 
 std::expected<void, SqlFailure> Guard::record_metadata_call(const CallInfo& call, const std::string& call_id,

@@ -204,6 +204,11 @@ class Guard {
                                             const policy::Decision& decision,
                                             std::optional<uint64_t> max_rows,
                                             common::Result<db::ConnectionSource::Lease>& lease);
+  /// SHOW [FULL] TABLES and SHOW TABLE STATUS list every table of a schema: drops the rows (the
+  /// first column is the table name) of tables the principal may not read, as list_tables does,
+  /// so no SHOW form names or describes a denied table. Returns how many rows were withheld.
+  uint64_t withhold_unreadable_tables(const CallInfo& call, const policy::StatementAnalysis& analysis,
+                                      common::ResultSet& rs) const;
   std::expected<void, SqlFailure> record_metadata_call(const CallInfo& call, const std::string& call_id,
                                                        const std::string& target);
   std::expected<void, SqlFailure> record_metadata_outcome(const CallInfo& call, const std::string& call_id,

@@ -514,7 +514,10 @@ bool PolicyEngine::may_read_table(const Principal& principal, std::string_view s
     if (r.action == Action::kDeny) {
       if (!principal_matches(r.principals, principal, true)) continue;
       if (!r.columns.empty() || !r.functions.empty()) continue;
-      if (!(r.kinds.empty() || kind_matches(r.kinds, K::kSelect))) continue;
+      // A denial of reading, showing or describing the table hides it from every listing.
+      if (!(r.kinds.empty() || kind_matches(r.kinds, K::kSelect) || kind_matches(r.kinds, K::kShow) ||
+            kind_matches(r.kinds, K::kDescribe)))
+        continue;
       if (r.tables.empty() || any_glob(r.tables, t)) return false;
       continue;
     }

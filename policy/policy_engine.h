@@ -18,8 +18,9 @@ class PolicyEngine {
   /// (UnsafeAllowances) apply before any rule. Never throws.
   Decision decide(const Principal& principal, const StatementAnalysis& analysis) const;
 
-  /// True when some allow or approve rule could let `principal` read `schema.table`
-  /// (used by list_tables / describe_table to show only what the principal may read).
+  /// True when some allow or approve rule could let `principal` read `schema.table` and no deny
+  /// rule on reading, showing or describing it applies (used by list_tables, describe_table and
+  /// the rows of SHOW TABLES / SHOW TABLE STATUS, to show only what the principal may read).
   bool may_read_table(const Principal& principal, std::string_view schema, std::string_view table) const;
 
   const PolicyConfig& config() const { return config_; }

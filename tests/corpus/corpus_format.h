@@ -48,7 +48,7 @@ inline const std::set<std::string>& session_values() {
 inline const Format& masking_format() {
   static const Format f{
       {"config", "default_schema", "cases"},
-      {"masked_columns", "by", "alternatives", "contains", "visible", "exemptions", "type_name"},
+      {"masked_columns", "by", "alternatives", "contains", "lacks", "visible", "exemptions", "type_name"},
       {"masked", "refused", "clear", "error"}};
   return f;
 }

@@ -28,6 +28,7 @@
 --   PHOTO-SECRET-BYTES-ZQ
 --   NOTE-SECRET-ZELDA
 --   4000 0566 5566 5556
+--   APIKEYS-COMMENT-QZ7
 -- end secrets
 -- Loaded into the demo schema `shop` (which the corpus policy lets analysts read), next to the
 -- demo tables; every object has a pii_ prefix so the demo data is untouched.
@@ -37,10 +38,15 @@ DROP VIEW IF EXISTS v_pii_people, v_pii_cities, v_pii_filtered, v_pii_computed, 
   v_pii_union, v_pii_grouped, v_pii_func, v_pii_literal, v_pii_hr, v_pii_star, v_pii_hinted;
 DROP FUNCTION IF EXISTS pii_secret_of;
 DROP TABLE IF EXISTS pii_people, pii_accounts, pii_orders, pii_cities, pii_staff, pii_cards, pii_events, pii_ddl,
-  pii_tickets, pii_history;
+  pii_tickets, pii_history, api_keys;
 DROP SEQUENCE IF EXISTS pii_seq;
 CREATE DATABASE IF NOT EXISTS pii_hr CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci;
 DROP TABLE IF EXISTS pii_hr.salaries;
+
+-- A table every principal is denied (corpus-config.yaml: secrets-never): no SHOW form may name
+-- or describe it (metadata.yaml meta-show-status-*).
+CREATE TABLE api_keys (id INT PRIMARY KEY, token VARCHAR(64)) COMMENT 'APIKEYS-COMMENT-QZ7';
+INSERT INTO api_keys VALUES (1, 'tok-1'), (2, 'tok-2');
 
 CREATE TABLE pii_people (
   id INT PRIMARY KEY,

@@ -8,7 +8,8 @@
 // Case fields: id, as (principal spec), sql, expect (masked | refused | clear),
 //   masked_columns (labels that must be masked), reason_contains (refusal text), by: policy
 //   (refusal may come from the policy instead of masking), alternatives (other accepted
-//   outcomes), contains (strings the reply must contain), visible (secrets this principal may
+//   outcomes), contains (strings the reply must contain), lacks (strings it must not contain,
+//   such as the name of a table the principal may not read), visible (secrets this principal may
 //   see, or "all"), exemptions (rule ids that must be reported as used), type_name.
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
@@ -234,6 +235,9 @@ TEST(MaskingCorpus, AllCasesAgainstMariaDb) {
       }
       for (const auto& s : strings(c["contains"])) {
         if (reply.find(s) == std::string::npos) problems.push_back("reply lacks '" + s + "'");
+      }
+      for (const auto& s : strings(c["lacks"])) {
+        if (reply.find(s) != std::string::npos) problems.push_back("reply contains '" + s + "'");
       }
       std::vector<std::string> visible;
       bool all_visible = false;
