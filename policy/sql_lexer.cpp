@@ -376,7 +376,11 @@ void lex_sql(std::string_view sql, LexResult& out) {
       default: break;
     }
     if (c == '\\') return fail("backslash outside a string", i);
-    if (c == '{' || c == '}') return fail("ODBC escape braces are not supported", i);
+    if (c == '{' || c == '}') {  // ODBC escapes {d '...'}, {fn f(x)}, {oj t LEFT OUTER JOIN u ON ...}
+      push(TokenType::kOp, b, b + 1);
+      ++i;
+      continue;
+    }
     if (is_ctrl(c)) return fail("control character outside a string", i);
     return fail("unexpected character", i);
   }

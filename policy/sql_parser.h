@@ -20,7 +20,12 @@
 
 namespace sqlguard::policy::sql_parser {
 
+// Nesting a user can see: parentheses, function calls, subqueries and derived tables, each one
+// level (docs/policy.md "nesting deeper than 64").
 constexpr int kMaxDepth = 64;
+// Recursion frames of the parser, whatever their cause (a chain of unary operators, the frames
+// one nesting level takes): the bound that keeps the stack small (about 200 bytes a frame).
+constexpr int kMaxFrames = 1024;
 
 using TT = TokenType;
 
@@ -205,6 +210,8 @@ class Parser {
   bool with_clause(uint32_t base, int parent, std::size_t& ctes_pushed);
   bool table_refs(uint32_t base, int scope);
   bool table_ref(uint32_t base, int scope);
+  bool join_tail(uint32_t base, int scope);
+  bool starts_join() const;
   bool table_factor(uint32_t base, int scope);
   bool index_hints(TableRef& r);
   bool partition_list(std::vector<std::string>& out);
@@ -237,6 +244,24 @@ class Parser {
     std::size_t k = p_;
     while (k < t_.size() && is_op(t_[k], "(")) ++k;
     return k > p_ && starts_query(k);
+  }
+  // In FROM, '(' '(' query ... : true when the outer '(' opens a join list whose first table is
+  // a derived table (`((SELECT …) AS a JOIN b ON …)`), false when it opens a parenthesised query
+  // (`((SELECT …) UNION (SELECT …)) AS d`, `((SELECT …)) AS d`). Decided by what follows the
+  // inner ')': an alias or a join goes with a table, anything else with a query.
+  bool paren_opens_join_list() const {
+    if (p_ + 1 >= t_.size() || !is_op(t_[p_ + 1], "(")) return false;
+    int depth = 0;
+    std::size_t k = p_ + 1;
+    for (; k < t_.size() && t_[k].type != TokenType::kEnd; ++k) {
+      if (is_op(t_[k], "(")) ++depth;
+      if (is_op(t_[k], ")") && --depth == 0) break;
+    }
+    if (k + 1 >= t_.size()) return false;
+    const Token& next = t_[k + 1];
+    return is_kw(next, "AS") || is_name(next) || is_kw(next, "JOIN") || is_kw(next, "INNER") ||
+           is_kw(next, "CROSS") || is_kw(next, "LEFT") || is_kw(next, "RIGHT") || is_kw(next, "NATURAL") ||
+           is_kw(next, "STRAIGHT_JOIN");
   }
 
   bool insert_stmt(bool replace);
@@ -287,7 +312,8 @@ class Parser {
   std::string_view def_;
   StatementAnalysis& a_;
   std::size_t p_ = 0;
-  int depth_ = 0;
+  int depth_ = 0;    // recursion frames (kMaxFrames)
+  int nesting_ = 0;  // user-visible nesting levels (kMaxDepth)
   bool failed_ = false;
   std::string reason_;
   std::vector<Scope> scopes_;
@@ -311,7 +337,14 @@ struct DepthGuard {
 
 #define SG_DEPTH()                 \
   DepthGuard depth_guard_(depth_); \
-  if (depth_ > kMaxDepth) return fail("nesting too deep")
+  if (depth_ > kMaxFrames) return fail("nesting too deep (the parser's recursion bound)")
+
+// One level of nesting as the user counts it: an operand (a parenthesis, a function call, a
+// scalar subquery) inside another, a table factor (a derived table, a parenthesised join)
+// inside another. The innermost operand or table (a literal, a name) is not a level of its own.
+#define SG_NEST()                      \
+  DepthGuard nesting_guard_(nesting_); \
+  if (nesting_ > kMaxDepth + 1) return fail("nesting too deep (more than 64 levels)")
 
 // Binding powers (higher binds tighter), after MySQL's operator precedence table.
 enum Prec : int {

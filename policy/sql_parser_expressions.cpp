@@ -98,6 +98,7 @@ bool Parser::expr_prec(uint32_t ctx, int scope, int min_prec, int& col) {
       simple = false;
       if (prec == kPrecCmp && (kw("ANY") || kw("SOME") || kw("ALL")) && is_op(peek(), "(")) {
         ++p_;
+        SG_NEST();  // a subquery operand is a level, like one in parentheses
         if (!subquery_paren(ctx | kCtxExpression, scope)) return false;
         continue;
       }
@@ -145,6 +146,7 @@ bool Parser::expr_prec(uint32_t ctx, int scope, int min_prec, int& col) {
     } else if (is_kw(o, "IN")) {
       if (!op("(")) return fail("expected '(' after IN");
       if (paren_starts_query()) {
+        SG_NEST();
         if (!subquery_paren(ectx, scope)) return false;
       } else if (!expr_list_paren(ectx, scope)) {
         return false;
@@ -195,7 +197,7 @@ bool Parser::unary(uint32_t ctx, int scope, int& col) {
     mark_columns(first, kCtxExpression);
     return true;
   }
-  if (is_kw(t, "BINARY") && !is_op(peek(), "(")) {
+  if (is_kw(t, "BINARY")) {  // BINARY expr and BINARY(expr): the operator (there is no function)
     ++p_;
     int c = -1;
     const std::size_t first = a_.columns.size();
@@ -218,6 +220,7 @@ bool Parser::unary(uint32_t ctx, int scope, int& col) {
 
 bool Parser::primary(uint32_t ctx, int scope, int& col) {
   SG_DEPTH();
+  SG_NEST();
   col = -1;
   const Token& t = cur();
   switch (t.type) {
@@ -262,6 +265,20 @@ bool Parser::primary(uint32_t ctx, int scope, int& col) {
           if (!expr(ctx, scope)) return false;
         }
         if (!expect_op(")")) return false;
+        mark_columns(first, kCtxExpression);
+        return true;
+      }
+      if (is_op(t, "{")) {
+        // An ODBC escape, MariaDB's `'{' ident expr '}'`: {d '2020-01-01'}, {ts '...'}, {fn
+        // ABS(x)}; the server reads it as the expression (the word turns a string into a
+        // temporal literal for d, t and ts, and is otherwise ignored). Like a parenthesis, the
+        // value is an expression of its columns, never a plain column.
+        ++p_;
+        if (!is_any_word(cur())) return fail("expected a word after '{' (an ODBC escape)");
+        ++p_;
+        const std::size_t first = a_.columns.size();
+        if (!expr(ctx, scope)) return false;
+        if (!expect_op("}")) return false;
         mark_columns(first, kCtxExpression);
         return true;
       }
@@ -399,18 +416,29 @@ bool Parser::primary(uint32_t ctx, int scope, int& col) {
         }
       } else {
         int c = -1;
-        if (!expr_prec(ectx, scope, kPrecAdd + 1, c)) return false;
+        // The server reads a whole expression up to the unit (INTERVAL 1<<20 HOUR); a bit
+        // expression here (a comparison before the unit is refused, never misread).
+        if (!expr_prec(ectx, scope, kPrecBitOr, c)) return false;
         if (cur().type != TT::kWord) return fail("expected an interval unit");
         ++p_;
       }
       mark_columns(first, kCtxExpression);
       return true;
     }
-    if (iequals(w, "MATCH") && paren_next) {
+    if (iequals(w, "MATCH") && (paren_next || is_name(peek()))) {
       ++p_;
       add_function("match", false);
       const std::size_t first = a_.columns.size();
-      if (!expr_list_paren(ectx, scope)) return false;
+      if (op("(")) {
+        if (!expr_list_paren(ectx, scope)) return false;
+      } else {
+        // MATCH col [, col ...] AGAINST (...): MariaDB also takes the column list unparenthesised.
+        do {
+          int c = -1;
+          if (!is_name(cur()) || is_op(peek(), "(")) return fail("expected a column in MATCH");
+          if (!primary(ectx, scope, c)) return false;
+        } while (accept_op(","));
+      }
       if (!expect_kw("AGAINST") || !expect_op("(")) return false;
       int c = -1;
       if (!expr_prec(ectx, scope, kPrecCmp + 1, c)) return false;
@@ -583,9 +611,24 @@ bool Parser::function_call(std::string_view name, bool qualified, uint32_t ctx, 
     if (!expect_op(")")) return false;
     return done();
   }
+  if (is("COLUMN_GET") || is("COLUMN_CREATE") || is("COLUMN_ADD")) {
+    // Dynamic columns: an argument may carry its type (COLUMN_GET(blob, 1 AS CHAR),
+    // COLUMN_CREATE(1, x AS INT, ...)).
+    do {
+      if (!expr(ectx, scope)) return false;
+      if (accept_kw("AS") && !skip_type()) return false;
+    } while (accept_op(","));
+    if (!expect_op(")")) return false;
+    return done();
+  }
   if (is("WEIGHT_STRING")) {
     if (!expr(ectx, scope)) return false;
     if (accept_kw("AS") && !skip_type()) return false;
+    if (accept_kw("LEVEL")) {
+      // LEVEL 1, 2 | LEVEL 1-3 [ASC|DESC|REVERSE]: numbers and words only, no expression.
+      while (cur().type == TT::kNumber || op(",") || op("-") || kw("ASC") || kw("DESC") || kw("REVERSE"))
+        ++p_;
+    }
     if (!expect_op(")")) return false;
     return done();
   }

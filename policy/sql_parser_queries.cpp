@@ -82,6 +82,12 @@ bool Parser::limit_clause(uint32_t base, int scope) {
   };
   (void)base;
   (void)scope;
+  auto rows_examined = [&]() -> bool {
+    if (!(kw("ROWS") && is_kw(peek(), "EXAMINED"))) return false;
+    p_ += 2;
+    return true;
+  };
+  if (rows_examined()) return value();  // LIMIT ROWS EXAMINED n: no row count (MariaDB)
   if (!value()) return false;
   if (accept_op(",") || accept_kw("OFFSET")) return value();
   if (kw("ROWS") && is_kw(peek(), "EXAMINED")) {
@@ -303,9 +309,10 @@ bool Parser::query_term(uint32_t base, int parent, bool top, std::vector<SelectI
     return true;
   }
   if (accept_kw("VALUES")) {
+    // MySQL's VALUES ROW(…), ROW(…) and MariaDB's table value constructor VALUES (…), (…).
     const int sc = new_scope(parent);
     do {
-      if (!expect_kw("ROW")) return false;
+      accept_kw("ROW");
       if (!expr_list_paren(base | kCtxSelectList | kCtxExpression, sc)) return false;
     } while (accept_op(","));
     if (accept_kw("ORDER")) {
@@ -420,7 +427,11 @@ bool Parser::select_block(uint32_t base, int parent, bool top, std::vector<Selec
   if (accept_kw("INTO") && !into_clause(sc, select_first, select_end)) return false;
   if (!locking_clause()) return false;
   if (accept_kw("INTO") && !into_clause(sc, select_first, select_end)) return false;
-  if (kw("PROCEDURE")) return fail("SELECT ... PROCEDURE is not supported");
+  if (kw("PROCEDURE")) {
+    return fail(
+        "SELECT ... PROCEDURE ANALYSE() is refused on purpose: it runs a server procedure over the "
+        "result; run the SELECT without it");
+  }
   if (top && !top_has_items_) {
     top_items_ = local;
     top_has_items_ = true;
@@ -439,6 +450,18 @@ bool Parser::table_refs(uint32_t base, int scope) {
 bool Parser::table_ref(uint32_t base, int scope) {
   SG_DEPTH();
   if (!table_factor(base, scope)) return false;
+  return join_tail(base, scope);
+}
+
+bool Parser::starts_join() const {
+  return kw("JOIN") || kw("STRAIGHT_JOIN") || kw("LEFT") || kw("RIGHT") || kw("NATURAL") ||
+         ((kw("INNER") || kw("CROSS")) && is_kw(peek(), "JOIN"));
+}
+
+// The joins after a table factor: [NATURAL] {[INNER|CROSS] JOIN | STRAIGHT_JOIN | {LEFT|RIGHT}
+// [OUTER] JOIN} table_factor [ON expr | USING (cols)], repeated.
+bool Parser::join_tail(uint32_t base, int scope) {
+  SG_DEPTH();
   for (;;) {
     bool natural = false;
     const std::size_t save = p_;
@@ -464,6 +487,12 @@ bool Parser::table_ref(uint32_t base, int scope) {
       break;
     }
     if (!table_factor(base, scope)) return false;
+    // A nested join with a deferred condition: `t1 LEFT JOIN t2 JOIN t3 ON c23 ON c12` joins t1
+    // to (t2 JOIN t3 ON c23) on c12. The right operand is then a join of its own; every table
+    // stays in this FROM clause's scope, so what a name resolves to does not change.
+    if (!natural && starts_join()) {
+      if (!join_tail(base, scope)) return false;
+    }
     if (natural) {
       add_column("", "*", base | kCtxJoin, scope);
       continue;
@@ -553,6 +582,7 @@ bool Parser::system_time_clause(uint32_t base, int scope) {
 
 bool Parser::table_factor(uint32_t base, int scope) {
   SG_DEPTH();
+  SG_NEST();
   auto alias = [&](std::string& out, bool required) -> bool {
     if (accept_kw("AS")) {
       if (!is_any_word(cur())) return fail("expected an alias");
@@ -560,7 +590,9 @@ bool Parser::table_factor(uint32_t base, int scope) {
       ++p_;
       return true;
     }
-    if (is_name(cur())) {
+    // WINDOW is not reserved, but the server does not take it as a table alias (it starts the
+    // WINDOW clause).
+    if (is_name(cur()) && !kw("WINDOW")) {
       out = identifier_text(sql_, cur());
       ++p_;
       return true;
@@ -568,9 +600,11 @@ bool Parser::table_factor(uint32_t base, int scope) {
     if (required) return fail("a derived table needs an alias");
     return true;
   };
-  const bool lateral = accept_kw("LATERAL");
+  // LATERAL is not reserved: a keyword only before a parenthesised query.
+  const bool lateral = kw("LATERAL") && is_op(peek(), "(");
+  if (lateral) ++p_;
   if (op("(")) {
-    if (paren_starts_query()) {
+    if (paren_starts_query() && !(!lateral && paren_opens_join_list())) {
       ++p_;
       const uint32_t dctx = base | kCtxDerivedTable | (lateral ? kCtxSubquery : 0u);
       // A derived table does not see the FROM clause it stands in (LATERAL does).
@@ -598,6 +632,15 @@ bool Parser::table_factor(uint32_t base, int scope) {
     return expect_op(")");
   }
   if (lateral) return fail("expected a subquery after LATERAL");
+  if (op("{")) {
+    // The ODBC outer-join escape, MariaDB's `'{' ident table_ref '}'`: {oj t LEFT OUTER JOIN u
+    // ON ...}; the word is ignored, the braces hold one table reference with its joins.
+    ++p_;
+    if (!is_any_word(cur())) return fail("expected a word after '{' (an ODBC escape)");
+    ++p_;
+    if (!table_ref(base, scope)) return false;
+    return expect_op("}");
+  }
   if (kw("JSON_TABLE") && is_op(peek(), "(")) {
     p_ += 2;
     add_function("json_table", false);

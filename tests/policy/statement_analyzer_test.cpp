@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 
 #include "policy/analysis_format.h"
@@ -107,6 +108,50 @@ TEST(StatementAnalyzerTest, Refusals) {
   const auto d = an(deep);
   EXPECT_FALSE(d.understood);
   EXPECT_NE(d.reason.find("nesting too deep"), std::string::npos) << d.reason;
+  // A chain of unary operators nests no level but is bounded by the recursion bound.
+  const auto u = an("SELECT " + std::string(3000, '~') + "1");
+  EXPECT_FALSE(u.understood);
+  EXPECT_NE(u.reason.find("nesting too deep"), std::string::npos) << u.reason;
+}
+
+// docs/policy.md promises 64 levels of nesting, whatever nests: parentheses, function calls,
+// scalar subqueries, derived tables (issue 14 measured refusals from 9 levels on).
+TEST(StatementAnalyzerTest, SixtyFourLevelsOfNesting) {
+  auto repeat = [](const std::string& s, int n) {
+    std::string r;
+    for (int i = 0; i < n; ++i) r += s;
+    return r;
+  };
+  struct Shape {
+    const char* name;
+    std::function<std::string(int)> sql;
+  };
+  const Shape shapes[] = {
+      {"parentheses", [&](int n) { return "SELECT " + repeat("(", n) + "1" + repeat(")", n); }},
+      {"function calls",
+       [&](int n) { return "SELECT " + repeat("ABS(", n) + "a" + repeat(")", n) + " FROM t"; }},
+      {"scalar subqueries",
+       [&](int n) { return repeat("SELECT (", n) + "SELECT a FROM t" + repeat(") FROM t", n); }},
+      {"derived tables",
+       [&](int n) {
+         std::string s = "SELECT * FROM t";
+         for (int i = 0; i < n; ++i) s = "SELECT * FROM (" + s + ") AS d" + std::to_string(i);
+         return s;
+       }},
+      {"IN subqueries",
+       [&](int n) {
+         std::string s = "SELECT a FROM t";
+         for (int i = 0; i < n; ++i) s = "SELECT a FROM t WHERE a IN (" + s + ")";
+         return s;
+       }},
+  };
+  for (const auto& shape : shapes) {
+    const auto ok = an(shape.sql(64));
+    EXPECT_TRUE(ok.understood) << shape.name << ": " << ok.reason;
+    const auto deep = an(shape.sql(65));
+    EXPECT_FALSE(deep.understood) << shape.name;
+    EXPECT_NE(deep.reason.find("more than 64"), std::string::npos) << shape.name << ": " << deep.reason;
+  }
 }
 
 TEST(StatementAnalyzerTest, Kinds) {
