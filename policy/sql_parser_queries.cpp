@@ -220,6 +220,12 @@ bool Parser::with_clause(uint32_t base, int parent, std::size_t& pushed) {
       if (!query_expr(base | kCtxCte, parent, false, nullptr)) return false;
     }
     if (!expect_op(")")) return false;
+    if (kw("CYCLE")) {
+      return fail(
+          "WITH ... CYCLE is refused on purpose: it compares the CTE's rows by the named columns, "
+          "an equality test the masking cannot see; bound the recursion with a depth column "
+          "(WHERE depth < n) instead");
+    }
     if (!recursive) {
       ctes_.push_back(name);
       ++pushed;

@@ -120,7 +120,8 @@ bool Parser::explain_stmt(bool analyze_form) {
       continue;
     }
     if (accept_kw("FORMAT")) {
-      if (!expect_op("=") || !is_any_word(cur())) return fail("expected a format");
+      if (!expect_op("=") || !(is_any_word(cur()) || cur().type == TT::kString))
+        return fail("expected a format");
       ++p_;
       continue;
     }
@@ -494,7 +495,8 @@ bool Parser::statement(bool allow_with) {
       return skip_rest();
     }
     if (accept_kw("FORMAT")) {
-      if (!expect_op("=") || !is_any_word(cur())) return fail("expected a format");
+      if (!expect_op("=") || !(is_any_word(cur()) || cur().type == TT::kString))
+        return fail("expected a format");
       ++p_;
     }
     return explain_stmt(true);
