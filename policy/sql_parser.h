@@ -245,6 +245,29 @@ class Parser {
     while (k < t_.size() && is_op(t_[k], "(")) ++k;
     return k > p_ && starts_query(k);
   }
+  // In an expression, '(' '(' query ... : true when the outer '(' opens a parenthesised
+  // expression whose first operand is a subquery (`((SELECT …) + 1)`, `IN ((SELECT …), (SELECT
+  // …))`), false when it opens a parenthesised query (`((SELECT …) UNION (SELECT …))`,
+  // `((SELECT …) ORDER BY 1)`, `((SELECT …))`). Decided by what follows the inner ')': what can
+  // continue a query goes with a query, anything else (an operator, a comma) with an expression.
+  // A wrong guess is refused, never misread: the other reading then fails to parse.
+  bool paren_opens_expression() const {
+    if (p_ + 1 >= t_.size() || !is_op(t_[p_ + 1], "(")) return false;
+    int depth = 0;
+    std::size_t k = p_ + 1;
+    for (; k < t_.size() && t_[k].type != TokenType::kEnd; ++k) {
+      if (is_op(t_[k], "(")) ++depth;
+      if (is_op(t_[k], ")") && --depth == 0) break;
+    }
+    if (k + 1 >= t_.size()) return false;
+    const Token& next = t_[k + 1];
+    if (next.type == TokenType::kEnd || is_op(next, ")") || is_op(next, ";")) return false;
+    for (std::string_view w : {"UNION", "EXCEPT", "INTERSECT", "MINUS", "ORDER", "LIMIT", "OFFSET", "FETCH",
+                               "INTO", "FOR", "LOCK", "PROCEDURE"}) {
+      if (is_kw(next, w)) return false;
+    }
+    return true;
+  }
   // In FROM, '(' '(' query ... : true when the outer '(' opens a join list whose first table is
   // a derived table (`((SELECT …) AS a JOIN b ON …)`), false when it opens a parenthesised query
   // (`((SELECT …) UNION (SELECT …)) AS d`, `((SELECT …)) AS d`). Decided by what follows the

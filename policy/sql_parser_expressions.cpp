@@ -145,7 +145,7 @@ bool Parser::expr_prec(uint32_t ctx, int scope, int min_prec, int& col) {
       if (!expr_prec(ectx, scope, kPrecCmp + 1, rc)) return false;
     } else if (is_kw(o, "IN")) {
       if (!op("(")) return fail("expected '(' after IN");
-      if (paren_starts_query()) {
+      if (paren_starts_query() && !paren_opens_expression()) {
         SG_NEST();
         if (!subquery_paren(ectx, scope)) return false;
       } else if (!expr_list_paren(ectx, scope)) {
@@ -257,7 +257,8 @@ bool Parser::primary(uint32_t ctx, int scope, int& col) {
       return true;
     case TT::kOp:
       if (is_op(t, "(")) {
-        if (paren_starts_query()) return subquery_paren(ctx | kCtxExpression, scope);
+        if (paren_starts_query() && !paren_opens_expression())
+          return subquery_paren(ctx | kCtxExpression, scope);
         ++p_;
         const std::size_t first = a_.columns.size();
         if (!expr(ctx, scope)) return false;
