@@ -245,6 +245,18 @@ class Parser {
     while (k < t_.size() && is_op(t_[k], "(")) ++k;
     return k > p_ && starts_query(k);
   }
+  // At '(' '(' ...: the token after the ')' that closes the inner '(', or nullptr when the
+  // second token is not '(' or the group is not closed.
+  const Token* after_inner_group() const {
+    if (p_ + 1 >= t_.size() || !is_op(t_[p_ + 1], "(")) return nullptr;
+    int depth = 0;
+    std::size_t k = p_ + 1;
+    for (; k < t_.size() && t_[k].type != TokenType::kEnd; ++k) {
+      if (is_op(t_[k], "(")) ++depth;
+      if (is_op(t_[k], ")") && --depth == 0) break;
+    }
+    return k + 1 < t_.size() ? &t_[k + 1] : nullptr;
+  }
   // In an expression, '(' '(' query ... : true when the outer '(' opens a parenthesised
   // expression whose first operand is a subquery (`((SELECT …) + 1)`, `IN ((SELECT …), (SELECT
   // …))`), false when it opens a parenthesised query (`((SELECT …) UNION (SELECT …))`,
@@ -252,15 +264,9 @@ class Parser {
   // continue a query goes with a query, anything else (an operator, a comma) with an expression.
   // A wrong guess is refused, never misread: the other reading then fails to parse.
   bool paren_opens_expression() const {
-    if (p_ + 1 >= t_.size() || !is_op(t_[p_ + 1], "(")) return false;
-    int depth = 0;
-    std::size_t k = p_ + 1;
-    for (; k < t_.size() && t_[k].type != TokenType::kEnd; ++k) {
-      if (is_op(t_[k], "(")) ++depth;
-      if (is_op(t_[k], ")") && --depth == 0) break;
-    }
-    if (k + 1 >= t_.size()) return false;
-    const Token& next = t_[k + 1];
+    const Token* after = after_inner_group();
+    if (after == nullptr) return false;
+    const Token& next = *after;
     if (next.type == TokenType::kEnd || is_op(next, ")") || is_op(next, ";")) return false;
     for (std::string_view w : {"UNION", "EXCEPT", "INTERSECT", "MINUS", "ORDER", "LIMIT", "OFFSET", "FETCH",
                                "INTO", "FOR", "LOCK", "PROCEDURE"}) {
@@ -273,15 +279,9 @@ class Parser {
   // (`((SELECT …) UNION (SELECT …)) AS d`, `((SELECT …)) AS d`). Decided by what follows the
   // inner ')': an alias or a join goes with a table, anything else with a query.
   bool paren_opens_join_list() const {
-    if (p_ + 1 >= t_.size() || !is_op(t_[p_ + 1], "(")) return false;
-    int depth = 0;
-    std::size_t k = p_ + 1;
-    for (; k < t_.size() && t_[k].type != TokenType::kEnd; ++k) {
-      if (is_op(t_[k], "(")) ++depth;
-      if (is_op(t_[k], ")") && --depth == 0) break;
-    }
-    if (k + 1 >= t_.size()) return false;
-    const Token& next = t_[k + 1];
+    const Token* after = after_inner_group();
+    if (after == nullptr) return false;
+    const Token& next = *after;
     return is_kw(next, "AS") || is_name(next) || is_kw(next, "JOIN") || is_kw(next, "INNER") ||
            is_kw(next, "CROSS") || is_kw(next, "LEFT") || is_kw(next, "RIGHT") || is_kw(next, "NATURAL") ||
            is_kw(next, "STRAIGHT_JOIN");
