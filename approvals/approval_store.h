@@ -100,4 +100,8 @@ class ApprovalStore {
   virtual common::Result<bool> consume(std::string_view id, int64_t now_ms) = 0;
 };
 
+/// The columns both SQL stores read back, in this order: state, version, doc (JSON), used_ms.
+inline constexpr const char* kSelectApprovalRows =
+    "SELECT state, version, doc, used_ms FROM sqlguard_approvals";
+
 }  // namespace sqlguard::approvals

@@ -8,8 +8,6 @@ namespace sqlguard::approvals {
 using db::sql_quote;
 namespace {
 
-constexpr const char* kSelect = "SELECT state, version, doc, used_ms FROM sqlguard_approvals";
-
 std::string dump(const ApprovalRequest& r) {
   return r.to_doc().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -98,7 +96,7 @@ common::Result<void> MariaDbApprovalStore::insert(const ApprovalRequest& r) {
 
 common::Result<std::optional<ApprovalRequest>> MariaDbApprovalStore::get(std::string_view id) {
   std::lock_guard lock(mu_);
-  auto rs = run(std::string(kSelect) + " WHERE id = " + sql_quote(id));
+  auto rs = run(std::string(kSelectApprovalRows) + " WHERE id = " + sql_quote(id));
   if (!rs) return std::unexpected(rs.error());
   if (rs->rows.empty()) return std::optional<ApprovalRequest>{};
   auto r = row_to_request(rs->rows[0]);
@@ -118,7 +116,8 @@ common::Result<uint64_t> MariaDbApprovalStore::count_pending(int64_t now_ms) {
 
 common::Result<std::vector<ApprovalRequest>> MariaDbApprovalStore::list(size_t limit) {
   std::lock_guard lock(mu_);
-  auto rs = run(std::string(kSelect) + " ORDER BY created_ms DESC, id DESC LIMIT " + std::to_string(limit));
+  auto rs = run(std::string(kSelectApprovalRows) + " ORDER BY created_ms DESC, id DESC LIMIT " +
+                std::to_string(limit));
   if (!rs) return std::unexpected(rs.error());
   std::vector<ApprovalRequest> out;
   for (const auto& row : rs->rows) {

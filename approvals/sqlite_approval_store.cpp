@@ -32,8 +32,6 @@ class Stmt {
   bool ok_ = false;
 };
 
-constexpr const char* kSelect = "SELECT state, version, doc, used_ms FROM sqlguard_approvals";
-
 common::Result<ApprovalRequest> row_to_request(const Stmt& s) {
   const nlohmann::json doc = nlohmann::json::parse(s.text(2), nullptr, false);
   auto r = ApprovalRequest::from_doc(doc);
@@ -111,7 +109,7 @@ common::Result<void> SqliteApprovalStore::insert(const ApprovalRequest& r) {
 
 common::Result<std::optional<ApprovalRequest>> SqliteApprovalStore::get(std::string_view id) {
   std::lock_guard lock(mu_);
-  Stmt s(db_, (std::string(kSelect) + " WHERE id = ?1").c_str());
+  Stmt s(db_, (std::string(kSelectApprovalRows) + " WHERE id = ?1").c_str());
   if (!s.ok()) return std::unexpected(error("get"));
   s.bind(1, id);
   const int rc = s.step();
@@ -133,7 +131,7 @@ common::Result<uint64_t> SqliteApprovalStore::count_pending(int64_t now_ms) {
 
 common::Result<std::vector<ApprovalRequest>> SqliteApprovalStore::list(size_t limit) {
   std::lock_guard lock(mu_);
-  Stmt s(db_, (std::string(kSelect) + " ORDER BY created_ms DESC, rowid DESC LIMIT ?1").c_str());
+  Stmt s(db_, (std::string(kSelectApprovalRows) + " ORDER BY created_ms DESC, rowid DESC LIMIT ?1").c_str());
   if (!s.ok()) return std::unexpected(error("list"));
   s.bind(1, static_cast<int64_t>(limit));
   std::vector<ApprovalRequest> out;

@@ -1,16 +1,8 @@
 #include "policy/principal_spec.h"
 
+#include "common/text.h"
+
 namespace sqlguard::policy {
-
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 common::Result<Principal> parse_principal_spec(std::string_view spec) {
   for (char c : spec) {
@@ -22,7 +14,7 @@ common::Result<Principal> parse_principal_spec(std::string_view spec) {
   Principal p;
   p.auth_method = "config";
   const auto colon = spec.find(':');
-  const std::string_view subject = trim(spec.substr(0, colon));
+  const std::string_view subject = common::trim_blanks(spec.substr(0, colon));
   if (subject.empty()) {
     return common::fail(common::ErrorCode::kInvalidInput,
                         "principal spec needs a subject: SUBJECT[:group,group]");
@@ -32,7 +24,7 @@ common::Result<Principal> parse_principal_spec(std::string_view spec) {
   std::string_view rest = spec.substr(colon + 1);
   while (true) {
     const auto comma = rest.find(',');
-    const std::string_view g = trim(rest.substr(0, comma));
+    const std::string_view g = common::trim_blanks(rest.substr(0, comma));
     if (g.empty()) {
       return common::fail(common::ErrorCode::kInvalidInput,
                           std::string("principal spec has an empty group name: ") + std::string(spec));

@@ -8,18 +8,13 @@
 #include <nlohmann/json.hpp>
 
 #include "common/bytes.h"
+#include "common/text.h"
 #include "policy/value_detectors.h"
 
 namespace sqlguard::policy {
 namespace {
 
 bool digit(char c) { return c >= '0' && c <= '9'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 bool all_digits(std::string_view s) {
   if (s.empty()) return false;
@@ -187,13 +182,13 @@ bool se_personnummer_valid(std::string_view text) {
 }
 
 bool national_id_valid(std::string_view text) {
-  text = trim(text);
+  text = common::trim_whitespace(text);
   return us_ssn_valid(text) || nl_bsn_valid(text) || es_dni_valid(text) || fr_nir_valid(text) ||
          se_personnummer_valid(text);
 }
 
 bool secret_shaped(std::string_view text) {
-  text = trim(text);
+  text = common::trim_whitespace(text);
   static const re2::RE2 prefixed(
       R"((?:AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255}|)"
       R"(xox[abposr]-[A-Za-z0-9-]{10,}|(?:sk|rk)_live_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_\-]{35})");
@@ -212,7 +207,7 @@ bool secret_shaped(std::string_view text) {
 }
 
 bool password_hash_shaped(std::string_view text) {
-  text = trim(text);
+  text = common::trim_whitespace(text);
   static const re2::RE2 re(
       R"(\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}|\$argon2(?:id|i|d)\$[^\s]{20,}|\$[56]\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{43,86}|\*[0-9A-Fa-f]{40})");
   return re2::RE2::FullMatch(re2::StringPiece(text.data(), text.size()), re);
@@ -248,7 +243,7 @@ common::Result<std::unique_ptr<ColumnClassifier>> ColumnClassifier::create() {
 }
 
 std::optional<SensitiveKind> ColumnClassifier::value_kind(std::string_view value) const {
-  value = trim(value);
+  value = common::trim_whitespace(value);
   if (value.empty() || value.size() > 4096) return std::nullopt;
   if (email_->matches_whole(value)) return SensitiveKind::kEmail;
   if (iban_->matches_whole(value)) return SensitiveKind::kIban;
@@ -266,7 +261,7 @@ ColumnVerdict ColumnClassifier::classify(std::string_view column,
   std::array<std::size_t, 8> counts{};
   std::size_t sampled = 0;
   for (const auto& v : sample) {
-    if (trim(v).empty()) continue;
+    if (common::trim_whitespace(v).empty()) continue;
     ++sampled;
     if (auto k = value_kind(v)) ++counts[static_cast<std::size_t>(*k)];
   }

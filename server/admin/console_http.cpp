@@ -123,7 +123,7 @@ namespace {
 constexpr const char* kCsp =
     "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
     "object-src 'none'";
-constexpr const char* kJson = "application/json";
+constexpr const char* kJsonContentType = "application/json";
 
 void security_headers(httplib::Response& res) {
   res.set_header("Content-Security-Policy", kCsp);
@@ -135,10 +135,10 @@ void security_headers(httplib::Response& res) {
 void reply_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), kJson);
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), kJsonContentType);
 }
 
-void reply_error(httplib::Response& res, int status, std::string message) {
+void reply_console_error(httplib::Response& res, int status, std::string message) {
   reply_json(res, status, json{{"error", std::move(message)}});
 }
 
@@ -187,7 +187,7 @@ class ConsoleRoutes {
     try {
       return options_.request_filter(req, res);
     } catch (...) {
-      reply_error(res, 500, "internal error");
+      reply_console_error(res, 500, "internal error");
       return false;
     }
   }
@@ -202,14 +202,15 @@ class ConsoleRoutes {
     if (!caller) {
       if (!caller.error().www_authenticate.empty())
         res.set_header("WWW-Authenticate", caller.error().www_authenticate);
-      reply_error(res, caller.error().status, caller.error().message);
+      reply_console_error(res, caller.error().status, caller.error().message);
       return false;
     }
     const policy::Principal& principal = *caller;
     for (const auto& group : options_.auditor_groups) {
       if (principal.in_group(group)) return true;
     }
-    reply_error(res, 403, "forbidden: " + principal.subject + " is not in an auditor or reviewer group");
+    reply_console_error(res, 403,
+                        "forbidden: " + principal.subject + " is not in an auditor or reviewer group");
     return false;
   }
 
@@ -231,7 +232,7 @@ class ConsoleRoutes {
       std::size_t parsed = 0;
       auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
       if (ec != std::errc() || end != value.data() + value.size() || parsed == 0 || parsed > 1000) {
-        reply_error(res, 400, "limit must be an integer from 1 to 1000");
+        reply_console_error(res, 400, "limit must be an integer from 1 to 1000");
         return;
       }
       limit = parsed;
@@ -239,7 +240,7 @@ class ConsoleRoutes {
     auto records = load();
     if (!records) {
       spdlog::warn("console: cannot read the audit log: {}", records.error().message);
-      reply_error(res, 503, "cannot read the audit log");
+      reply_console_error(res, 503, "cannot read the audit log");
       return;
     }
     reply_json(res, 200, json{{"sessions", summarize_sessions(*records, limit)}});
@@ -250,7 +251,7 @@ class ConsoleRoutes {
     auto records = load();
     if (!records) {
       spdlog::warn("console: cannot read the audit log: {}", records.error().message);
-      reply_error(res, 503, "cannot read the audit log");
+      reply_console_error(res, 503, "cannot read the audit log");
       return;
     }
     json out = json::array();
@@ -264,7 +265,7 @@ class ConsoleRoutes {
       out.push_back(std::move(rec));
     }
     if (out.empty()) {
-      reply_error(res, 404, "no records of that session in the audit log");
+      reply_console_error(res, 404, "no records of that session in the audit log");
       return;
     }
     reply_json(res, 200, json{{"session", id}, {"records", std::move(out)}, {"truncated", truncated}});

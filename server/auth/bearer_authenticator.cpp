@@ -11,6 +11,8 @@
 
 #include "common/bytes.h"
 #include "common/random.h"
+#include "common/text.h"
+#include "policy/sql_lexer.h"
 #include "server/auth/oauth_metadata.h"
 
 namespace sqlguard::server {
@@ -21,26 +23,6 @@ using nlohmann::json;
 constexpr std::size_t kMaxGroups = 256;
 constexpr std::size_t kMaxClaimString = 256;
 constexpr std::size_t kMaxApiKeyBytes = 256;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-/// Printable, bounded copy of an untrusted value for messages and audit fields.
-std::string printable(std::string_view s, std::size_t max_len = 64) {
-  std::string out;
-  for (char c : s.substr(0, max_len)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
-  if (s.size() > max_len) out += "...";
-  return out;
-}
 
 /// The 32-byte digest a configured `sha256` (64 hex characters) names; nullopt if malformed.
 std::optional<common::Sha256Digest> digest_from_hex(std::string_view hex) {
@@ -189,8 +171,8 @@ AuthRejection BearerAuthenticator::reject(int status, std::string error, std::st
 
 std::expected<AuthenticatedCaller, AuthRejection> BearerAuthenticator::authenticate_headers(
     std::string_view authorization, std::string_view x_api_key) const {
-  authorization = trim(authorization);
-  x_api_key = trim(x_api_key);
+  authorization = common::trim_blanks(authorization);
+  x_api_key = common::trim_blanks(x_api_key);
   if (!authorization.empty() && !x_api_key.empty()) {
     return std::unexpected(reject(400, "invalid_request", "multiple_credentials",
                                   "send one credential: Authorization or X-API-Key, not both"));
@@ -203,14 +185,14 @@ std::expected<AuthenticatedCaller, AuthRejection> BearerAuthenticator::authentic
   }
   const auto sp = authorization.find_first_of(" \t");
   const std::string_view scheme = authorization.substr(0, sp);
-  if (!iequals(scheme, "Bearer")) {
+  if (!policy::iequals(scheme, "Bearer")) {
     AuthRejection r =
         reject(401, "", "unsupported_scheme", "use the Bearer authentication scheme (RFC 6750)");
     r.www_authenticate = challenge_;
     return std::unexpected(std::move(r));
   }
   const std::string_view credential =
-      sp == std::string_view::npos ? std::string_view() : trim(authorization.substr(sp));
+      sp == std::string_view::npos ? std::string_view() : common::trim_blanks(authorization.substr(sp));
   if (credential.empty()) {
     return std::unexpected(
         reject(400, "invalid_request", "malformed", "the Authorization header has no bearer token"));
@@ -283,8 +265,8 @@ std::expected<AuthenticatedCaller, AuthRejection> BearerAuthenticator::authentic
             ? reject(503, "", reason, "the identity provider's signing keys are unavailable; try again later")
             : reject(401, "invalid_token", reason, verified.error().message);
     if (auto jws = parse_jws(token)) {
-      r.token_alg = printable(jws->alg);
-      r.token_kid = printable(jws->kid);
+      r.token_alg = common::printable(jws->alg);
+      r.token_kid = common::printable(jws->kid);
     }
     return std::unexpected(std::move(r));
   }
@@ -300,10 +282,10 @@ std::expected<AuthenticatedCaller, AuthRejection> BearerAuthenticator::authentic
                   const std::vector<std::string>& scopes = {}) {
     AuthRejection r = reject(status, error, reason, std::move(message), scopes);
     r.token_alg = verified->alg;
-    r.token_kid = printable(verified->kid);
-    r.subject = printable(subject, kMaxClaimString);
-    r.issuer = printable(iss, kMaxClaimString);
-    r.client_id = printable(client_id, kMaxClaimString);
+    r.token_kid = common::printable(verified->kid);
+    r.subject = common::printable(subject, kMaxClaimString);
+    r.issuer = common::printable(iss, kMaxClaimString);
+    r.client_id = common::printable(client_id, kMaxClaimString);
     return std::unexpected(std::move(r));
   };
 
@@ -395,9 +377,10 @@ std::optional<std::expected<AuthenticatedCaller, AuthRejection>> authenticate_st
   if (auth.stdio_token_env.empty()) return std::nullopt;
   const char* value = std::getenv(auth.stdio_token_env.c_str());
   if (value == nullptr) return std::nullopt;
-  std::string_view token = trim(value);
+  std::string_view token = common::trim_blanks(value);
   if (token.empty()) return std::nullopt;
-  if (token.size() > 7 && iequals(token.substr(0, 7), "Bearer ")) token = trim(token.substr(7));
+  if (token.size() > 7 && policy::iequals(token.substr(0, 7), "Bearer "))
+    token = common::trim_blanks(token.substr(7));
   return authenticator.authenticate_token(token);
 }
 

@@ -2,6 +2,7 @@
 
 #include "common/bytes.h"
 #include "common/json_depth.h"
+#include "common/text.h"
 
 #include <algorithm>
 #include <utility>
@@ -26,13 +27,6 @@ struct EcdsaSigFree {
 JwsError error(JwsErrorCode code, std::string message) { return JwsError{code, std::move(message)}; }
 
 /// Printable, bounded copy of an untrusted header value for messages.
-std::string printable(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, 64)) out += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? c : '?';
-  if (s.size() > 64) out += "...";
-  return out;
-}
-
 /// The hash for an RSA/ECDSA alg, or nullptr (EdDSA and unknown algs).
 const EVP_MD* digest_for(std::string_view alg) {
   if (alg == "RS256" || alg == "PS256" || alg == "ES256") return EVP_sha256();
@@ -131,7 +125,7 @@ std::expected<void, JwsError> verify_jws_signature(const Jws& jws, const Jwk& ke
   auto bad = [&](std::string why) {
     return std::unexpected(error(JwsErrorCode::kBadSignature, std::move(why)));
   };
-  if (!key.key || !key.usable_for(jws.alg)) return bad("key does not fit alg " + printable(jws.alg));
+  if (!key.key || !key.usable_for(jws.alg)) return bad("key does not fit alg " + common::printable(jws.alg));
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   if (!ctx) return bad("out of memory");
   const EVP_MD* md = digest_for(jws.alg);
@@ -176,8 +170,8 @@ std::expected<VerifiedJwt, JwsError> JwtValidator::verify(std::string_view token
   // Algorithm: asymmetric, known and allowed. "none" and HS* fail is_asymmetric_supported().
   if (!is_asymmetric_supported(jws.alg) ||
       std::find(allowed_.begin(), allowed_.end(), jws.alg) == allowed_.end()) {
-    return std::unexpected(
-        error(JwsErrorCode::kAlgorithmNotAllowed, "alg \"" + printable(jws.alg) + "\" is not accepted"));
+    return std::unexpected(error(JwsErrorCode::kAlgorithmNotAllowed,
+                                 "alg \"" + common::printable(jws.alg) + "\" is not accepted"));
   }
   for (const char* name : {"crit", "jku", "x5u", "jwk", "x5c", "cty", "zip", "b64"}) {
     if (jws.header.contains(name)) {
@@ -187,8 +181,8 @@ std::expected<VerifiedJwt, JwsError> JwtValidator::verify(std::string_view token
   }
   if (!jws.typ.empty() && jws.typ != "JWT" && jws.typ != "jwt" && jws.typ != "at+jwt" &&
       jws.typ != "application/at+jwt") {
-    return std::unexpected(
-        error(JwsErrorCode::kForbiddenHeader, "typ \"" + printable(jws.typ) + "\" is not an access token"));
+    return std::unexpected(error(JwsErrorCode::kForbiddenHeader,
+                                 "typ \"" + common::printable(jws.typ) + "\" is not an access token"));
   }
 
   auto set = keys_->keys();
@@ -212,10 +206,10 @@ std::expected<VerifiedJwt, JwsError> JwtValidator::verify(std::string_view token
     }
   }
   if (fitting.empty()) {
-    return std::unexpected(error(
-        JwsErrorCode::kUnknownKey,
-        jws.kid.empty() ? "no key of the issuer fits alg " + jws.alg
-                        : "no key of the issuer has kid \"" + printable(jws.kid) + "\" for alg " + jws.alg));
+    return std::unexpected(error(JwsErrorCode::kUnknownKey,
+                                 jws.kid.empty() ? "no key of the issuer fits alg " + jws.alg
+                                                 : "no key of the issuer has kid \"" +
+                                                       common::printable(jws.kid) + "\" for alg " + jws.alg));
   }
   for (const Jwk* k : fitting) {
     if (verify_jws_signature(jws, *k)) {

@@ -60,7 +60,7 @@ std::string lower(std::string_view s) {
 
 // A JSON-RPC error body without id for transport-level failures (MCP 2025-11-25 §transports:
 // "the body MAY comprise a JSON-RPC error response that has no id").
-void reply_error(httplib::Response& res, int status, int code, std::string message) {
+void reply_rpc_error(httplib::Response& res, int status, int code, std::string message) {
   res.status = status;
   res.set_content(serialize(make_error(nullptr, code, std::move(message))), kJson);
 }
@@ -112,6 +112,12 @@ bool accepts(const httplib::Request& req, std::string_view type) {
 bool same_principal(const policy::Principal& a, const policy::Principal& b) {
   return a.subject == b.subject && a.issuer == b.issuer && a.auth_method == b.auth_method;
 }
+
+}  // namespace
+
+// Named (not anonymous) because HttpTransport::Impl holds them: a member whose type has internal
+// linkage would give Impl a subobject GCC warns about (-Wsubobject-linkage) in a unity build.
+namespace http_streams {
 
 // The Sink of one POST: queues what the session sends until the HTTP side takes it.
 class Exchange : public Sink {
@@ -205,7 +211,11 @@ class SseStream : public Sink {
   bool closed_ = false;
 };
 
-}  // namespace
+}  // namespace http_streams
+
+using http_streams::Exchange;
+using http_streams::is_notification;
+using http_streams::SseStream;
 
 struct HttpTransport::Impl {
   struct Entry {
@@ -278,7 +288,7 @@ struct HttpTransport::Impl {
   bool check_host_and_origin(const httplib::Request& req, httplib::Response& res) const {
     const std::string host = host_only(req.get_header_value("Host"));
     if (host.empty() || !host_allowed(host)) {
-      reply_error(res, 403, -32000, "Forbidden: Host header not allowed");
+      reply_rpc_error(res, 403, -32000, "Forbidden: Host header not allowed");
       return false;
     }
     if (!req.has_header("Origin")) return true;
@@ -295,7 +305,7 @@ struct HttpTransport::Impl {
       }
     }
     if (!ok) {
-      reply_error(res, 403, -32000, "Forbidden: Origin not allowed");
+      reply_rpc_error(res, 403, -32000, "Forbidden: Origin not allowed");
       return false;
     }
     res.set_header("Access-Control-Allow-Origin", origin);
@@ -312,8 +322,8 @@ struct HttpTransport::Impl {
     if (!failure.www_authenticate.empty()) {
       res.set_header("WWW-Authenticate", failure.www_authenticate);
     }
-    reply_error(res, failure.status > 0 ? failure.status : 401, -32000,
-                failure.message.empty() ? "Unauthorized" : failure.message);
+    reply_rpc_error(res, failure.status > 0 ? failure.status : 401, -32000,
+                    failure.message.empty() ? "Unauthorized" : failure.message);
     return std::nullopt;
   }
 
@@ -322,7 +332,8 @@ struct HttpTransport::Impl {
                                            const policy::Principal& caller, bool claim) {
     const std::string id = req.get_header_value(kSessionHeader);
     if (id.empty()) {
-      reply_error(res, 400, -32000, "Bad Request: Mcp-Session-Id header is required (send initialize first)");
+      reply_rpc_error(res, 400, -32000,
+                      "Bad Request: Mcp-Session-Id header is required (send initialize first)");
       return nullptr;
     }
     std::lock_guard lock(mu);
@@ -331,7 +342,7 @@ struct HttpTransport::Impl {
     // identity and their existence is not disclosed. Legacy HTTP+SSE sessions are only
     // reachable through their own message endpoint.
     if (it == sessions.end() || it->second.stream || !same_principal(it->second.owner, caller)) {
-      reply_error(res, 404, -32001, "Session not found");
+      reply_rpc_error(res, 404, -32001, "Session not found");
       return nullptr;
     }
     it->second.last_used = std::chrono::steady_clock::now();
@@ -353,25 +364,25 @@ struct HttpTransport::Impl {
     if (!caller) return;
     const auto content_types = media_types(req.get_header_value("Content-Type"));
     if (content_types.empty() || content_types.front() != kJson) {
-      reply_error(res, 415, -32000, "Unsupported Media Type: Content-Type must be application/json");
+      reply_rpc_error(res, 415, -32000, "Unsupported Media Type: Content-Type must be application/json");
       return;
     }
     const bool sse_ok = accepts(req, "text/event-stream");
     if (!accepts(req, kJson) && !sse_ok) {
-      reply_error(res, 406, -32000,
-                  "Not Acceptable: Accept must allow application/json or text/event-stream");
+      reply_rpc_error(res, 406, -32000,
+                      "Not Acceptable: Accept must allow application/json or text/event-stream");
       return;
     }
     if (req.has_header(kVersionHeader) &&
         !is_supported_protocol_version(req.get_header_value(kVersionHeader))) {
-      reply_error(res, 400, -32000,
-                  "Bad Request: unsupported MCP-Protocol-Version; supported: 2025-11-25, "
-                  "2025-06-18, 2025-03-26, 2024-11-05");
+      reply_rpc_error(res, 400, -32000,
+                      "Bad Request: unsupported MCP-Protocol-Version; supported: 2025-11-25, "
+                      "2025-06-18, 2025-03-26, 2024-11-05");
       return;
     }
     auto parsed = parse_json_text(req.body, options.max_json_depth);
     if (!parsed) {
-      reply_error(res, 400, parsed.error().code, parsed.error().message);
+      reply_rpc_error(res, 400, parsed.error().code, parsed.error().message);
       return;
     }
     const json& message = *parsed;
@@ -385,11 +396,11 @@ struct HttpTransport::Impl {
       {
         std::lock_guard lock(mu);
         if (stopping) {
-          reply_error(res, 503, -32000, "Service Unavailable: shutting down");
+          reply_rpc_error(res, 503, -32000, "Service Unavailable: shutting down");
           return;
         }
         if (sessions.size() >= http.max_sessions) {
-          reply_error(res, 503, -32000, "Service Unavailable: too many sessions");
+          reply_rpc_error(res, 503, -32000, "Service Unavailable: too many sessions");
           return;
         }
       }
@@ -397,7 +408,7 @@ struct HttpTransport::Impl {
         session_id = generate_session_id();
       } catch (const std::exception& e) {
         spdlog::error("mcp http: {}", e.what());
-        reply_error(res, 500, rpc_error::kInternalError, "Internal error");
+        reply_rpc_error(res, 500, rpc_error::kInternalError, "Internal error");
         return;
       }
       session = std::make_shared<McpSession>(tools, observer, *caller,
@@ -547,7 +558,7 @@ struct HttpTransport::Impl {
     auto caller = authenticate(req, res);
     if (!caller) return;
     if (req.has_header("Accept") && !accepts(req, "text/event-stream")) {
-      reply_error(res, 406, -32000, "Not Acceptable: Accept must allow text/event-stream");
+      reply_rpc_error(res, 406, -32000, "Not Acceptable: Accept must allow text/event-stream");
       return;
     }
     std::string session_id;
@@ -555,7 +566,7 @@ struct HttpTransport::Impl {
       session_id = generate_session_id();
     } catch (const std::exception& e) {
       spdlog::error("mcp sse: {}", e.what());
-      reply_error(res, 500, rpc_error::kInternalError, "Internal error");
+      reply_rpc_error(res, 500, rpc_error::kInternalError, "Internal error");
       return;
     }
     auto stream = std::make_shared<SseStream>(http.max_sse_queued_messages, http.max_sse_queued_bytes);
@@ -571,7 +582,7 @@ struct HttpTransport::Impl {
                             : streams >= http.max_sse_streams      ? "too many SSE streams"
                                                                    : nullptr;
       if (refusal != nullptr) {
-        reply_error(res, 503, -32000, std::string("Service Unavailable: ") + refusal);
+        reply_rpc_error(res, 503, -32000, std::string("Service Unavailable: ") + refusal);
         return;  // the unused session is destroyed after the lock is released
       }
       sessions.emplace(session_id, Entry{session, *caller, std::chrono::steady_clock::now(), 0, stream});
@@ -630,19 +641,19 @@ struct HttpTransport::Impl {
     if (!caller) return;
     const std::string id = req.get_param_value("sessionId");
     if (id.empty()) {
-      reply_error(res, 400, -32000, "Bad Request: the sessionId query parameter is required");
+      reply_rpc_error(res, 400, -32000, "Bad Request: the sessionId query parameter is required");
       return;
     }
     const auto content_types = media_types(req.get_header_value("Content-Type"));
     if (content_types.empty() || content_types.front() != kJson) {
-      reply_error(res, 415, -32000, "Unsupported Media Type: Content-Type must be application/json");
+      reply_rpc_error(res, 415, -32000, "Unsupported Media Type: Content-Type must be application/json");
       return;
     }
     if (req.has_header(kVersionHeader) &&
         !is_supported_protocol_version(req.get_header_value(kVersionHeader))) {
-      reply_error(res, 400, -32000,
-                  "Bad Request: unsupported MCP-Protocol-Version; supported: 2025-11-25, "
-                  "2025-06-18, 2025-03-26, 2024-11-05");
+      reply_rpc_error(res, 400, -32000,
+                      "Bad Request: unsupported MCP-Protocol-Version; supported: 2025-11-25, "
+                      "2025-06-18, 2025-03-26, 2024-11-05");
       return;
     }
     std::shared_ptr<McpSession> session;
@@ -651,7 +662,7 @@ struct HttpTransport::Impl {
       std::lock_guard lock(mu);
       const auto it = sessions.find(id);
       if (it == sessions.end() || !it->second.stream || !same_principal(it->second.owner, *caller)) {
-        reply_error(res, 404, -32001, "Session not found");
+        reply_rpc_error(res, 404, -32001, "Session not found");
         return;
       }
       it->second.last_used = std::chrono::steady_clock::now();
@@ -666,7 +677,7 @@ struct HttpTransport::Impl {
     } release{this, id};
     auto parsed = parse_json_text(req.body, options.max_json_depth);
     if (!parsed) {
-      reply_error(res, 400, parsed.error().code, parsed.error().message);
+      reply_rpc_error(res, 400, parsed.error().code, parsed.error().message);
       return;
     }
     session->handle(*parsed, stream);
@@ -682,7 +693,7 @@ struct HttpTransport::Impl {
       // No credential to check: only this machine may read, and only under an allowed Host
       // (DNS rebinding).
       if (!is_loopback_address(req.remote_addr)) {
-        reply_error(res, 403, -32000, "Forbidden: /metrics is served to loopback clients only");
+        reply_rpc_error(res, 403, -32000, "Forbidden: /metrics is served to loopback clients only");
         return;
       }
       if (!check_host_and_origin(req, res)) return;
@@ -815,7 +826,7 @@ common::Result<int> HttpTransport::start() {
   auto not_allowed = [&im](const httplib::Request& req, httplib::Response& res) {
     if (!im.check_host_and_origin(req, res)) return;
     res.set_header("Allow", "POST, DELETE, OPTIONS");
-    reply_error(res, 405, -32000, "Method Not Allowed: this server has no GET stream");
+    reply_rpc_error(res, 405, -32000, "Method Not Allowed: this server has no GET stream");
   };
   svr.Get(pattern, not_allowed);
   svr.Put(pattern, not_allowed);
@@ -863,13 +874,13 @@ common::Result<int> HttpTransport::start() {
   svr.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;
     if (res.status == 413) {
-      reply_error(res, 413, -32000, "Payload Too Large: message exceeds the size limit");
+      reply_rpc_error(res, 413, -32000, "Payload Too Large: message exceeds the size limit");
     } else if (res.status == 404) {
-      reply_error(res, 404, -32000, "Not Found");
+      reply_rpc_error(res, 404, -32000, "Not Found");
     }
   });
   svr.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-    reply_error(res, 500, rpc_error::kInternalError, "Internal error");
+    reply_rpc_error(res, 500, rpc_error::kInternalError, "Internal error");
   });
 
   if (im.http.port == 0) {
