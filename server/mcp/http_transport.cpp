@@ -113,6 +113,10 @@ bool same_principal(const policy::Principal& a, const policy::Principal& b) {
   return a.subject == b.subject && a.issuer == b.issuer && a.auth_method == b.auth_method;
 }
 
+bool is_notification(const json& message) {
+  return message.is_object() && message.contains("method") && !message.contains("id");
+}
+
 }  // namespace
 
 // Named (not anonymous) because HttpTransport::Impl holds them: a member whose type has internal
@@ -152,10 +156,6 @@ class Exchange : public Sink {
   std::deque<json> queue_;
   bool done_ = false;
 };
-
-bool is_notification(const json& message) {
-  return message.is_object() && message.contains("method") && !message.contains("id");
-}
 
 // The server→client stream of one legacy HTTP+SSE session (MCP 2024-11-05): every message the
 // session sends, for whichever POST, goes here in order. done() is a no-op: the stream
@@ -214,7 +214,6 @@ class SseStream : public Sink {
 }  // namespace http_streams
 
 using http_streams::Exchange;
-using http_streams::is_notification;
 using http_streams::SseStream;
 
 struct HttpTransport::Impl {
