@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <thread>
 
 #include "approvals/mariadb_approval_store.h"
 #include "approvals/sqlite_approval_store.h"
@@ -15,6 +18,7 @@
 #include "server/mcp/http_transport.h"
 #include "server/mcp/server_info.h"
 #include "server/mcp/stdio_transport.h"
+#include "server/mysql/mysql_server.h"
 
 namespace sqlguard::server {
 namespace {
@@ -241,6 +245,51 @@ int App::serve_http() {
                config_.database.describe(), config_.audit.log.dir.string());
   return server::serve_http(tools_, observer_.get(), authenticator.get(), anonymous, session_options, options,
                             health);
+}
+
+namespace {
+volatile std::sig_atomic_t g_mysql_stop = 0;  // set by the SIGINT/SIGTERM handler only
+extern "C" void on_mysql_stop(int signal) { g_mysql_stop = signal; }
+}  // namespace
+
+int App::serve_mysql(bool with_http) {
+  if (!config_.mysql.enabled) {
+    spdlog::critical("cannot start: serve --mysql needs a mysql: section in {}", config_.file.string());
+    return 1;
+  }
+  auto bearer = open_bearer(config_);
+  if (!bearer) {
+    spdlog::critical("cannot start: {}", bearer.error().message);
+    return 1;
+  }
+  MySqlServerOptions options;
+  options.config = config_.mysql;
+  options.server_version = "5.5.5-10.11.0-sqlguard-" + std::string(server_version());
+  options.version_comment = "sqlguard " + std::string(server_version()) + " (governed MySQL front door)";
+  MySqlServer mysql(*guard_, bearer->get(), std::move(options));
+  auto port = mysql.start();
+  if (!port) {
+    spdlog::critical("cannot start: {}", port.error().message);
+    return 1;
+  }
+  spdlog::info("sqlguard {} serving the MySQL protocol on {}:{} ({} account(s){}); database {}; audit log {}",
+               server_version(), config_.mysql.listen_host, *port, config_.mysql.accounts.size(),
+               *bearer ? ", bearer tokens as mysql_clear_password" : "", config_.database.describe(),
+               config_.audit.log.dir.string());
+  int rc = 0;
+  if (with_http) {
+    rc = serve_http();
+  } else {
+    g_mysql_stop = 0;
+    const auto old_int = std::signal(SIGINT, on_mysql_stop);
+    const auto old_term = std::signal(SIGTERM, on_mysql_stop);
+    while (g_mysql_stop == 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    spdlog::info("mysql: signal {} received, shutting down", static_cast<int>(g_mysql_stop));
+    std::signal(SIGINT, old_int);
+    std::signal(SIGTERM, old_term);
+  }
+  mysql.stop();
+  return rc;
 }
 
 }  // namespace sqlguard::server

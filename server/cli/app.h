@@ -62,6 +62,11 @@ class App {
   /// Returns the exit code as serve_stdio does.
   int serve_http();
 
+  /// Serves the MySQL front door (`mysql:` section, docs/mysql.md) until SIGINT/SIGTERM; with
+  /// `with_http`, Streamable HTTP as serve_http() in the same process. Returns the exit code as
+  /// serve_http does; 1 when the listener cannot start or `mysql:` is missing.
+  int serve_mysql(bool with_http);
+
   guard::Guard& guard() { return *guard_; }
   tools::ToolRegistry& tools() { return tools_; }
   tools::SessionObserver& session_observer() { return *observer_; }

@@ -31,10 +31,11 @@ namespace {
 
 void setup_logging(const std::string& level) { spdlog::set_level(spdlog::level::from_str(level)); }
 
-int cmd_serve(const std::string& config_file, bool stdio, bool http, const std::string& log_level) {
+int cmd_serve(const std::string& config_file, bool stdio, bool http, bool mysql,
+              const std::string& log_level) {
   setup_logging(log_level);
-  if (stdio == http) {
-    std::cerr << "sqlguard serve: choose one transport: --stdio or --http\n";
+  if (stdio == (http || mysql)) {
+    std::cerr << "sqlguard serve: choose the transport: --stdio, or --http and/or --mysql\n";
     return 2;
   }
   auto config = load_config(config_file);
@@ -50,7 +51,7 @@ int cmd_serve(const std::string& config_file, bool stdio, bool http, const std::
     spdlog::critical("cannot start: {}", app.error().message);
     return 1;
   }
-  const int rc = stdio ? (*app)->serve_stdio() : (*app)->serve_http();
+  const int rc = stdio ? (*app)->serve_stdio() : mysql ? (*app)->serve_mysql(http) : (*app)->serve_http();
   if (rc == 2) std::_Exit(2);  // calls still running: do not destroy the guard under them
   return rc;
 }
@@ -195,6 +196,7 @@ struct CoreArgs {
   std::string serve_config;
   bool serve_stdio = false;
   bool serve_http = false;
+  bool serve_mysql = false;
   std::string validate_config;
   std::string check_config, check_as, check_sql, check_client, check_expect, check_statements;
 };
@@ -204,8 +206,10 @@ void register_core_commands(CLI::App& app, int& exit_code, const std::shared_ptr
   serve->add_option("--config", a->serve_config, "configuration file (YAML)")->required();
   serve->add_flag("--stdio", a->serve_stdio, "serve one MCP session over stdin/stdout");
   serve->add_flag("--http", a->serve_http, "serve Streamable HTTP (settings in the config's http: section)");
+  serve->add_flag("--mysql", a->serve_mysql,
+                  "serve the MySQL protocol (settings in the config's mysql: section); with --http, both");
   serve->callback([a, &exit_code] {
-    exit_code = cmd_serve(a->serve_config, a->serve_stdio, a->serve_http, a->log_level);
+    exit_code = cmd_serve(a->serve_config, a->serve_stdio, a->serve_http, a->serve_mysql, a->log_level);
   });
 
   auto* validate = app.add_subcommand("validate", "Check a configuration file and exit");

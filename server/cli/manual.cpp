@@ -15,6 +15,8 @@ const std::map<std::string, std::string, std::less<>>& pages() {
   and an intent and outcome record in the audit log before and after the statement runs.
   --stdio serves one session on stdin/stdout (the principal is the config's stdio principal);
   --http serves Streamable HTTP on the config's http.listen (/mcp, /healthz, /metrics, /console).
+  --mysql serves the MySQL client/server protocol on mysql.listen (default 127.0.0.1:3307) to
+  any MySQL client, through the same guard; with --http both run in one process.
   The database may be down at start: calls fail with a clear error until it is back.
 
 EXIT STATUS
@@ -32,9 +34,10 @@ ENVIRONMENT
 EXAMPLES
   sqlguard serve --stdio --config /etc/sqlguard/sqlguard.yaml
   sqlguard serve --http --config /etc/sqlguard/sqlguard.yaml
+  sqlguard serve --mysql --config /etc/sqlguard/sqlguard.yaml   # then: mariadb -h 127.0.0.1 -P 3307 -u alice -p
 
 SEE ALSO
-  docs/configuration.md, docs/policy.md, docs/masking.md, docs/audit.md)"},
+  docs/configuration.md, docs/mysql.md, docs/policy.md, docs/masking.md, docs/audit.md)"},
       {"validate", R"(DESCRIPTION
   Loads the config exactly as serve would (schema, rules, masking, key files and their modes)
   and reports the first problem as FILE:LINE:COL: key.path: problem. Contacts no database.

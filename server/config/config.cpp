@@ -412,6 +412,65 @@ void parse_http(YamlReader& r, const YAML::Node& n, const fs::path& base, Config
   }
 }
 
+bool is_loopback_listen(const std::string& host) {
+  return host == "127.0.0.1" || host == "::1" || host == "localhost" || host.rfind("127.", 0) == 0;
+}
+
+void parse_mysql(YamlReader& r, const YAML::Node& n, Config& c) {
+  const std::string path = "mysql";
+  if (!r.expect_map(n, path,
+                    {"enabled", "listen", "port", "max_connections", "idle_timeout_s", "handshake_timeout_s",
+                     "max_packet_bytes", "max_auth_failures", "accounts"})) {
+    return;
+  }
+  auto& m = c.mysql;
+  m.enabled = true;
+  if (auto v = r.boolean(n, "enabled", path)) m.enabled = *v;
+  if (auto v = r.string(n, "listen", path)) m.listen_host = *v;
+  if (!is_loopback_listen(m.listen_host)) {
+    r.error(n["listen"], path + ".listen",
+            "the MySQL front door listens on loopback only (it does not speak TLS yet); put a TLS "
+            "terminator in front of it for remote clients");
+  }
+  if (auto v = r.uint(n, "port", path, 0, 65535)) m.port = static_cast<uint16_t>(*v);
+  if (auto v = r.uint(n, "max_connections", path, 1, 100000)) m.max_connections = static_cast<uint32_t>(*v);
+  if (auto v = r.uint(n, "idle_timeout_s", path, 1, 86400 * 7)) m.idle_timeout_s = static_cast<uint32_t>(*v);
+  if (auto v = r.uint(n, "handshake_timeout_s", path, 1, 600))
+    m.handshake_timeout_s = static_cast<uint32_t>(*v);
+  if (auto v = r.uint(n, "max_packet_bytes", path, 1024, 1ull << 30)) m.max_packet_bytes = *v;
+  if (auto v = r.uint(n, "max_auth_failures", path, 1, 1000000))
+    m.max_auth_failures = static_cast<uint32_t>(*v);
+  const YAML::Node accounts = n["accounts"];
+  if (accounts.IsDefined() && accounts.IsSequence()) {
+    for (size_t i = 0; i < accounts.size(); ++i) {
+      const std::string ap = YamlReader::index(path + ".accounts", i);
+      const YAML::Node an = accounts[i];
+      if (!r.expect_map(an, ap, {"user", "password_verifier", "principal", "password"})) continue;
+      MySqlAccountConfig a;
+      if (an["password"].IsDefined()) {
+        r.error(an["password"], ap + ".password",
+                "not allowed: give password_verifier, the output of SELECT PASSWORD('...') (\"*\" + 40 hex "
+                "digits)");
+      }
+      if (auto v = r.string(an, "user", ap)) a.user = *v;
+      if (a.user.empty() || a.user.size() > 256) r.error(an, ap + ".user", "required (1 to 256 bytes)");
+      if (auto v = r.string(an, "password_verifier", ap)) a.password_verifier = *v;
+      if (!RE2::FullMatch(a.password_verifier, "\\*[0-9A-Fa-f]{40}")) {
+        r.error(an, ap + ".password_verifier",
+                "expected \"*\" + 40 hex digits (SHA1(SHA1(password)), as SELECT PASSWORD('...') prints it)");
+      }
+      parse_principal(r, an["principal"], ap + ".principal", a.principal);
+      a.principal.auth_method = "mysql-account";
+      for (const auto& other : m.accounts) {
+        if (other.user == a.user) r.error(an, ap + ".user", "duplicate user '" + a.user + "'");
+      }
+      m.accounts.push_back(std::move(a));
+    }
+  } else if (accounts.IsDefined() && !accounts.IsNull()) {
+    r.error(accounts, path + ".accounts", "expected a list");
+  }
+}
+
 void parse_auth(YamlReader& r, const YAML::Node& n, const fs::path& base, Config& c) {
   const std::string path = "auth";
   if (!r.expect_map(n, path, {"oidc", "api_keys", "stdio_token_env"})) return;
@@ -566,8 +625,9 @@ common::Result<Config> parse_config(std::string_view yaml_text, const std::strin
     return common::fail(common::ErrorCode::kInvalidInput,
                         file_name + ": expected a mapping at the top level");
   }
-  r.expect_map(root, "",
-               {"server", "database", "stdio", "policy", "masking", "audit", "http", "auth", "approvals"});
+  r.expect_map(
+      root, "",
+      {"server", "database", "stdio", "policy", "masking", "audit", "http", "auth", "approvals", "mysql"});
   const YAML::Node server = root["server"];
   if (r.expect_map(server, "server", {"name"})) {
     if (auto v = r.string(server, "name", "server")) c.server_name = *v;
@@ -585,6 +645,7 @@ common::Result<Config> parse_config(std::string_view yaml_text, const std::strin
   parse_http(r, root["http"], base_dir, c);
   parse_auth(r, root["auth"], base_dir, c);
   parse_approvals(r, root["approvals"], base_dir, c);
+  parse_mysql(r, root["mysql"], c);
   if (c.http.enabled && c.http.resource_url.empty()) {
     c.http.resource_url = std::string(c.http.tls_cert_file.empty() ? "http://" : "https://") +
                           c.http.listen_host + ":" + std::to_string(c.http.port) + "/mcp";

@@ -100,6 +100,29 @@ struct ApprovalsConfig {
   bool trust_loopback_reviewer_header = false;  ///< X-Sqlguard-Reviewer without authentication
 };
 
+/// `mysql.accounts[]` — a named gateway account for clients that can only send a password
+/// (mysql_native_password). The config holds the verifier SHA1(SHA1(password)) ("*" + 40 hex
+/// digits, as MariaDB's PASSWORD() prints it), never the password.
+struct MySqlAccountConfig {
+  std::string user;
+  std::string password_verifier;  ///< "*" + 40 hex digits
+  policy::Principal principal;    ///< auth_method "mysql-account"
+};
+
+/// `mysql:` — the MySQL wire-protocol front door (docs/mysql.md). Present: `serve --mysql`
+/// listens on listen_host:port.
+struct MySqlConfig {
+  bool enabled = false;
+  std::string listen_host = "127.0.0.1";  ///< loopback only until the front door speaks TLS
+  uint16_t port = 3307;
+  uint32_t max_connections = 64;
+  uint32_t idle_timeout_s = 3600;         ///< a connection silent this long is closed
+  uint32_t handshake_timeout_s = 10;      ///< the whole handshake must finish within this
+  uint64_t max_packet_bytes = 16u << 20;  ///< largest message accepted (max_allowed_packet)
+  uint32_t max_auth_failures = 10;        ///< per source address per minute; more are refused unchecked
+  std::vector<MySqlAccountConfig> accounts;
+};
+
 /// The whole file.
 struct Config {
   std::filesystem::path file;  ///< absolute path of the file that was loaded
@@ -114,6 +137,7 @@ struct Config {
   HttpConfig http;
   AuthConfig auth;
   ApprovalsConfig approvals;
+  MySqlConfig mysql;
 };
 
 /// Loads and validates `file`. Relative paths inside are resolved against the file's directory.

@@ -1,0 +1,690 @@
+#include "server/mysql/mysql_server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <list>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+
+#include "common/bytes.h"
+#include "common/random.h"
+#include "common/text.h"
+#include "policy/sql_lexer.h"
+#include "server/auth/bearer_authenticator.h"
+#include "server/mysql/probes.h"
+#include "server/mysql/protocol.h"
+
+namespace sqlguard::server {
+
+using namespace mysql;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Error numbers and SQLSTATEs the front door answers with (docs/mysql.md "Errors").
+constexpr uint16_t kErAccessDenied = 1045;        // 28000
+constexpr uint16_t kErHostBlocked = 1129;         // HY000
+constexpr uint16_t kErTooManyConnections = 1040;  // 08004
+constexpr uint16_t kErDbAccessDenied = 1044;      // 42000
+constexpr uint16_t kErUnknownCommand = 1047;      // 08S01
+constexpr uint16_t kErRefused = 1142;             // 42000
+constexpr uint16_t kErHeld = 1644;                // 45000
+constexpr uint16_t kErTimeout = 1969;             // 70100
+constexpr uint16_t kErUnsupportedPs = 1295;       // HY000
+constexpr uint16_t kErGeneral = 1105;             // HY000
+constexpr uint16_t kErNetRead = 1158;             // 08S01
+constexpr uint16_t kErMultiStatements = 1149;     // 42000 (ER_SYNTAX_ERROR)
+
+/// An accepted socket: blocking I/O with receive and send timeouts.
+class Socket {
+ public:
+  explicit Socket(int fd) : fd_(fd) {}
+  ~Socket() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+  int fd() const { return fd_; }
+
+  void set_receive_timeout(std::chrono::seconds s) const {
+    timeval tv{static_cast<time_t>(s.count()), 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  bool send_all(std::string_view data) const {
+    while (!data.empty()) {
+      const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+  /// Received bytes; "" at end of stream, on a timeout or an error.
+  std::string receive() const {
+    char buf[16384];
+    while (true) {
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return {};
+      return std::string(buf, static_cast<std::size_t>(n));
+    }
+  }
+
+ private:
+  int fd_;
+};
+
+std::string peer_address(const sockaddr_storage& ss) {
+  char host[INET6_ADDRSTRLEN] = {0};
+  uint16_t port = 0;
+  if (ss.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    ::inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+    port = ntohs(a->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    ::inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+    port = ntohs(a->sin6_port);
+  }
+  return std::string(host) + ":" + std::to_string(port);
+}
+
+std::string address_only(const std::string& remote) { return remote.substr(0, remote.rfind(':')); }
+
+/// A scramble of kScrambleBytes random bytes in 1..127 (clients treat 0 as a terminator).
+common::Result<std::string> new_scramble() {
+  auto raw = common::random_bytes(kScrambleBytes);
+  if (!raw) return std::unexpected(raw.error());
+  for (auto& ch : *raw) ch = static_cast<char>((static_cast<unsigned char>(ch) % 127) + 1);
+  return *raw;
+}
+
+}  // namespace
+
+struct MySqlServer::Impl {
+  struct Account {
+    MySqlAccountConfig config;
+    NativeVerifier verifier{};
+  };
+  struct Failures {
+    uint32_t count = 0;
+    Clock::time_point window_start;
+  };
+  struct Live {
+    std::jthread thread;
+    int fd = -1;
+    std::atomic<bool> done{false};
+  };
+
+  guard::Guard& guard;
+  const BearerAuthenticator* bearer;
+  MySqlServerOptions options;
+  std::vector<Account> accounts;
+  Clock::time_point started = Clock::now();
+
+  int listen_fd = -1;
+  int wake[2] = {-1, -1};
+  std::jthread acceptor;
+  std::atomic<uint32_t> next_connection_id{1};
+  std::atomic<uint64_t> questions{0};
+
+  mutable std::mutex mu;  // guards live, failures, held
+  std::list<Live> live;
+  std::unordered_map<std::string, Failures> failures;
+  /// Statements held for approval, by principal (subject, issuer) and exact statement: the
+  /// approval id a repeat of that statement uses (MySQL clients cannot pass approval_id).
+  std::map<std::string, std::string> held;
+
+  Impl(guard::Guard& g, const BearerAuthenticator* b, MySqlServerOptions o)
+      : guard(g), bearer(b), options(std::move(o)) {}
+
+  // ---- authentication rate limit -----------------------------------------------------------
+  bool blocked(const std::string& address) {
+    std::lock_guard lock(mu);
+    auto it = failures.find(address);
+    if (it == failures.end()) return false;
+    if (Clock::now() - it->second.window_start > std::chrono::minutes(1)) {
+      failures.erase(it);
+      return false;
+    }
+    return it->second.count >= options.config.max_auth_failures;
+  }
+  void failed(const std::string& address) {
+    std::lock_guard lock(mu);
+    if (failures.size() > 100000) failures.clear();  // bounded memory under a spray of addresses
+    auto& f = failures[address];
+    if (f.count == 0 || Clock::now() - f.window_start > std::chrono::minutes(1)) {
+      f.count = 0;
+      f.window_start = Clock::now();
+    }
+    ++f.count;
+  }
+
+  static std::string held_key(const policy::Principal& p, std::string_view sql) {
+    return p.subject + '\n' + p.issuer + '\n' + std::string(sql);
+  }
+
+  void accept_loop(const std::stop_token& stop);
+  void serve_connection(Live& self, const std::string& remote, const std::stop_token& stop);
+  void reap();
+};
+
+namespace {
+
+/// One client connection, from handshake to quit.
+class Connection {
+ public:
+  Connection(MySqlServer::Impl& server, const Socket& socket, std::string remote, const std::stop_token& stop)
+      : s_(server),
+        socket_(socket),
+        remote_(std::move(remote)),
+        stop_(stop),
+        decoder_(server.options.config.max_packet_bytes),
+        id_(server.next_connection_id++) {}
+
+  void run() {
+    socket_.set_receive_timeout(std::chrono::seconds(s_.options.config.handshake_timeout_s));
+    const auto principal = handshake();
+    if (!principal) return;
+    socket_.set_receive_timeout(std::chrono::seconds(s_.options.config.idle_timeout_s));
+    call_.principal = *principal;
+    call_.session_id = session_id();
+    call_.transport = "mysql";
+    call_.remote_address = remote_;
+    call_.tool = "run_sql";
+    call_.cancel = stop_;
+    s_.guard.session_started(call_);
+    const std::string reason = command_loop();
+    s_.guard.session_ended(call_, reason);
+  }
+
+  /// Answers ERR 1040 to a connection over the limit.
+  static void refuse_too_many(const Socket& socket) {
+    uint8_t seq = 0;
+    socket.send_all(frame(err_packet(kErTooManyConnections, "08004", "Too many connections"), seq));
+  }
+
+ private:
+  // ---- I/O ---------------------------------------------------------------------------------
+  bool send(std::string_view payload) { return socket_.send_all(frame(payload, seq_)); }
+
+  /// The next message; nullopt when the peer closed, timed out or sent a bad packet.
+  std::optional<std::string> receive() {
+    while (!stop_.stop_requested()) {
+      auto m = decoder_.next(seq_);
+      if (!m) {
+        spdlog::info("mysql {}: closing: {}", remote_, m.error().message);
+        if (m.error().message.find("larger than") != std::string::npos) {
+          send(err_packet(kErNetRead, "08S01", "sqlguard: " + m.error().message));
+        }
+        return std::nullopt;
+      }
+      if (*m) return std::move(**m);
+      std::string data = socket_.receive();
+      if (data.empty()) return std::nullopt;
+      decoder_.feed(data);
+    }
+    return std::nullopt;
+  }
+
+  static std::string session_id() {
+    auto raw = common::random_bytes(8);
+    return raw ? common::hex_encode(*raw) : std::string("mysql");
+  }
+
+  // ---- handshake ---------------------------------------------------------------------------
+  std::optional<policy::Principal> handshake() {
+    auto scramble = new_scramble();
+    if (!scramble) return std::nullopt;
+    scramble_ = *scramble;
+    seq_ = 0;
+    if (!send(handshake_v10(s_.options.server_version, id_, scramble_))) return std::nullopt;
+    auto msg = receive();
+    if (!msg) return std::nullopt;  // stopped mid-handshake: no record
+    auto response = parse_handshake_response(*msg);
+    if (!response) {
+      send(err_packet(kErNetRead, "08S01", "sqlguard: " + response.error().message));
+      return std::nullopt;
+    }
+    if (response->ssl_request) {
+      send(err_packet(kErAccessDenied, "28000",
+                      "sqlguard: this port does not speak TLS yet; connect over loopback without TLS "
+                      "(--ssl=0 / --skip-ssl) or through a TLS terminator"));
+      return std::nullopt;
+    }
+    client_caps_ = response->capabilities;
+    user_ = response->user;
+    attributes_ = response->attributes;
+    const std::string address = address_only(remote_);
+    if (s_.blocked(address)) {
+      reject(*response, "rate_limited", kErHostBlocked, "HY000",
+             "Host '" + address + "' is blocked because of many authentication failures; wait a minute");
+      return std::nullopt;
+    }
+    std::optional<policy::Principal> principal;
+    const auto account = std::find_if(s_.accounts.begin(), s_.accounts.end(),
+                                      [&](const auto& a) { return a.config.user == response->user; });
+    if (account != s_.accounts.end()) {
+      std::string data = response->auth_response;
+      if (response->auth_plugin != kNativePasswordPlugin || data.size() != kScrambleBytes) {
+        if (!send(auth_switch_request(kNativePasswordPlugin, scramble_ + std::string(1, '\0'))))
+          return std::nullopt;
+        auto again = receive();
+        if (!again) return std::nullopt;
+        data = *again;
+      }
+      if (!verify_native_password(account->verifier, scramble_, data)) {
+        s_.failed(address);
+        reject(*response, data.empty() ? "missing_credentials" : "bad_password", kErAccessDenied, "28000",
+               access_denied(!data.empty()));
+        return std::nullopt;
+      }
+      principal = account->config.principal;
+    } else if (s_.bearer != nullptr) {
+      std::string token;
+      if (response->auth_plugin == kClearPasswordPlugin) {
+        token = response->auth_response;
+      } else {
+        if (!send(auth_switch_request(kClearPasswordPlugin, ""))) return std::nullopt;
+        auto again = receive();
+        if (!again) return std::nullopt;
+        token = *again;
+      }
+      while (!token.empty() && token.back() == '\0') token.pop_back();
+      auto caller = s_.bearer->authenticate_token(token);
+      if (!caller) {
+        s_.failed(address);
+        reject(*response, caller.error().reason, kErAccessDenied, "28000", access_denied(!token.empty()),
+               &caller.error());
+        return std::nullopt;
+      }
+      principal = caller->principal;
+    } else {
+      s_.failed(address);
+      reject(*response, "unknown_user", kErAccessDenied, "28000",
+             access_denied(!response->auth_response.empty()));
+      return std::nullopt;
+    }
+    principal->client_name = attribute("program_name");
+    principal->client_version = attribute("_client_version");
+    if (!response->database.empty() && !same_schema(response->database)) {
+      send(err_packet(kErDbAccessDenied, "42000", schema_refusal(response->database)));
+      return std::nullopt;
+    }
+    if (!send(ok_packet())) return std::nullopt;
+    return principal;
+  }
+
+  std::string access_denied(bool using_password) const {
+    return "Access denied for user '" + common::printable(user_, 256) + "'@'" + address_only(remote_) +
+           "' (using password: " + (using_password ? "YES" : "NO") + ")";
+  }
+
+  void reject(const HandshakeResponse& response, const std::string& reason, uint16_t code,
+              std::string_view state, const std::string& message,
+              const AuthRejection* token_rejection = nullptr) {
+    nlohmann::json details = {{"status", code},       {"error", "access_denied"},
+                              {"reason", reason},     {"message", message},
+                              {"transport", "mysql"}, {"user", common::printable(response.user, 256)}};
+    if (token_rejection != nullptr) {
+      if (!token_rejection->token_alg.empty()) details["token_alg"] = token_rejection->token_alg;
+      if (!token_rejection->token_kid.empty()) details["token_kid"] = token_rejection->token_kid;
+      if (!token_rejection->subject.empty()) details["subject"] = token_rejection->subject;
+      if (!token_rejection->issuer.empty()) details["issuer"] = token_rejection->issuer;
+    }
+    s_.guard.auth_rejected(std::move(details), remote_);
+    send(err_packet(code, state, message));
+  }
+
+  std::string attribute(const std::string& key) const {
+    const auto it = attributes_.find(key);
+    return it == attributes_.end() ? std::string() : common::printable(it->second, 64);
+  }
+
+  bool same_schema(std::string_view schema) const {
+    return policy::iequals(schema, s_.guard.default_schema());
+  }
+  std::string schema_refusal(std::string_view schema) const {
+    return "sqlguard: this connection serves the schema '" + s_.guard.default_schema() + "' only, not '" +
+           common::printable(schema, 64) + "' (qualify names as schema.table instead)";
+  }
+
+  // ---- commands ----------------------------------------------------------------------------
+  /// Serves commands until the client quits or the connection ends; returns the reason.
+  std::string command_loop() {
+    while (!stop_.stop_requested()) {
+      seq_ = 0;
+      auto msg = receive();
+      if (!msg) return stop_.stop_requested() ? "server stopping" : "disconnected";
+      if (msg->empty()) return "protocol error";
+      const auto command = static_cast<Command>(static_cast<uint8_t>((*msg)[0]));
+      const std::string_view body = std::string_view(*msg).substr(1);
+      bool ok = true;
+      switch (command) {
+        case Command::kQuit: return "quit";
+        case Command::kPing:
+        case Command::kResetConnection: ok = send(ok_packet()); break;
+        case Command::kInitDb:
+          ok = same_schema(body) ? send(ok_packet())
+                                 : send(err_packet(kErDbAccessDenied, "42000", schema_refusal(body)));
+          break;
+        case Command::kQuery: ok = query(std::string(body)); break;
+        case Command::kFieldList: ok = send(eof_packet()); break;  // no columns disclosed this way
+        case Command::kStatistics: ok = send(statistics()); break;
+        case Command::kSetOption:
+          ok = (body.size() >= 2 && body[0] == 1 && body[1] == 0)
+                   ? send(eof_packet())
+                   : send(err_packet(
+                         kErMultiStatements, "42000",
+                         "sqlguard: multiple statements per query are refused; send one at a time"));
+          break;
+        case Command::kStmtClose:
+        case Command::kStmtSendLongData: break;  // no response, by the protocol
+        case Command::kStmtPrepare:
+        case Command::kStmtExecute:
+        case Command::kStmtReset:
+        case Command::kStmtFetch:
+          ok = send(
+              err_packet(kErUnsupportedPs, "HY000",
+                         "sqlguard: prepared statements are not supported on this port yet; use the text "
+                         "protocol (mysql2: query() instead of execute())"));
+          break;
+        default:
+          ok = send(err_packet(
+              kErUnknownCommand, "08S01",
+              "sqlguard: command " + std::to_string(static_cast<int>(command)) + " is not supported"));
+      }
+      if (!ok) return "disconnected";
+    }
+    return "server stopping";
+  }
+
+  std::string statistics() const {
+    const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - s_.started).count();
+    std::size_t threads = 0;
+    {
+      std::lock_guard lock(s_.mu);
+      threads = s_.live.size();
+    }
+    return "Uptime: " + std::to_string(uptime) + "  Threads: " + std::to_string(threads) +
+           "  Questions: " + std::to_string(s_.questions.load()) +
+           "  (sqlguard front door; database not disclosed)";
+  }
+
+  bool query(const std::string& sql) {
+    ++s_.questions;
+    ProbeContext probe;
+    probe.server_version = s_.options.server_version;
+    probe.version_comment = s_.options.version_comment;
+    probe.schema = s_.guard.default_schema();
+    probe.connection_id = id_;
+    probe.max_allowed_packet = s_.options.config.max_packet_bytes;
+    probe.notes = &notes_;
+    if (auto answer = answer_probe(sql, probe)) {
+      const bool keeps_notes = normalize_probe(sql) == "show warnings";
+      const bool sent = send_result(answer->result, 0);
+      if (!keeps_notes) notes_.clear();
+      return sent;
+    }
+    notes_.clear();
+    guard::CallInfo call = call_;
+    call.request_id = std::to_string(++requests_);
+    const std::string key = MySqlServer::Impl::held_key(call.principal, sql);
+    {
+      std::lock_guard lock(s_.mu);
+      if (auto it = s_.held.find(key); it != s_.held.end()) call.approval_id = it->second;
+    }
+    auto r = s_.guard.run_sql(call, sql, std::nullopt);
+    if (r) {
+      if (!call.approval_id.empty()) forget_held(key);
+      for (const auto& m : r->masked_columns) {
+        notes_.push_back({"Note", kErGeneral,
+                          "sqlguard masked column " + m.column + " (" + m.method + ", rule " + m.rule +
+                              "); call " + r->call_id});
+      }
+      if (r->result.truncated) {
+        notes_.push_back(
+            {"Warning", kErGeneral,
+             "sqlguard truncated the result at the policy's row or byte limit; call " + r->call_id});
+      }
+      return send_result(r->result, static_cast<uint16_t>(std::min<std::size_t>(notes_.size(), 0xffff)));
+    }
+    const guard::SqlFailure& f = r.error();
+    const std::string suffix = " (sqlguard call " + f.call_id + ")";
+    if (f.approval) {
+      if (f.approval->state == approvals::ApprovalState::kPending) {
+        std::lock_guard lock(s_.mu);
+        if (s_.held.size() > 100000) s_.held.clear();
+        s_.held[key] = f.approval->id;
+      } else {
+        forget_held(key);
+      }
+      return send(err_packet(kErHeld, "45000", for_mysql_client(f.error.message) + suffix));
+    }
+    switch (f.error.code) {
+      case common::ErrorCode::kRefused:
+        return send(err_packet(kErRefused, "42000", f.error.message + suffix));
+      case common::ErrorCode::kTimeout:
+        return send(err_packet(kErTimeout, "70100", f.error.message + suffix));
+      case common::ErrorCode::kDatabase:
+        if (f.error.db_errno > 0 && f.error.db_errno < 0xffff) {
+          return send(err_packet(static_cast<uint16_t>(f.error.db_errno),
+                                 f.error.sqlstate.size() == 5 ? f.error.sqlstate : "HY000",
+                                 f.error.message + suffix));
+        }
+        [[fallthrough]];
+      default: return send(err_packet(kErGeneral, "HY000", f.error.message + suffix));
+    }
+  }
+
+  /// The guard's approval message speaks of run_sql's approval_id argument, which MySQL clients
+  /// do not have: here the same statement, sent again by the same principal, uses the approval.
+  static std::string for_mysql_client(std::string message) {
+    static constexpr std::string_view kMcp = "call run_sql again with the same sql and approval_id ";
+    const auto at = message.find(kMcp);
+    if (at == std::string::npos) return message;
+    const auto end = message.find(' ', at + kMcp.size());
+    message.replace(at, (end == std::string::npos ? message.size() : end) - at,
+                    "send the same statement again (it uses this approval once)");
+    return message;
+  }
+
+  void forget_held(const std::string& key) {
+    std::lock_guard lock(s_.mu);
+    s_.held.erase(key);
+  }
+
+  bool send_result(const common::ResultSet& result, uint16_t warnings) {
+    if (!result.has_result_set) return send(ok_packet(result.affected_rows, result.last_insert_id, warnings));
+    std::string out;
+    PacketWriter count;
+    count.lenenc_int(result.columns.size());
+    out += frame(count.payload(), seq_);
+    for (std::size_t i = 0; i < result.columns.size(); ++i) {
+      std::size_t width = std::max<std::size_t>(result.columns[i].name.size(), 1);
+      for (const auto& row : result.rows) {
+        if (i < row.size() && row[i]) width = std::max(width, row[i]->size());
+      }
+      out += frame(
+          column_definition(result.columns[i], static_cast<uint32_t>(std::min<std::size_t>(width, 1u << 30))),
+          seq_);
+    }
+    out += frame(eof_packet(), seq_);
+    for (const auto& row : result.rows) {
+      out += frame(text_row(row), seq_);
+      if (out.size() > (1u << 20)) {
+        if (!socket_.send_all(out)) return false;
+        out.clear();
+      }
+    }
+    out += frame(eof_packet(warnings), seq_);
+    return socket_.send_all(out);
+  }
+
+  MySqlServer::Impl& s_;
+  const Socket& socket_;
+  std::string remote_;
+  std::stop_token stop_;
+  PacketDecoder decoder_;
+  uint32_t id_;
+  uint8_t seq_ = 0;
+  std::string scramble_;
+  uint32_t client_caps_ = 0;
+  std::string user_;
+  std::map<std::string, std::string> attributes_;
+  guard::CallInfo call_;
+  uint64_t requests_ = 0;
+  std::vector<Note> notes_;
+};
+
+}  // namespace
+
+void MySqlServer::Impl::reap() {
+  std::lock_guard lock(mu);
+  live.remove_if([](Live& l) { return l.done.load(); });  // joins the finished threads
+}
+
+void MySqlServer::Impl::serve_connection(Live& self, const std::string& remote, const std::stop_token& stop) {
+  Socket socket(self.fd);
+  try {
+    Connection(*this, socket, remote, stop).run();
+  } catch (const std::exception& e) {
+    spdlog::error("mysql {}: connection ended by an internal error: {}", remote, e.what());
+  }
+  {
+    std::lock_guard lock(mu);
+    self.fd = -1;
+  }
+  self.done = true;
+}
+
+void MySqlServer::Impl::accept_loop(const std::stop_token& stop) {
+  while (!stop.stop_requested()) {
+    pollfd fds[2] = {{listen_fd, POLLIN, 0}, {wake[0], POLLIN, 0}};
+    const int n = ::poll(fds, 2, 1000);
+    reap();
+    if (n < 0 && errno != EINTR) break;
+    if (n <= 0 || !(fds[0].revents & POLLIN)) continue;
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    const int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    timeval send_timeout{30, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
+    const std::string remote = peer_address(ss);
+    std::lock_guard lock(mu);
+    if (live.size() >= options.config.max_connections) {
+      Socket s(fd);
+      Connection::refuse_too_many(s);
+      continue;
+    }
+    Live& l = live.emplace_back();
+    l.fd = fd;
+    l.thread =
+        std::jthread([this, &l, remote](const std::stop_token& st) { serve_connection(l, remote, st); });
+  }
+}
+
+MySqlServer::MySqlServer(guard::Guard& guard, const BearerAuthenticator* bearer, MySqlServerOptions options)
+    : impl_(std::make_unique<Impl>(guard, bearer, std::move(options))) {}
+
+MySqlServer::~MySqlServer() { stop(); }
+
+common::Result<uint16_t> MySqlServer::start() {
+  auto& s = *impl_;
+  for (const auto& a : s.options.config.accounts) {
+    auto v = parse_native_verifier(a.password_verifier);
+    if (!v)
+      return common::fail(common::ErrorCode::kInvalidInput,
+                          "mysql account '" + a.user + "': bad password_verifier");
+    s.accounts.push_back({a, *v});
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  const std::string where = s.options.config.listen_host + ":" + std::to_string(s.options.config.port);
+  if (::getaddrinfo(s.options.config.listen_host.c_str(), std::to_string(s.options.config.port).c_str(),
+                    &hints, &res) != 0 ||
+      res == nullptr) {
+    return common::fail(common::ErrorCode::kUnavailable, "mysql: cannot resolve " + where);
+  }
+  const int fd = ::socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
+  const int one = 1;
+  if (fd >= 0) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (fd < 0 || ::bind(fd, res->ai_addr, res->ai_addrlen) != 0 || ::listen(fd, 128) != 0) {
+    const std::string why = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    ::freeaddrinfo(res);
+    return common::fail(common::ErrorCode::kUnavailable, "mysql: cannot listen on " + where + ": " + why);
+  }
+  ::freeaddrinfo(res);
+  sockaddr_storage bound{};
+  socklen_t len = sizeof bound;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
+  const uint16_t port = bound.ss_family == AF_INET6
+                            ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
+                            : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  if (::pipe2(s.wake, O_CLOEXEC) != 0) {
+    ::close(fd);
+    return common::fail(common::ErrorCode::kUnavailable, "mysql: pipe2 failed");
+  }
+  s.listen_fd = fd;
+  s.acceptor = std::jthread([&s](const std::stop_token& st) { s.accept_loop(st); });
+  return port;
+}
+
+void MySqlServer::stop() {
+  auto& s = *impl_;
+  if (s.listen_fd < 0) return;
+  s.acceptor.request_stop();
+  if (s.wake[1] >= 0) (void)!::write(s.wake[1], "x", 1);
+  if (s.acceptor.joinable()) s.acceptor.join();
+  {
+    std::lock_guard lock(s.mu);
+    for (auto& l : s.live) {
+      l.thread.request_stop();
+      if (l.fd >= 0) ::shutdown(l.fd, SHUT_RDWR);
+    }
+  }
+  std::list<Impl::Live> all;
+  {
+    std::lock_guard lock(s.mu);
+    all.splice(all.end(), s.live);
+  }
+  all.clear();  // joins every connection thread
+  ::close(s.listen_fd);
+  s.listen_fd = -1;
+  for (int& p : s.wake) {
+    if (p >= 0) ::close(p);
+    p = -1;
+  }
+}
+
+std::size_t MySqlServer::connections() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->live.size();
+}
+
+}  // namespace sqlguard::server
