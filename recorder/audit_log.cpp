@@ -26,6 +26,7 @@
 #include "common/time.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -346,6 +347,20 @@ common::Result<void> FileAuditLog::init() {
   dir_fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd_ < 0)
     return common::fail(common::ErrorCode::kUnavailable, dir.string() + ": " + std::strerror(errno));
+  // One writer per log: a second process appending to the same directory would interleave its
+  // records with ours and break the chain. The lock goes with the descriptor (and the process).
+  if (::flock(dir_fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(dir_fd_);
+    dir_fd_ = -1;
+    return common::fail(
+        common::ErrorCode::kUnavailable,
+        dir.string() + ": " +
+            (err == EWOULDBLOCK ? std::string("the audit log is in use by another sqlguard process (one "
+                                              "writer per audit directory: give each instance its own "
+                                              "audit.dir)")
+                                : std::string("cannot lock: ") + std::strerror(err)));
+  }
 
   if (!options_.signing_key_file.empty()) {
     auto signer = load_signer_file(options_.signing_key_file);

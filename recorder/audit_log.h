@@ -70,7 +70,9 @@ class AuditLog {
   /// origin or one that differs from the log's) or a bad signing key (e.g. readable by
   /// group/others); kUnavailable when a file or directory cannot be created, opened, read, cut
   /// or synced; kAuditFailure when the log on disk is damaged (missing segment, broken chain on
-  /// the tail, records that no longer match the latest checkpoint).
+  /// the tail, records that no longer match the latest checkpoint); kUnavailable also when
+  /// another AuditLog (in this or another process) has the directory open: one writer per log,
+  /// held with flock(2) on the directory until the log is destroyed or the process ends.
   static common::Result<std::unique_ptr<AuditLog>> open(const AuditLogOptions& options);
 
   virtual ~AuditLog() = default;

@@ -460,6 +460,7 @@ void parse_mysql(YamlReader& r, const YAML::Node& n, Config& c) {
                 "expected \"*\" + 40 hex digits (SHA1(SHA1(password)), as SELECT PASSWORD('...') prints it)");
       }
       parse_principal(r, an["principal"], ap + ".principal", a.principal);
+      if (!an["principal"].IsDefined()) r.error(an, ap + ".principal.subject", "required");
       a.principal.auth_method = "mysql-account";
       for (const auto& other : m.accounts) {
         if (other.user == a.user) r.error(an, ap + ".user", "duplicate user '" + a.user + "'");

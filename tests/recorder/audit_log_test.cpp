@@ -117,6 +117,26 @@ TEST_F(AuditLogTest, WritesChainedCanonicalRecords) {
   EXPECT_NE(report.summary().find("signed by test.example/audit+"), std::string::npos);
 }
 
+// Two writers on one directory would interleave records and break the chain (found when an
+// e2e test ran `serve --mysql` and `serve --stdio` on one config): the second open is refused
+// while the first log is open, and allowed once it is closed.
+TEST_F(AuditLogTest, OneWriterPerDirectory) {
+  auto first = AuditLog::open(options_);
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_TRUE((*first)->append(intent(0)));
+  auto second = AuditLog::open(options_);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, common::ErrorCode::kUnavailable);
+  EXPECT_NE(second.error().message.find("in use by another sqlguard process"), std::string::npos)
+      << second.error().message;
+  first->reset();
+  auto third = AuditLog::open(options_);
+  ASSERT_TRUE(third) << third.error().message;
+  ASSERT_TRUE((*third)->append(intent(1)));
+  third->reset();
+  EXPECT_TRUE(verify().ok()) << verify().summary();
+}
+
 TEST_F(AuditLogTest, RejectsUnrepresentableEvents) {
   auto log = AuditLog::open(options_).value();
   auto ratio = log->append({{"type", "x"}, {"ratio", 0.5}});

@@ -153,6 +153,42 @@ TEST_F(ConfigTest, AuditDurabilityIsStrictUnlessIntentIsChosen) {
       << bad.error().message;
 }
 
+TEST_F(ConfigTest, MySqlFrontDoorAccountsHoldVerifiersAndListenOnLoopback) {
+  auto c =
+      parse(minimal("mysql:\n  port: 3310\n  max_auth_failures: 3\n  accounts:\n"
+                    "    - {user: alice, password_verifier: '*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19',"
+                    " principal: {subject: alice@example.com, groups: [analysts]}}\n"));
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_TRUE(c->mysql.enabled);
+  EXPECT_EQ(c->mysql.listen_host, "127.0.0.1");
+  EXPECT_EQ(c->mysql.port, 3310);
+  EXPECT_EQ(c->mysql.max_auth_failures, 3u);
+  ASSERT_EQ(c->mysql.accounts.size(), 1u);
+  EXPECT_EQ(c->mysql.accounts[0].principal.subject, "alice@example.com");
+  EXPECT_EQ(c->mysql.accounts[0].principal.auth_method, "mysql-account");
+  EXPECT_FALSE(parse(minimal())->mysql.enabled);
+
+  auto expect_error = [&](const std::string& mysql, const std::string& message) {
+    auto bad = parse(minimal("mysql:\n" + mysql));
+    ASSERT_FALSE(bad.has_value()) << mysql;
+    EXPECT_NE(bad.error().message.find(message), std::string::npos) << bad.error().message;
+  };
+  expect_error("  listen: 0.0.0.0\n", "mysql.listen: the MySQL front door listens on loopback only");
+  expect_error("  accounts:\n    - {user: a, password: hunter2, principal: {subject: a}}\n",
+               "mysql.accounts[0].password: not allowed");
+  expect_error("  accounts:\n    - {user: a, password_verifier: hunter2, principal: {subject: a}}\n",
+               "mysql.accounts[0].password_verifier: expected \"*\" + 40 hex digits");
+  expect_error(
+      "  accounts:\n    - {user: a, password_verifier: '*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19', "
+      "principal: {subject: a}}\n"
+      "    - {user: a, password_verifier: '*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19', principal: {subject: "
+      "b}}\n",
+      "duplicate user 'a'");
+  expect_error(
+      "  accounts:\n    - {user: a, password_verifier: '*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19'}\n",
+      "mysql.accounts[0].principal.subject: required");
+}
+
 TEST_F(ConfigTest, ShippedExampleIsValid) {
   // The demo config points at secrets that scripts/demo creates; parse the policy/masking parts
   // by loading it with its secret files replaced.

@@ -1,0 +1,271 @@
+#include "server/mysql/protocol.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "server/mysql/probes.h"
+
+namespace sqlguard::server::mysql {
+namespace {
+
+using namespace std::string_literals;
+
+/// A HandshakeResponse41 as libmariadb builds it.
+std::string client_response(uint32_t caps, const std::string& user, const std::string& auth,
+                            const std::string& db, const std::string& plugin, const std::string& attrs = {}) {
+  PacketWriter w;
+  w.u32(caps).u32(1 << 24).u8(45).zeros(23).nul_str(user);
+  if (caps & capability::kPluginAuthLenencData) {
+    w.lenenc_str(auth);
+  } else {
+    w.u8(static_cast<uint8_t>(auth.size())).bytes(auth);
+  }
+  if (caps & capability::kConnectWithDb) w.nul_str(db);
+  if (caps & capability::kPluginAuth) w.nul_str(plugin);
+  if (caps & capability::kConnectAttrs) w.lenenc_str(attrs);
+  return w.take();
+}
+
+constexpr uint32_t kClientCaps = capability::kProtocol41 | capability::kSecureConnection |
+                                 capability::kPluginAuth | capability::kPluginAuthLenencData |
+                                 capability::kConnectWithDb | capability::kConnectAttrs;
+
+TEST(MySqlProtocol, LengthEncodedIntegersRoundTripAtEveryWidth) {
+  for (uint64_t v : {0ull, 250ull, 251ull, 65535ull, 65536ull, 16777215ull, 16777216ull, 1ull << 40}) {
+    PacketWriter w;
+    w.lenenc_int(v);
+    PacketReader r(w.payload());
+    EXPECT_EQ(r.lenenc_int(), v);
+    EXPECT_TRUE(r.at_end());
+  }
+  PacketReader null_marker("\xfb"s);
+  EXPECT_FALSE(null_marker.lenenc_int());
+  PacketReader truncated("\xfd\x01"s);
+  EXPECT_FALSE(truncated.lenenc_int());
+  PacketReader too_long_string(
+      "\x05"
+      "abc"s);
+  EXPECT_FALSE(too_long_string.lenenc_str());
+}
+
+TEST(MySqlProtocol, FramesAndDecodesIncludingContinuedPackets) {
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, kMaxPacketPayload, kMaxPacketPayload + 5}) {
+    const std::string payload(n, 'x');
+    uint8_t seq = 3;
+    const std::string wire = frame(payload, seq);
+    EXPECT_EQ(seq, n >= kMaxPacketPayload ? 5 : 4) << n;
+    PacketDecoder d(32u << 20);
+    uint8_t expect = 3;
+    d.feed(wire.substr(0, wire.size() - 1));  // one byte short: not a message yet
+    auto partial = d.next(expect);
+    ASSERT_TRUE(partial);
+    EXPECT_FALSE(*partial);
+    EXPECT_EQ(expect, 3);
+    d.feed(wire.substr(wire.size() - 1));
+    auto whole = d.next(expect);
+    ASSERT_TRUE(whole);
+    ASSERT_TRUE(*whole);
+    EXPECT_EQ((*whole)->size(), n);
+    EXPECT_EQ(expect, seq);
+    EXPECT_EQ(d.buffered(), 0u);
+  }
+}
+
+TEST(MySqlProtocol, DecoderRefusesOversizeAndOutOfOrderPackets) {
+  PacketDecoder small(1024);
+  uint8_t seq = 0;
+  small.feed("\x01\x10\x00\x00"s);  // announces 4097 bytes: refused before they arrive
+  auto big = small.next(seq);
+  ASSERT_FALSE(big);
+  EXPECT_NE(big.error().message.find("larger than"), std::string::npos);
+
+  PacketDecoder d(1024);
+  uint8_t one = 1;
+  d.feed("\x01\x00\x00\x07x"s);
+  auto wrong = d.next(one);
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().message.find("out of order"), std::string::npos);
+}
+
+TEST(MySqlProtocol, HandshakeOffersNativePasswordWithTheScramble) {
+  const std::string scramble = "abcdefghijklmnopqrst";
+  const std::string h = handshake_v10("5.5.5-10.11.0-sqlguard", 42, scramble);
+  PacketReader r(h);
+  EXPECT_EQ(r.u8(), 10);
+  EXPECT_EQ(r.nul_str(), "5.5.5-10.11.0-sqlguard");
+  EXPECT_EQ(r.u32(), 42u);
+  EXPECT_EQ(r.bytes(8), "abcdefgh");
+  r.skip(1);
+  const uint32_t low = *r.u16();
+  r.skip(3);
+  const uint32_t caps = low | (static_cast<uint32_t>(*r.u16()) << 16);
+  EXPECT_EQ(caps, kServerCapabilities);
+  EXPECT_FALSE(caps & capability::kSsl) << "TLS is not offered until it is supported";
+  EXPECT_FALSE(caps & capability::kMultiStatements);
+  EXPECT_EQ(r.u8(), 21);
+  r.skip(10);
+  EXPECT_EQ(r.bytes(12), "ijklmnopqrst");
+  r.skip(1);
+  EXPECT_EQ(r.nul_str(), kNativePasswordPlugin);
+  EXPECT_TRUE(r.at_end());
+}
+
+TEST(MySqlProtocol, ParsesHandshakeResponsesAndTheirAttributes) {
+  PacketWriter attrs;
+  attrs.lenenc_str("program_name").lenenc_str("mysql").lenenc_str("_client_version").lenenc_str("3.3.8");
+  auto h = parse_handshake_response(client_response(kClientCaps, "alice", std::string(20, '\x01'), "shop",
+                                                    "mysql_native_password", attrs.take()));
+  ASSERT_TRUE(h) << h.error().message;
+  EXPECT_EQ(h->user, "alice");
+  EXPECT_EQ(h->auth_response.size(), 20u);
+  EXPECT_EQ(h->database, "shop");
+  EXPECT_EQ(h->auth_plugin, "mysql_native_password");
+  EXPECT_EQ(h->attributes.at("program_name"), "mysql");
+  EXPECT_EQ(h->attributes.at("_client_version"), "3.3.8");
+
+  // Without the lenenc flag the auth response has a one-byte length.
+  auto old = parse_handshake_response(client_response(capability::kProtocol41 | capability::kSecureConnection,
+                                                      "bob", "12345678901234567890", "", ""));
+  ASSERT_TRUE(old) << old.error().message;
+  EXPECT_EQ(old->user, "bob");
+  EXPECT_EQ(old->auth_response, "12345678901234567890");
+}
+
+TEST(MySqlProtocol, RefusesMalformedHandshakeResponses) {
+  EXPECT_FALSE(parse_handshake_response(""));
+  EXPECT_FALSE(parse_handshake_response("\x00\x02\x00\x00"s));
+  // Pre-4.1 clients.
+  EXPECT_FALSE(parse_handshake_response(client_response(capability::kSecureConnection, "a", "", "", "")));
+  // A user name without its terminator.
+  std::string r = client_response(kClientCaps, "alice", "", "", "");
+  EXPECT_FALSE(parse_handshake_response(r.substr(0, 32 + 3)));
+  // An auth response longer than the packet.
+  PacketWriter w;
+  w.u32(kClientCaps).u32(0).u8(45).zeros(23).nul_str("a").u8(200).bytes("short");
+  EXPECT_FALSE(parse_handshake_response(w.payload()));
+  // A user name over 256 bytes.
+  EXPECT_FALSE(parse_handshake_response(client_response(kClientCaps, std::string(300, 'u'), "", "", "")));
+  // Attributes whose length runs past the end.
+  PacketWriter a;
+  a.u32(kClientCaps)
+      .u32(0)
+      .u8(45)
+      .zeros(23)
+      .nul_str("a")
+      .lenenc_str("")
+      .nul_str("")
+      .nul_str("p")
+      .u8(100)
+      .bytes("x");
+  EXPECT_FALSE(parse_handshake_response(a.payload()));
+  // An SSLRequest (the 32-byte prefix alone) is recognised, not mistaken for a login.
+  PacketWriter ssl;
+  ssl.u32(kClientCaps | capability::kSsl).u32(0).u8(45).zeros(23);
+  auto s = parse_handshake_response(ssl.payload());
+  ASSERT_TRUE(s);
+  EXPECT_TRUE(s->ssl_request);
+}
+
+TEST(MySqlProtocol, NativePasswordMatchesMariaDbsPasswordFunction) {
+  // SELECT PASSWORD('password') on MariaDB 10.11.
+  EXPECT_EQ(native_verifier_text("password"), "*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19");
+  auto v = parse_native_verifier("*2470c0c06dee42fd1618bb99005adca2ec9d1e19");
+  ASSERT_TRUE(v);
+  const std::string scramble = "0123456789abcdefghij";
+  EXPECT_TRUE(verify_native_password(*v, scramble, native_password_response("password", scramble)));
+  EXPECT_FALSE(verify_native_password(*v, scramble, native_password_response("Password", scramble)));
+  EXPECT_FALSE(
+      verify_native_password(*v, "0123456789abcdefghiX", native_password_response("password", scramble)))
+      << "a response is bound to its scramble (no replay)";
+  EXPECT_FALSE(verify_native_password(*v, scramble, ""));
+  EXPECT_FALSE(verify_native_password(*v, scramble, std::string(19, 'x')));
+  EXPECT_FALSE(parse_native_verifier("2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19"));
+  EXPECT_FALSE(parse_native_verifier("*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E1"));
+  EXPECT_FALSE(parse_native_verifier("*2470C0C06DEE42FD1618BB99005ADCA2EC9D1EZZ"));
+}
+
+TEST(MySqlProtocol, AnswersAreWellFormed) {
+  const std::string err = err_packet(1142, "42000", "refused");
+  EXPECT_EQ(err, "\xff\x76\x04#42000refused"s);
+  const std::string ok = ok_packet(3, 7);
+  EXPECT_EQ(ok, "\x00\x03\x07\x02\x00\x00\x00"s);
+  EXPECT_EQ(text_row({"a"s, std::nullopt, ""s}),
+            "\x01"
+            "a\xfb\x00"s);
+  common::ResultColumn c;
+  c.name = "birth_date";
+  c.type = common::ColumnType::kDate;
+  c.charset = common::kCharsetBinary;
+  c.flags = common::column_flag::kNotNull;
+  c.masked = true;
+  const std::string definition = column_definition(c, 10);
+  PacketReader r(definition);
+  EXPECT_EQ(r.lenenc_str(), "def");
+  for (int i = 0; i < 5; ++i) r.lenenc_str();
+  r.lenenc_int();
+  EXPECT_EQ(r.u16(), common::kCharsetUtf8mb4) << "masked values are text";
+  EXPECT_EQ(r.u32(), 10u);
+  EXPECT_EQ(r.u8(), static_cast<uint8_t>(common::ColumnType::kVarString)) << "a masked DATE is not a date";
+  EXPECT_EQ(r.u16(), 0);
+}
+
+ProbeContext context() {
+  static const std::vector<Note> notes = {{"Note", 1105, "sqlguard masked column email"}};
+  ProbeContext c;
+  c.server_version = "5.5.5-10.11.0-sqlguard";
+  c.version_comment = "sqlguard";
+  c.schema = "shop";
+  c.connection_id = 9;
+  c.max_allowed_packet = 1024;
+  c.notes = &notes;
+  return c;
+}
+
+TEST(MySqlProbes, AnswersWhatDriversSendOnConnect) {
+  const auto c = context();
+  auto a = answer_probe("select @@version_comment limit 1", c);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->result.rows.at(0).at(0), "sqlguard");
+  a = answer_probe("  SELECT   DATABASE() ; ", c);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->result.rows.at(0).at(0), "shop");
+  for (const char* ok :
+       {"SET NAMES utf8mb4", "set names 'utf8'", "SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci",
+        "SET autocommit=1", "SET character set utf8mb4"}) {
+    a = answer_probe(ok, c);
+    ASSERT_TRUE(a) << ok;
+    EXPECT_FALSE(a->result.has_result_set) << ok;
+  }
+  a = answer_probe("SELECT @@session.transaction_read_only", c);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->result.rows.at(0).at(0), "0");
+  a = answer_probe("SHOW WARNINGS", c);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->result.rows.at(0).at(2), "sqlguard masked column email");
+  a = answer_probe("SHOW VARIABLES LIKE 'character_set_%'", c);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->result.rows.size(), 3u);
+}
+
+TEST(MySqlProbes, NothingElseIsAnsweredAndNothingOfTheDatabaseIsDisclosed) {
+  const auto c = context();
+  for (const char* not_a_probe :
+       {"SET NAMES latin1", "SET autocommit=0", "SET sql_mode=''", "SET NAMES utf8mb4; DROP TABLE t",
+        "SET NAMES utf8mb4 COLLATE latin1_bin", "SELECT @@datadir",
+        "SELECT @@version_comment, email FROM customers",
+        "SELECT @@version_comment LIMIT 1 UNION SELECT email FROM customers", "SHOW VARIABLES LIKE 'x' OR 1",
+        "SELECT database(), (SELECT email FROM customers LIMIT 1)", "SELECT @@hostname",
+        "select @@secure_file_priv"}) {
+    EXPECT_FALSE(answer_probe(not_a_probe, c)) << not_a_probe;
+  }
+  auto a = answer_probe("SHOW VARIABLES LIKE 'datadir'", c);
+  ASSERT_TRUE(a);
+  EXPECT_TRUE(a->result.rows.empty()) << "the database's settings are not disclosed";
+  a = answer_probe("SHOW VARIABLES LIKE '%'", c);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->result.rows.size(), 8u);
+}
+
+}  // namespace
+}  // namespace sqlguard::server::mysql
