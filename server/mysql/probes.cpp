@@ -98,9 +98,34 @@ std::string normalize_probe(std::string_view sql) {
   return out;
 }
 
+namespace {
+
+/// `SELECT x AS alias` (DBHub sends `SELECT VERSION() AS version`): the statement without the
+/// alias, and the alias (a plain or backquoted identifier); the statement unchanged otherwise.
+std::pair<std::string, std::string> without_alias(std::string n) {
+  if (n.rfind("select ", 0) != 0) return {std::move(n), ""};
+  const auto at = n.rfind(" as ");
+  if (at == std::string::npos) return {std::move(n), ""};
+  std::string alias = unquote(std::string_view(n).substr(at + 4));
+  if (alias.empty() || alias.size() > 64) return {std::move(n), ""};
+  for (char ch : alias) {
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_')) return {std::move(n), ""};
+  }
+  n.resize(at);
+  return {std::move(n), std::move(alias)};
+}
+
+std::optional<ProbeAnswer> renamed(std::optional<ProbeAnswer> a, const std::string& alias) {
+  if (a && !alias.empty() && a->result.columns.size() == 1) a->result.columns[0].name = alias;
+  return a;
+}
+
+}  // namespace
+
 std::optional<ProbeAnswer> answer_probe(std::string_view sql, const ProbeContext& c) {
   if (sql.size() > 256) return std::nullopt;  // no probe is that long
-  const std::string n = normalize_probe(sql);
+  auto [n, alias] = without_alias(normalize_probe(sql));
+  if (!alias.empty()) return renamed(answer_probe(n, c), alias);
 
   if (n == "select @@version_comment limit 1") return one_value("@@version_comment", c.version_comment);
   if (n == "select version()") return one_value("version()", c.server_version);

@@ -11,7 +11,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import { bin, connect, freePort, provision, readTree, sqlguard, writeConfig } from './helpers/env.mjs';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { bin, connect, freePort, provision, readTree, root, sqlguard, writeConfig } from './helpers/env.mjs';
 import { generateKeyFile, mintToken } from './helpers/mint-token.mjs';
 
 const ISSUER = 'https://issuer.sqlguard.test';
@@ -174,6 +176,36 @@ describe('the MySQL front door with real clients', () => {
     const again = await mariadb(port, 'alice', PASSWORD, sql);
     assert.match(again.stderr, /ERROR 1644/, 'the approval was used once');
     assert.doesNotMatch(again.stderr, new RegExp(id), 'a new request, not the used one');
+  });
+
+  test('an existing MCP server behind sqlguard: DBHub with its DSN pointed at the front door is governed', async () => {
+    const dbhub = path.join(root, 'node_modules', '@bytebase', 'dbhub', 'dist', 'index.js');
+    assert.ok(fs.existsSync(dbhub), 'DBHub is installed by npm ci (package.json devDependencies)');
+    const toml = path.join(db.dir, 'dbhub.toml');
+    fs.writeFileSync(toml, `[[sources]]\nid = "shop"\ndsn = "mysql://alice:${PASSWORD}@127.0.0.1:${port}/shop"\n\n` +
+      '[[tools]]\nname = "execute_sql"\nsource = "shop"\n');
+    const transport = new StdioClientTransport({ command: process.execPath, args: [dbhub, '--transport', 'stdio', '--config', toml],
+      cwd: db.dir, env: { PATH: process.env.PATH, HOME: db.dir }, stderr: 'pipe' });
+    let dbhubErr = '';
+    transport.stderr?.on('data', (d) => { dbhubErr += d; });
+    const client = new Client({ name: 'e2e-dbhub', version: '1.0.0' });
+    await client.connect(transport);
+    const call = async (sql) => {
+      const r = await client.callTool({ name: 'execute_sql', arguments: { sql } });
+      return { isError: r.isError, body: JSON.parse(r.content[0].text) };
+    };
+    const read = await call('SELECT id, email, card_number FROM customers WHERE id = 1');
+    assert.ok(!read.isError, JSON.stringify(read.body));
+    assert.deepEqual(read.body.data.statements[0].rows, [{ id: 1, email: 'a***@example.com', card_number: '************1111' }]);
+    const drop = await call('DROP TABLE orders');
+    assert.equal(drop.isError, true);
+    assert.match(drop.body.error, /statement refused: no rule allows drop_table on shop\.orders for alice/);
+    await client.close();
+    assert.ok(!dbhubErr.includes(db.password), 'DBHub never sees the database credential');
+    const mine = (await records(path.join(db.dir, 'audit'))).filter((e) => e.type === 'call.intent' && e.transport === 'mysql' &&
+      e.statement?.text === 'DROP TABLE orders');
+    assert.equal(mine.length, 1, 'the refused statement is recorded');
+    assert.equal(mine[0].principal.subject, 'alice');
   });
 
   test('hostile connections are cut off without affecting others or the log', async () => {

@@ -237,6 +237,10 @@ TEST(MySqlProbes, AnswersWhatDriversSendOnConnect) {
     ASSERT_TRUE(a) << ok;
     EXPECT_FALSE(a->result.has_result_set) << ok;
   }
+  a = answer_probe("SELECT VERSION() AS version", c);  // DBHub, on connect
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->result.columns.at(0).name, "version");
+  EXPECT_EQ(a->result.rows.at(0).at(0), "5.5.5-10.11.0-sqlguard");
   a = answer_probe("SELECT @@session.transaction_read_only", c);
   ASSERT_TRUE(a);
   EXPECT_EQ(a->result.rows.at(0).at(0), "0");
