@@ -416,21 +416,28 @@ bool is_loopback_listen(const std::string& host) {
   return host == "127.0.0.1" || host == "::1" || host == "localhost" || host.rfind("127.", 0) == 0;
 }
 
-void parse_mysql(YamlReader& r, const YAML::Node& n, Config& c) {
+void parse_mysql(YamlReader& r, const YAML::Node& n, const fs::path& base, Config& c) {
   const std::string path = "mysql";
   if (!r.expect_map(n, path,
-                    {"enabled", "listen", "port", "max_connections", "idle_timeout_s", "handshake_timeout_s",
-                     "max_packet_bytes", "max_auth_failures", "accounts"})) {
+                    {"enabled", "listen", "port", "tls", "max_connections", "idle_timeout_s",
+                     "handshake_timeout_s", "max_packet_bytes", "max_auth_failures", "accounts"})) {
     return;
   }
   auto& m = c.mysql;
   m.enabled = true;
   if (auto v = r.boolean(n, "enabled", path)) m.enabled = *v;
   if (auto v = r.string(n, "listen", path)) m.listen_host = *v;
-  if (!is_loopback_listen(m.listen_host)) {
+  const YAML::Node tls = n["tls"];
+  if (r.expect_map(tls, path + ".tls", {"cert_file", "key_file"})) {
+    if (auto v = r.string(tls, "cert_file", path + ".tls")) m.tls_cert_file = resolve(base, *v);
+    if (auto v = r.string(tls, "key_file", path + ".tls")) m.tls_key_file = resolve(base, *v);
+    if (m.tls_cert_file.empty() || m.tls_key_file.empty())
+      r.error(tls, path + ".tls", "set both cert_file and key_file");
+  }
+  if (!is_loopback_listen(m.listen_host) && m.tls_cert_file.empty()) {
     r.error(n["listen"], path + ".listen",
-            "the MySQL front door listens on loopback only (it does not speak TLS yet); put a TLS "
-            "terminator in front of it for remote clients");
+            "a non-loopback address needs mysql.tls (cert_file, key_file): passwords and tokens must not "
+            "cross the network in clear");
   }
   if (auto v = r.uint(n, "port", path, 0, 65535)) m.port = static_cast<uint16_t>(*v);
   if (auto v = r.uint(n, "max_connections", path, 1, 100000)) m.max_connections = static_cast<uint32_t>(*v);
@@ -646,7 +653,7 @@ common::Result<Config> parse_config(std::string_view yaml_text, const std::strin
   parse_http(r, root["http"], base_dir, c);
   parse_auth(r, root["auth"], base_dir, c);
   parse_approvals(r, root["approvals"], base_dir, c);
-  parse_mysql(r, root["mysql"], c);
+  parse_mysql(r, root["mysql"], base_dir, c);
   if (c.http.enabled && c.http.resource_url.empty()) {
     c.http.resource_url = std::string(c.http.tls_cert_file.empty() ? "http://" : "https://") +
                           c.http.listen_host + ":" + std::to_string(c.http.port) + "/mcp";

@@ -113,8 +113,10 @@ struct MySqlAccountConfig {
 /// listens on listen_host:port.
 struct MySqlConfig {
   bool enabled = false;
-  std::string listen_host = "127.0.0.1";  ///< loopback only until the front door speaks TLS
+  std::string listen_host = "127.0.0.1";  ///< a non-loopback address requires tls_cert_file
   uint16_t port = 3307;
+  std::filesystem::path tls_cert_file;  ///< PEM certificate chain; set: TLS is offered (and
+  std::filesystem::path tls_key_file;   ///< required of clients that are not on loopback)
   uint32_t max_connections = 64;
   uint32_t idle_timeout_s = 3600;         ///< a connection silent this long is closed
   uint32_t handshake_timeout_s = 10;      ///< the whole handshake must finish within this

@@ -5,6 +5,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
@@ -53,25 +55,47 @@ constexpr uint16_t kErGeneral = 1105;             // HY000
 constexpr uint16_t kErNetRead = 1158;             // 08S01
 constexpr uint16_t kErMultiStatements = 1149;     // 42000 (ER_SYNTAX_ERROR)
 
-/// An accepted socket: blocking I/O with receive and send timeouts.
+/// An accepted socket: blocking I/O with receive and send timeouts, in clear or, after
+/// start_tls(), over TLS (OpenSSL on the same descriptor; the timeouts still apply).
 class Socket {
  public:
   explicit Socket(int fd) : fd_(fd) {}
   ~Socket() {
+    if (ssl_ != nullptr) {
+      (void)SSL_shutdown(ssl_);
+      SSL_free(ssl_);
+    }
     if (fd_ >= 0) ::close(fd_);
   }
   Socket(const Socket&) = delete;
   Socket& operator=(const Socket&) = delete;
   int fd() const { return fd_; }
+  bool tls() const { return ssl_ != nullptr; }
 
   void set_receive_timeout(std::chrono::seconds s) const {
     timeval tv{static_cast<time_t>(s.count()), 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   }
+  /// The server side of a TLS handshake on this socket. Errors: OpenSSL's first error, as text.
+  common::Result<void> start_tls(SSL_CTX* ctx) {
+    ssl_ = SSL_new(ctx);
+    if (ssl_ == nullptr || SSL_set_fd(ssl_, fd_) != 1 || SSL_accept(ssl_) != 1) {
+      char buf[256] = "TLS handshake failed";
+      if (const unsigned long e = ERR_get_error(); e != 0) ERR_error_string_n(e, buf, sizeof buf);
+      ERR_clear_error();
+      return common::fail(common::ErrorCode::kInvalidInput, buf);
+    }
+    return {};
+  }
   bool send_all(std::string_view data) const {
     while (!data.empty()) {
-      const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
+      ssize_t n = 0;
+      if (ssl_ != nullptr) {
+        n = SSL_write(ssl_, data.data(), static_cast<int>(std::min<std::size_t>(data.size(), 1 << 30)));
+      } else {
+        n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+      }
       if (n <= 0) return false;
       data.remove_prefix(static_cast<std::size_t>(n));
     }
@@ -81,8 +105,13 @@ class Socket {
   std::string receive() const {
     char buf[16384];
     while (true) {
-      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n < 0 && errno == EINTR) continue;
+      ssize_t n = 0;
+      if (ssl_ != nullptr) {
+        n = SSL_read(ssl_, buf, sizeof buf);
+      } else {
+        n = ::recv(fd_, buf, sizeof buf, 0);
+        if (n < 0 && errno == EINTR) continue;
+      }
       if (n <= 0) return {};
       return std::string(buf, static_cast<std::size_t>(n));
     }
@@ -90,7 +119,12 @@ class Socket {
 
  private:
   int fd_;
+  SSL* ssl_ = nullptr;
 };
+
+bool loopback_peer(const std::string& address) {
+  return address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
+}
 
 std::string peer_address(const sockaddr_storage& ss) {
   char host[INET6_ADDRSTRLEN] = {0};
@@ -137,6 +171,7 @@ struct MySqlServer::Impl {
   guard::Guard& guard;
   const BearerAuthenticator* bearer;
   MySqlServerOptions options;
+  SSL_CTX* tls = nullptr;  ///< set when options.config has a certificate
   std::vector<Account> accounts;
   Clock::time_point started = Clock::now();
 
@@ -155,6 +190,9 @@ struct MySqlServer::Impl {
 
   Impl(guard::Guard& g, const BearerAuthenticator* b, MySqlServerOptions o)
       : guard(g), bearer(b), options(std::move(o)) {}
+  ~Impl() {
+    if (tls != nullptr) SSL_CTX_free(tls);
+  }
 
   // ---- authentication rate limit -----------------------------------------------------------
   bool blocked(const std::string& address) {
@@ -192,7 +230,7 @@ namespace {
 /// One client connection, from handshake to quit.
 class Connection {
  public:
-  Connection(MySqlServer::Impl& server, const Socket& socket, std::string remote, const std::stop_token& stop)
+  Connection(MySqlServer::Impl& server, Socket& socket, std::string remote, const std::stop_token& stop)
       : s_(server),
         socket_(socket),
         remote_(std::move(remote)),
@@ -256,18 +294,33 @@ class Connection {
     if (!scramble) return std::nullopt;
     scramble_ = *scramble;
     seq_ = 0;
-    if (!send(handshake_v10(s_.options.server_version, id_, scramble_))) return std::nullopt;
+    const uint32_t caps = kServerCapabilities | (s_.tls != nullptr ? capability::kSsl : 0);
+    if (!send(handshake_v10(s_.options.server_version, id_, scramble_, caps))) return std::nullopt;
     auto msg = receive();
     if (!msg) return std::nullopt;  // stopped mid-handshake: no record
     auto response = parse_handshake_response(*msg);
+    if (response && response->ssl_request) {
+      if (s_.tls == nullptr) {
+        send(err_packet(
+            kErAccessDenied, "28000",
+            "sqlguard: this port has no TLS certificate (mysql.tls); connect over loopback without "
+            "TLS (--skip-ssl)"));
+        return std::nullopt;
+      }
+      if (auto t = socket_.start_tls(s_.tls); !t) {
+        spdlog::info("mysql {}: closing: TLS: {}", remote_, t.error().message);
+        return std::nullopt;
+      }
+      msg = receive();
+      if (!msg) return std::nullopt;
+      response = parse_handshake_response(*msg);
+      if (response && response->ssl_request) {
+        send(err_packet(kErNetRead, "08S01", "sqlguard: a second SSL request"));
+        return std::nullopt;
+      }
+    }
     if (!response) {
       send(err_packet(kErNetRead, "08S01", "sqlguard: " + response.error().message));
-      return std::nullopt;
-    }
-    if (response->ssl_request) {
-      send(err_packet(kErAccessDenied, "28000",
-                      "sqlguard: this port does not speak TLS yet; connect over loopback without TLS "
-                      "(--ssl=0 / --skip-ssl) or through a TLS terminator"));
       return std::nullopt;
     }
     client_caps_ = response->capabilities;
@@ -277,6 +330,12 @@ class Connection {
     if (s_.blocked(address)) {
       reject(*response, "rate_limited", kErHostBlocked, "HY000",
              "Host '" + address + "' is blocked because of many authentication failures; wait a minute");
+      return std::nullopt;
+    }
+    if (!socket_.tls() && !loopback_peer(address)) {
+      reject(*response, "tls_required", kErAccessDenied, "28000",
+             "Access denied for user '" + common::printable(user_, 256) + "'@'" + address +
+                 "': connections from outside this host must use TLS (--ssl)");
       return std::nullopt;
     }
     std::optional<policy::Principal> principal;
@@ -540,7 +599,7 @@ class Connection {
   }
 
   MySqlServer::Impl& s_;
-  const Socket& socket_;
+  Socket& socket_;
   std::string remote_;
   std::stop_token stop_;
   PacketDecoder decoder_;
@@ -612,6 +671,20 @@ MySqlServer::~MySqlServer() { stop(); }
 
 common::Result<uint16_t> MySqlServer::start() {
   auto& s = *impl_;
+  if (!s.options.config.tls_cert_file.empty() && s.tls == nullptr) {
+    s.tls = SSL_CTX_new(TLS_server_method());
+    if (s.tls == nullptr || SSL_CTX_set_min_proto_version(s.tls, TLS1_2_VERSION) != 1 ||
+        SSL_CTX_use_certificate_chain_file(s.tls, s.options.config.tls_cert_file.c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(s.tls, s.options.config.tls_key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(s.tls) != 1) {
+      char buf[256] = "unknown error";
+      if (const unsigned long e = ERR_get_error(); e != 0) ERR_error_string_n(e, buf, sizeof buf);
+      ERR_clear_error();
+      return common::fail(common::ErrorCode::kUnavailable,
+                          "mysql.tls: cannot load " + s.options.config.tls_cert_file.string() + " / " +
+                              s.options.config.tls_key_file.string() + ": " + buf);
+    }
+  }
   for (const auto& a : s.options.config.accounts) {
     auto v = parse_native_verifier(a.password_verifier);
     if (!v)

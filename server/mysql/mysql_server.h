@@ -28,7 +28,10 @@ struct MySqlServerOptions {
 };
 
 /// Listens on config.listen_host:config.port; one thread per connection (at most
-/// config.max_connections; one more is answered ERR 1040 and closed).
+/// config.max_connections; one more is answered ERR 1040 and closed). With config.tls_cert_file
+/// the handshake offers TLS (SSLRequest, then OpenSSL on the socket, TLS 1.2+); a client whose
+/// address is not loopback must use it, or is refused (ERR 1045, `auth.rejected` with reason
+/// tls_required) before its credential is read.
 ///
 /// Identity (per connection, at the handshake): a user named in config.accounts authenticates
 /// with mysql_native_password against the account's verifier (a client offering another plugin
@@ -58,8 +61,9 @@ class MySqlServer {
 
   /// Binds and listens, then accepts on a background thread. Returns the bound port (the
   /// configured one, or the one the kernel chose for port 0). Errors: kUnavailable when the
-  /// address cannot be bound (the message names it and errno), kInvalidInput for an account
-  /// whose verifier does not parse.
+  /// address cannot be bound (the message names it and errno) or the TLS certificate or key
+  /// cannot be loaded (OpenSSL's reason), kInvalidInput for an account whose verifier does not
+  /// parse.
   common::Result<uint16_t> start();
 
   /// Stops accepting, closes every connection (a statement in flight is cancelled through its

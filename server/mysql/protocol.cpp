@@ -162,15 +162,15 @@ common::Result<std::optional<std::string>> PacketDecoder::next(uint8_t& sequence
 
 // ---- handshake ---------------------------------------------------------------------------------
 
-std::string handshake_v10(std::string_view server_version, uint32_t connection_id,
-                          std::string_view scramble) {
+std::string handshake_v10(std::string_view server_version, uint32_t connection_id, std::string_view scramble,
+                          uint32_t capabilities) {
   PacketWriter w;
   w.u8(10).nul_str(server_version).u32(connection_id);
   w.bytes(scramble.substr(0, 8)).u8(0);
-  w.u16(kServerCapabilities & 0xffff);
+  w.u16(capabilities & 0xffff);
   w.u8(static_cast<uint8_t>(common::kCharsetUtf8mb4));
   w.u16(kStatusAutocommit);
-  w.u16(static_cast<uint16_t>(kServerCapabilities >> 16));
+  w.u16(static_cast<uint16_t>(capabilities >> 16));
   w.u8(static_cast<uint8_t>(kScrambleBytes + 1));
   w.zeros(10);  // reserved; CLIENT_MYSQL is set, so no MariaDB extended capabilities
   w.bytes(scramble.substr(8)).u8(0);

@@ -41,7 +41,7 @@ inline constexpr uint32_t kDeprecateEof = 1u << 24;
 }  // namespace capability
 
 /// What sqlguard's front door offers: protocol 4.1, plugin authentication, connect attributes.
-/// Not offered: SSL (the listener is loopback-only until TLS is supported), multi-statements
+/// Not offered: SSL unless the listener has a certificate (then kSsl is added), multi-statements
 /// (refused by the guard anyway), CLIENT_DEPRECATE_EOF (EOF packets are always sent).
 inline constexpr uint32_t kServerCapabilities =
     capability::kLongPassword | capability::kFoundRows | capability::kLongFlag | capability::kConnectWithDb |
@@ -142,8 +142,10 @@ class PacketDecoder {
 
 /// The server's first packet (Protocol::HandshakeV10) offering kServerCapabilities, the
 /// utf8mb4_general_ci charset (45), autocommit status and mysql_native_password with
-/// `scramble` (kScrambleBytes bytes, none of them 0x00).
-std::string handshake_v10(std::string_view server_version, uint32_t connection_id, std::string_view scramble);
+/// `scramble` (kScrambleBytes bytes, none of them 0x00). `capabilities` is kServerCapabilities,
+/// plus capability::kSsl when the listener has a certificate.
+std::string handshake_v10(std::string_view server_version, uint32_t connection_id, std::string_view scramble,
+                          uint32_t capabilities = kServerCapabilities);
 
 /// A client's answer to the handshake (Protocol::HandshakeResponse41).
 struct HandshakeResponse {

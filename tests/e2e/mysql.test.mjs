@@ -5,10 +5,11 @@
 // approvals by re-sending the statement, probes, hostile connections, and the audit log.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -50,8 +51,15 @@ describe('the MySQL front door with real clients', () => {
     db = provision('mysql');
     keys = await generateKeyFile(path.join(db.dir, 'keys'));
     port = await freePort();
+    // A self-signed certificate for 127.0.0.1 (openssl comes with ca-certificates).
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+      '-keyout', path.join(db.dir, 'tls-key.pem'), '-out', path.join(db.dir, 'tls-cert.pem'), '-days', '2',
+      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    fs.chmodSync(path.join(db.dir, 'tls-key.pem'), 0o600);
     config = writeConfig(db, (c) => {
       c.mysql = {
+        listen: '0.0.0.0',  // allowed because of tls; clients not on loopback must use it
+        tls: { cert_file: path.join(db.dir, 'tls-cert.pem'), key_file: path.join(db.dir, 'tls-key.pem') },
         port,
         max_auth_failures: 6,
         max_packet_bytes: 65536,
@@ -122,6 +130,27 @@ describe('the MySQL front door with real clients', () => {
     assert.ok(sessions.some((e) => e.principal.subject === 'carol@example.com' && e.principal.auth === 'oidc'));
     assert.ok(sessions.some((e) => e.principal.subject === 'alice' && e.principal.client?.name === 'mysql'),
       'the CLI names itself in the connect attributes');
+  });
+
+  test('TLS: a verified certificate, tokens over TLS, and no clear text from outside loopback', async () => {
+    const ca = path.join(db.dir, 'tls-cert.pem');
+    const cli = await mariadb(port, 'report', API_KEY, 'SELECT id FROM customers WHERE id = 1', ['-N', '--ssl', `--ssl-ca=${ca}`, '--ssl-verify-server-cert']);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.equal(cli.stdout.trim(), '1');
+    const c = await mysql.createConnection({ host: '127.0.0.1', port, user: 'alice', password: PASSWORD, database: 'shop',
+      ssl: { ca: fs.readFileSync(ca, 'utf8') } });
+    assert.equal(c.connection.stream.encrypted, true);
+    const [[row]] = await c.query('SELECT email FROM customers WHERE id = 1');
+    assert.equal(row.email, 'a***@example.com');
+    await c.end();
+    const external = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
+    if (!external) return;  // no non-loopback interface on this machine: the refusal cannot be exercised
+    const plain = await new Promise((resolve) => execFile('mariadb', ['-h', external.address, '-P', String(port), '-u', 'alice',
+      `-p${PASSWORD}`, '--skip-ssl', '-e', 'SELECT 1'], { encoding: 'utf8' }, (err, stdout, stderr) => resolve(stderr)));
+    assert.match(plain, /ERROR 1045 \(28000\).*must use TLS/);
+    const tls = await new Promise((resolve) => execFile('mariadb', ['-h', external.address, '-P', String(port), '-u', 'alice',
+      `-p${PASSWORD}`, '--ssl', '--ssl-verify-server-cert=0', '-N', '-e', 'SELECT 1'], { encoding: 'utf8' }, (err, stdout) => resolve(stdout)));
+    assert.equal(tls.trim(), '1');
   });
 
   test('mysql2 query(): masked cells equal the MCP run_sql result cell by cell', async () => {

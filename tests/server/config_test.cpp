@@ -173,7 +173,11 @@ TEST_F(ConfigTest, MySqlFrontDoorAccountsHoldVerifiersAndListenOnLoopback) {
     ASSERT_FALSE(bad.has_value()) << mysql;
     EXPECT_NE(bad.error().message.find(message), std::string::npos) << bad.error().message;
   };
-  expect_error("  listen: 0.0.0.0\n", "mysql.listen: the MySQL front door listens on loopback only");
+  expect_error("  listen: 0.0.0.0\n", "mysql.listen: a non-loopback address needs mysql.tls");
+  expect_error("  tls: {cert_file: cert.pem}\n", "mysql.tls: set both cert_file and key_file");
+  auto remote = parse(minimal("mysql: {listen: 0.0.0.0, tls: {cert_file: cert.pem, key_file: key.pem}}\n"));
+  ASSERT_TRUE(remote.has_value()) << remote.error().message;
+  EXPECT_EQ(remote->mysql.tls_cert_file, dir_ / "cert.pem");
   expect_error("  accounts:\n    - {user: a, password: hunter2, principal: {subject: a}}\n",
                "mysql.accounts[0].password: not allowed");
   expect_error("  accounts:\n    - {user: a, password_verifier: hunter2, principal: {subject: a}}\n",
