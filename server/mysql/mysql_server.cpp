@@ -30,6 +30,7 @@
 #include "common/text.h"
 #include "policy/sql_lexer.h"
 #include "server/auth/bearer_authenticator.h"
+#include "server/mysql/prepared.h"
 #include "server/mysql/probes.h"
 #include "server/mysql/protocol.h"
 
@@ -455,16 +456,23 @@ class Connection {
                          kErMultiStatements, "42000",
                          "sqlguard: multiple statements per query are refused; send one at a time"));
           break;
+        case Command::kStmtPrepare: ok = stmt_prepare(body); break;
+        case Command::kStmtExecute: ok = stmt_execute(body); break;
+        case Command::kStmtSendLongData: stmt_long_data(body); break;  // no response, by the protocol
         case Command::kStmtClose:
-        case Command::kStmtSendLongData: break;  // no response, by the protocol
-        case Command::kStmtPrepare:
-        case Command::kStmtExecute:
+          if (body.size() >= 4) statements_.erase(PacketReader(body).u32().value_or(0));
+          break;  // no response, by the protocol
         case Command::kStmtReset:
+          if (auto* st = statement(body)) {
+            st->long_data.clear();
+            ok = send(ok_packet());
+          } else {
+            ok = send(unknown_statement());
+          }
+          break;
         case Command::kStmtFetch:
           ok = send(
-              err_packet(kErUnsupportedPs, "HY000",
-                         "sqlguard: prepared statements are not supported on this port yet; use the text "
-                         "protocol (mysql2: query() instead of execute())"));
+              err_packet(kErUnsupportedPs, "HY000", "sqlguard: cursors (COM_STMT_FETCH) are not supported"));
           break;
         default:
           ok = send(err_packet(
@@ -488,7 +496,56 @@ class Connection {
            "  (sqlguard front door; database not disclosed)";
   }
 
-  bool query(const std::string& sql) {
+  // ---- prepared statements (server/mysql/prepared.h) ---------------------------------------
+  static constexpr std::size_t kMaxStatements = 1024;
+
+  PreparedStatement* statement(std::string_view body) {
+    if (body.size() < 4) return nullptr;
+    const auto it = statements_.find(*PacketReader(body).u32());
+    return it == statements_.end() ? nullptr : &it->second;
+  }
+  static std::string unknown_statement() {
+    return err_packet(1243, "HY000", "Unknown prepared statement handler given to sqlguard");
+  }
+
+  bool stmt_prepare(std::string_view sql) {
+    if (statements_.size() >= kMaxStatements) {
+      return send(
+          err_packet(1461, "42000", "sqlguard: more than 1024 prepared statements on one connection"));
+    }
+    auto st = prepare_statement(sql);
+    if (!st) return send(err_packet(kErRefused, "42000", "statement refused: " + st.error().message));
+    const uint32_t id = next_statement_++;
+    const auto params = static_cast<uint16_t>(st->placeholders.size());
+    statements_.emplace(id, std::move(*st));
+    return socket_.send_all(prepare_ok(id, params, seq_));
+  }
+
+  void stmt_long_data(std::string_view body) {
+    PacketReader r(body);
+    auto id = r.u32();
+    auto param = r.u16();
+    if (!id || !param) return;
+    const auto it = statements_.find(*id);
+    if (it == statements_.end() || *param >= it->second.placeholders.size()) return;
+    std::string& data = it->second.long_data[*param];
+    const std::string_view chunk = r.rest();
+    if (data.size() + chunk.size() <= s_.options.config.max_packet_bytes) data.append(chunk);
+  }
+
+  bool stmt_execute(std::string_view body) {
+    PreparedStatement* st = statement(body);
+    if (st == nullptr) return send(unknown_statement());
+    auto sql = bind_parameters(*st, body.substr(4));
+    if (!sql) return send(err_packet(kErNetRead, "08S01", "sqlguard: " + sql.error().message));
+    if (sql->size() > s_.options.config.max_packet_bytes) {
+      return send(
+          err_packet(kErNetRead, "08S01", "sqlguard: the bound statement is larger than max_packet_bytes"));
+    }
+    return query(*sql, /*binary=*/true);
+  }
+
+  bool query(const std::string& sql, bool binary = false) {
     ++s_.questions;
     ProbeContext probe;
     probe.server_version = s_.options.server_version;
@@ -499,7 +556,7 @@ class Connection {
     probe.notes = &notes_;
     if (auto answer = answer_probe(sql, probe)) {
       const bool keeps_notes = normalize_probe(sql) == "show warnings";
-      const bool sent = send_result(answer->result, 0);
+      const bool sent = send_result(answer->result, 0, binary);
       if (!keeps_notes) notes_.clear();
       return sent;
     }
@@ -524,7 +581,8 @@ class Connection {
             {"Warning", kErGeneral,
              "sqlguard truncated the result at the policy's row or byte limit; call " + r->call_id});
       }
-      return send_result(r->result, static_cast<uint16_t>(std::min<std::size_t>(notes_.size(), 0xffff)));
+      return send_result(r->result, static_cast<uint16_t>(std::min<std::size_t>(notes_.size(), 0xffff)),
+                         binary);
     }
     const guard::SqlFailure& f = r.error();
     const std::string suffix = " (sqlguard call " + f.call_id + ")";
@@ -571,8 +629,18 @@ class Connection {
     s_.held.erase(key);
   }
 
-  bool send_result(const common::ResultSet& result, uint16_t warnings) {
+  /// A result set in the text protocol, or (`binary`, for COM_STMT_EXECUTE) the binary one.
+  bool send_result(const common::ResultSet& result, uint16_t warnings, bool binary) {
     if (!result.has_result_set) return send(ok_packet(result.affected_rows, result.last_insert_id, warnings));
+    std::vector<std::string> rows;
+    if (binary) {
+      rows.reserve(result.rows.size());
+      for (const auto& row : result.rows) {
+        auto b = binary_row(result.columns, row);
+        if (!b) return send(err_packet(kErGeneral, "HY000", "sqlguard: " + b.error().message));
+        rows.push_back(std::move(*b));
+      }
+    }
     std::string out;
     PacketWriter count;
     count.lenenc_int(result.columns.size());
@@ -587,8 +655,8 @@ class Connection {
           seq_);
     }
     out += frame(eof_packet(), seq_);
-    for (const auto& row : result.rows) {
-      out += frame(text_row(row), seq_);
+    for (std::size_t r = 0; r < result.rows.size(); ++r) {
+      out += frame(binary ? rows[r] : text_row(result.rows[r]), seq_);
       if (out.size() > (1u << 20)) {
         if (!socket_.send_all(out)) return false;
         out.clear();
@@ -612,6 +680,8 @@ class Connection {
   guard::CallInfo call_;
   uint64_t requests_ = 0;
   std::vector<Note> notes_;
+  std::map<uint32_t, PreparedStatement> statements_;
+  uint32_t next_statement_ = 1;
 };
 
 }  // namespace

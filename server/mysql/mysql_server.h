@@ -44,7 +44,9 @@ struct MySqlServerOptions {
 ///
 /// Each connection is an audit session (transport "mysql", the remote address, client program
 /// and version from the connect attributes). COM_QUERY goes through Guard::run_sql (tool
-/// "run_sql") unless it is a probe (server/mysql/probes.h). Errors are ERR packets whose message
+/// "run_sql") unless it is a probe (server/mysql/probes.h); COM_STMT_EXECUTE binds its
+/// parameters into the text (server/mysql/prepared.h) and goes the same way, answered in the
+/// binary row format. Errors are ERR packets whose message
 /// ends with the audit call id: refused 1142/42000, held for approval 1644/45000 (the same
 /// statement sent again by the same principal uses that approval), timeout 1969/70100, a
 /// database error its own number and SQLSTATE, anything else 1105/HY000.

@@ -170,12 +170,30 @@ describe('the MySQL front door with real clients', () => {
     assert.equal(fields[6].columnType, 253, 'a masked DATE arrives as a string column');
   });
 
-  test('prepared statements are refused with a clear error, not passed through', async () => {
+  test('mysql2 execute() (binary protocol): parameters bound as literals, the same masked cells as query()', async () => {
     const c = await mysql.createConnection({ host: '127.0.0.1', port, user: 'alice', password: PASSWORD, database: 'shop' });
-    await assert.rejects(c.execute('SELECT email FROM customers WHERE id = ?', [1]), (e) => e.errno === 1295 && /prepared statements/.test(e.message));
-    const [rows] = await c.query('SELECT 1 AS one');
-    assert.equal(Number(rows[0].one), 1, 'the connection is still usable');
+    const sql = 'SELECT id, name, email, birth_date, card_number, city FROM customers WHERE id >= ? AND name <> ? ORDER BY id';
+    const [binary, fields] = await c.execute(sql, [2, 'nobody']);
+    const [text] = await c.query(sql.replace('?', '2').replace('?', "'nobody'"));
+    assert.deepEqual(binary, text);
+    assert.ok(binary.length >= 2);
+    assert.equal(binary[0].email, 'g***@example.org');
+    assert.equal(binary[0].birth_date, '[REDACTED]');
+    assert.equal(fields[3].columnType, 253, 'masked DATE as a string in the binary protocol too');
+    const [typed] = await c.execute('SELECT id, total, ordered_at, quantity FROM orders WHERE ordered_at > ? AND total > ? ORDER BY id LIMIT 1',
+      [new Date('2020-01-01T00:00:00Z'), 10.5]);
+    assert.equal(typed[0].id, 1);
+    assert.ok(typed[0].ordered_at instanceof Date);
+    const [odd] = await c.execute('SELECT ? AS a, ? AS b, ? AS c', [null, "it's \\ 'quoted'", Buffer.from([0, 1, 2, 255])]);
+    assert.deepEqual(odd[0], { a: null, b: "it's \\ 'quoted'", c: Buffer.from([0, 1, 2, 255]) });
+    // A value is a literal, never SQL.
+    const [none] = await c.execute('SELECT email FROM customers WHERE name = ?', ["x' OR '1'='1"]);
+    assert.deepEqual(none, []);
+    await assert.rejects(c.execute('DELETE FROM customers WHERE id = ?', [1]), (e) => e.errno === 1142);
     await c.end();
+    const bound = (await records(path.join(db.dir, 'audit'))).filter((e) => e.type === 'call.intent' &&
+      e.statement?.text === "DELETE FROM customers WHERE id = 1");
+    assert.equal(bound.length, 1, 'the audit log records the statement with its values bound');
   });
 
   test('probes are answered from the allow-list; session changes and other schemas are refused', async () => {

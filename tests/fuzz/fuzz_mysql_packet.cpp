@@ -1,7 +1,8 @@
 // libFuzzer target: bytes a MySQL client sends to sqlguard's front door (server/mysql/protocol.h,
 // probes.h) — the packet decoder (framing, continued packets, sequence ids, the size limit), the
 // handshake response parser (capabilities, lenenc auth data, connect attributes), the
-// mysql_native_password check, and the probe allow-list on the same bytes as a statement.
+// mysql_native_password check, the probe allow-list on the same bytes as a statement, and the
+// binding of COM_STMT_EXECUTE parameters (server/mysql/prepared.h).
 // Checks beyond "no crash": every decoded message re-frames to the bytes it came from; a probe
 // answer is a result set or OK whose cells are the fixed values, never an echo of the input.
 #include <cstddef>
@@ -10,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "server/mysql/prepared.h"
 #include "server/mysql/probes.h"
 #include "server/mysql/protocol.h"
 
@@ -56,5 +58,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   (void)parse_handshake_response(input);
+
+  // The input as a COM_STMT_EXECUTE body for a statement with three placeholders: a bound
+  // statement keeps the text around the placeholders exactly.
+  if (auto st = prepare_statement("SELECT ? FROM t WHERE a = ? AND b = ?")) {
+    if (auto bound = bind_parameters(*st, input)) {
+      if (bound->rfind("SELECT ", 0) != 0 || bound->find(" FROM t WHERE a = ") == std::string::npos)
+        std::abort();
+    }
+  }
   return 0;
 }

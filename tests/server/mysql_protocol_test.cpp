@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "server/mysql/prepared.h"
 #include "server/mysql/probes.h"
 
 namespace sqlguard::server::mysql {
@@ -269,6 +270,109 @@ TEST(MySqlProbes, NothingElseIsAnsweredAndNothingOfTheDatabaseIsDisclosed) {
   a = answer_probe("SHOW VARIABLES LIKE '%'", c);
   ASSERT_TRUE(a);
   EXPECT_EQ(a->result.rows.size(), 8u);
+  a = answer_probe("SHOW VARIABLES LIKE 'auto\\_commit'", c);
+  ASSERT_TRUE(a);
+  EXPECT_TRUE(a->result.rows.empty()) << "an escaped _ is a literal _";
+  a = answer_probe("SHOW VARIABLES LIKE 'v_rsion%'", c);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->result.rows.size(), 2u);
+  // Many %s used to take exponential time (fuzz_mysql_packet): now instant, and correct.
+  a = answer_probe("SHOW VARIABLES LIKE '" + std::string(100, '%') + "x'", c);
+  ASSERT_TRUE(a);
+  EXPECT_TRUE(a->result.rows.empty());
+}
+
+}  // namespace
+}  // namespace sqlguard::server::mysql
+
+namespace sqlguard::server::mysql {
+namespace {
+
+/// A COM_STMT_EXECUTE body after the statement id: no cursor, one iteration, the NULL bitmap,
+/// new-params-bound 1 with `types`, then `values`.
+std::string execute_body(const std::vector<std::pair<uint8_t, bool>>& types, uint8_t null_bits,
+                         const std::string& values) {
+  PacketWriter w;
+  w.u8(0).u32(1);
+  if (!types.empty()) {
+    w.u8(null_bits).u8(1);
+    for (const auto& [type, is_unsigned] : types) w.u8(type).u8(is_unsigned ? 0x80 : 0);
+  }
+  w.bytes(values);
+  return w.take();
+}
+
+TEST(MySqlPrepared, PlaceholdersAreTheLexersNotQuestionMarksInLiterals) {
+  auto st = prepare_statement("SELECT '?', `?`, ? /* ? */ FROM t WHERE a = ? -- ?\n");
+  ASSERT_TRUE(st) << st.error().message;
+  EXPECT_EQ(st->placeholders.size(), 2u);
+  EXPECT_FALSE(prepare_statement("SELECT 'unterminated ?"));
+}
+
+TEST(MySqlPrepared, BindsEveryParameterTypeAsALiteral) {
+  auto st = prepare_statement("SELECT ?, ?, ?, ?, ?, ?, ?, ?");
+  ASSERT_TRUE(st);
+  PacketWriter v;
+  v.u8(0xff);                                                 // TINY -1
+  v.u32(4000000000u);                                         // LONG unsigned
+  v.u32(0).u32(0x80000000u);                                  // LONGLONG -2^63
+  v.lenenc_str("it's \\ a 'string'");                         // VAR_STRING
+  v.lenenc_str(std::string("\x00\xff", 2));                   // BLOB, not UTF-8: hex
+  v.u8(11).u16(2025).u8(8).u8(1).u8(10).u8(0).u8(5).u32(42);  // DATETIME with microseconds
+  v.u8(8).u8(1).u32(1).u8(2).u8(3).u8(4);                     // TIME -26:03:04
+  // The 8th is NULL (bit 7).
+  auto sql = bind_parameters(*st, execute_body({{1, false},
+                                                {3, true},
+                                                {8, false},
+                                                {253, false},
+                                                {252, false},
+                                                {12, false},
+                                                {11, false},
+                                                {253, false}},
+                                               0x80, v.take()));
+  ASSERT_TRUE(sql) << sql.error().message;
+  EXPECT_EQ(*sql,
+            "SELECT -1, 4000000000, -9223372036854775808, 'it\\'s \\\\ a \\'string\\'', X'00ff', "
+            "'2025-08-01 10:00:05.000042', '-26:03:04.000000', NULL");
+}
+
+TEST(MySqlPrepared, RefusesWhatItCannotBindExactly) {
+  auto st = prepare_statement("SELECT ?");
+  ASSERT_TRUE(st);
+  EXPECT_FALSE(bind_parameters(*st, "")) << "truncated";
+  EXPECT_FALSE(bind_parameters(*st, execute_body({{3, false}}, 0, "\x01\x00"))) << "a LONG needs 4 bytes";
+  EXPECT_FALSE(bind_parameters(*st, execute_body({{200, false}}, 0, "x"))) << "unknown type";
+  PacketWriter cursor;
+  cursor.u8(1).u32(1).u8(0).u8(1).u8(3).u8(0).u32(7);
+  EXPECT_FALSE(bind_parameters(*st, cursor.payload())) << "cursors";
+  PacketWriter no_types;
+  no_types.u8(0).u32(1).u8(0).u8(0).u32(7);
+  auto fresh = prepare_statement("SELECT ?");
+  EXPECT_FALSE(bind_parameters(*fresh, no_types.payload())) << "types never sent";
+  PacketWriter bad_date;
+  bad_date.u8(4).u16(2025).u8(13).u8(1);
+  EXPECT_FALSE(bind_parameters(*st, execute_body({{10, false}}, 0, bad_date.take()))) << "month 13";
+  // Types sent once are kept; long data replaces the value.
+  ASSERT_TRUE(bind_parameters(*st, execute_body({{3, false}}, 0, std::string("\x07\x00\x00\x00", 4))));
+  st->long_data[0] = "long";
+  auto with_long = bind_parameters(*st, no_types.payload().substr(0, 7));
+  ASSERT_TRUE(with_long) << with_long.error().message;
+  EXPECT_EQ(*with_long, "SELECT 'long'");
+}
+
+TEST(MySqlPrepared, BinaryRowsEncodeTypesAndNulls) {
+  std::vector<common::ResultColumn> cols(5);
+  cols[0].type = common::ColumnType::kLong;
+  cols[1].type = common::ColumnType::kVarString;
+  cols[2].type = common::ColumnType::kDate;
+  cols[3].type = common::ColumnType::kDate;
+  cols[3].masked = true;
+  cols[4].type = common::ColumnType::kTiny;
+  auto row = binary_row(cols, {"-2"s, std::nullopt, "2025-08-01"s, "[REDACTED]"s, "7"s});
+  ASSERT_TRUE(row) << row.error().message;
+  // header, NULL bitmap (column 1 -> bit 3), -2, date (4 bytes), masked as string, 7.
+  EXPECT_EQ(*row, "\x00\x08\xfe\xff\xff\xff\x04\xe9\x07\x08\x01\x0a[REDACTED]\x07"s);
+  EXPECT_FALSE(binary_row(cols, {"x"s, std::nullopt, "2025-08-01"s, "a"s, "1"s})) << "not an integer";
 }
 
 }  // namespace
