@@ -827,7 +827,8 @@ void MySqlServer::stop() {
 
 std::size_t MySqlServer::connections() const {
   std::lock_guard lock(impl_->mu);
-  return impl_->live.size();
+  return static_cast<std::size_t>(std::count_if(impl_->live.begin(), impl_->live.end(),
+                                                [](const Impl::Live& l) { return !l.done.load(); }));
 }
 
 }  // namespace sqlguard::server

@@ -1,0 +1,192 @@
+// The MySQL front door with MariaDB Connector/C as the client (the C API applications and most
+// language bindings use): prepared statements (binary protocol) against the text protocol, cell by
+// cell with masking; a refused statement through both; the connection limit and the idle timeout.
+// The server runs in-process on a private MariaDB (mariadb_fixture.h).
+#include <gtest/gtest.h>
+#include <mysql.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "mariadb_fixture.h"
+#include "server/cli/app.h"
+#include "server/config/config.h"
+#include "server/mysql/mysql_server.h"
+#include "server/mysql/protocol.h"
+
+namespace sqlguard {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::MariaDbFixture;
+
+constexpr const char* kPassword = "front-door-it";
+
+class MySqlFrontDoorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto& db = MariaDbFixture::instance();
+    dir_ = testing::temp_dir("mysql-front-door");
+    std::ofstream(dir_ / "sqlguard.yaml")
+        << "database: {socket: " << db.socket()
+        << ", user: sqlguard_agent, password_file: " << db.password_file().string() << ", database: shop}\n"
+        << "policy:\n  rules:\n    - {id: read, action: allow, principals: {groups: [analysts]}, kinds: "
+           "[select],"
+           " tables: ['shop.*']}\n"
+        << "masking:\n  hash_key_file: " << db.masking_key_file().string() << "\n  rules:\n"
+        << "    - {id: pii-email, columns: [shop.customers.email], method: email}\n"
+        << "    - {id: pii-birth, columns: [shop.customers.birth_date], method: redact}\n"
+        << "audit: {dir: " << (dir_ / "audit").string() << "}\n"
+        << "mysql:\n  port: 0\n  max_connections: 2\n  idle_timeout_s: 1\n  accounts:\n"
+        << "    - {user: carol, password_verifier: '" << server::mysql::native_verifier_text(kPassword)
+        << "', principal: {subject: carol, groups: [analysts]}}\n";
+    auto config = server::load_config(dir_ / "sqlguard.yaml");
+    ASSERT_TRUE(config) << config.error().message;
+    auto app = server::App::create(*config);
+    ASSERT_TRUE(app) << app.error().message;
+    app_ = std::move(*app);
+    server::MySqlServerOptions options;
+    options.config = config->mysql;
+    options.server_version = "5.5.5-10.11.0-sqlguard-test";
+    server_ = std::make_unique<server::MySqlServer>(app_->guard(), nullptr, options);
+    auto port = server_->start();
+    ASSERT_TRUE(port) << port.error().message;
+    port_ = *port;
+  }
+  void TearDown() override {
+    if (server_) server_->stop();
+  }
+
+  MYSQL* connect() {
+    MYSQL* m = mysql_init(nullptr);
+    if (mysql_real_connect(m, "127.0.0.1", "carol", kPassword, "shop", port_, nullptr, 0) == nullptr) {
+      ADD_FAILURE() << "connect: " << mysql_error(m);
+    }
+    return m;
+  }
+
+  /// Every cell of a text-protocol query, as strings ("NULL" for NULL).
+  static std::vector<std::vector<std::string>> text_rows(MYSQL* m, const std::string& sql) {
+    std::vector<std::vector<std::string>> out;
+    if (mysql_real_query(m, sql.data(), sql.size()) != 0) {
+      ADD_FAILURE() << sql << ": " << mysql_error(m);
+      return out;
+    }
+    MYSQL_RES* r = mysql_store_result(m);
+    const unsigned n = mysql_num_fields(r);
+    while (MYSQL_ROW row = mysql_fetch_row(r)) {
+      unsigned long* len = mysql_fetch_lengths(r);
+      std::vector<std::string> cells;
+      for (unsigned i = 0; i < n; ++i) cells.push_back(row[i] ? std::string(row[i], len[i]) : "NULL");
+      out.push_back(std::move(cells));
+    }
+    mysql_free_result(r);
+    return out;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<server::App> app_;
+  std::unique_ptr<server::MySqlServer> server_;
+  unsigned port_ = 0;
+};
+
+TEST_F(MySqlFrontDoorTest, PreparedStatementsReturnTheSameMaskedCellsAsTheTextProtocol) {
+  MYSQL* m = connect();
+  ASSERT_NE(m, nullptr);
+  const auto expected = text_rows(
+      m, "SELECT id, name, email, birth_date, city FROM customers WHERE id >= 2 AND name <> 'x' ORDER BY id");
+  ASSERT_GE(expected.size(), 2u);
+  EXPECT_EQ(expected[0][2], "g***@example.org");
+  EXPECT_EQ(expected[0][3], "[REDACTED]");
+
+  MYSQL_STMT* st = mysql_stmt_init(m);
+  const std::string q =
+      "SELECT id, name, email, birth_date, city FROM customers WHERE id >= ? AND name <> ? ORDER BY id";
+  ASSERT_EQ(mysql_stmt_prepare(st, q.data(), q.size()), 0) << mysql_stmt_error(st);
+  EXPECT_EQ(mysql_stmt_param_count(st), 2u);
+  int from = 2;
+  char name[] = "x";
+  unsigned long name_len = 1;
+  MYSQL_BIND params[2];
+  std::memset(params, 0, sizeof params);
+  params[0].buffer_type = MYSQL_TYPE_LONG;
+  params[0].buffer = &from;
+  params[1].buffer_type = MYSQL_TYPE_STRING;
+  params[1].buffer = name;
+  params[1].length = &name_len;
+  ASSERT_EQ(mysql_stmt_bind_param(st, params), 0);
+  ASSERT_EQ(mysql_stmt_execute(st), 0) << mysql_stmt_error(st);
+  ASSERT_EQ(mysql_stmt_field_count(st), 5u);
+  int id = 0;
+  char cells[4][128];
+  unsigned long lengths[4];
+  my_bool nulls[5];
+  MYSQL_BIND result[5];
+  std::memset(result, 0, sizeof result);
+  result[0].buffer_type = MYSQL_TYPE_LONG;
+  result[0].buffer = &id;
+  result[0].is_null = &nulls[0];
+  for (int i = 0; i < 4; ++i) {
+    result[i + 1].buffer_type = MYSQL_TYPE_STRING;
+    result[i + 1].buffer = cells[i];
+    result[i + 1].buffer_length = sizeof cells[i];
+    result[i + 1].length = &lengths[i];
+    result[i + 1].is_null = &nulls[i + 1];
+  }
+  ASSERT_EQ(mysql_stmt_bind_result(st, result), 0) << mysql_stmt_error(st);
+  ASSERT_EQ(mysql_stmt_store_result(st), 0) << mysql_stmt_error(st);
+  std::vector<std::vector<std::string>> got;
+  while (mysql_stmt_fetch(st) == 0) {
+    std::vector<std::string> row = {std::to_string(id)};
+    for (int i = 0; i < 4; ++i) row.push_back(nulls[i + 1] ? "NULL" : std::string(cells[i], lengths[i]));
+    got.push_back(std::move(row));
+  }
+  EXPECT_EQ(got, expected);
+  mysql_stmt_close(st);
+
+  // A refused statement is refused through both protocols, with the same error.
+  ASSERT_NE(mysql_query(m, "DELETE FROM customers WHERE id = 1"), 0);
+  EXPECT_EQ(mysql_errno(m), 1142u);
+  MYSQL_STMT* del = mysql_stmt_init(m);
+  const std::string d = "DELETE FROM customers WHERE id = ?";
+  ASSERT_EQ(mysql_stmt_prepare(del, d.data(), d.size()), 0);
+  mysql_stmt_bind_param(del, params);
+  EXPECT_NE(mysql_stmt_execute(del), 0);
+  EXPECT_EQ(mysql_stmt_errno(del), 1142u) << mysql_stmt_error(del);
+  mysql_stmt_close(del);
+  EXPECT_EQ(
+      MariaDbFixture::instance().root_query("SELECT COUNT(*) FROM shop.customers WHERE id = 1").rows[0][0],
+      "1");
+  mysql_close(m);
+}
+
+TEST_F(MySqlFrontDoorTest, ConnectionLimitAndIdleTimeout) {
+  MYSQL* a = connect();
+  MYSQL* b = connect();
+  MYSQL* c = mysql_init(nullptr);
+  EXPECT_EQ(mysql_real_connect(c, "127.0.0.1", "carol", kPassword, "shop", port_, nullptr, 0), nullptr);
+  EXPECT_EQ(mysql_errno(c), 1040u) << mysql_error(c);
+  mysql_close(c);
+  EXPECT_EQ(mysql_ping(a), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // idle_timeout_s: 1
+  my_bool reconnect = 0;
+  mysql_optionsv(a, MYSQL_OPT_RECONNECT, &reconnect);
+  EXPECT_NE(mysql_ping(a), 0) << "an idle connection is closed";
+  mysql_close(a);
+  mysql_close(b);
+  for (int i = 0; i < 50 && server_->connections() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(server_->connections(), 0u);
+  MYSQL* d = connect();  // the slots are free again
+  EXPECT_EQ(mysql_ping(d), 0);
+  mysql_close(d);
+}
+
+}  // namespace
+}  // namespace sqlguard
