@@ -240,9 +240,13 @@ class Connection {
         id_(server.next_connection_id++) {}
 
   void run() {
+    // The whole handshake, not each read, must finish in time: a client trickling a byte per
+    // few seconds would otherwise hold its thread for ever.
     socket_.set_receive_timeout(std::chrono::seconds(s_.options.config.handshake_timeout_s));
+    deadline_ = Clock::now() + std::chrono::seconds(s_.options.config.handshake_timeout_s);
     const auto principal = handshake();
     if (!principal) return;
+    deadline_.reset();
     socket_.set_receive_timeout(std::chrono::seconds(s_.options.config.idle_timeout_s));
     call_.principal = *principal;
     call_.session_id = session_id();
@@ -268,6 +272,11 @@ class Connection {
   /// The next message; nullopt when the peer closed, timed out or sent a bad packet.
   std::optional<std::string> receive() {
     while (!stop_.stop_requested()) {
+      if (deadline_ && Clock::now() > *deadline_) {
+        spdlog::info("mysql {}: closing: the handshake took longer than {} s", remote_,
+                     s_.options.config.handshake_timeout_s);
+        return std::nullopt;
+      }
       auto m = decoder_.next(seq_);
       if (!m) {
         spdlog::info("mysql {}: closing: {}", remote_, m.error().message);
@@ -324,7 +333,6 @@ class Connection {
       send(err_packet(kErNetRead, "08S01", "sqlguard: " + response.error().message));
       return std::nullopt;
     }
-    client_caps_ = response->capabilities;
     user_ = response->user;
     attributes_ = response->attributes;
     const std::string address = address_only(remote_);
@@ -674,7 +682,6 @@ class Connection {
   uint32_t id_;
   uint8_t seq_ = 0;
   std::string scramble_;
-  uint32_t client_caps_ = 0;
   std::string user_;
   std::map<std::string, std::string> attributes_;
   guard::CallInfo call_;
@@ -682,6 +689,7 @@ class Connection {
   std::vector<Note> notes_;
   std::map<uint32_t, PreparedStatement> statements_;
   uint32_t next_statement_ = 1;
+  std::optional<Clock::time_point> deadline_;  ///< of the handshake; none after it
 };
 
 }  // namespace

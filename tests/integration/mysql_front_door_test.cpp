@@ -2,8 +2,12 @@
 // language bindings use): prepared statements (binary protocol) against the text protocol, cell by
 // cell with masking; a refused statement through both; the connection limit and the idle timeout.
 // The server runs in-process on a private MariaDB (mariadb_fixture.h).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <mysql.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstring>
@@ -43,7 +47,8 @@ class MySqlFrontDoorTest : public ::testing::Test {
         << "    - {id: pii-email, columns: [shop.customers.email], method: email}\n"
         << "    - {id: pii-birth, columns: [shop.customers.birth_date], method: redact}\n"
         << "audit: {dir: " << (dir_ / "audit").string() << "}\n"
-        << "mysql:\n  port: 0\n  max_connections: 2\n  idle_timeout_s: 1\n  accounts:\n"
+        << "mysql:\n  port: 0\n  max_connections: 2\n  idle_timeout_s: 1\n  handshake_timeout_s: 1\n  "
+           "accounts:\n"
         << "    - {user: carol, password_verifier: '" << server::mysql::native_verifier_text(kPassword)
         << "', principal: {subject: carol, groups: [analysts]}}\n";
     auto config = server::load_config(dir_ / "sqlguard.yaml");
@@ -186,6 +191,31 @@ TEST_F(MySqlFrontDoorTest, ConnectionLimitAndIdleTimeout) {
   MYSQL* d = connect();  // the slots are free again
   EXPECT_EQ(mysql_ping(d), 0);
   mysql_close(d);
+}
+
+// A client that trickles its handshake response a byte at a time is cut off at
+// handshake_timeout_s for the whole handshake, not per read.
+TEST_F(MySqlFrontDoorTest, ASlowHandshakeIsCutOffAtItsDeadline) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port_));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  char buf[512];
+  ASSERT_GT(::recv(fd, buf, sizeof buf, 0), 0);  // the server's handshake
+  const auto start = std::chrono::steady_clock::now();
+  const char header[] = {'\x40', '\x00', '\x00', '\x01'};  // announces 64 bytes, sends them slowly
+  ASSERT_EQ(::send(fd, header, sizeof header, MSG_NOSIGNAL), 4);
+  bool closed = false;
+  for (int i = 0; i < 60 && !closed; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    closed = ::send(fd, "x", 1, MSG_NOSIGNAL) != 1;
+  }
+  const auto took = std::chrono::steady_clock::now() - start;
+  ::close(fd);
+  EXPECT_TRUE(closed) << "still open after 6 s of trickling";
+  EXPECT_LT(took, std::chrono::seconds(4));
 }
 
 }  // namespace
