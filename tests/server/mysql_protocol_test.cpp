@@ -41,13 +41,16 @@ TEST(MySqlProtocol, LengthEncodedIntegersRoundTripAtEveryWidth) {
     EXPECT_EQ(r.lenenc_int(), v);
     EXPECT_TRUE(r.at_end());
   }
-  PacketReader null_marker("\xfb"s);
+  // A reader views its payload: each payload outlives its reader.
+  const std::string null_payload = "\xfb"s, truncated_payload = "\xfd\x01"s,
+                    short_payload =
+                        "\x05"
+                        "abc"s;
+  PacketReader null_marker(null_payload);
   EXPECT_FALSE(null_marker.lenenc_int());
-  PacketReader truncated("\xfd\x01"s);
+  PacketReader truncated(truncated_payload);
   EXPECT_FALSE(truncated.lenenc_int());
-  PacketReader too_long_string(
-      "\x05"
-      "abc"s);
+  PacketReader too_long_string(short_payload);
   EXPECT_FALSE(too_long_string.lenenc_str());
 }
 
