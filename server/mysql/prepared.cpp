@@ -40,6 +40,12 @@ T little_endian(std::string_view bytes) {
   return out;
 }
 
+/// A string parameter as a literal: quoted when it is UTF-8 without NUL, else X'hex'.
+std::string string_literal(std::string_view data) {
+  if (common::valid_utf8(data) && data.find('\0') == std::string_view::npos) return db::sql_quote(data);
+  return "X'" + common::hex_encode(data) + "'";
+}
+
 /// One parameter value as a SQL literal. `r` is positioned at the value.
 common::Result<std::string> literal(PacketReader& r, uint16_t type_and_flags) {
   const auto type = static_cast<ColumnType>(type_and_flags & 0xff);
@@ -146,17 +152,10 @@ common::Result<std::string> literal(PacketReader& r, uint16_t type_and_flags) {
     case ColumnType::kGeometry: {
       auto v = r.lenenc_str();
       if (!v) return bad("truncated string parameter");
-      if (common::valid_utf8(*v) && v->find('\0') == std::string_view::npos) return db::sql_quote(*v);
-      return "X'" + common::hex_encode(*v) + "'";
+      return string_literal(*v);
     }
   }
   return bad("unknown parameter type " + std::to_string(type_and_flags & 0xff));
-}
-
-/// The text of a string parameter sent with COM_STMT_SEND_LONG_DATA, as a literal.
-std::string long_literal(const std::string& data) {
-  if (common::valid_utf8(data) && data.find('\0') == std::string::npos) return db::sql_quote(data);
-  return "X'" + common::hex_encode(data) + "'";
 }
 
 template <typename T>
@@ -295,7 +294,7 @@ common::Result<std::string> bind_parameters(PreparedStatement& st, std::string_v
     for (std::size_t i = 0; i < n; ++i) {
       const bool is_null = (static_cast<uint8_t>((*nulls)[i / 8]) >> (i % 8)) & 1;
       if (auto ld = st.long_data.find(static_cast<uint16_t>(i)); ld != st.long_data.end()) {
-        values[i] = long_literal(ld->second);
+        values[i] = string_literal(ld->second);
       } else if (is_null) {
         values[i] = "NULL";
       } else {
