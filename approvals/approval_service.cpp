@@ -93,6 +93,7 @@ std::expected<ApprovalRequest, ApprovalError> ApprovalService::create(const NewA
   r.sha256 = n.sha256;
   r.kind = n.kind;
   r.tables = n.tables;
+  r.schema = n.schema;
   r.rule = n.rule;
   r.reason = n.reason;
   r.approver_groups = n.approver_groups;
@@ -113,6 +114,7 @@ std::expected<ApprovalRequest, ApprovalError> ApprovalService::create(const NewA
         {"approver_groups", r.approver_groups},
         {"approvals_required", r.approvals_required},
         {"expires", common::rfc3339_ms(r.expires_ms)}};
+    if (!r.schema.empty()) ev["statement"]["schema"] = r.schema;
     if (auto a = audit_->append(std::move(ev)); !a) {
       return std::unexpected(
           error(Code::kStore, "the audit log cannot record the approval request: " + a.error().message));
@@ -161,6 +163,21 @@ std::expected<std::vector<ApprovalRequest>, ApprovalError> ApprovalService::list
     out.push_back(std::move(r));
   }
   return out;
+}
+
+std::expected<std::optional<ApprovalRequest>, ApprovalError> ApprovalService::find_open(
+    const policy::Principal& principal, std::string_view sha256, std::string_view schema) {
+  auto all = store_->list(kFindOpenScan);
+  if (!all) return std::unexpected(error(Code::kStore, all.error().message));
+  const int64_t now = now_ms();
+  for (auto& r : *all) {
+    r.state = r.effective_state(now);
+    if (r.state != ApprovalState::kPending && r.state != ApprovalState::kApproved) continue;
+    if (r.principal.subject != principal.subject || r.principal.issuer != principal.issuer) continue;
+    if (r.sha256 != sha256 || r.schema != schema) continue;
+    return std::optional<ApprovalRequest>(std::move(r));
+  }
+  return std::optional<ApprovalRequest>();
 }
 
 std::expected<ApprovalRequest, ApprovalError> ApprovalService::wait(

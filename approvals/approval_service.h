@@ -63,6 +63,7 @@ struct NewApproval {
   std::string sha256;  ///< base64 SHA-256 of `statement`
   std::string kind;
   std::vector<std::string> tables;
+  std::string schema;  ///< the session's schema when not the database's default (MySQL USE), else ""
   std::string rule;
   std::string reason;
   std::vector<std::string> approver_groups;
@@ -118,6 +119,15 @@ class ApprovalService {
   std::expected<ApprovalRequest, ApprovalError> consume(std::string_view id,
                                                         const policy::Principal& principal,
                                                         std::string_view sha256);
+
+  /// The newest request of `principal` (same subject and issuer) for the statement with hash
+  /// `sha256` in `schema` ("" = the default) that is still pending or approved (not expired nor
+  /// used), among the newest kFindOpenScan requests; nullopt when there is none. For transports
+  /// that cannot name an approval id (MySQL). Errors: kStore.
+  std::expected<std::optional<ApprovalRequest>, ApprovalError> find_open(const policy::Principal& principal,
+                                                                         std::string_view sha256,
+                                                                         std::string_view schema);
+  static constexpr size_t kFindOpenScan = 2000;
 
   /// One request with its effective state. Errors: kNotFound, kStore.
   std::expected<ApprovalRequest, ApprovalError> get(std::string_view id);

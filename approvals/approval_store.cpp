@@ -73,6 +73,7 @@ json ApprovalRequest::to_doc() const {
           {"sha256", sha256},
           {"kind", kind},
           {"tables", tables},
+          {"schema", schema},
           {"rule", rule},
           {"reason", reason},
           {"approver_groups", approver_groups},
@@ -98,6 +99,7 @@ common::Result<ApprovalRequest> ApprovalRequest::from_doc(const json& doc) {
     r.sha256 = doc.at("sha256").get<std::string>();
     r.kind = doc.value("kind", "");
     r.tables = doc.value("tables", std::vector<std::string>{});
+    r.schema = doc.value("schema", "");
     r.rule = doc.value("rule", "");
     r.reason = doc.value("reason", "");
     r.approver_groups = doc.value("approver_groups", std::vector<std::string>{});

@@ -44,6 +44,9 @@ struct ApprovalRequest {
   std::string sha256;           ///< base64 SHA-256 of `statement` (as statement.sha256 in audit records)
   std::string kind;             ///< statement kind, e.g. "update"
   std::vector<std::string> tables;
+  /// The schema the statement's unqualified names resolve to when it is not the database's
+  /// default (a MySQL session after USE); "" = the default. Part of what the approval binds.
+  std::string schema;
   std::string rule;    ///< the approve rule
   std::string reason;  ///< the decision's reason
   std::vector<std::string>

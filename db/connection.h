@@ -25,6 +25,10 @@ struct ExecuteOptions {
   /// (FOUND_ROWS(), warnings, session status): it may run on a connection not reset since such
   /// a statement. false (the default): the connection is reset first unless nothing ran on it.
   bool ignores_session_residue = false;
+  /// The schema the statement runs in (its unqualified names resolve there, as the analysis
+  /// assumed); "" = the connection's default schema. The connection selects it (COM_INIT_DB)
+  /// when it differs from the current one.
+  std::string_view schema;
 };
 
 /// One open database session. Not thread-safe: one caller at a time (a ConnectionSource hands
@@ -38,7 +42,8 @@ class Connection {
   /// sqlstate), kUnavailable (the connection is gone; `before_statement` when nothing was sent).
   virtual common::Result<common::ResultSet> execute(std::string_view sql, const ExecuteOptions& options) = 0;
 
-  /// Runs a catalog or housekeeping query without limits (guard use only).
+  /// Runs a catalog or housekeeping query without limits (guard use only), in the default
+  /// schema.
   virtual common::Result<common::ResultSet> query(std::string_view sql) = 0;
 
   /// Called when the connection is given back: clears session state (variables, prepared

@@ -143,7 +143,7 @@ common::Result<std::unique_ptr<MariaDbConnection>> MariaDbConnection::open(const
 }
 
 MariaDbConnection::MariaDbConnection(st_mysql* mysql, std::string database)
-    : mysql_(mysql), database_(std::move(database)) {}
+    : mysql_(mysql), database_(std::move(database)), current_schema_(database_) {}
 
 MariaDbConnection::~MariaDbConnection() {
   if (mysql_ != nullptr) mysql_close(mysql_);
@@ -184,6 +184,16 @@ bool MariaDbConnection::scrub_found_rows() {
   return true;
 }
 
+bool MariaDbConnection::select_schema(std::string_view schema) {
+  if (schema.empty()) schema = database_;
+  if (schema == current_schema_) return true;
+  // COM_INIT_DB (COM_RESET_CONNECTION keeps the current schema, so it is tracked here).
+  const std::string name(schema);
+  if (mysql_select_db(mysql_, name.c_str()) != 0) return false;
+  current_schema_ = name;
+  return true;
+}
+
 bool MariaDbConnection::reset_session() {
   // COM_RESET_CONNECTION: drops user variables, prepared statements, temporary tables, named
   // locks, open transactions and session variables (so the settings must be pinned again).
@@ -221,6 +231,14 @@ common::Result<common::ResultSet> MariaDbConnection::execute(std::string_view sq
     e.before_statement = true;
     return std::unexpected(std::move(e));
   }
+  if (!select_schema(options.schema)) {
+    common::Error e = error_from(mysql_, "select schema");
+    if (e.code == common::ErrorCode::kUnavailable) {
+      broken_ = true;
+      e.before_statement = true;  // nothing ran: the guard may retry on a new connection
+    }
+    return std::unexpected(std::move(e));
+  }
   pristine_ = false;
   found_rows_clean_ = false;
   if (!options.leaves_session_unchanged) dirty_ = true;
@@ -229,6 +247,11 @@ common::Result<common::ResultSet> MariaDbConnection::execute(std::string_view sq
 
 common::Result<common::ResultSet> MariaDbConnection::query(std::string_view sql) {
   // Catalog and housekeeping statements are not analysed here: reset after them (fail closed).
+  if (!select_schema({})) {
+    common::Error e = error_from(mysql_, "select schema");
+    if (e.code == common::ErrorCode::kUnavailable) broken_ = true;
+    return std::unexpected(std::move(e));
+  }
   pristine_ = false;
   found_rows_clean_ = false;
   dirty_ = true;

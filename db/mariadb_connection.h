@@ -40,10 +40,13 @@ class MariaDbConnection final : public Connection {
   bool pin_session(uint32_t timeout_ms, bool read_only);
   bool reset_session();
   bool scrub_found_rows();
+  /// Makes `schema` ("" = database_) the current schema; false: the database refused it.
+  bool select_schema(std::string_view schema);
   common::Result<common::ResultSet> run(std::string_view sql, const ExecuteOptions& options);
 
   st_mysql* mysql_;
   std::string database_;
+  std::string current_schema_;  ///< the session's current schema (database_ unless changed)
   bool mariadb_ = true;
   const char* read_only_variable_ = "tx_read_only";
   bool broken_ = false;

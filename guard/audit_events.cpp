@@ -57,6 +57,7 @@ json CallIntent::to_json() const {
                {"kind", std::string(policy::to_string(analysis->kind))},
                {"tables", tables_json(*analysis)},
                {"digest", analysis->digest_text}};
+    if (!schema.empty()) st["schema"] = schema;
     if (!analysis->views.empty()) {
       json views = json::array();
       append_views(*analysis, views);

@@ -36,6 +36,9 @@ struct CallIntent {
   const policy::StatementAnalysis* analysis = nullptr;  ///< kind, tables, digest, views; not owned
   std::string_view statement_text;                      ///< not owned (the call's sql)
   std::string statement_sha256;
+  /// run_sql: `statement.schema`, the session's schema when the transport changed it (MySQL USE);
+  /// "" = the database's default schema (not written).
+  std::string schema;
   /// describe_table / list_tables: the object or schema looked at.
   std::optional<std::string> target;
   std::optional<policy::Decision> decision;

@@ -197,7 +197,7 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
   }
 
   // 1-2. Analyse, complete the analysis from the catalog (views, sequences), decide.
-  policy::StatementAnalysis analysis = analyzer_.analyze(sql, default_schema_);
+  policy::StatementAnalysis analysis = analyzer_.analyze(sql, call_schema(call));
   std::optional<common::Error> catalog_unavailable;
   std::string catalog_error;
   {
@@ -212,6 +212,7 @@ std::expected<SqlOutcome, SqlFailure> Guard::run_sql(const CallInfo& call, const
   intent.analysis = &analysis;
   intent.statement_text = sql;
   intent.statement_sha256 = common::sha256_base64(sql);
+  intent.schema = call.schema;
 
   if (decision.action == policy::Action::kDeny) return std::unexpected(refuse(call, intent, decision, t0));
   if (!catalog_error.empty()) {
@@ -355,6 +356,7 @@ common::Result<common::ResultSet> Guard::execute(const CallInfo& call, const std
   const policy::SessionEffects effects = policy::session_effects(analysis);
   exec.leaves_session_unchanged = effects.leaves_session_unchanged;
   exec.ignores_session_residue = effects.ignores_session_residue;
+  exec.schema = call.schema;
   if (call.cancel.stop_requested()) {
     return std::unexpected(
         common::Error{common::ErrorCode::kCancelled, "the call was cancelled before it ran"});
@@ -413,15 +415,23 @@ std::expected<approvals::ApprovalRequest, SqlFailure> Guard::await_approval(
                                       "'; call run_sql without approval_id to request approval"));
     }
     if (got->principal.subject != call.principal.subject || got->principal.issuer != call.principal.issuer ||
-        got->sha256 != intent.statement_sha256) {
-      return std::unexpected(stop(nullptr, "refused",
-                                  "statement refused: approval " + got->id +
-                                      " was requested for a different statement or principal; an approval "
-                                      "only runs the exact sql it was granted for (call run_sql without "
-                                      "approval_id to request approval for this statement)"));
+        got->sha256 != intent.statement_sha256 || got->schema != call.schema) {
+      return std::unexpected(
+          stop(nullptr, "refused",
+               "statement refused: approval " + got->id +
+                   " was requested for a different statement, schema or principal; an approval "
+                   "only runs the exact sql it was granted for (call run_sql without "
+                   "approval_id to request approval for this statement)"));
     }
     request = std::move(*got);
   } else {
+    std::expected<std::optional<approvals::ApprovalRequest>, approvals::ApprovalError> open;
+    if (call.reuse_held_approval)
+      open = approvals_->find_open(call.principal, intent.statement_sha256, call.schema);
+    if (!open) return store_failure(open.error());
+    if (*open) request = std::move(**open);
+  }
+  if (request.id.empty()) {
     approvals::NewApproval n;
     n.principal = call.principal;
     n.session_id = call.session_id;
@@ -430,6 +440,7 @@ std::expected<approvals::ApprovalRequest, SqlFailure> Guard::await_approval(
     n.sha256 = intent.statement_sha256;
     n.kind = std::string(policy::to_string(analysis.kind));
     n.tables = audit::statement_tables(analysis);
+    n.schema = call.schema;
     n.rule = decision.rule;
     n.reason = decision.reason;
     n.approver_groups = decision.approver_groups;
@@ -572,7 +583,7 @@ std::expected<std::vector<ColumnInfo>, SqlFailure> Guard::describe_table(const C
                                                                          const std::string& table) {
   const auto t0 = Clock::now();
   const std::string call_id = next_call_id();
-  std::string schema = default_schema_;
+  std::string schema = call_schema(call);
   std::string name = table;
   if (auto dot = table.find('.'); dot != std::string::npos) {
     schema = table.substr(0, dot);
@@ -664,10 +675,26 @@ std::expected<std::vector<ColumnInfo>, SqlFailure> Guard::describe_table(const C
 }
 
 std::expected<std::vector<TableInfo>, SqlFailure> Guard::list_tables(const CallInfo& call,
-                                                                     const std::string& schema_arg) {
+                                                                     const std::string& schema) {
+  return readable_tables(call, schema, false);
+}
+
+std::expected<void, SqlFailure> Guard::use_schema(const CallInfo& call, const std::string& schema) {
+  if (schema.empty()) {
+    return std::unexpected(
+        SqlFailure{"", common::Error{common::ErrorCode::kInvalidInput, "no schema given"}, std::nullopt});
+  }
+  auto tables = readable_tables(call, schema, true);
+  if (!tables) return std::unexpected(tables.error());
+  return {};
+}
+
+std::expected<std::vector<TableInfo>, SqlFailure> Guard::readable_tables(const CallInfo& call,
+                                                                         const std::string& schema_arg,
+                                                                         bool use) {
   const auto t0 = Clock::now();
   const std::string call_id = next_call_id();
-  const std::string schema = schema_arg.empty() ? default_schema_ : schema_arg;
+  const std::string schema = !schema_arg.empty() ? schema_arg : call_schema(call);
   auto failure = [&](common::ErrorCode cls, std::string msg) {
     return std::unexpected(SqlFailure{call_id, common::Error{cls, safe(std::move(msg))}, std::nullopt});
   };
@@ -724,6 +751,12 @@ std::expected<std::vector<TableInfo>, SqlFailure> Guard::list_tables(const CallI
       }
     }
     out.push_back(std::move(t));
+    if (use) break;  // one readable table or view is enough to use the schema
+  }
+  if (use && out.empty()) {
+    const std::string refusal = "schema " + schema + " does not exist or you may not use it";
+    if (auto r = finish("refused", 0, refusal); !r) return std::unexpected(r.error());
+    return failure(common::ErrorCode::kRefused, refusal);
   }
   if (auto r = finish("ok", out.size(), ""); !r) return std::unexpected(r.error());
   return out;

@@ -39,10 +39,18 @@ struct CallInfo {
   std::string request_id;  ///< JSON-RPC id as JSON text
   std::string transport;   ///< "stdio", "http", "sse"
   std::string remote_address;
-  std::string tool;  ///< "run_sql", "describe_table", "list_tables"
+  std::string tool;  ///< "run_sql", "describe_table", "list_tables", "use_schema"
+  /// The schema unqualified names resolve to and statements run in ("" = the database's default
+  /// schema). Set by transports whose sessions can change it (MySQL's COM_INIT_DB, after
+  /// Guard::use_schema said yes); the MCP tools leave it empty.
+  std::string schema;
   std::stop_token cancel;
   /// run_sql's `approval_id`: run a statement held earlier once it is approved ("" = none).
   std::string approval_id;
+  /// For transports that cannot pass approval_id (MySQL): a statement held earlier for the same
+  /// principal, schema and exact text that is still pending or approved is used again instead of
+  /// requesting a new approval (found in the approval store, so it survives a restart).
+  bool reuse_held_approval = false;
   /// MCP progress while the call waits for an approval: (progress, total, message); may be empty.
   std::function<void(double, double, std::string_view)> progress;
 };
@@ -149,6 +157,13 @@ class Guard {
   std::expected<std::vector<TableInfo>, SqlFailure> list_tables(const CallInfo& call,
                                                                 const std::string& schema);
 
+  /// Whether `call.principal` may make `schema` its session's default schema (MySQL COM_INIT_DB /
+  /// USE): the schema must hold at least one table or view the principal may read (as
+  /// list_tables shows). Recorded as a catalog call (tool "use_schema", target the schema).
+  /// Errors: kInvalidInput (not an identifier), kRefused ("does not exist or you may not use
+  /// it": existence is not disclosed), kUnavailable, kAuditFailure.
+  std::expected<void, SqlFailure> use_schema(const CallInfo& call, const std::string& schema);
+
   /// Session lifecycle records ("session.start" / "session.end").
   void session_started(const CallInfo& call);
   void session_ended(const CallInfo& call, const std::string& reason);
@@ -220,6 +235,14 @@ class Guard {
       const CallInfo& call, const std::string& sql, const policy::StatementAnalysis& analysis,
       const policy::Decision& decision, audit::CallIntent& intent, Clock::time_point t0);
   std::string safe(std::string message) const;
+  /// The schema `call`'s unqualified names resolve to: call.schema, else the default schema.
+  const std::string& call_schema(const CallInfo& call) const {
+    return call.schema.empty() ? default_schema_ : call.schema;
+  }
+  /// list_tables, and (`use`) use_schema: stops at the first readable table and refuses when
+  /// there is none.
+  std::expected<std::vector<TableInfo>, SqlFailure> readable_tables(const CallInfo& call,
+                                                                    const std::string& schema, bool use);
   /// What describe_table / list_tables may say about schema.name (a table or view): whether the
   /// principal may read it (a view: and everything its definition reaches), and for a view the
   /// masking of each of its columns, from its lineage. Errors: as resolve_with_catalog() (the

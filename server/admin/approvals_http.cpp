@@ -174,6 +174,7 @@ json approval_json(const approvals::ApprovalRequest& r) {
           {"sha256", r.sha256},
           {"kind", r.kind},
           {"tables", r.tables},
+          {"schema", r.schema},
           {"rule", r.rule},
           {"reason", r.reason},
           {"created_at", common::rfc3339_ms(r.created_ms)},

@@ -102,15 +102,16 @@ class Socket {
     }
     return true;
   }
-  /// Received bytes; "" at end of stream, on a timeout or an error.
-  std::string receive() const {
+  /// Received bytes, at most `max` (1..16384); "" at end of stream, on a timeout or an error.
+  std::string receive(std::size_t max = 16384) const {
     char buf[16384];
+    max = std::clamp<std::size_t>(max, 1, sizeof buf);
     while (true) {
       ssize_t n = 0;
       if (ssl_ != nullptr) {
-        n = SSL_read(ssl_, buf, sizeof buf);
+        n = SSL_read(ssl_, buf, static_cast<int>(max));
       } else {
-        n = ::recv(fd_, buf, sizeof buf, 0);
+        n = ::recv(fd_, buf, max, 0);
         if (n < 0 && errno == EINTR) continue;
       }
       if (n <= 0) return {};
@@ -182,12 +183,9 @@ struct MySqlServer::Impl {
   std::atomic<uint32_t> next_connection_id{1};
   std::atomic<uint64_t> questions{0};
 
-  mutable std::mutex mu;  // guards live, failures, held
+  mutable std::mutex mu;  // guards live, failures
   std::list<Live> live;
   std::unordered_map<std::string, Failures> failures;
-  /// Statements held for approval, by principal (subject, issuer) and exact statement: the
-  /// approval id a repeat of that statement uses (MySQL clients cannot pass approval_id).
-  std::map<std::string, std::string> held;
 
   Impl(guard::Guard& g, const BearerAuthenticator* b, MySqlServerOptions o)
       : guard(g), bearer(b), options(std::move(o)) {}
@@ -215,10 +213,6 @@ struct MySqlServer::Impl {
       f.window_start = Clock::now();
     }
     ++f.count;
-  }
-
-  static std::string held_key(const policy::Principal& p, std::string_view sql) {
-    return p.subject + '\n' + p.issuer + '\n' + std::string(sql);
   }
 
   void accept_loop(const std::stop_token& stop);
@@ -254,7 +248,19 @@ class Connection {
     call_.remote_address = remote_;
     call_.tool = "run_sql";
     call_.cancel = stop_;
+    // MySQL clients cannot pass an approval id: the same statement sent again uses its approval.
+    call_.reuse_held_approval = true;
     s_.guard.session_started(call_);
+    // The schema named in the handshake is checked like COM_INIT_DB, in the session, before
+    // the client is told it is in.
+    if (!initial_schema_.empty() && !use_schema(initial_schema_)) {
+      s_.guard.session_ended(call_, "schema refused");
+      return;
+    }
+    if (!send(ok_packet())) {
+      s_.guard.session_ended(call_, "disconnected");
+      return;
+    }
     const std::string reason = command_loop();
     s_.guard.session_ended(call_, reason);
   }
@@ -269,8 +275,10 @@ class Connection {
   // ---- I/O ---------------------------------------------------------------------------------
   bool send(std::string_view payload) { return socket_.send_all(frame(payload, seq_)); }
 
-  /// The next message; nullopt when the peer closed, timed out or sent a bad packet.
-  std::optional<std::string> receive() {
+  /// The next message; nullopt when the peer closed, timed out or sent a bad packet. `exact`:
+  /// read no byte beyond it (before a TLS upgrade: the ClientHello that may follow an SSL
+  /// request at once must reach OpenSSL, not this connection's buffer).
+  std::optional<std::string> receive(bool exact = false) {
     while (!stop_.stop_requested()) {
       if (deadline_ && Clock::now() > *deadline_) {
         spdlog::info("mysql {}: closing: the handshake took longer than {} s", remote_,
@@ -286,7 +294,7 @@ class Connection {
         return std::nullopt;
       }
       if (*m) return std::move(**m);
-      std::string data = socket_.receive();
+      std::string data = exact ? socket_.receive(decoder_.wanted()) : socket_.receive();
       if (data.empty()) return std::nullopt;
       decoder_.feed(data);
     }
@@ -306,7 +314,7 @@ class Connection {
     seq_ = 0;
     const uint32_t caps = kServerCapabilities | (s_.tls != nullptr ? capability::kSsl : 0);
     if (!send(handshake_v10(s_.options.server_version, id_, scramble_, caps))) return std::nullopt;
-    auto msg = receive();
+    auto msg = receive(/*exact=*/s_.tls != nullptr);
     if (!msg) return std::nullopt;  // stopped mid-handshake: no record
     auto response = parse_handshake_response(*msg);
     if (response && response->ssl_request) {
@@ -393,11 +401,7 @@ class Connection {
     }
     principal->client_name = attribute("program_name");
     principal->client_version = attribute("_client_version");
-    if (!response->database.empty() && !same_schema(response->database)) {
-      send(err_packet(kErDbAccessDenied, "42000", schema_refusal(response->database)));
-      return std::nullopt;
-    }
-    if (!send(ok_packet())) return std::nullopt;
+    initial_schema_ = response->database;  // checked by run(), which then sends OK
     return principal;
   }
 
@@ -427,12 +431,32 @@ class Connection {
     return it == attributes_.end() ? std::string() : common::printable(it->second, 64);
   }
 
-  bool same_schema(std::string_view schema) const {
-    return policy::iequals(schema, s_.guard.default_schema());
-  }
-  std::string schema_refusal(std::string_view schema) const {
-    return "sqlguard: this connection serves the schema '" + s_.guard.default_schema() + "' only, not '" +
-           common::printable(schema, 64) + "' (qualify names as schema.table instead)";
+  /// COM_INIT_DB, `USE name` and the handshake's schema: the session's default schema becomes
+  /// `schema` if the guard lets the principal use it (Guard::use_schema, recorded); otherwise
+  /// ERR 1044 and the schema stays. Sends the ERR itself; false when refused or not sent.
+  bool use_schema(std::string_view schema) {
+    const std::string name(schema);
+    if (policy::iequals(name, s_.guard.default_schema())) {
+      call_.schema.clear();
+      return true;
+    }
+    guard::CallInfo check = call_;
+    check.tool = "use_schema";
+    check.request_id = std::to_string(++requests_);
+    if (auto r = s_.guard.use_schema(check, name); !r) {
+      const guard::SqlFailure& f = r.error();
+      const std::string suffix = f.call_id.empty() ? "" : " (sqlguard call " + f.call_id + ")";
+      if (f.error.code == common::ErrorCode::kRefused || f.error.code == common::ErrorCode::kInvalidInput) {
+        send(err_packet(
+            kErDbAccessDenied, "42000",
+            "Access denied to database '" + common::printable(name, 64) + "': " + f.error.message + suffix));
+      } else {
+        send(err_packet(kErGeneral, "HY000", f.error.message + suffix));
+      }
+      return false;
+    }
+    call_.schema = name;
+    return true;
   }
 
   // ---- commands ----------------------------------------------------------------------------
@@ -450,10 +474,7 @@ class Connection {
         case Command::kQuit: return "quit";
         case Command::kPing:
         case Command::kResetConnection: ok = send(ok_packet()); break;
-        case Command::kInitDb:
-          ok = same_schema(body) ? send(ok_packet())
-                                 : send(err_packet(kErDbAccessDenied, "42000", schema_refusal(body)));
-          break;
+        case Command::kInitDb: ok = !use_schema(body) || send(ok_packet()); break;
         case Command::kQuery: ok = query(std::string(body)); break;
         case Command::kFieldList: ok = send(eof_packet()); break;  // no columns disclosed this way
         case Command::kStatistics: ok = send(statistics()); break;
@@ -555,10 +576,14 @@ class Connection {
 
   bool query(const std::string& sql, bool binary = false) {
     ++s_.questions;
+    if (auto schema = use_statement(sql)) {
+      notes_.clear();
+      return !use_schema(*schema) || send(ok_packet());
+    }
     ProbeContext probe;
     probe.server_version = s_.options.server_version;
     probe.version_comment = s_.options.version_comment;
-    probe.schema = s_.guard.default_schema();
+    probe.schema = call_.schema.empty() ? s_.guard.default_schema() : call_.schema;
     probe.connection_id = id_;
     probe.max_allowed_packet = s_.options.config.max_packet_bytes;
     probe.notes = &notes_;
@@ -571,14 +596,8 @@ class Connection {
     notes_.clear();
     guard::CallInfo call = call_;
     call.request_id = std::to_string(++requests_);
-    const std::string key = MySqlServer::Impl::held_key(call.principal, sql);
-    {
-      std::lock_guard lock(s_.mu);
-      if (auto it = s_.held.find(key); it != s_.held.end()) call.approval_id = it->second;
-    }
     auto r = s_.guard.run_sql(call, sql, std::nullopt);
     if (r) {
-      if (!call.approval_id.empty()) forget_held(key);
       for (const auto& m : r->masked_columns) {
         notes_.push_back({"Note", kErGeneral,
                           "sqlguard masked column " + m.column + " (" + m.method + ", rule " + m.rule +
@@ -595,13 +614,6 @@ class Connection {
     const guard::SqlFailure& f = r.error();
     const std::string suffix = " (sqlguard call " + f.call_id + ")";
     if (f.approval) {
-      if (f.approval->state == approvals::ApprovalState::kPending) {
-        std::lock_guard lock(s_.mu);
-        if (s_.held.size() > 100000) s_.held.clear();
-        s_.held[key] = f.approval->id;
-      } else {
-        forget_held(key);
-      }
       return send(err_packet(kErHeld, "45000", for_mysql_client(f.error.message) + suffix));
     }
     switch (f.error.code) {
@@ -630,11 +642,6 @@ class Connection {
     message.replace(at, (end == std::string::npos ? message.size() : end) - at,
                     "send the same statement again (it uses this approval once)");
     return message;
-  }
-
-  void forget_held(const std::string& key) {
-    std::lock_guard lock(s_.mu);
-    s_.held.erase(key);
   }
 
   /// A result set in the text protocol, or (`binary`, for COM_STMT_EXECUTE) the binary one.
@@ -683,6 +690,7 @@ class Connection {
   uint8_t seq_ = 0;
   std::string scramble_;
   std::string user_;
+  std::string initial_schema_;  ///< the schema the handshake asked for ("" = none)
   std::map<std::string, std::string> attributes_;
   guard::CallInfo call_;
   uint64_t requests_ = 0;

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <utility>
 
+#include "policy/sql_lexer.h"
+
 namespace sqlguard::server::mysql {
 namespace {
 
@@ -92,7 +94,10 @@ bool like(std::string_view pattern, std::string_view text) {
 
 }  // namespace
 
-std::string normalize_probe(std::string_view sql) {
+namespace {
+
+/// normalize_probe, with case kept when `lower` is false (same length and offsets either way).
+std::string collapse(std::string_view sql, bool lower) {
   std::string out;
   out.reserve(sql.size());
   bool blank = false;
@@ -104,11 +109,48 @@ std::string normalize_probe(std::string_view sql) {
     }
     if (blank) out.push_back(' ');
     blank = false;
-    out.push_back(static_cast<char>(std::tolower(u)));
+    out.push_back(lower ? static_cast<char>(std::tolower(u)) : ch);
   }
   if (!out.empty() && out.back() == ';') out.pop_back();
   while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
+}
+
+}  // namespace
+
+std::string normalize_probe(std::string_view sql) { return collapse(sql, true); }
+
+std::optional<std::string> use_statement(std::string_view sql) {
+  auto blank = [](char ch) { return std::isspace(static_cast<unsigned char>(ch)) != 0; };
+  while (!sql.empty() && blank(sql.front())) sql.remove_prefix(1);
+  while (!sql.empty() && blank(sql.back())) sql.remove_suffix(1);
+  if (!sql.empty() && sql.back() == ';') sql.remove_suffix(1);
+  while (!sql.empty() && blank(sql.back())) sql.remove_suffix(1);
+  if (sql.size() < 5 || !policy::iequals(sql.substr(0, 3), "use") || !blank(sql[3])) return std::nullopt;
+  sql.remove_prefix(4);
+  while (!sql.empty() && blank(sql.front())) sql.remove_prefix(1);
+  std::string name;
+  if (!sql.empty() && sql.front() == '`') {
+    std::size_t i = 1;
+    for (; i < sql.size(); ++i) {
+      if (sql[i] != '`') {
+        name.push_back(sql[i]);
+      } else if (i + 1 < sql.size() && sql[i + 1] == '`') {
+        name.push_back('`');
+        ++i;
+      } else {
+        break;
+      }
+    }
+    if (i + 1 != sql.size()) return std::nullopt;  // unterminated, or something after the name
+  } else {
+    for (char ch : sql) {
+      if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '$')) return std::nullopt;
+    }
+    name = std::string(sql);
+  }
+  if (name.empty() || name.size() > 64) return std::nullopt;
+  return name;
 }
 
 namespace {
@@ -135,10 +177,11 @@ std::optional<ProbeAnswer> renamed(std::optional<ProbeAnswer> a, const std::stri
 
 }  // namespace
 
-std::optional<ProbeAnswer> answer_probe(std::string_view sql, const ProbeContext& c) {
-  if (sql.size() > 256) return std::nullopt;  // no probe is that long
+namespace {
+
+std::optional<ProbeAnswer> answer_normalized(std::string_view sql, const ProbeContext& c) {
   auto [n, alias] = without_alias(normalize_probe(sql));
-  if (!alias.empty()) return renamed(answer_probe(n, c), alias);
+  if (!alias.empty()) return renamed(answer_normalized(n, c), alias);
 
   if (n == "select @@version_comment limit 1") return one_value("@@version_comment", c.version_comment);
   if (n == "select version()") return one_value("version()", c.server_version);
@@ -214,6 +257,24 @@ std::optional<ProbeAnswer> answer_probe(std::string_view sql, const ProbeContext
     return a;
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ProbeAnswer> answer_probe(std::string_view sql, const ProbeContext& c) {
+  if (sql.size() > 256) return std::nullopt;  // no probe is that long
+  auto a = answer_normalized(sql, c);
+  // A SELECT's column is named by its expression (or alias) as the client wrote it, case kept:
+  // `SELECT DATABASE()` answers a column `DATABASE()`, as MySQL does.
+  if (a && a->result.columns.size() == 1) {
+    const std::string n = normalize_probe(sql);
+    auto& name = a->result.columns[0].name;
+    const std::string wanted = normalize_probe(name);
+    const auto at = n.rfind(wanted);
+    if (n.rfind("select ", 0) == 0 && !wanted.empty() && at != std::string::npos)
+      name = collapse(sql, false).substr(at, wanted.size());
+  }
+  return a;
 }
 
 }  // namespace sqlguard::server::mysql

@@ -46,6 +46,12 @@ struct ProbeAnswer {
 /// answers an empty result: nothing of the database's configuration is disclosed.
 std::optional<ProbeAnswer> answer_probe(std::string_view sql, const ProbeContext& context);
 
+/// `USE name` or ``USE `name` `` (a plain identifier of letters, digits, '_' and '$', or a
+/// backquoted one with `` `` `` for a backquote; one trailing ';'): the schema name, case kept.
+/// nullopt for anything else (which then reaches the guard). The front door answers it like
+/// COM_INIT_DB.
+std::optional<std::string> use_statement(std::string_view sql);
+
 /// `sql` in the form probes are compared in: trimmed, one trailing ';' dropped, runs of blanks
 /// as one space, ASCII lower case.
 std::string normalize_probe(std::string_view sql);

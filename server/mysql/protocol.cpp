@@ -160,6 +160,19 @@ common::Result<std::optional<std::string>> PacketDecoder::next(uint8_t& sequence
   return std::optional<std::string>{std::move(message)};
 }
 
+std::size_t PacketDecoder::wanted() const {
+  std::size_t at = 0;
+  while (true) {
+    const std::size_t have = buffer_.size() - at;
+    if (have < 4) return 4 - have;
+    const auto* h = reinterpret_cast<const unsigned char*>(buffer_.data() + at);
+    const std::size_t n = h[0] | (h[1] << 8) | (h[2] << 16);
+    if (have - 4 < n) return 4 + n - have;
+    at += 4 + n;
+    if (n < kMaxPacketPayload) return 0;
+  }
+}
+
 // ---- handshake ---------------------------------------------------------------------------------
 
 std::string handshake_v10(std::string_view server_version, uint32_t connection_id, std::string_view scramble,

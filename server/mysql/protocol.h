@@ -134,6 +134,9 @@ class PacketDecoder {
   /// must then be closed). `sequence` is the id the next packet must carry; it advances.
   common::Result<std::optional<std::string>> next(uint8_t& sequence);
   std::size_t buffered() const { return buffer_.size(); }
+  /// Bytes still missing before next() can return a whole message (0 when one is buffered).
+  /// Reading no more than this before a TLS upgrade keeps the ClientHello out of this buffer.
+  std::size_t wanted() const;
 
  private:
   std::size_t max_;

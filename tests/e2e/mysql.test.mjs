@@ -11,6 +11,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Duplex } from 'node:stream';
+import * as nodeTls from 'node:tls';
 import mysql from 'mysql2/promise';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -72,6 +74,14 @@ describe('the MySQL front door with real clients', () => {
       };
       c.approvals = { store: { type: 'sqlite', path: path.join(db.dir, 'approvals.db') }, wait_ms: 500 };
     });
+    await startServer();
+  });
+  after(async () => {
+    await stopServer();
+    db?.cleanup();
+  });
+
+  async function startServer() {
     server = spawn(bin, ['serve', '--mysql', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
     server.stderr.on('data', (d) => { stderr += d; });
     for (let i = 0; i < 100; i++) {
@@ -79,15 +89,17 @@ describe('the MySQL front door with real clients', () => {
         const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
         s.on('error', () => resolve(false));
       });
-      if (up) break;
+      if (up) return;
       await new Promise((r) => setTimeout(r, 100));
     }
-  });
-  after(async () => {
-    server?.kill('SIGTERM');
-    await new Promise((r) => server?.on('close', r));
-    db?.cleanup();
-  });
+    throw new Error(`sqlguard serve --mysql did not listen on ${port}: ${stderr}`);
+  }
+  async function stopServer() {
+    if (!server || server.exitCode !== null) return;
+    const closed = new Promise((r) => server.on('close', r));
+    server.kill('SIGTERM');
+    await closed;
+  }
 
   test('the mariadb CLI with a gateway account: masked SELECT, the masking notes, a refused DROP', async () => {
     const r = await mariadb(port, 'alice', PASSWORD, 'SELECT id, email, ssn, city FROM customers WHERE id = 1; SHOW WARNINGS');
@@ -134,6 +146,37 @@ describe('the MySQL front door with real clients', () => {
 
   test('TLS: a verified certificate, tokens over TLS, and no clear text from outside loopback', async () => {
     const ca = path.join(db.dir, 'tls-cert.pem');
+    // The SSL request and the ClientHello in one TCP write (clients send them back to back): the
+    // hello must reach OpenSSL, not the packet buffer (it did, and the handshake then hung).
+    const handshaked = await new Promise((resolve) => {
+      const raw = net.connect(port, '127.0.0.1');
+      raw.once('data', () => {
+        const caps = 0x800 | 0x200 | 0x8000 | 0x80000;  // SSL, PROTOCOL_41, SECURE_CONNECTION, PLUGIN_AUTH
+        const request = Buffer.alloc(36);
+        request.writeUIntLE(32, 0, 3);
+        request[3] = 1;
+        request.writeUInt32LE(caps, 4);
+        request.writeUInt32LE(1 << 24, 8);
+        request[12] = 45;
+        // TLS over a stream whose first write (the ClientHello) goes out with the request, in one send.
+        let first = true;
+        const carrier = new Duplex({
+          write(chunk, _encoding, done) {
+            raw.write(first ? Buffer.concat([request, chunk]) : chunk, done);
+            first = false;
+          },
+          read() {},
+        });
+        raw.on('data', (d) => carrier.push(d));
+        raw.on('end', () => carrier.push(null));
+        const secure = nodeTls.connect({ socket: carrier, ca: fs.readFileSync(ca, 'utf8'), checkServerIdentity: () => undefined });
+        const timer = setTimeout(() => { secure.destroy(); resolve(false); }, 5000);
+        secure.once('secureConnect', () => { clearTimeout(timer); secure.destroy(); resolve(true); });
+        secure.once('error', () => { clearTimeout(timer); resolve(false); });
+      });
+      raw.once('error', () => resolve(false));
+    });
+    assert.equal(handshaked, true, 'TLS handshake after an SSL request sent in the same segment');
     const cli = await mariadb(port, 'report', API_KEY, 'SELECT id FROM customers WHERE id = 1', ['-N', '--ssl', `--ssl-ca=${ca}`, '--ssl-verify-server-cert']);
     assert.equal(cli.code, 0, cli.stderr);
     assert.equal(cli.stdout.trim(), '1');
@@ -206,7 +249,11 @@ describe('the MySQL front door with real clients', () => {
     await assert.rejects(c.query("SET sql_mode = ''"), (e) => e.errno === 1142);
     await c.end();
     const other = await mariadb(port, 'alice', PASSWORD, 'SELECT 1', ['-D', 'mysql']);
-    assert.match(other.stderr, /ERROR 1044 \(42000\).*schema 'shop' only/);
+    assert.match(other.stderr, /ERROR 1044 \(42000\).*Access denied to database 'mysql': schema mysql does not exist or you may not use it/);
+    // The CLI's `use` (COM_INIT_DB) and a USE statement: to the default schema, yes; elsewhere, no.
+    const use = await mariadb(port, 'alice', PASSWORD, 'use shop; SELECT DATABASE(); USE `shop`; SELECT COUNT(*) > 0 FROM customers; USE mysql');
+    assert.deepEqual(use.stdout.trim().split('\n'), ['DATABASE()', 'shop', 'COUNT(*) > 0', '1']);
+    assert.match(use.stderr, /ERROR 1044 \(42000\).*'mysql'/);
   });
 
   test('a held UPDATE: refused with the approval id, approved by a reviewer, then the same statement runs once', async () => {
@@ -215,8 +262,14 @@ describe('the MySQL front door with real clients', () => {
     assert.match(held.stderr, /ERROR 1644 \(45000\).*held for approval: approval (apr_[0-9a-f]+) is pending.*send the same statement again/);
     const id = held.stderr.match(/approval (apr_[0-9a-f]+)/)[1];
     assert.doesNotMatch(db.sql('SELECT status FROM shop.orders WHERE id = 2'), /cancelled/);
+    // Sent again while pending: the same request (found in the approval store, not a new one).
+    const pending = await mariadb(port, 'alice', PASSWORD, sql);
+    assert.match(pending.stderr, new RegExp(`ERROR 1644 \\(45000\\).*approval ${id} is pending`));
     const approve = await sqlguard(['approvals', 'approve', '--config', config, '--as', 'bob:dba', id]);
     assert.equal(approve.status, 0, approve.stderr);
+    // sqlguard restarts in between: the held statement is remembered by the store, not the process.
+    await stopServer();
+    await startServer();
     const ran = await mariadb(port, 'alice', PASSWORD, sql);
     assert.equal(ran.code, 0, ran.stderr);
     assert.match(db.sql('SELECT status FROM shop.orders WHERE id = 2'), /cancelled/);

@@ -45,6 +45,10 @@ policy::PolicyConfig shop_policy() {
   read.max_rows = 50;
   read.timeout_ms = 3000;
   c.rules.push_back(read);
+  policy::PolicyRule crm = read;
+  crm.id = "read-crm";
+  crm.tables = {"crm.contacts"};
+  c.rules.push_back(crm);
   policy::PolicyRule updates;
   updates.id = "order-updates";
   updates.action = policy::Action::kApprove;
@@ -98,6 +102,7 @@ class GuardTest : public ::testing::Test {
     catalog_.add_table("shop.customers", {"id", "name", "email"});
     catalog_.add_table("shop.orders", {"id", "status", "total"});
     catalog_.add_view("shop.v_hidden", "", {"id"});
+    catalog_.add_table("crm.contacts", {"id", "email"});
     auto masking = policy::MaskingEngine::create(shop_masking());
     ASSERT_TRUE(masking.has_value()) << masking.error().message;
     masking_ = std::move(*masking);
@@ -118,6 +123,15 @@ class GuardTest : public ::testing::Test {
     c.transport = "stdio";
     c.tool = "run_sql";
     return c;
+  }
+
+  /// Every statement answers one affected row (an UPDATE that ran).
+  void one_row_affected() {
+    database_.on_execute = [](std::string_view, FakeConnection&) -> common::Result<common::ResultSet> {
+      common::ResultSet rs;
+      rs.affected_rows = 1;
+      return rs;
+    };
   }
 
   /// The call.intent / call.outcome records of `call_id`, in order.
@@ -343,11 +357,7 @@ TEST_F(GuardTest, AnApprovedStatementRunsExactlyOnceEvenWhenTwoCallsRaceForIt) {
   o.background = false;
   approvals::ApprovalService approvals(std::move(*store), &audit_, o);
   make_guard(&approvals);
-  database_.on_execute = [](std::string_view, FakeConnection&) -> common::Result<common::ResultSet> {
-    common::ResultSet rs;
-    rs.affected_rows = 1;
-    return rs;
-  };
+  one_row_affected();
   const std::string sql = "UPDATE orders SET status = 'shipped' WHERE id = 7";
   CallInfo writer = call();
   writer.principal = who("agent", {"analysts"});
@@ -381,6 +391,106 @@ TEST_F(GuardTest, AnApprovedStatementRunsExactlyOnceEvenWhenTwoCallsRaceForIt) {
   ASSERT_EQ(database_.executed().size(), 1u);
   EXPECT_FALSE(database_.executed()[0].options.read_only);
   EXPECT_EQ(database_.leased(), 0u);
+}
+
+TEST_F(GuardTest, ASessionSchemaResolvesUnqualifiedNamesAndIsWhereTheStatementRuns) {
+  // A MySQL session after USE crm: `contacts` is crm.contacts, `orders` is crm.orders (not shop's).
+  CallInfo in_crm = call();
+  in_crm.schema = "crm";
+  auto r = guard_->run_sql(in_crm, "SELECT id FROM contacts", 10);
+  ASSERT_TRUE(r.has_value()) << r.error().error.message;
+  auto recs = records_of(r->call_id);
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0]["statement"]["tables"], nlohmann::json::array({"crm.contacts"}));
+  EXPECT_EQ(recs[0]["statement"]["schema"], "crm");
+  EXPECT_EQ(recs[0]["decision"]["rule"], "read-crm");
+  auto executed = database_.executed();
+  ASSERT_EQ(executed.size(), 1u);
+  EXPECT_EQ(executed[0].schema, "crm") << "the connection runs it in the schema it was analysed in";
+
+  auto other = guard_->run_sql(in_crm, "SELECT id FROM orders", 10);
+  ASSERT_FALSE(other.has_value());
+  EXPECT_EQ(other.error().error.code, ErrorCode::kRefused);
+  EXPECT_NE(other.error().error.message.find("crm.orders"), std::string::npos) << other.error().error.message;
+  EXPECT_EQ(database_.executed().size(), 1u);
+
+  // The MCP tools leave the schema alone: the default, and no statement.schema in the record.
+  auto plain = guard_->run_sql(call("2"), "SELECT id FROM orders", 10);
+  ASSERT_TRUE(plain.has_value()) << plain.error().error.message;
+  recs = records_of(plain->call_id);
+  EXPECT_EQ(recs[0]["statement"]["tables"], nlohmann::json::array({"shop.orders"}));
+  EXPECT_FALSE(recs[0]["statement"].contains("schema"));
+  executed = database_.executed();
+  ASSERT_EQ(executed.size(), 2u);
+  EXPECT_EQ(executed[1].schema, "");
+}
+
+TEST_F(GuardTest, AHeldStatementSentAgainUsesItsApprovalOnlyInTheSameSchemaAndOnlyOnce) {
+  const auto dir = test_support::make_temp_dir("guard-reuse-approvals");
+  const std::string sql = "UPDATE shop.orders SET status = 'shipped' WHERE id = 7";
+  approvals::ApprovalServiceOptions o;
+  o.wait = 0ms;
+  o.background = false;
+  std::string id;
+  {
+    auto store = approvals::SqliteApprovalStore::open(dir / "approvals.db");
+    ASSERT_TRUE(store.has_value()) << store.error().message;
+    approvals::ApprovalService approvals(std::move(*store), &audit_, o);
+    make_guard(&approvals);
+    CallInfo c = call();
+    c.reuse_held_approval = true;  // as the MySQL front door sets it
+    auto held = guard_->run_sql(c, sql, std::nullopt);
+    ASSERT_FALSE(held.has_value());
+    ASSERT_TRUE(held.error().approval.has_value());
+    id = held.error().approval->id;
+    // Sent again while pending: the same request, not a second one.
+    auto again = guard_->run_sql(c, sql, std::nullopt);
+    ASSERT_FALSE(again.has_value());
+    ASSERT_TRUE(again.error().approval.has_value());
+    EXPECT_EQ(again.error().approval->id, id);
+    ASSERT_TRUE(approvals.approve(id, who("dba-1", {"dba"}), "ok").has_value());
+    guard_.reset();
+  }
+  // A new process (the store survives): the approval is found again from the store.
+  auto store = approvals::SqliteApprovalStore::open(dir / "approvals.db");
+  ASSERT_TRUE(store.has_value()) << store.error().message;
+  approvals::ApprovalService approvals(std::move(*store), &audit_, o);
+  make_guard(&approvals);
+  one_row_affected();
+  // Another schema is another statement: a new request there, and the id is refused there.
+  CallInfo in_crm = call("2");
+  in_crm.schema = "crm";
+  in_crm.reuse_held_approval = true;
+  auto elsewhere = guard_->run_sql(in_crm, sql, std::nullopt);
+  ASSERT_FALSE(elsewhere.has_value());
+  ASSERT_TRUE(elsewhere.error().approval.has_value());
+  EXPECT_NE(elsewhere.error().approval->id, id);
+  in_crm.approval_id = id;
+  auto named = guard_->run_sql(in_crm, sql, std::nullopt);
+  ASSERT_FALSE(named.has_value());
+  EXPECT_NE(named.error().error.message.find("different statement"), std::string::npos)
+      << named.error().error.message;
+  // Another principal does not find it either.
+  CallInfo stranger = call("3");
+  stranger.principal = who("other-agent", {"analysts"});
+  stranger.reuse_held_approval = true;
+  auto theirs = guard_->run_sql(stranger, sql, std::nullopt);
+  ASSERT_FALSE(theirs.has_value());
+  ASSERT_TRUE(theirs.error().approval.has_value());
+  EXPECT_NE(theirs.error().approval->id, id);
+  EXPECT_TRUE(database_.executed().empty());
+
+  CallInfo c = call("4");
+  c.reuse_held_approval = true;
+  auto ran = guard_->run_sql(c, sql, std::nullopt);
+  ASSERT_TRUE(ran.has_value()) << ran.error().error.message;
+  EXPECT_EQ(ran->approval_id, id);
+  ASSERT_EQ(database_.executed().size(), 1u);
+  auto after = guard_->run_sql(c, sql, std::nullopt);
+  ASSERT_FALSE(after.has_value());
+  ASSERT_TRUE(after.error().approval.has_value());
+  EXPECT_NE(after.error().approval->id, id) << "a used approval is never found again";
+  EXPECT_EQ(database_.executed().size(), 1u);
 }
 
 }  // namespace

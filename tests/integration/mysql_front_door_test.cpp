@@ -43,9 +43,12 @@ class MySqlFrontDoorTest : public ::testing::Test {
         << "policy:\n  rules:\n    - {id: read, action: allow, principals: {groups: [analysts]}, kinds: "
            "[select],"
            " tables: ['shop.*']}\n"
+        << "    - {id: read-crm, action: allow, principals: {groups: [analysts]}, kinds: [select], tables: "
+           "['crm.*']}\n"
         << "masking:\n  hash_key_file: " << db.masking_key_file().string() << "\n  rules:\n"
         << "    - {id: pii-email, columns: [shop.customers.email], method: email}\n"
         << "    - {id: pii-birth, columns: [shop.customers.birth_date], method: redact}\n"
+        << "    - {id: crm-email, columns: [crm.contacts.email], method: email}\n"
         << "audit: {dir: " << (dir_ / "audit").string() << "}\n"
         << "mysql:\n  port: 0\n  max_connections: 2\n  idle_timeout_s: 1\n  handshake_timeout_s: 1\n  "
            "accounts:\n"
@@ -68,9 +71,9 @@ class MySqlFrontDoorTest : public ::testing::Test {
     if (server_) server_->stop();
   }
 
-  MYSQL* connect() {
+  MYSQL* connect(const char* schema = "shop") {
     MYSQL* m = mysql_init(nullptr);
-    if (mysql_real_connect(m, "127.0.0.1", "carol", kPassword, "shop", port_, nullptr, 0) == nullptr) {
+    if (mysql_real_connect(m, "127.0.0.1", "carol", kPassword, schema, port_, nullptr, 0) == nullptr) {
       ADD_FAILURE() << "connect: " << mysql_error(m);
     }
     return m;
@@ -216,6 +219,110 @@ TEST_F(MySqlFrontDoorTest, ASlowHandshakeIsCutOffAtItsDeadline) {
   ::close(fd);
   EXPECT_TRUE(closed) << "still open after 6 s of trickling";
   EXPECT_LT(took, std::chrono::seconds(4));
+}
+
+/// Every audit record line containing `needle`, from all segment files under `dir`.
+std::vector<std::string> audit_lines(const fs::path& dir, const std::string& needle) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path());
+    for (std::string line; std::getline(in, line);) {
+      if (line.find(needle) != std::string::npos) out.push_back(line);
+    }
+  }
+  return out;
+}
+
+// COM_INIT_DB, `USE name` and the handshake's schema: the session's schema changes only to one
+// the principal may read, unqualified names then resolve there (analysis, masking and the
+// database session alike), and the pooled database connections serve other sessions in the
+// default schema afterwards.
+TEST_F(MySqlFrontDoorTest, ASessionUsesOnlySchemasThePolicyLetsItRead) {
+  auto& db = MariaDbFixture::instance();
+  ASSERT_EQ(
+      db.root_script("CREATE DATABASE IF NOT EXISTS crm; CREATE DATABASE IF NOT EXISTS vault;\n"
+                     "CREATE TABLE IF NOT EXISTS crm.contacts (id INT PRIMARY KEY, email VARCHAR(100));\n"
+                     "REPLACE INTO crm.contacts VALUES (1, 'dora@example.net');\n"
+                     "CREATE TABLE IF NOT EXISTS vault.secrets (id INT PRIMARY KEY, v VARCHAR(100));\n"
+                     "GRANT SELECT ON crm.* TO 'sqlguard_agent'@'localhost';\n"
+                     "GRANT SELECT ON vault.* TO 'sqlguard_agent'@'localhost';\n"),
+      0);
+  MYSQL* m = connect("crm");  // the handshake's schema
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(text_rows(m, "SELECT DATABASE()"), (std::vector<std::vector<std::string>>{{"crm"}}));
+  EXPECT_EQ(text_rows(m, "SELECT id, email FROM contacts"),
+            (std::vector<std::vector<std::string>>{{"1", "d***@example.net"}}));
+  // `customers` is now crm.customers (no such table), not shop's.
+  const std::string q = "SELECT id FROM customers";
+  EXPECT_NE(mysql_real_query(m, q.data(), q.size()), 0);
+
+  // COM_INIT_DB to a schema the policy does not let carol read, and to one that does not exist:
+  // the same refusal (existence is not disclosed), and the session stays in crm.
+  EXPECT_NE(mysql_select_db(m, "vault"), 0);
+  EXPECT_EQ(mysql_errno(m), 1044u);
+  const std::string vault_error = mysql_error(m);
+  EXPECT_NE(vault_error.find("does not exist or you may not use it"), std::string::npos) << vault_error;
+  EXPECT_NE(mysql_select_db(m, "no_such_schema"), 0);
+  EXPECT_EQ(mysql_errno(m), 1044u);
+  EXPECT_NE(mysql_select_db(m, "mysql"), 0);
+  EXPECT_EQ(text_rows(m, "SELECT email FROM contacts"),
+            (std::vector<std::vector<std::string>>{{"d***@example.net"}}));
+
+  // Back to shop with COM_INIT_DB, to crm with a USE statement.
+  EXPECT_EQ(mysql_select_db(m, "shop"), 0) << mysql_error(m);
+  EXPECT_EQ(text_rows(m, "SELECT COUNT(*) > 0 FROM customers"),
+            (std::vector<std::vector<std::string>>{{"1"}}));
+  const std::string use = "USE `crm`";
+  ASSERT_EQ(mysql_real_query(m, use.data(), use.size()), 0) << mysql_error(m);
+  EXPECT_EQ(text_rows(m, "SELECT DATABASE()"), (std::vector<std::vector<std::string>>{{"crm"}}));
+  // A prepared statement in crm runs in crm too.
+  MYSQL_STMT* st = mysql_stmt_init(m);
+  const std::string p = "SELECT email FROM contacts WHERE id = ?";
+  ASSERT_EQ(mysql_stmt_prepare(st, p.data(), p.size()), 0) << mysql_stmt_error(st);
+  int id = 1;
+  MYSQL_BIND param;
+  std::memset(&param, 0, sizeof param);
+  param.buffer_type = MYSQL_TYPE_LONG;
+  param.buffer = &id;
+  ASSERT_EQ(mysql_stmt_bind_param(st, &param), 0);
+  ASSERT_EQ(mysql_stmt_execute(st), 0) << mysql_stmt_error(st);
+  char email[128];
+  unsigned long email_len = 0;
+  MYSQL_BIND out;
+  std::memset(&out, 0, sizeof out);
+  out.buffer_type = MYSQL_TYPE_STRING;
+  out.buffer = email;
+  out.buffer_length = sizeof email;
+  out.length = &email_len;
+  ASSERT_EQ(mysql_stmt_bind_result(st, &out), 0);
+  ASSERT_EQ(mysql_stmt_fetch(st), 0);
+  EXPECT_EQ(std::string(email, email_len), "d***@example.net");
+  mysql_stmt_close(st);
+
+  // Another session, on the same pooled database connections, is in shop again.
+  MYSQL* other = connect();
+  ASSERT_NE(other, nullptr);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(text_rows(other, "SELECT COUNT(*) > 0 FROM customers"),
+              (std::vector<std::vector<std::string>>{{"1"}}));
+  }
+  mysql_close(other);
+  mysql_close(m);
+
+  // A handshake naming a schema the principal may not use is refused before the session starts.
+  MYSQL* denied = mysql_init(nullptr);
+  EXPECT_EQ(mysql_real_connect(denied, "127.0.0.1", "carol", kPassword, "vault", port_, nullptr, 0), nullptr);
+  EXPECT_EQ(mysql_errno(denied), 1044u) << mysql_error(denied);
+  mysql_close(denied);
+
+  // Recorded: every schema change as a use_schema call; statements with the session's schema.
+  server_->stop();
+  const auto uses = audit_lines(dir_ / "audit", "\"tool\":\"use_schema\"");
+  EXPECT_GE(uses.size(), 6u);  // intents of crm (handshake), vault, no_such_schema, mysql, crm, vault
+  const auto in_crm = audit_lines(dir_ / "audit", "\"schema\":\"crm\"");
+  EXPECT_FALSE(in_crm.empty());
+  EXPECT_EQ(audit_lines(dir_ / "audit", "dora@example.net").size(), 0u) << "masked values only";
 }
 
 }  // namespace

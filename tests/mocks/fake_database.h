@@ -42,8 +42,9 @@ class FakeConnection final : public db::Connection {
 /// What a statement saw when it reached the database.
 struct Executed {
   std::string sql;
-  db::ExecuteOptions options;
+  db::ExecuteOptions options;  ///< options.schema is cleared (it viewed the caller's string): see `schema`
   uint64_t thread_id = 0;
+  std::string schema;  ///< options.schema, copied
 };
 
 class FakeDatabase final : public db::ConnectionSource {
@@ -98,7 +99,9 @@ class FakeDatabase final : public db::ConnectionSource {
 
   void record(std::string_view sql, const db::ExecuteOptions& options, uint64_t thread_id) {
     std::lock_guard lock(mu_);
-    executed_.push_back(Executed{std::string(sql), options, thread_id});
+    Executed e{std::string(sql), options, thread_id, std::string(options.schema)};
+    e.options.schema = {};
+    executed_.push_back(std::move(e));
   }
 
  protected:

@@ -62,7 +62,9 @@ TEST(MySqlProtocol, FramesAndDecodesIncludingContinuedPackets) {
     EXPECT_EQ(seq, n >= kMaxPacketPayload ? 5 : 4) << n;
     PacketDecoder d(32u << 20);
     uint8_t expect = 3;
+    EXPECT_EQ(d.wanted(), 4u) << "a header first";
     d.feed(wire.substr(0, wire.size() - 1));  // one byte short: not a message yet
+    EXPECT_EQ(d.wanted(), 1u) << n << ": exactly what completes the message, no byte beyond it";
     auto partial = d.next(expect);
     ASSERT_TRUE(partial);
     EXPECT_FALSE(*partial);
@@ -235,6 +237,16 @@ TEST(MySqlProbes, AnswersWhatDriversSendOnConnect) {
   a = answer_probe("  SELECT   DATABASE() ; ", c);
   ASSERT_TRUE(a);
   EXPECT_EQ(a->result.rows.at(0).at(0), "shop");
+  EXPECT_EQ(a->result.columns.at(0).name, "DATABASE()") << "named as the client wrote it, as MySQL does";
+  a = answer_probe("SELECT @@Version_Comment LIMIT 1", c);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->result.columns.at(0).name, "@@Version_Comment");
+  a = answer_probe("SELECT VERSION() AS Server_Version", c);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->result.columns.at(0).name, "Server_Version");
+  a = answer_probe("SHOW VARIABLES LIKE 'value'", c);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->result.columns.at(1).name, "Value");
   for (const char* ok :
        {"SET NAMES utf8mb4", "set names 'utf8'", "SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci",
         "SET autocommit=1", "SET character set utf8mb4"}) {
@@ -392,7 +404,14 @@ TEST(MySqlProbeCorpus, EveryCaseIsAnsweredWhereTheCorpusSays) {
   for (const auto& item : doc["cases"]) {
     const auto sql = item["sql"].as<std::string>();
     const auto expect = item["answer"].as<std::string>();
-    ASSERT_TRUE(expect == "probe" || expect == "guard") << sql;
+    ASSERT_TRUE(expect == "probe" || expect == "guard" || expect == "use") << sql;
+    const auto use = use_statement(sql);
+    EXPECT_EQ(use.has_value(), expect == "use") << sql;
+    if (expect == "use") {
+      EXPECT_EQ(use.value_or(""), item["schema"].as<std::string>()) << sql;
+      ++n;
+      continue;
+    }
     const auto a = answer_probe(sql, c);
     EXPECT_EQ(a.has_value(), expect == "probe") << sql;
     if (a && item["value"]) {

@@ -325,6 +325,7 @@
       el('pre', { cls: 'sql', attrs: { 'aria-label': 'Statement' } }, [el('code', { text: a.statement || '' })]),
       defs([
         ['Requested by', [principal.subject, groups && `(${groups})`, clientText && `via ${clientText}`].filter(Boolean).join(' ')],
+        ['Runs in schema', a.schema],
         ['Rule', a.rule],
         ['Reason', a.reason],
         ['Requested', requested],
@@ -434,7 +435,7 @@
         st.text ? el('pre', { cls: 'sql', attrs: { 'aria-label': 'Statement' } }, [el('code', { text: st.text })]) : null,
         defs([
           ['Call', r.call], ['Tool', r.tool], ['By', principal.subject],
-          ['Kind', st.kind], ['Tables', Array.isArray(st.tables) ? st.tables.join(', ') : ''],
+          ['Kind', st.kind], ['Tables', Array.isArray(st.tables) ? st.tables.join(', ') : ''], ['Schema', st.schema],
           ['Decision', dec.action ? badge(dec.action === 'approve' ? 'approval required' : dec.action, dec.action) : null], ['Rule', dec.rule], ['Reason', dec.reason],
           ['Approval', approvalText(r.approval)],
           ['Statement SHA-256', st.sha256],
@@ -460,7 +461,7 @@
         st.text ? el('pre', { cls: 'sql', attrs: { 'aria-label': 'Statement' } }, [el('code', { text: st.text })]) : null,
         defs([
           ['Approval', r.approval], ['Call', r.call], ['Requested by', principal.subject],
-          ['Kind', st.kind], ['Tables', Array.isArray(st.tables) ? st.tables.join(', ') : ''],
+          ['Kind', st.kind], ['Tables', Array.isArray(st.tables) ? st.tables.join(', ') : ''], ['Schema', st.schema],
           ['Rule', r.rule], ['Reason', r.reason],
           ['Approver groups', Array.isArray(r.approver_groups) ? r.approver_groups.join(', ') : ''],
           ['Approvals required', r.approvals_required], ['Expires', r.expires ? timeNode(r.expires) : null],
