@@ -57,6 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     }
   }
+  // USE: a lone identifier of at most 64 bytes, never an empty one.
+  if (auto schema = use_statement(input); schema && (schema->empty() || schema->size() > 64)) std::abort();
   (void)parse_handshake_response(input);
 
   // The input as a COM_STMT_EXECUTE body for a statement with three placeholders: a bound
