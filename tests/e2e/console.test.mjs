@@ -2,10 +2,11 @@
 // UPDATE is held for approval → a reviewer signs in to /console and approves it → the agent's
 // call completes → the row changed, the audit log holds the request, the decision and the
 // executed call, and `sqlguard audit verify` passes. A screenshot of each console view is saved
-// in the test's temp dir (SQLGUARD_KEEP_SCREENSHOTS=DIR copies them there).
+// in the test's temp dir (SQLGUARD_KEEP_SCREENSHOTS=DIR copies them there). The same process
+// serves the MySQL front door: a statement held there is reviewed in the console like an MCP one.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -38,6 +39,7 @@ describe('web console: approve a held statement in the browser', { skip: !fs.exi
   let browser;
   let shots;
   let stderr = '';
+  let mysqlPort;
 
   before(async () => {
     db = provision('console');
@@ -45,10 +47,12 @@ describe('web console: approve a held statement in the browser', { skip: !fs.exi
     fs.mkdirSync(shots);
     keys = await generateKeyFile(path.join(db.dir, 'keys'));
     const port = await freePort();
+    mysqlPort = await freePort();
     base = `http://127.0.0.1:${port}`;
     url = `${base}/mcp`;
     const config = writeConfig(db, (c) => {
       c.http = { listen: '127.0.0.1', port, resource_url: url };
+      c.mysql = { port: mysqlPort };
       c.auth = { oidc: { issuer: ISSUER, jwks_file: keys.publicPath, required_scopes: ['sql'] } };
       c.approvals = {
         store: { type: 'sqlite', path: path.join(db.dir, 'approvals.db') },
@@ -56,7 +60,7 @@ describe('web console: approve a held statement in the browser', { skip: !fs.exi
         reviewer_groups: ['dba'],
       };
     });
-    server = spawn(bin, ['serve', '--http', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    server = spawn(bin, ['serve', '--http', '--mysql', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
     server.stderr.on('data', (d) => { stderr += d; });
     await waitFor(async () => {
       try { return (await fetch(`${base}/healthz`)).status === 200; } catch { return false; }
@@ -261,5 +265,55 @@ describe('web console: approve a held statement in the browser', { skip: !fs.exi
     const decision = records.find((r) => r.type === 'approval.decision' && r.approval === request.approval);
     assert.equal(decision?.decision, 'deny');
     assert.ok(!records.some((r) => r.type === 'call.outcome' && r.status === 'ok' && r.approval === request.approval));
+  });
+
+  test('a MySQL session in the console: held at the front door, approved in the browser, run once, shown as a mysql session', async () => {
+    const sql = "UPDATE orders SET status='cancelled' WHERE id=4";
+    // carol's OIDC token as the password (mysql_clear_password over loopback). The CLI waits for
+    // the decision, as an MCP call does (approvals.wait_ms).
+    const carol = await token('carol@example.com', ['analysts']);
+    let settled = false;
+    const cli = new Promise((resolve) => execFile('mariadb', ['-h', '127.0.0.1', '-P', String(mysqlPort), '-u', 'carol',
+      `-p${carol}`, '--skip-ssl', '-B', '-D', 'shop', '-e', sql], { encoding: 'utf8' },
+    (err, stdout, stderrText) => { settled = true; resolve({ code: err ? err.code : 0, stdout, stderr: stderrText }); }));
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const consoleErrors = [];
+    page.on('pageerror', (err) => consoleErrors.push(String(err)));
+    await page.goto(`${base}/console`);
+    await page.getByLabel(/Bearer token/).fill(await token('bob@example.com', ['dba']));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#who-subject', { hasText: 'bob@example.com' }).waitFor();
+    const card = page.locator('#approvals-list li.card-pending', { hasText: sql });
+    await card.waitFor({ timeout: 30000 });
+    assert.equal(settled, false, 'the MySQL client waits for the decision');
+    assert.match(await card.textContent(), /carol@example\.com/);
+    assert.match(await card.textContent(), /via mysql/, 'the CLI names itself in the connect attributes');
+    await page.screenshot({ path: path.join(shots, '5-mysql-approval-pending.png'), fullPage: true });
+    await card.getByLabel(/Comment/).fill('cancel per ticket OPS-4');
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await page.locator('#status', { hasText: /approved/ }).waitFor();
+
+    const ran = await cli;
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.equal(db.sql('SELECT status FROM shop.orders WHERE id = 4').trim(), 'cancelled');
+
+    // The session list shows carol's MySQL session; its timeline holds request, decision, run.
+    await page.getByRole('tab', { name: 'Sessions' }).click();
+    const row = page.locator('#sessions-body tr', { hasText: 'carol@example.com' }).first();
+    await row.waitFor();
+    assert.match(await row.textContent(), /mysql/);
+    await row.getByRole('button').click();
+    const timeline = page.locator('#timeline-list');
+    await timeline.locator('li.event-approval-decision').waitFor();
+    const timelineText = await timeline.textContent();
+    for (const expected of ['session.start', 'call.intent', 'approval.request', 'approval.decision', 'call.outcome', sql,
+      'cancel per ticket OPS-4', '127.0.0.1']) {
+      assert.ok(timelineText.includes(expected), `timeline shows ${expected}`);
+    }
+    await page.screenshot({ path: path.join(shots, '6-mysql-session-timeline.png'), fullPage: true });
+    assert.deepEqual(consoleErrors, []);
+    await page.close();
+    assert.ok(!stderr.includes(carol), 'the token is never logged');
   });
 });
