@@ -264,7 +264,9 @@ int App::serve_mysql(bool with_http) {
   }
   MySqlServerOptions options;
   options.config = config_.mysql;
-  options.server_version = "5.5.5-10.11.0-sqlguard-" + std::string(server_version());
+  // "MariaDB" in the version: Connector/C then reads the extended capabilities (masked-column
+  // metadata); the database behind is MariaDB, and its SQL dialect is what the guard analyses.
+  options.server_version = "5.5.5-10.11.0-MariaDB-sqlguard-" + std::string(server_version());
   options.version_comment = "sqlguard " + std::string(server_version()) + " (governed MySQL front door)";
   MySqlServer mysql(*guard_, bearer->get(), std::move(options));
   auto port = mysql.start();

@@ -343,6 +343,7 @@ class Connection {
     }
     user_ = response->user;
     attributes_ = response->attributes;
+    extended_metadata_ = (response->mariadb_capabilities & mariadb_capability::kExtendedMetadata) != 0;
     const std::string address = address_only(remote_);
     if (s_.blocked(address)) {
       reject(*response, "rate_limited", kErHostBlocked, "HY000",
@@ -547,7 +548,7 @@ class Connection {
     const uint32_t id = next_statement_++;
     const auto params = static_cast<uint16_t>(st->placeholders.size());
     statements_.emplace(id, std::move(*st));
-    return socket_.send_all(prepare_ok(id, params, seq_));
+    return socket_.send_all(prepare_ok(id, params, seq_, extended_metadata_));
   }
 
   void stmt_long_data(std::string_view body) {
@@ -666,7 +667,8 @@ class Connection {
         if (i < row.size() && row[i]) width = std::max(width, row[i]->size());
       }
       out += frame(
-          column_definition(result.columns[i], static_cast<uint32_t>(std::min<std::size_t>(width, 1u << 30))),
+          column_definition(result.columns[i], static_cast<uint32_t>(std::min<std::size_t>(width, 1u << 30)),
+                            extended_metadata_),
           seq_);
     }
     out += frame(eof_packet(), seq_);
@@ -690,7 +692,8 @@ class Connection {
   uint8_t seq_ = 0;
   std::string scramble_;
   std::string user_;
-  std::string initial_schema_;  ///< the schema the handshake asked for ("" = none)
+  std::string initial_schema_;      ///< the schema the handshake asked for ("" = none)
+  bool extended_metadata_ = false;  ///< MariaDB extended metadata negotiated (masked columns say so)
   std::map<std::string, std::string> attributes_;
   guard::CallInfo call_;
   uint64_t requests_ = 0;

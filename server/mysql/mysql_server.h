@@ -21,8 +21,9 @@ class BearerAuthenticator;
 struct MySqlServerOptions {
   MySqlConfig config;
   /// What the handshake announces (Protocol::HandshakeV10 server_version), e.g.
-  /// "5.5.5-10.11.0-sqlguard-0.1.0": the "5.5.5-" prefix is how MariaDB servers announce
-  /// themselves to clients written for MySQL 5.
+  /// "5.5.5-10.11.0-MariaDB-sqlguard-0.1.0": the "5.5.5-" prefix is how MariaDB servers
+  /// announce themselves to clients written for MySQL 5; "MariaDB" makes Connector/C read the
+  /// extended capabilities (mariadb_capability).
   std::string server_version;
   std::string version_comment;  ///< SELECT @@version_comment
 };

@@ -253,7 +253,7 @@ common::Result<PreparedStatement> prepare_statement(std::string_view sql) {
   return p;
 }
 
-std::string prepare_ok(uint32_t statement_id, uint16_t params, uint8_t& sequence) {
+std::string prepare_ok(uint32_t statement_id, uint16_t params, uint8_t& sequence, bool extended_metadata) {
   PacketWriter ok;
   ok.u8(0).u32(statement_id).u16(0).u16(params).u8(0).u16(0);
   std::string out = frame(ok.payload(), sequence);
@@ -262,7 +262,8 @@ std::string prepare_ok(uint32_t statement_id, uint16_t params, uint8_t& sequence
     param.name = "?";
     param.type = ColumnType::kVarString;
     param.charset = common::kCharsetBinary;
-    for (uint16_t i = 0; i < params; ++i) out += frame(column_definition(param, 0), sequence);
+    for (uint16_t i = 0; i < params; ++i)
+      out += frame(column_definition(param, 0, extended_metadata), sequence);
     out += frame(eof_packet(), sequence);
   }
   return out;

@@ -36,7 +36,8 @@ common::Result<PreparedStatement> prepare_statement(std::string_view sql);
 /// COM_STMT_PREPARE_OK for `statement_id` with `params` parameters and no result columns
 /// announced (they come with each EXECUTE's result), followed by a column definition per
 /// parameter and an EOF when there are any; `sequence` advances. The bytes of the framed packets.
-std::string prepare_ok(uint32_t statement_id, uint16_t params, uint8_t& sequence);
+std::string prepare_ok(uint32_t statement_id, uint16_t params, uint8_t& sequence,
+                       bool extended_metadata = false);
 
 /// Decodes the body of COM_STMT_EXECUTE after the statement id (flags, iteration count, NULL
 /// bitmap, new-params-bound flag, types, values) for `statement`, and returns its text with every

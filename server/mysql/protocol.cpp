@@ -176,7 +176,8 @@ std::size_t PacketDecoder::wanted() const {
 // ---- handshake ---------------------------------------------------------------------------------
 
 std::string handshake_v10(std::string_view server_version, uint32_t connection_id, std::string_view scramble,
-                          uint32_t capabilities) {
+                          uint32_t capabilities, uint32_t mariadb_capabilities) {
+  if (mariadb_capabilities != 0) capabilities &= ~capability::kLongPassword;  // CLIENT_MYSQL clear
   PacketWriter w;
   w.u8(10).nul_str(server_version).u32(connection_id);
   w.bytes(scramble.substr(0, 8)).u8(0);
@@ -185,7 +186,8 @@ std::string handshake_v10(std::string_view server_version, uint32_t connection_i
   w.u16(kStatusAutocommit);
   w.u16(static_cast<uint16_t>(capabilities >> 16));
   w.u8(static_cast<uint8_t>(kScrambleBytes + 1));
-  w.zeros(10);  // reserved; CLIENT_MYSQL is set, so no MariaDB extended capabilities
+  w.zeros(6);  // reserved; then MariaDB's extended capabilities (0 with CLIENT_MYSQL set)
+  w.u32(mariadb_capabilities);
   w.bytes(scramble.substr(8)).u8(0);
   w.nul_str(kNativePasswordPlugin);
   return w.take();
@@ -207,7 +209,13 @@ common::Result<HandshakeResponse> parse_handshake_response(std::string_view payl
   if (!(h.capabilities & capability::kProtocol41)) {
     return common::fail(ErrorCode::kInvalidInput, "the client does not speak protocol 4.1 (too old)");
   }
-  if (!r.skip(23)) return bad("too short");
+  auto filler = r.bytes(23);
+  if (!filler) return bad("too short");
+  if (!(h.capabilities & capability::kLongPassword)) {  // a MariaDB client: CLIENT_MYSQL clear
+    const auto* e = reinterpret_cast<const unsigned char*>(filler->data() + 19);
+    h.mariadb_capabilities = static_cast<uint32_t>(e[0]) | (static_cast<uint32_t>(e[1]) << 8) |
+                             (static_cast<uint32_t>(e[2]) << 16) | (static_cast<uint32_t>(e[3]) << 24);
+  }
   if (r.at_end() && (h.capabilities & capability::kSsl)) {
     h.ssl_request = true;
     return h;
@@ -286,11 +294,21 @@ std::string eof_packet(uint16_t warnings) {
   return w.take();
 }
 
-std::string column_definition(const common::ResultColumn& c, uint32_t display_length) {
+std::string column_definition(const common::ResultColumn& c, uint32_t display_length,
+                              bool extended_metadata) {
   PacketWriter w;
   const bool masked = c.masked;
   w.lenenc_str("def").lenenc_str(c.schema).lenenc_str(c.table).lenenc_str(c.org_table);
   w.lenenc_str(c.name).lenenc_str(c.org_name);
+  if (extended_metadata) {
+    if (masked) {
+      PacketWriter info;  // one entry: type 1 (format name), the name
+      info.u8(1).lenenc_str(kMaskedFormat);
+      w.lenenc_str(info.payload());
+    } else {
+      w.lenenc_int(0);
+    }
+  }
   w.lenenc_int(0x0c);
   w.u16(static_cast<uint16_t>(masked ? common::kCharsetUtf8mb4
                                      : (c.charset ? c.charset : common::kCharsetBinary)));

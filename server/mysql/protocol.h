@@ -49,6 +49,20 @@ inline constexpr uint32_t kServerCapabilities =
     capability::kSecureConnection | capability::kMultiResults | capability::kPluginAuth |
     capability::kConnectAttrs | capability::kPluginAuthLenencData;
 
+/// MariaDB's extended capabilities (the upper 32 bits, MARIADB_CLIENT_* >> 32 in mariadb_com.h),
+/// announced in the handshake's last 4 reserved bytes when CLIENT_MYSQL (bit 0) is clear, and
+/// answered in the last 4 of the response's 23 filler bytes.
+namespace mariadb_capability {
+inline constexpr uint32_t kExtendedMetadata = 1u << 3;  ///< MARIADB_CLIENT_EXTENDED_METADATA (1 << 35)
+}  // namespace mariadb_capability
+
+/// What the front door offers MariaDB clients: extended metadata only, so a masked column can
+/// say so (format "masked" in its column definition).
+inline constexpr uint32_t kMariaDbServerCapabilities = mariadb_capability::kExtendedMetadata;
+
+/// The format name (MARIADB_FIELD_ATTR_FORMAT_NAME) of a masked column's definition.
+inline constexpr std::string_view kMaskedFormat = "masked";
+
 /// Status flags (SERVER_STATUS_* in mysql_com.h).
 inline constexpr uint16_t kStatusAutocommit = 2;
 
@@ -147,8 +161,11 @@ class PacketDecoder {
 /// utf8mb4_general_ci charset (45), autocommit status and mysql_native_password with
 /// `scramble` (kScrambleBytes bytes, none of them 0x00). `capabilities` is kServerCapabilities,
 /// plus capability::kSsl when the listener has a certificate.
+/// With `mariadb_capabilities` non-zero, CLIENT_MYSQL is cleared and they are announced (MariaDB
+/// 10.2+ handshake; Connector/C reads them only when `server_version` contains "MariaDB").
 std::string handshake_v10(std::string_view server_version, uint32_t connection_id, std::string_view scramble,
-                          uint32_t capabilities = kServerCapabilities);
+                          uint32_t capabilities = kServerCapabilities,
+                          uint32_t mariadb_capabilities = kMariaDbServerCapabilities);
 
 /// A client's answer to the handshake (Protocol::HandshakeResponse41).
 struct HandshakeResponse {
@@ -161,6 +178,8 @@ struct HandshakeResponse {
   std::string auth_plugin;                        ///< with CLIENT_PLUGIN_AUTH; "" otherwise
   std::map<std::string, std::string> attributes;  ///< connect attributes (program_name, _client_version, ...)
   bool ssl_request = false;                       ///< the client asked for TLS (a 32-byte SSLRequest packet)
+  /// MariaDB extended capabilities the client asked for (0 unless it cleared CLIENT_MYSQL).
+  uint32_t mariadb_capabilities = 0;
 };
 
 /// Decodes Protocol::HandshakeResponse41 (or the SSLRequest prefix). Errors (kInvalidInput):
@@ -181,8 +200,11 @@ std::string eof_packet(uint16_t warnings = 0);
 
 /// Protocol::ColumnDefinition41 for `column`. A masked column is sent as VAR_STRING in
 /// utf8mb4 with no flags (its values are masking output, not the column's type).
-/// `display_length` is the column_length field (bytes).
-std::string column_definition(const common::ResultColumn& column, uint32_t display_length);
+/// `display_length` is the column_length field (bytes). `extended_metadata` (negotiated
+/// mariadb_capability::kExtendedMetadata): the MariaDB extended type info block is written, with
+/// format name kMaskedFormat for a masked column and empty otherwise.
+std::string column_definition(const common::ResultColumn& column, uint32_t display_length,
+                              bool extended_metadata = false);
 /// One text-protocol row (ProtocolText::ResultsetRow): each cell as a length-encoded string,
 /// NULL as 0xfb.
 std::string text_row(const common::Row& row);

@@ -107,15 +107,58 @@ TEST(MySqlProtocol, HandshakeOffersNativePasswordWithTheScramble) {
   const uint32_t low = *r.u16();
   r.skip(3);
   const uint32_t caps = low | (static_cast<uint32_t>(*r.u16()) << 16);
-  EXPECT_EQ(caps, kServerCapabilities);
+  EXPECT_EQ(caps, kServerCapabilities & ~capability::kLongPassword)
+      << "CLIENT_MYSQL clear: MariaDB's extended capabilities follow";
   EXPECT_FALSE(caps & capability::kSsl) << "TLS is not offered until it is supported";
   EXPECT_FALSE(caps & capability::kMultiStatements);
   EXPECT_EQ(r.u8(), 21);
-  r.skip(10);
+  r.skip(6);
+  EXPECT_EQ(r.u32(), mariadb_capability::kExtendedMetadata);
   EXPECT_EQ(r.bytes(12), "ijklmnopqrst");
   r.skip(1);
   EXPECT_EQ(r.nul_str(), kNativePasswordPlugin);
   EXPECT_TRUE(r.at_end());
+}
+
+TEST(MySqlProtocol, MaskedColumnsSayFromTheirExtendedMetadata) {
+  // A MariaDB client answers the extended capabilities in the filler's last 4 bytes.
+  PacketWriter w;
+  w.u32(kClientCaps & ~capability::kLongPassword)
+      .u32(1 << 24)
+      .u8(45)
+      .zeros(19)
+      .u32(mariadb_capability::kExtendedMetadata);
+  w.nul_str("alice").lenenc_str(std::string(20, '\x01'));
+  auto h = parse_handshake_response(w.payload());
+  ASSERT_TRUE(h) << h.error().message;
+  EXPECT_EQ(h->mariadb_capabilities, mariadb_capability::kExtendedMetadata);
+  // A MySQL client (CLIENT_MYSQL / LONG_PASSWORD set): the filler is not read.
+  PacketWriter m;
+  m.u32(kClientCaps | capability::kLongPassword).u32(1 << 24).u8(45).zeros(19).u32(0xffffffff);
+  m.nul_str("alice").lenenc_str(std::string(20, '\x01'));
+  auto mysql = parse_handshake_response(m.payload());
+  ASSERT_TRUE(mysql) << mysql.error().message;
+  EXPECT_EQ(mysql->mariadb_capabilities, 0u);
+
+  common::ResultColumn c;
+  c.name = c.org_name = "email";
+  c.masked = true;
+  const std::string def = column_definition(c, 10, true);
+  PacketReader r(def);
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(r.lenenc_str());
+  auto info = r.lenenc_str();
+  ASSERT_TRUE(info);
+  PacketReader e(*info);
+  EXPECT_EQ(e.u8(), 1) << "format name";
+  EXPECT_EQ(e.lenenc_str(), kMaskedFormat);
+  EXPECT_TRUE(e.at_end());
+  EXPECT_EQ(r.lenenc_int(), 0x0cu) << "then the fixed fields, as without the block";
+  c.masked = false;
+  const std::string plain_def = column_definition(c, 10, true);
+  PacketReader plain(plain_def);
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(plain.lenenc_str());
+  EXPECT_EQ(plain.lenenc_str(), "") << "an empty block for a column that is not masked";
+  EXPECT_EQ(column_definition(c, 10, false).size() + 1, column_definition(c, 10, true).size());
 }
 
 TEST(MySqlProtocol, ParsesHandshakeResponsesAndTheirAttributes) {
