@@ -33,6 +33,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/bench_database.h"
+#include "bench/bench_timing.h"
 #include "db/mariadb_connection.h"
 #include "server/cli/app.h"
 #include "server/config/config.h"
@@ -97,46 +98,9 @@ class McpHttpClient {
   int id_ = 0;
 };
 
-struct Run {
-  std::vector<double> latencies_us;
-  double wall_s = 0;
-  std::size_t calls = 0;
-  bool ok = true;
-};
-
-// Runs `calls` calls split over `threads` workers (worker w's call k is `fn(w, k)`), all
-// released together; records each call's latency and the wall time.
-void run(Run& into, int threads, int calls, const std::function<bool(int worker, int k)>& fn) {
-  const int per = calls / threads;
-  std::vector<std::vector<double>> lat(static_cast<std::size_t>(threads));
-  std::atomic<bool> ok{true};
-  std::latch go(threads + 1);
-  std::vector<std::thread> pool;
-  for (int w = 0; w < threads; ++w) {
-    pool.emplace_back([&, w] {
-      auto& mine = lat[static_cast<std::size_t>(w)];
-      mine.reserve(static_cast<std::size_t>(per));
-      go.arrive_and_wait();
-      for (int k = 0; k < per; ++k) {
-        const auto t0 = Clock::now();
-        if (!fn(w, w * per + k)) ok = false;
-        mine.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
-      }
-    });
-  }
-  go.arrive_and_wait();
-  const auto t0 = Clock::now();
-  for (auto& t : pool) t.join();
-  into.wall_s += std::chrono::duration<double>(Clock::now() - t0).count();
-  into.calls += static_cast<std::size_t>(per * threads);
-  for (auto& l : lat) into.latencies_us.insert(into.latencies_us.end(), l.begin(), l.end());
-  into.ok = into.ok && ok;
-}
-
-double percentile(std::vector<double>& v, int p) {
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, v.size() * static_cast<std::size_t>(p) / 100)];
-}
+using sqlguard::bench::percentile;
+using sqlguard::bench::Run;
+using sqlguard::bench::run;
 
 struct Served {
   std::unique_ptr<sqlguard::server::App> app;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/address.h"
 #include "policy/principal_spec.h"
 #include "server/mcp/http_transport.h"
 
@@ -48,7 +49,7 @@ common::Result<policy::Principal> loopback_reviewer(const httplib::Request& requ
   const std::string host = request_host(request);
   const bool host_ok = host == "localhost" || host == "127.0.0.1" || host == "[::1]" ||
                        std::find(allowed_hosts.begin(), allowed_hosts.end(), host) != allowed_hosts.end();
-  if (!is_loopback_address(request.remote_addr) || !host_ok) {
+  if (!common::is_loopback_address(request.remote_addr) || !host_ok) {
     return common::fail(common::ErrorCode::kInvalidInput,
                         "the reviewer header is only accepted from loopback with a loopback Host");
   }

@@ -1,5 +1,6 @@
 #include "server/auth/jwks.h"
 
+#include "common/address.h"
 #include "common/json_depth.h"
 
 #include <algorithm>
@@ -192,10 +193,6 @@ common::Result<Jwk> import_jwk(const json& o) {
   return k;
 }
 
-bool is_loopback_host(std::string_view host) {
-  return host == "127.0.0.1" || host == "[::1]" || host == "localhost";
-}
-
 #if defined(SQLGUARD_HAVE_HTTPLIB)
 /// Splits "scheme://host[:port]/path" into ("scheme://host[:port]", "/path").
 std::pair<std::string, std::string> split_url(const std::string& url) {
@@ -322,7 +319,7 @@ bool is_fetchable_url(std::string_view url) {
   } else {
     host = host.substr(0, host.find(':'));
   }
-  return is_loopback_host(host);
+  return common::is_loopback_address(host);
 }
 
 std::shared_ptr<HttpFetcher> make_http_fetcher(std::chrono::milliseconds timeout) {

@@ -16,6 +16,7 @@
 #include <memory>
 #include <set>
 
+#include "common/address.h"
 #include "common/bytes.h"
 #include "common/random.h"
 #include "common/time.h"
@@ -106,10 +107,6 @@ bool sampleable(const std::string& data_type) {
   static const std::set<std::string> types = {"char",     "varchar", "tinytext", "text",   "mediumtext",
                                               "longtext", "bigint",  "int",      "decimal"};
   return types.count(data_type) > 0;
-}
-
-bool is_loopback(const std::string& host) {
-  return host == "127.0.0.1" || host == "::1" || host == "localhost";
 }
 
 /// Creates `path` with `mode` (refusing an existing file unless `force`) and writes `content`.
@@ -253,7 +250,7 @@ std::string config_text(const InitOptions& o, const Catalogue& cat, const std::s
   y += "  password_file: sqlguard-db-password   # mode 0600; or password_env: VAR\n";
   y += "  database: " + yaml_plain_or_quoted(cat.schemas.front()) +
        "   # default schema for unqualified names\n";
-  if (!o.socket.empty() || is_loopback(o.host)) {
+  if (!o.socket.empty() || common::is_loopback_address(o.host)) {
     y += "  pool: {max_connections: 8, acquire_timeout_ms: 5000}\n\n";
   } else {
     y += "  # REVIEW: the database is not on this host; turn TLS on (ca_file: the server's CA)\n"
@@ -361,9 +358,9 @@ int run_init(const InitOptions& o, std::ostream& out, std::ostream& err) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   const std::string account_host = !o.account_host.empty() ? o.account_host
-                                                           : (!o.socket.empty()     ? "localhost"
-                                                              : is_loopback(o.host) ? o.host
-                                                                                    : "%");
+                                                           : (!o.socket.empty() ? "localhost"
+                                                              : common::is_loopback_address(o.host) ? o.host
+                                                                                                    : "%");
   std::vector<std::string> review;
   const std::string yaml = config_text(o, *cat, account_host, review);
 

@@ -5,6 +5,7 @@
 
 #include <re2/re2.h>
 
+#include "common/address.h"
 #include "db/credential_vault.h"
 #include "policy/statement_analysis.h"
 #include "server/config/yaml_reader.h"
@@ -412,10 +413,6 @@ void parse_http(YamlReader& r, const YAML::Node& n, const fs::path& base, Config
   }
 }
 
-bool is_loopback_listen(const std::string& host) {
-  return host == "127.0.0.1" || host == "::1" || host == "localhost" || host.rfind("127.", 0) == 0;
-}
-
 void parse_mysql(YamlReader& r, const YAML::Node& n, const fs::path& base, Config& c) {
   const std::string path = "mysql";
   if (!r.expect_map(n, path,
@@ -434,7 +431,7 @@ void parse_mysql(YamlReader& r, const YAML::Node& n, const fs::path& base, Confi
     if (m.tls_cert_file.empty() || m.tls_key_file.empty())
       r.error(tls, path + ".tls", "set both cert_file and key_file");
   }
-  if (!is_loopback_listen(m.listen_host) && m.tls_cert_file.empty()) {
+  if (!common::is_loopback_address(m.listen_host) && m.tls_cert_file.empty()) {
     r.error(n["listen"], path + ".listen",
             "a non-loopback address needs mysql.tls (cert_file, key_file): passwords and tokens must not "
             "cross the network in clear");

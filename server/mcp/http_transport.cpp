@@ -14,6 +14,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/address.h"
 #include "server/mcp/json_rpc.h"
 
 // Debian's cpp-httplib is a compiled library built with CPPHTTPLIB_OPENSSL_SUPPORT (and ZLIB,
@@ -28,20 +29,6 @@
 namespace sqlguard::server {
 
 using nlohmann::json;
-
-bool is_loopback_address(std::string_view address) {
-  if (address == "localhost" || address == "::1" || address == "[::1]") return true;
-  if (!address.starts_with("127.")) return false;
-  int dots = 0;
-  for (char c : address) {
-    if (c == '.') {
-      ++dots;
-    } else if (!std::isdigit(static_cast<unsigned char>(c))) {
-      return false;
-    }
-  }
-  return dots == 3;
-}
 
 #if defined(SQLGUARD_HAVE_HTTPLIB)
 
@@ -691,7 +678,7 @@ struct HttpTransport::Impl {
     } else {
       // No credential to check: only this machine may read, and only under an allowed Host
       // (DNS rebinding).
-      if (!is_loopback_address(req.remote_addr)) {
+      if (!common::is_loopback_address(req.remote_addr)) {
         reply_rpc_error(res, 403, -32000, "Forbidden: /metrics is served to loopback clients only");
         return;
       }
@@ -784,7 +771,7 @@ HttpTransport::~HttpTransport() { stop(); }
 common::Result<int> HttpTransport::start() {
   Impl& im = *impl_;
   if (im.started) return common::fail(common::ErrorCode::kInternal, "the HTTP transport is already started");
-  if (!is_loopback_address(im.http.bind_address) && im.authenticator == nullptr) {
+  if (!common::is_loopback_address(im.http.bind_address) && im.authenticator == nullptr) {
     return common::fail(common::ErrorCode::kInvalidInput,
                         "refusing to listen on " + im.http.bind_address +
                             " without authentication: configure an authenticator or bind to "

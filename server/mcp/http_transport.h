@@ -171,7 +171,4 @@ int serve_http(tools::ToolRegistry& tools, tools::SessionObserver* observer, Aut
                const policy::Principal& anonymous, ServerOptions options, HttpOptions http,
                HealthCheck health);
 
-/// True for 127.0.0.0/8, ::1 (with or without brackets) and "localhost".
-bool is_loopback_address(std::string_view address);
-
 }  // namespace sqlguard::server

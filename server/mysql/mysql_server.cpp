@@ -25,6 +25,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "common/address.h"
 #include "common/bytes.h"
 #include "common/random.h"
 #include "common/text.h"
@@ -123,10 +124,6 @@ class Socket {
   int fd_;
   SSL* ssl_ = nullptr;
 };
-
-bool loopback_peer(const std::string& address) {
-  return address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
-}
 
 std::string peer_address(const sockaddr_storage& ss) {
   char host[INET6_ADDRSTRLEN] = {0};
@@ -350,7 +347,7 @@ class Connection {
              "Host '" + address + "' is blocked because of many authentication failures; wait a minute");
       return std::nullopt;
     }
-    if (!socket_.tls() && !loopback_peer(address)) {
+    if (!socket_.tls() && !common::is_loopback_address(address)) {
       reject(*response, "tls_required", kErAccessDenied, "28000",
              "Access denied for user '" + common::printable(user_, 256) + "'@'" + address +
                  "': connections from outside this host must use TLS (--ssl)");

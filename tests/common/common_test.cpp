@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "common/address.h"
 #include "common/bytes.h"
 #include "common/json_depth.h"
 #include "common/random.h"
@@ -129,6 +130,24 @@ TEST(Time, Rfc3339) {
   EXPECT_EQ(rfc3339_us(tp), "2026-01-02T03:04:05.123456Z");
   const int64_t now = unix_ms_now();
   EXPECT_GT(now, 1700000000000);
+}
+
+}  // namespace
+}  // namespace sqlguard::common
+
+namespace sqlguard::common {
+namespace {
+
+TEST(LoopbackAddress, OnlyTheMachineItself) {
+  for (const char* yes :
+       {"127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]", "::ffff:127.0.0.1", "[::ffff:127.0.0.2]"}) {
+    EXPECT_TRUE(is_loopback_address(yes)) << yes;
+  }
+  for (const char* no :
+       {"0.0.0.0", "10.0.0.1", "127.evil.com", "127.0.0.1.evil.com", "127..0.1", "127.0.0.", "127.0.0.1234",
+        "1270.0.0.1", "::", "::ffff:10.0.0.1", "localhost.evil.com", "", "[", "[]", "::2", "128.0.0.1"}) {
+    EXPECT_FALSE(is_loopback_address(no)) << no;
+  }
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "common/address.h"
 #include "server/mcp/json_rpc.h"
 
 #if defined(CPPHTTPLIB_OPENSSL_SUPPORT)
@@ -523,12 +524,12 @@ TEST(HttpTransportStartTest, RefusesNonLoopbackWithoutAuthenticator) {
   auto r = t.start();
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("without authentication"), std::string::npos);
-  EXPECT_TRUE(is_loopback_address("127.0.0.1"));
-  EXPECT_TRUE(is_loopback_address("127.1.2.3"));
-  EXPECT_TRUE(is_loopback_address("::1"));
-  EXPECT_FALSE(is_loopback_address("0.0.0.0"));
-  EXPECT_FALSE(is_loopback_address("127.evil.com"));
-  EXPECT_FALSE(is_loopback_address("10.0.0.1"));
+  EXPECT_TRUE(common::is_loopback_address("127.0.0.1"));
+  EXPECT_TRUE(common::is_loopback_address("127.1.2.3"));
+  EXPECT_TRUE(common::is_loopback_address("::1"));
+  EXPECT_FALSE(common::is_loopback_address("0.0.0.0"));
+  EXPECT_FALSE(common::is_loopback_address("127.evil.com"));
+  EXPECT_FALSE(common::is_loopback_address("10.0.0.1"));
 }
 
 TEST_F(HttpTransportTest, Healthz) {
