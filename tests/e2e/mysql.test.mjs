@@ -276,6 +276,13 @@ describe('the MySQL front door with real clients', () => {
     const again = await mariadb(port, 'alice', PASSWORD, sql);
     assert.match(again.stderr, /ERROR 1644/, 'the approval was used once');
     assert.doesNotMatch(again.stderr, new RegExp(id), 'a new request, not the used one');
+    // `sqlguard audit show` tells the MySQL session's story like an MCP one.
+    const all = await records(path.join(db.dir, 'audit'));
+    const executed = all.find((e) => e.type === 'call.intent' && e.statement?.text === sql && e.approval?.id === id);
+    assert.ok(executed, 'the run is recorded with its approval');
+    const shown = await sqlguard(['audit', 'show', path.join(db.dir, 'audit'), '--session', executed.session]);
+    assert.equal(shown.status, 0, shown.stderr);
+    for (const expected of ['mysql', 'alice', sql, id]) assert.ok(shown.stdout.includes(expected), `audit show names ${expected}:\n${shown.stdout}`);
   });
 
   test('an existing MCP server behind sqlguard: DBHub with its DSN pointed at the front door is governed', async () => {

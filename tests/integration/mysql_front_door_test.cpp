@@ -1,7 +1,8 @@
 // The MySQL front door with MariaDB Connector/C as the client (the C API applications and most
-// language bindings use): prepared statements (binary protocol) against the text protocol, cell by
-// cell with masking; a refused statement through both; the connection limit and the idle timeout.
-// The server runs in-process on a private MariaDB (mariadb_fixture.h).
+// language bindings use): prepared statements (binary protocol) against the text protocol and the
+// guard's run_sql (what the MCP tool returns), cell by cell with masking; a refused statement through both;
+// the connection limit and the idle timeout. The server runs in-process on a private MariaDB
+// (mariadb_fixture.h).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <mysql.h>
@@ -112,6 +113,26 @@ TEST_F(MySqlFrontDoorTest, PreparedStatementsReturnTheSameMaskedCellsAsTheTextPr
   ASSERT_GE(expected.size(), 2u);
   EXPECT_EQ(expected[0][2], "g***@example.org");
   EXPECT_EQ(expected[0][3], "[REDACTED]");
+  // The same cells as the guard gives the MCP run_sql tool for the same principal.
+  guard::CallInfo as_mcp;
+  as_mcp.principal.subject = "carol";
+  as_mcp.principal.groups = {"analysts"};
+  as_mcp.principal.auth_method = "test";
+  as_mcp.session_id = "mcp-compare";
+  as_mcp.transport = "stdio";
+  as_mcp.tool = "run_sql";
+  auto mcp = app_->guard().run_sql(
+      as_mcp,
+      "SELECT id, name, email, birth_date, city FROM customers WHERE id >= 2 AND name <> 'x' ORDER BY id",
+      std::nullopt);
+  ASSERT_TRUE(mcp) << mcp.error().error.message;
+  std::vector<std::vector<std::string>> mcp_cells;
+  for (const auto& row : mcp->result.rows) {
+    std::vector<std::string> cells;
+    for (const auto& cell : row) cells.push_back(cell.value_or("NULL"));
+    mcp_cells.push_back(std::move(cells));
+  }
+  EXPECT_EQ(mcp_cells, expected);
 
   MYSQL_STMT* st = mysql_stmt_init(m);
   const std::string q =
