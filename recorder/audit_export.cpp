@@ -115,7 +115,8 @@ common::Result<std::vector<StoredRecord>> read_records(const std::filesystem::pa
   for (const auto& seg : *segs) {
     auto content = read_file(seg.path);
     if (!content) return std::unexpected(content.error());
-    std::string_view rest = *content;
+    // Records end at the first NUL: a preallocated segment's zero-filled tail (log_files.h).
+    std::string_view rest = std::string_view(*content).substr(0, segment_layout(*content).records_end);
     uint64_t line = 0;
     while (!rest.empty()) {
       size_t nl = rest.find('\n');

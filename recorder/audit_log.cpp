@@ -17,6 +17,15 @@
 // does the log accept appends again. Pages whose fsync failed are never synced again: they are
 // cut, and the records rewritten from memory.
 //
+// Preallocation (options.preallocate_bytes > 0): the current segment keeps zero-filled space
+// ahead of the writer, so a batch overwrites zeros (pwrite at the writer's offset) and its
+// fdatasync has no file-size change to commit. The background thread fills the next step when
+// less than half a step is left; a batch that outruns it (a burst, a new segment) fills ahead
+// itself, in the same sync it pays anyway for growing the file. A segment is sealed (cut to its
+// records) before the next one is created and at a clean shutdown; opening the log cuts the
+// zero tail a crash left. A failed fill never fails the log: it is cut off again and the segment
+// continues without preallocation.
+//
 // Checkpoints run on a background thread (every N records / T ms) and at shutdown: a
 // "checkpoint" record carrying the current size and root is appended, then the tree including
 // that record is signed as a C2SP checkpoint and written to checkpoints/, `checkpoint` and the
@@ -122,6 +131,7 @@ class FileAuditLog final : public AuditLog {
     bg_cv_.notify_all();
     if (bg_.joinable()) bg_.join();
     if (started_ && healthy() && size() > last_checkpoint_size_.load()) (void)checkpoint();
+    if (started_ && healthy()) (void)seal_current_segment();
     if (fd_ >= 0) ::close(fd_);
     if (dir_fd_ >= 0) ::close(dir_fd_);
   }
@@ -152,7 +162,8 @@ class FileAuditLog final : public AuditLog {
  private:
   // File operations with the fault-injection hook; return 0 or an errno value.
   int inject(std::string_view op) const { return options_.fault_injector ? options_.fault_injector(op) : 0; }
-  int write_all(int fd, std::string_view data) const;
+  // Writes all of `data` at `offset` (pwrite; the files are not opened with O_APPEND).
+  int write_at(int fd, std::string_view data, uint64_t offset) const;
   int datasync(int fd) const;
   int sync_dir(int dir_fd) const;
   common::Result<void> write_file_atomically(const fs::path& path, const std::string& data);
@@ -185,6 +196,20 @@ class FileAuditLog final : public AuditLog {
   // `state.bytes`, syncs, checks the last durable record, reopens fd_.
   common::Result<void> rewind_files(const WriterState& state);
   void background_loop();
+
+  // ---- preallocation; all but request_fill_locked by the owner of the files ----
+  // Where zero-filled space for the current segment should end (0: preallocation is off).
+  uint64_t fill_target() const;
+  // Writes zeros from fd_size_ up to fill_target(). Returns 0 or an errno value; on failure the
+  // zeros are cut off again and the segment continues without preallocation (never a log failure).
+  int fill_ahead();
+  // Must hold mu_ and own the files. Asks the background thread for the next step when less
+  // than half a step is left.
+  void request_fill_locked();
+  // Background thread: fill_ahead() + fdatasync while owning the files.
+  void fill_in_background();
+  // Cuts the current segment to its records (ftruncate + fdatasync) when it has a zero tail.
+  int seal_current_segment();
 
   AuditLogOptions options_;
   std::optional<NoteSigner> signer_;
@@ -224,6 +249,9 @@ class FileAuditLog final : public AuditLog {
   // Owned by the current flush leader (flushing_ == true), or by init()/destructor.
   int fd_ = -1;
   uint32_t fd_segment_ = 0;
+  uint64_t fd_offset_ = 0;    // where the next record goes in fd_segment_ (bytes)
+  uint64_t fd_size_ = 0;      // size of fd_segment_: records plus zero-filled space (bytes)
+  bool fill_failed_ = false;  // a fill failed in this segment: no more preallocation in it
   int dir_fd_ = -1;
 
   std::mutex checkpoint_mu_;  // serializes checkpoints so sizes on disk only grow
@@ -234,19 +262,21 @@ class FileAuditLog final : public AuditLog {
   bool stop_ = false;                  // guarded by bg_mu_
   bool checkpoint_requested_ = false;  // guarded by bg_mu_
   bool flush_requested_ = false;       // guarded by bg_mu_: asynchronous records wait for a flush
+  bool fill_requested_ = false;        // guarded by bg_mu_: the segment wants its next zero step
   std::thread bg_;
   bool started_ = false;  // init() completed; only then is a shutdown checkpoint written
 };
 
-int FileAuditLog::write_all(int fd, std::string_view data) const {
+int FileAuditLog::write_at(int fd, std::string_view data, uint64_t offset) const {
   if (int e = inject("write")) return e;
   while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
+    ssize_t n = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
     if (n < 0) {
       if (errno == EINTR) continue;
       return errno;
     }
     data.remove_prefix(static_cast<size_t>(n));
+    offset += static_cast<uint64_t>(n);
   }
   return 0;
 }
@@ -269,7 +299,7 @@ common::Result<void> FileAuditLog::write_file_atomically(const fs::path& path, c
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     return common::fail(common::ErrorCode::kUnavailable, tmp.string() + ": open: " + std::strerror(errno));
-  int e = write_all(fd, data);
+  int e = write_at(fd, data, 0);
   if (e == 0) e = ::fsync(fd) == 0 ? inject("fdatasync") : errno;
   ::close(fd);
   if (e != 0)
@@ -397,16 +427,23 @@ common::Result<void> FileAuditLog::init() {
                               " is missing (found " + seg.name + "); run `sqlguard audit verify`");
     auto content = read_file(seg.path);
     if (!content) return std::unexpected(content.error());
-    size_t good = content->rfind('\n');
+    // The records end at the first NUL (a preallocated segment's zero tail) or at the end.
+    const SegmentLayout layout = segment_layout(*content);
+    size_t good = std::string_view(*content).substr(0, layout.records_end).rfind('\n');
     good = good == std::string::npos ? 0 : good + 1;
     if (good != content->size()) {
       if (i + 1 != segments->size())
         return common::fail(common::ErrorCode::kAuditFailure,
                             seg.path.string() +
-                                ": ends in the middle of a record but is not the last segment; "
+                                (layout.records_end != content->size()
+                                     ? ": has NUL bytes but is not the last segment (a sealed segment has "
+                                       "no zero-filled tail); "
+                                     : ": ends in the middle of a record but is not the last segment; ") +
                                 "run `sqlguard audit verify`");
-      // Torn tail from a crash mid-write: cut it (the record was never acknowledged).
-      std::string cut = content->substr(good);
+      // What follows the last complete record: the zero-filled space of a preallocated segment
+      // (cut silently: it holds nothing), and/or the remains of a batch a crash tore (never
+      // acknowledged: cut and recorded).
+      std::string cut = content->substr(good, std::max<size_t>(layout.data_end, good) - good);
       int fd = ::open(seg.path.c_str(), O_WRONLY | O_CLOEXEC);
       if (fd < 0 || ::ftruncate(fd, static_cast<off_t>(good)) != 0 || ::fsync(fd) != 0) {
         int e = errno;
@@ -415,12 +452,17 @@ common::Result<void> FileAuditLog::init() {
                             seg.path.string() + ": cannot cut torn record: " + std::strerror(e));
       }
       ::close(fd);
-      recovery = nlohmann::json{{"type", "recovery"},
-                                {"segment", seg.name},
-                                {"offset", static_cast<int64_t>(good)},
-                                {"cut_bytes", static_cast<int64_t>(cut.size())},
-                                {"cut_sha256", base64_encode(sha256(cut))},
-                                {"reason", "torn last record (no terminating newline) cut at start"}};
+      if (!cut.empty()) {
+        recovery =
+            nlohmann::json{{"type", "recovery"},
+                           {"segment", seg.name},
+                           {"offset", static_cast<int64_t>(good)},
+                           {"cut_bytes", static_cast<int64_t>(cut.size())},
+                           {"cut_sha256", base64_encode(sha256(cut))},
+                           {"reason", layout.torn_after_gap()
+                                          ? "torn last batch (bytes after a zero-filled gap) cut at start"
+                                          : "torn last record (no terminating newline) cut at start"}};
+      }
       content->resize(good);
     }
     std::string_view rest(*content);
@@ -478,10 +520,12 @@ common::Result<void> FileAuditLog::init() {
   assign_bytes_ = segments->empty() ? 0 : last_segment_bytes;
   durable_ = next_seq_;
   fs::path path = dir / segment_file_name(assign_segment_);
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
   if (fd_ < 0)
     return common::fail(common::ErrorCode::kUnavailable, path.string() + ": " + std::strerror(errno));
   fd_segment_ = assign_segment_;
+  fd_offset_ = fd_size_ = assign_bytes_;
+  if (options_.preallocate_bytes > 0) fill_requested_ = true;  // the first step, before any call
   if (segments->empty() && sync_dir(dir_fd_) != 0)
     return common::fail(common::ErrorCode::kUnavailable, dir.string() + ": fsync failed");
   durable_state_ = capture_locked();
@@ -563,7 +607,15 @@ std::string FileAuditLog::flush(std::unique_lock<std::mutex>& lock) {
   bool dirty = false;
   for (const Chunk& chunk : batch) {
     if (chunk.segment != fd_segment_) {
-      // Rotation: make the old segment durable, create the next one, persist its directory entry.
+      // Rotation: seal the old segment (cut its zero tail) and make it durable, create the next
+      // one, persist its directory entry.
+      if (fd_size_ > fd_offset_) {
+        if (int e = seal_current_segment()) {
+          error = segment_file_name(fd_segment_) + ": seal: " + std::strerror(e);
+          break;
+        }
+        dirty = false;
+      }
       if (dirty) {
         if (int e = datasync(fd_)) {
           error = segment_file_name(fd_segment_) + ": fdatasync: " + std::strerror(e);
@@ -573,7 +625,7 @@ std::string FileAuditLog::flush(std::unique_lock<std::mutex>& lock) {
       }
       fs::path path = options_.dir / segment_file_name(chunk.segment);
       int e = inject("open");
-      int fd = e != 0 ? -1 : ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
+      int fd = e != 0 ? -1 : ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
       if (fd < 0) {
         error = path.string() + ": create: " + std::strerror(e != 0 ? e : errno);
         break;
@@ -581,15 +633,19 @@ std::string FileAuditLog::flush(std::unique_lock<std::mutex>& lock) {
       ::close(fd_);
       fd_ = fd;
       fd_segment_ = chunk.segment;
+      fd_offset_ = fd_size_ = 0;
+      fill_failed_ = false;
       if (int se = sync_dir(dir_fd_)) {
         error = options_.dir.string() + ": fsync: " + std::strerror(se);
         break;
       }
     }
-    if (int e = write_all(fd_, chunk.data)) {
+    if (int e = write_at(fd_, chunk.data, fd_offset_)) {
       error = segment_file_name(fd_segment_) + ": write: " + std::strerror(e);
       break;
     }
+    fd_offset_ += chunk.data.size();
+    fd_size_ = std::max(fd_size_, fd_offset_);
     dirty = true;
   }
   if (error.empty() && dirty) {
@@ -597,6 +653,7 @@ std::string FileAuditLog::flush(std::unique_lock<std::mutex>& lock) {
   }
 
   lock.lock();
+  if (error.empty()) request_fill_locked();  // still the owner of the files
   flushing_ = false;
   if (error.empty()) {
     durable_ = upto;
@@ -741,7 +798,7 @@ common::Result<void> FileAuditLog::rewind_files(const WriterState& state) {
   const std::string name = segment_file_name(state.segment);
   const fs::path path = dir / name;
   // The segment must exist unless nothing was ever durable in it.
-  const int flags = O_RDWR | O_APPEND | O_CLOEXEC | (state.bytes == 0 ? O_CREAT : 0);
+  const int flags = O_RDWR | O_CLOEXEC | (state.bytes == 0 ? O_CREAT : 0);
   if (int e = inject("open"))
     return common::fail(common::ErrorCode::kUnavailable, path.string() + ": open: " + std::strerror(e));
   int fd = ::open(path.c_str(), flags, 0640);
@@ -769,9 +826,11 @@ common::Result<void> FileAuditLog::rewind_files(const WriterState& state) {
     ssize_t n = ::pread(fd, cut.data(), cut.size(), static_cast<off_t>(state.bytes));
     if (n < 0) return fail_with(path.string() + ": read: " + std::strerror(errno));
     cut.resize(static_cast<size_t>(n));
+    cut.resize(segment_layout(cut).data_end);  // zero-filled space is not what the failure left
     for (const fs::path& p : later) {
       auto content = read_file(p);
       if (!content) return fail_with(content.error().message);
+      content->resize(segment_layout(*content).data_end);
       cut += *content;
     }
     failure_cut_ = CutReport{name, state.bytes, std::move(cut)};
@@ -803,7 +862,79 @@ common::Result<void> FileAuditLog::rewind_files(const WriterState& state) {
   }
   fd_ = fd;
   fd_segment_ = state.segment;
+  fd_offset_ = fd_size_ = state.bytes;
+  fill_failed_ = false;
   return {};
+}
+
+uint64_t FileAuditLog::fill_target() const {
+  if (options_.preallocate_bytes == 0 || fill_failed_ || fd_ < 0) return 0;
+  // Never beyond the segment size: rotation starts a new segment before a record would cross it.
+  const uint64_t cap = std::max(options_.segment_bytes, fd_offset_);
+  return std::min(fd_offset_ + options_.preallocate_bytes, cap);
+}
+
+int FileAuditLog::fill_ahead() {
+  const uint64_t target = fill_target();
+  if (target <= fd_size_) return 0;
+  static const std::string zeros(64 << 10, '\0');
+  int e = inject("preallocate");
+  for (uint64_t at = fd_size_; e == 0 && at < target;) {
+    const uint64_t n = std::min<uint64_t>(zeros.size(), target - at);
+    e = write_at(fd_, std::string_view(zeros).substr(0, n), at);
+    at += n;
+  }
+  if (e == 0) e = datasync(fd_);
+  if (e == 0) {
+    fd_size_ = target;
+    return 0;
+  }
+  // E.g. the disk is nearly full: the records still fit without preallocation. Cut what was
+  // written (readers stop at the first NUL either way) and carry on with plain appends.
+  fill_failed_ = true;
+  struct stat st {};
+  if (::ftruncate(fd_, static_cast<off_t>(fd_offset_)) == 0) {
+    fd_size_ = fd_offset_;
+  } else if (::fstat(fd_, &st) == 0) {
+    fd_size_ = std::max(fd_offset_, static_cast<uint64_t>(st.st_size));  // sealed later
+  }
+  return e;
+}
+
+void FileAuditLog::request_fill_locked() {
+  if (options_.preallocate_bytes == 0 || fill_failed_) return;
+  if (fd_size_ >= fill_target() || fd_size_ - fd_offset_ >= options_.preallocate_bytes / 2) return;
+  {
+    std::lock_guard bg(bg_mu_);  // lock order mu_ -> bg_mu_
+    fill_requested_ = true;
+  }
+  bg_cv_.notify_all();
+}
+
+void FileAuditLog::fill_in_background() {
+  std::unique_lock lock(mu_);
+  durable_cv_.wait(lock, [&] { return !flushing_; });
+  if (!healthy_) return;
+  flushing_ = true;  // owns the files while it writes zeros ahead of the records
+  lock.unlock();
+  const uint32_t segment = fd_segment_;
+  const int e = fill_ahead();
+  lock.lock();
+  flushing_ = false;
+  durable_cv_.notify_all();
+  lock.unlock();
+  if (e != 0)
+    std::fprintf(stderr, "sqlguard: audit log: preallocating %s failed (%s); it continues without\n",
+                 segment_file_name(segment).c_str(), std::strerror(e));
+}
+
+int FileAuditLog::seal_current_segment() {
+  if (fd_ < 0 || fd_size_ <= fd_offset_) return 0;
+  if (int e = inject("ftruncate")) return e;
+  if (::ftruncate(fd_, static_cast<off_t>(fd_offset_)) != 0) return errno;
+  if (int e = datasync(fd_)) return e;
+  fd_size_ = fd_offset_;
+  return 0;
 }
 
 void FileAuditLog::try_recover() {
@@ -891,7 +1022,9 @@ void FileAuditLog::background_loop() {
       lock.lock();
       continue;
     }
-    auto wake = [&] { return stop_ || checkpoint_requested_ || flush_requested_ || recovery_wanted_.load(); };
+    auto wake = [&] {
+      return stop_ || checkpoint_requested_ || flush_requested_ || fill_requested_ || recovery_wanted_.load();
+    };
     bool timed_out = false;
     if (options_.checkpoint_every.count() > 0) {
       timed_out = !bg_cv_.wait_until(lock, next_checkpoint, wake);
@@ -904,6 +1037,12 @@ void FileAuditLog::background_loop() {
       flush_requested_ = false;
       lock.unlock();
       flush_async();
+      lock.lock();
+    }
+    if (fill_requested_) {
+      fill_requested_ = false;
+      lock.unlock();
+      fill_in_background();
       lock.lock();
     }
     if (!timed_out && !checkpoint_requested_) continue;

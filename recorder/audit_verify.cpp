@@ -1,5 +1,6 @@
 #include "recorder/audit_verify.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -106,13 +107,26 @@ VerifyReport verify_log(const VerifyOptions& options) {
     auto content = read_file(seg.path);
     if (!content) return fail(next_seq, seg.name, 0, content.error().message);
     contents[i] = std::move(*content);
+    const bool last = i + 1 == segs->size();
+    // A preallocated segment ends in zero-filled space while the log is open (or after a crash);
+    // the records end at the first NUL. Only the last segment may have one: others are sealed.
+    const SegmentLayout layout = segment_layout(contents[i]);
+    const auto lines_before = static_cast<uint64_t>(std::count(
+        contents[i].begin(), contents[i].begin() + static_cast<std::ptrdiff_t>(layout.records_end), '\n'));
+    if (layout.records_end != contents[i].size() && !last)
+      return fail(lines.size() + lines_before, seg.name, lines_before + 1,
+                  "NUL bytes in a segment that is not the last (sealed segments have no zero-filled tail)");
+    if (layout.torn_after_gap())
+      return fail(lines.size() + lines_before, seg.name, lines_before + 1,
+                  "bytes after a zero-filled gap at offset " + std::to_string(layout.records_end) +
+                      ": a batch torn by a crash (start sqlguard once to recover it) or a damaged file");
+    contents[i].resize(layout.records_end);
     std::string_view rest = contents[i];
     uint64_t line_no = 0;
     while (!rest.empty()) {
       size_t nl = rest.find('\n');
       ++line_no;
       if (nl == std::string_view::npos) {
-        bool last = i + 1 == segs->size();
         return fail(lines.size(), seg.name, line_no,
                     std::string("record is cut off (no terminating newline)") +
                         (last ? ": a crash mid-write (start sqlguard once to recover it) or a truncated file"

@@ -17,6 +17,15 @@ std::filesystem::path checkpoint_history_path(const std::filesystem::path& dir, 
   return dir / kCheckpointDir / buf;
 }
 
+SegmentLayout segment_layout(std::string_view content) {
+  SegmentLayout layout;
+  const size_t nul = content.find('\0');
+  layout.records_end = nul == std::string_view::npos ? content.size() : nul;
+  const size_t last = content.find_last_not_of('\0');
+  layout.data_end = last == std::string_view::npos ? 0 : last + 1;
+  return layout;
+}
+
 common::Result<std::vector<SegmentFile>> list_segments(const std::filesystem::path& dir) {
   std::error_code ec;
   std::filesystem::directory_iterator it(dir, ec);

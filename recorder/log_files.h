@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/error.h"
@@ -38,6 +39,20 @@ std::filesystem::path checkpoint_history_path(const std::filesystem::path& dir, 
 /// Lists the segment files of `dir` in index order. Other files are ignored.
 /// Errors: kUnavailable (`dir` unreadable).
 common::Result<std::vector<SegmentFile>> list_segments(const std::filesystem::path& dir);
+
+/// Where a segment's content splits into written records and what follows them (bytes).
+/// A segment the writer preallocated (`AuditLogOptions::preallocate_bytes`) ends in zero-filled
+/// space while the log is open, or after a crash; a sealed segment (rotated away from, or the
+/// last one after a clean shutdown) has none. Records never contain a raw NUL byte (RFC 8785
+/// writes U+0000 as \u0000), so the records end at the first NUL.
+struct SegmentLayout {
+  uint64_t records_end = 0;  ///< offset of the first NUL byte (content size when there is none)
+  uint64_t data_end = 0;     ///< offset after the last non-NUL byte (0 when all NUL)
+  /// true when non-NUL bytes follow the first NUL: the remains of a batch a crash tore while the
+  /// disk wrote its pages out of order (never acknowledged; the writer cuts them when it opens)
+  bool torn_after_gap() const { return data_end > records_end; }
+};
+SegmentLayout segment_layout(std::string_view content);
 
 /// Lists checkpoints/*.note under `dir` in size order (empty if the folder is missing).
 std::vector<std::filesystem::path> list_checkpoint_history(const std::filesystem::path& dir);

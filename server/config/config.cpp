@@ -344,10 +344,10 @@ void parse_audit(YamlReader& r, const YAML::Node& n, const fs::path& base, Confi
     r.error(n, path, "required section is missing (sqlguard does not run unrecorded)");
     return;
   }
-  if (!r.expect_map(
-          n, path,
-          {"dir", "origin", "segment_bytes", "checkpoint_every_records", "checkpoint_every_ms",
-           "recovery_probe_ms", "signing_key_file", "witness_dir", "record_results", "durability"})) {
+  if (!r.expect_map(n, path,
+                    {"dir", "origin", "segment_bytes", "checkpoint_every_records", "checkpoint_every_ms",
+                     "recovery_probe_ms", "signing_key_file", "witness_dir", "record_results", "durability",
+                     "preallocate_bytes"})) {
     return;
   }
   auto& a = c.audit;
@@ -362,6 +362,7 @@ void parse_audit(YamlReader& r, const YAML::Node& n, const fs::path& base, Confi
     }
   }
   if (auto v = r.uint(n, "segment_bytes", path, 4096, 1ull << 40)) a.log.segment_bytes = *v;
+  if (auto v = r.uint(n, "preallocate_bytes", path, 0, 1ull << 30)) a.log.preallocate_bytes = *v;
   if (auto v = r.uint(n, "checkpoint_every_records", path)) a.log.checkpoint_every_records = *v;
   if (auto v = r.uint(n, "checkpoint_every_ms", path)) a.log.checkpoint_every = std::chrono::milliseconds(*v);
   if (auto v = r.uint(n, "recovery_probe_ms", path, 10, 3600000))

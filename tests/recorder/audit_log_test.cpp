@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "recorder/audit_export.h"
 #include "recorder/audit_log.h"
 #include "recorder/audit_verify.h"
 #include "recorder/checkpoint.h"
@@ -37,12 +38,17 @@ class TempDir : public test_support::TempDir {
   TempDir() : test_support::TempDir("audit") {}
 };
 
+// The records of a segment, as every reader sees them: up to the first NUL (a preallocated
+// segment's zero-filled tail), one per line.
 std::vector<std::string> read_lines(const fs::path& p) {
-  std::ifstream in(p);
+  const std::string content = read_file(p).value();
+  std::istringstream in(content.substr(0, segment_layout(content).records_end));
   std::vector<std::string> out;
   for (std::string line; std::getline(in, line);) out.push_back(line);
   return out;
 }
+
+bool has_nul(const fs::path& p) { return read_file(p).value().find('\0') != std::string::npos; }
 
 std::vector<std::string> all_lines(const fs::path& dir) {
   std::vector<std::string> out;
@@ -81,6 +87,21 @@ class AuditLogTest : public ::testing::Test {
   KeyPairFiles keys_;
   AuditLogOptions options_;
 };
+
+// The same claims for both segment layouts: appended (the default) and preallocated
+// (audit.preallocate_bytes). A zero-filled tail must never change what is recorded, recovered
+// or verified.
+class AuditLogLayoutTest : public AuditLogTest, public ::testing::WithParamInterface<uint64_t> {
+ protected:
+  void SetUp() override {
+    AuditLogTest::SetUp();
+    options_.preallocate_bytes = GetParam();
+  }
+};
+INSTANTIATE_TEST_SUITE_P(Segments, AuditLogLayoutTest, ::testing::Values(uint64_t{0}, uint64_t{8192}),
+                         [](const ::testing::TestParamInfo<uint64_t>& layout) {
+                           return layout.param == 0 ? std::string("Appended") : std::string("Preallocated");
+                         });
 
 TEST_F(AuditLogTest, WritesChainedCanonicalRecords) {
   {
@@ -272,7 +293,7 @@ TEST_F(AuditLogTest, AnAsyncRecordLostToASyncFailureIsCountedInTheRecoveryRecord
   EXPECT_TRUE(report.ok()) << report.summary();
 }
 
-TEST_F(AuditLogTest, RotatesSegmentsAndContinuesTheChainAcrossReopen) {
+TEST_P(AuditLogLayoutTest, RotatesSegmentsAndContinuesTheChainAcrossReopen) {
   options_.segment_bytes = 2000;
   for (int round = 0; round < 2; ++round) {
     auto log = AuditLog::open(options_).value();
@@ -280,7 +301,10 @@ TEST_F(AuditLogTest, RotatesSegmentsAndContinuesTheChainAcrossReopen) {
   }
   auto segs = list_segments(options_.dir).value();
   EXPECT_GT(segs.size(), 5u);
-  for (const auto& seg : segs) EXPECT_LE(fs::file_size(seg.path), 2000u + 600u);
+  for (const auto& seg : segs) {
+    EXPECT_LE(fs::file_size(seg.path), 2000u + 600u);
+    EXPECT_FALSE(has_nul(seg.path)) << seg.name << " is sealed";
+  }
   auto report = verify();
   EXPECT_TRUE(report.ok()) << report.summary();
   EXPECT_EQ(report.records, 62u);
@@ -288,7 +312,7 @@ TEST_F(AuditLogTest, RotatesSegmentsAndContinuesTheChainAcrossReopen) {
   EXPECT_EQ(report.checkpoints_verified, 2u);  // sizes 31 and 62 (62 also as `checkpoint`)
 }
 
-TEST_F(AuditLogTest, TornLastRecordIsCutAndRecorded) {
+TEST_P(AuditLogLayoutTest, TornLastRecordIsCutAndRecorded) {
   {
     auto log = AuditLog::open(options_).value();
     for (int i = 0; i < 3; ++i) ASSERT_TRUE(log->append(intent(i)).has_value());
@@ -313,7 +337,7 @@ TEST_F(AuditLogTest, TornLastRecordIsCutAndRecorded) {
   EXPECT_TRUE(report.ok()) << report.summary();
 }
 
-TEST_F(AuditLogTest, KillDashNineDuringLoadLeavesAVerifiableLog) {
+TEST_P(AuditLogLayoutTest, KillDashNineDuringLoadLeavesAVerifiableLog) {
   options_.segment_bytes = 64 * 1024;
   options_.checkpoint_every_records = 200;
   pid_t pid = ::fork();
@@ -488,7 +512,7 @@ TEST_F(AuditLogTest, ResumesAfterASyncFailureWithTheChainIntact) {
   EXPECT_EQ((*reopened)->size(), 6u);
 }
 
-TEST_F(AuditLogTest, StaysRefusedWhileTheDiskIsFullAndLeavesTheFileAsItWas) {
+TEST_P(AuditLogLayoutTest, StaysRefusedWhileTheDiskIsFullAndLeavesTheFileAsItWas) {
   std::atomic<bool> full{false};
   options_.recovery_probe_every = std::chrono::milliseconds(10);
   options_.fault_injector = [&](std::string_view op) { return full && op == "write" ? ENOSPC : 0; };
@@ -511,7 +535,7 @@ TEST_F(AuditLogTest, StaysRefusedWhileTheDiskIsFullAndLeavesTheFileAsItWas) {
   EXPECT_TRUE(report.ok()) << report.summary();
 }
 
-TEST_F(AuditLogTest, AFailedRotationIsUndoneOnResume) {
+TEST_P(AuditLogLayoutTest, AFailedRotationIsUndoneOnResume) {
   std::atomic<bool> broken{false};
   options_.segment_bytes = 1200;
   options_.recovery_probe_every = std::chrono::milliseconds(10);
@@ -536,7 +560,7 @@ TEST_F(AuditLogTest, AFailedRotationIsUndoneOnResume) {
   EXPECT_EQ(records_of_type(options_.dir, "recovery").size(), 1u);
 }
 
-TEST_F(AuditLogTest, EveryAcknowledgedRecordSurvivesRepeatedFailuresUnderConcurrency) {
+TEST_P(AuditLogLayoutTest, EveryAcknowledgedRecordSurvivesRepeatedFailuresUnderConcurrency) {
   // Fault kinds by round: 1 = the disk is full (nothing written), 2 = fdatasync fails after the
   // bytes were written, 3 = as 2 and cutting the file fails too (probes fail until it clears).
   std::atomic<int> fault{0};
@@ -702,6 +726,151 @@ TEST_F(AuditLogTest, OpenRefusesAnotherOrigin) {
   auto other = AuditLog::open(options_);
   ASSERT_FALSE(other.has_value());
   EXPECT_EQ(other.error().code, common::ErrorCode::kInvalidInput);
+}
+
+// ---- preallocated segments (audit.preallocate_bytes) ----------------------------------------
+
+// Polls until the background thread has filled the segment ahead (a zero tail is on disk).
+bool wait_filled(const fs::path& p) {
+  for (int i = 0; i < 1000; ++i) {
+    if (has_nul(p)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+// Copies the log's files as they are now (what a machine that lost power would have on disk,
+// the page cache being written out), for opening as a second log.
+fs::path copy_as_crashed(const fs::path& dir, const fs::path& to) {
+  fs::copy(dir, to, fs::copy_options::recursive);
+  return to;
+}
+
+TEST_F(AuditLogTest, APreallocatedSegmentEndsInZerosWhileOpenAndIsSealedAtShutdown) {
+  options_.preallocate_bytes = 64 << 10;
+  const fs::path seg = options_.dir / segment_file_name(1);
+  auto log = AuditLog::open(options_).value();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(log->append(intent(i)).has_value());
+  ASSERT_TRUE(wait_filled(seg));
+  const uint64_t filled = fs::file_size(seg);
+  EXPECT_GE(filled, 64u << 10);
+  // Appends overwrite the zeros (less than half a step here): the file does not grow.
+  for (int i = 5; i < 10; ++i) ASSERT_TRUE(log->append(intent(i)).has_value());
+  EXPECT_EQ(fs::file_size(seg), filled);
+  // Every reader stops at the first NUL, while the log is open.
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << report.summary();
+  EXPECT_EQ(report.records, 10u);
+  EXPECT_EQ(read_records(options_.dir).value().size(), 10u);
+  log.reset();
+  // Sealed: exactly its records (10 and the shutdown checkpoint), no zero tail.
+  EXPECT_FALSE(has_nul(seg));
+  uint64_t bytes = 0;
+  for (const auto& line : read_lines(seg)) bytes += line.size() + 1;
+  EXPECT_EQ(fs::file_size(seg), bytes);
+  EXPECT_EQ(read_lines(seg).size(), 11u);
+  report = verify();
+  EXPECT_TRUE(report.ok()) << report.summary();
+}
+
+TEST_F(AuditLogTest, AZeroTailLeftByACrashIsCutSilentlyOnOpen) {
+  options_.preallocate_bytes = 64 << 10;
+  auto log = AuditLog::open(options_).value();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(log->append(intent(i)).has_value());
+  ASSERT_TRUE(wait_filled(options_.dir / segment_file_name(1)));
+  const fs::path crashed = copy_as_crashed(options_.dir, tmp_.path() / "crashed");
+  log.reset();
+  options_.dir = crashed;
+  {
+    auto reopened = AuditLog::open(options_);
+    ASSERT_TRUE(reopened.has_value()) << reopened.error().message;
+    EXPECT_EQ((*reopened)->size(), 5u) << "zeros are not a torn record: no recovery record";
+    ASSERT_TRUE((*reopened)->append(intent(5)).has_value());
+  }
+  EXPECT_TRUE(records_of_type(crashed, "recovery").empty());
+  EXPECT_FALSE(has_nul(crashed / segment_file_name(1)));
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << report.summary();
+  EXPECT_EQ(report.records, 7u);  // 6 intents and the shutdown checkpoint
+}
+
+TEST_F(AuditLogTest, ABatchTornAfterAZeroGapIsCutAndRecorded) {
+  // A crash while the disk wrote a batch's pages out of order: a later page is on disk, an
+  // earlier one is still zeros. None of it was acknowledged.
+  options_.preallocate_bytes = 64 << 10;
+  auto log = AuditLog::open(options_).value();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(log->append(intent(i)).has_value());
+  ASSERT_TRUE(wait_filled(options_.dir / segment_file_name(1)));
+  const fs::path crashed = copy_as_crashed(options_.dir, tmp_.path() / "crashed");
+  log.reset();
+  const fs::path seg = crashed / segment_file_name(1);
+  const std::string content = read_file(seg).value();
+  const uint64_t records_end = segment_layout(content).records_end;
+  const std::string stray = R"({"call":"c-7","origin":"test.example/audit","seq":5})"
+                            "\n";
+  {
+    std::fstream out(seg, std::ios::in | std::ios::out | std::ios::binary);
+    out.seekp(static_cast<std::streamoff>(records_end + 600));
+    out << stray;
+  }
+  options_.dir = crashed;
+  auto before = verify();
+  EXPECT_FALSE(before.ok());
+  EXPECT_NE(before.summary().find("zero-filled gap"), std::string::npos) << before.summary();
+  {
+    auto reopened = AuditLog::open(options_);
+    ASSERT_TRUE(reopened.has_value()) << reopened.error().message;
+    EXPECT_EQ((*reopened)->size(), 4u);  // 3 + recovery
+  }
+  auto recovery = records_of_type(crashed, "recovery");
+  ASSERT_EQ(recovery.size(), 1u);
+  EXPECT_EQ(recovery[0]["offset"], records_end);
+  EXPECT_EQ(recovery[0]["cut_bytes"], 600 + stray.size());
+  EXPECT_NE(recovery[0]["reason"].get<std::string>().find("zero-filled gap"), std::string::npos);
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << report.summary();
+}
+
+TEST_F(AuditLogTest, AFailedPreallocationNeverFailsTheLog) {
+  options_.preallocate_bytes = 64 << 10;
+  std::atomic<int> refused_fills{0};
+  options_.fault_injector = [&](std::string_view op) {
+    if (op != "preallocate") return 0;
+    ++refused_fills;
+    return ENOSPC;
+  };
+  auto log = AuditLog::open(options_).value();
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(log->append(intent(i)).has_value());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_TRUE(log->healthy());
+  EXPECT_EQ(refused_fills.load(), 1) << "one failed step, then the segment goes on without";
+  EXPECT_FALSE(has_nul(options_.dir / segment_file_name(1)));
+  log.reset();
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << report.summary();
+  EXPECT_EQ(report.records, 21u);
+}
+
+TEST_F(AuditLogTest, VerifyRefusesZerosInASealedSegment) {
+  options_.segment_bytes = 1200;
+  {
+    auto log = AuditLog::open(options_).value();
+    for (int i = 0; i < 8; ++i) ASSERT_TRUE(log->append(intent(i)).has_value());
+  }
+  ASSERT_GT(list_segments(options_.dir).value().size(), 2u);
+  {
+    std::ofstream out(options_.dir / segment_file_name(1), std::ios::app | std::ios::binary);
+    out << std::string(100, '\0');
+  }
+  auto report = verify();
+  EXPECT_FALSE(report.ok());
+  EXPECT_NE(report.summary().find("NUL bytes in a segment that is not the last"), std::string::npos)
+      << report.summary();
+  auto log = AuditLog::open(options_);
+  ASSERT_FALSE(log.has_value());
+  EXPECT_EQ(log.error().code, common::ErrorCode::kAuditFailure);
 }
 
 }  // namespace

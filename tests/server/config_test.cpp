@@ -153,6 +153,23 @@ TEST_F(ConfigTest, AuditDurabilityIsStrictUnlessIntentIsChosen) {
       << bad.error().message;
 }
 
+TEST_F(ConfigTest, AuditPreallocationIsOffUnlessSizedAndBounded) {
+  auto with = [&](const std::string& audit) {
+    std::string yaml = minimal();
+    yaml.replace(yaml.find("audit: {dir: audit}"), 19, audit);
+    return parse(yaml);
+  };
+  auto by_default = with("audit: {dir: audit}");
+  ASSERT_TRUE(by_default.has_value()) << by_default.error().message;
+  EXPECT_EQ(by_default->audit.log.preallocate_bytes, 0u);
+  auto sized = with("audit: {dir: audit, preallocate_bytes: 1048576}");
+  ASSERT_TRUE(sized.has_value()) << sized.error().message;
+  EXPECT_EQ(sized->audit.log.preallocate_bytes, 1048576u);
+  auto huge = with("audit: {dir: audit, preallocate_bytes: 4294967296}");
+  ASSERT_FALSE(huge.has_value());
+  EXPECT_NE(huge.error().message.find("audit.preallocate_bytes"), std::string::npos) << huge.error().message;
+}
+
 TEST_F(ConfigTest, MySqlFrontDoorAccountsHoldVerifiersAndListenOnLoopback) {
   auto c =
       parse(minimal("mysql:\n  port: 3310\n  max_auth_failures: 3\n  accounts:\n"
