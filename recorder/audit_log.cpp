@@ -1034,6 +1034,17 @@ void FileAuditLog::background_loop() {
     if (stop_) break;
     if (recovery_wanted_) continue;
     if (flush_requested_) {
+      // Give a durable append (the next call's intent) the chance to carry the asynchronous
+      // records in its own fdatasync; commit them alone only if none comes in time.
+      if (options_.async_commit_delay.count() > 0) {
+        const auto deadline = std::chrono::steady_clock::now() + options_.async_commit_delay;
+        lock.unlock();
+        {
+          std::unique_lock mu_lock(mu_);
+          durable_cv_.wait_until(mu_lock, deadline, [&] { return pending_.empty() || !healthy_; });
+        }
+        lock.lock();
+      }
       flush_requested_ = false;
       lock.unlock();
       flush_async();

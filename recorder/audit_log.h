@@ -51,6 +51,11 @@ struct AuditLogOptions {
   /// Called from the recorder's background thread when the log is writable again and the
   /// "recovery" record naming the failure window is durable. Empty: printed to stderr.
   std::function<void(const std::string& message)> on_recovery;
+  /// How long an asynchronous record (append_async) may wait for a durable append to carry it
+  /// before the background thread commits it alone (µs). Sequential calls under
+  /// `audit.durability: intent` then share one fdatasync per call: the next call's intent
+  /// commits the previous call's outcome. 0 = commit at once.
+  std::chrono::microseconds async_commit_delay{2000};
   /// While unhealthy after a write/sync failure, how often the recorder tries to resume (ms):
   /// cut the segment back to the last durable record, then append a "recovery" record.
   std::chrono::milliseconds recovery_probe_every{1000};
@@ -94,12 +99,12 @@ class AuditLog {
   virtual common::Result<AppendReceipt> append(const nlohmann::json& event) = 0;
 
   /// Appends `event` like append(), but returns as soon as it has its place in the chain (seq,
-  /// prev): it becomes durable with the next group commit, which the recorder's background
-  /// thread starts at once (typically within one fdatasync, < 1 ms on a local SSD), or earlier
-  /// with any durable append that follows it (a later durable record is never on disk without
-  /// the earlier ones). A crash before that commit loses it; `audit verify` then shows what is
-  /// missing (e.g. an intent without its outcome). Used for `audit.durability: intent` outcomes
-  /// and for session events. Errors as append(). Default: append() (fully durable).
+  /// prev): it becomes durable with the next durable append (a later durable record is never on
+  /// disk without the earlier ones), or at the latest when the background thread commits it,
+  /// `async_commit_delay` after it was queued (then within one fdatasync). A crash before that commit loses
+  /// it; `audit verify` then shows what is missing (e.g. an intent without its outcome). Used for
+  /// `audit.durability: intent` outcomes and for session events. Errors as append(). Default: append() (fully
+  /// durable).
   virtual common::Result<AppendReceipt> append_async(const nlohmann::json& event) { return append(event); }
 
   /// false from a write/sync failure until the log has resumed; reason() says why.

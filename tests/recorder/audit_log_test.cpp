@@ -262,6 +262,39 @@ TEST_F(AuditLogTest, AsyncAppendsReturnBeforeTheSyncAndAreGroupCommitted) {
 
 bool wait_healthy(AuditLog& log, std::chrono::milliseconds limit);
 
+TEST_F(AuditLogTest, TheNextDurableAppendCarriesAnAsyncRecordInItsOwnSync) {
+  // Sequential calls under audit.durability: intent: call N's outcome (async), then call N+1's
+  // intent (durable) within the commit delay: one fdatasync per call, not two.
+  std::atomic<int> syncs{0};
+  options_.async_commit_delay = std::chrono::milliseconds(500);
+  options_.fault_injector = [&](std::string_view op) {
+    if (op == "fdatasync") ++syncs;
+    return 0;
+  };
+  auto log = AuditLog::open(options_).value();
+  ASSERT_TRUE(log->append(intent(0)).has_value());
+  const int before = syncs.load();
+  for (int i = 1; i <= 10; ++i) {
+    ASSERT_TRUE(log->append_async(intent(1000 + i)).has_value());  // outcome of call i - 1
+    ASSERT_TRUE(log->append(intent(i)).has_value());               // intent of call i
+  }
+  EXPECT_EQ(syncs.load() - before, 10) << "each intent's sync carried the outcome before it";
+  EXPECT_EQ(all_lines(options_.dir).size(), 21u);
+  // Alone, an async record is committed once the delay has passed.
+  ASSERT_TRUE(log->append_async(intent(2000)).has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(all_lines(options_.dir).size(), 21u) << "still waiting for a durable append to carry it";
+  bool on_disk = false;
+  for (int i = 0; i < 300 && !on_disk; ++i) {
+    on_disk = all_lines(options_.dir).size() == 22u;
+    if (!on_disk) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(on_disk);
+  log.reset();
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << report.summary();
+}
+
 TEST_F(AuditLogTest, AnAsyncRecordLostToASyncFailureIsCountedInTheRecoveryRecord) {
   std::atomic<bool> broken{false};
   options_.recovery_probe_every = std::chrono::milliseconds(20);
