@@ -1,6 +1,7 @@
 #include "policy/sql_lexer.h"
 
 #include "common/utf8.h"
+#include "policy/sql_builtins.h"
 
 #include <cstddef>
 
@@ -59,18 +60,6 @@ bool suspicious_code_point(uint32_t cp) {
 
 }  // namespace
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    unsigned char x = static_cast<unsigned char>(a[i]);
-    unsigned char y = static_cast<unsigned char>(b[i]);
-    if (x >= 'A' && x <= 'Z') x = static_cast<unsigned char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<unsigned char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
-
 void lex_sql(std::string_view sql, LexResult& out) {
   out.ok = false;
   out.error.clear();
@@ -106,7 +95,9 @@ void lex_sql(std::string_view sql, LexResult& out) {
   std::size_t exec_start = 0;
   std::size_t i = 0;
   auto push = [&](TokenType t, std::size_t b, std::size_t e) {
-    out.tokens.push_back(Token{t, static_cast<uint32_t>(b), static_cast<uint32_t>(e), in_exec});
+    // Reserved or not is asked of a word many times while parsing: answer it once, here.
+    const bool reserved = t == TokenType::kWord && is_reserved_word(sql.substr(b, e - b));
+    out.tokens.push_back(Token{t, static_cast<uint32_t>(b), static_cast<uint32_t>(e), in_exec, reserved});
   };
   // Scans a quoted run starting at the quote at `b`; returns one past the closing quote or 0.
   auto scan_quoted = [&](std::size_t b, char q, bool backslash) -> std::size_t {

@@ -35,6 +35,7 @@ struct Token {
   uint32_t begin = 0;                  ///< byte offset of the first byte
   uint32_t end = 0;                    ///< byte offset one past the last byte
   bool in_executable_comment = false;  ///< came from inside /*! */ or /*M! */
+  bool reserved = false;               ///< a kWord that is a MariaDB reserved word (sql_builtins.h)
 };
 
 /// Result of tokenising one input.
@@ -56,8 +57,19 @@ struct LexResult {
 /// `out` is reused to avoid allocations; it is cleared first.
 void lex_sql(std::string_view sql, LexResult& out);
 
-/// ASCII case-insensitive equality.
-bool iequals(std::string_view a, std::string_view b);
+/// ASCII case-insensitive equality (inline: the parser asks it for every keyword it tries, and
+/// most tries fail on the length).
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    unsigned char x = static_cast<unsigned char>(a[i]);
+    unsigned char y = static_cast<unsigned char>(b[i]);
+    if (x >= 'A' && x <= 'Z') x = static_cast<unsigned char>(x + 32);
+    if (y >= 'A' && y <= 'Z') y = static_cast<unsigned char>(y + 32);
+    if (x != y) return false;
+  }
+  return true;
+}
 
 /// The identifier text of a kWord or kQuotedIdent token (back quotes removed, `` unescaped).
 std::string identifier_text(std::string_view sql, const Token& t);

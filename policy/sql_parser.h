@@ -98,7 +98,7 @@ class Parser {
 
   // Identifier-like token usable as a name (unquoted non-reserved word or quoted identifier).
   bool is_name(const Token& t) const {
-    return t.type == TT::kQuotedIdent || (t.type == TT::kWord && !is_reserved_word(text(t)));
+    return t.type == TT::kQuotedIdent || (t.type == TT::kWord && !t.reserved);
   }
   bool is_any_word(const Token& t) const { return t.type == TT::kQuotedIdent || t.type == TT::kWord; }
   bool take_name(std::string& out) {

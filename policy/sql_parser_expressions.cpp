@@ -405,7 +405,7 @@ bool Parser::primary(uint32_t ctx, int scope, int& col) {
       if (op("(") && !paren_starts_query()) {
         // INTERVAL(N, N1, ...) function or INTERVAL (expr) unit.
         if (!expr_list_paren(ectx, scope)) return false;
-        if (cur().type == TT::kWord && !is_reserved_word(text(cur()))) {
+        if (cur().type == TT::kWord && !cur().reserved) {
           ++p_;  // unit
         } else if (cur().type == TT::kWord &&
                    (kw("DAY_HOUR") || kw("DAY_MINUTE") || kw("DAY_SECOND") || kw("DAY_MICROSECOND") ||
@@ -475,7 +475,7 @@ bool Parser::primary(uint32_t ctx, int scope, int& col) {
     }
   }
   if (paren_next) {
-    if (word && !is_builtin_function(w) && is_reserved_word(w)) {
+    if (word && !is_builtin_function(w) && t.reserved) {
       return fail("unexpected keyword");
     }
     std::string name = identifier_text(sql_, t);
@@ -483,7 +483,7 @@ bool Parser::primary(uint32_t ctx, int scope, int& col) {
     return function_call(name, false, ctx, scope);
   }
   // Column reference: [schema.]table.column, table.*, column.
-  if (word && is_reserved_word(w)) return fail("unexpected keyword");
+  if (word && t.reserved) return fail("unexpected keyword");
   std::string parts[3];
   int n = 0;
   parts[n++] = identifier_text(sql_, t);

@@ -74,7 +74,7 @@ void Parser::build_digest() {
     if (!d.empty() && !prev_open && !tight) d.push_back(' ');
     if (literal) {
       d.push_back('?');
-    } else if (t.type == TT::kWord && is_reserved_word(s)) {
+    } else if (t.type == TT::kWord && t.reserved) {
       for (char ch : s) d.push_back(ch >= 'a' && ch <= 'z' ? static_cast<char>(ch - 32) : ch);
     } else {
       d.append(s);
