@@ -1,7 +1,9 @@
 // Guard overhead: a point SELECT run directly on MariaDB Connector/C versus the same statement
 // through Guard::run_sql (analyse, decide, mask plan, durable intent record, execute in a
 // read-only transaction, mask, durable outcome record, connection reset), in one run against a
-// private MariaDB over its unix socket.
+// private MariaDB over its unix socket; the guard runs with its audit log on disk (appended
+// segments, the default), on disk with preallocated segments, on disk with audit.durability:
+// intent, and on tmpfs (no device flush), interleaved in rounds.
 //
 //   build/bench_guard [--iterations N] [--no-fsync-baseline]
 // Prints medians and p99 in µs, and the ratio guard/direct. Needs MariaDB installed
@@ -96,6 +98,17 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // And with audit.durability: intent (one durable record per call; the outcome is carried by
+  // the next call's intent).
+  auto int_config = *config;
+  int_config.audit.log.dir = config->audit.log.dir.parent_path() / "audit-intent";
+  int_config.audit.strict_durability = false;
+  auto int_app = sqlguard::server::App::create(int_config);
+  if (!int_app) {
+    std::fprintf(stderr, "%s\n", int_app.error().message.c_str());
+    return 1;
+  }
+
   auto direct = sqlguard::db::MariaDbConnection::open(db->direct_endpoint(*config));
   if (!direct) {
     std::fprintf(stderr, "direct connect failed: %s\n", direct.error().message.c_str());
@@ -116,13 +129,14 @@ int main(int argc, char** argv) {
     ok = ok && (*app)->guard().run_sql(call, sql_for(i), std::nullopt).has_value();
     ok = ok && (*shm_app)->guard().run_sql(call, sql_for(i), std::nullopt).has_value();
     ok = ok && (*pre_app)->guard().run_sql(call, sql_for(i), std::nullopt).has_value();
+    ok = ok && (*int_app)->guard().run_sql(call, sql_for(i), std::nullopt).has_value();
   }
   if (!ok) {
     std::fprintf(stderr, "warm-up failed\n");
     return 1;
   }
   // Interleave rounds so both paths see the same machine state.
-  std::vector<double> d_all, g_all, m_all, p_all;
+  std::vector<double> d_all, g_all, m_all, p_all, i_all;
   for (int round = 0; round < 4; ++round) {
     auto d = time_each(iterations / 4, [&](int i) { ok = (*direct)->query(sql_for(i)).has_value() && ok; });
     auto g = time_each(iterations / 4, [&](int i) {
@@ -135,6 +149,10 @@ int main(int argc, char** argv) {
       ok = (*pre_app)->guard().run_sql(call, sql_for(i), std::nullopt).has_value() && ok;
     });
     p_all.insert(p_all.end(), p.begin(), p.end());
+    auto in = time_each(iterations / 4, [&](int i) {
+      ok = (*int_app)->guard().run_sql(call, sql_for(i), std::nullopt).has_value() && ok;
+    });
+    i_all.insert(i_all.end(), in.begin(), in.end());
     d_all.insert(d_all.end(), d.begin(), d.end());
     g_all.insert(g_all.end(), g.begin(), g.end());
     m_all.insert(m_all.end(), m.begin(), m.end());
@@ -144,13 +162,29 @@ int main(int argc, char** argv) {
   std::vector<double> a_all = time_each(iterations / 4, [&](int i) {
     ok = (*app)->audit().append({{"type", "bench"}, {"i", i}}).has_value() && ok;
   });
-  const Stats d = stats(d_all), g = stats(g_all), a = stats(a_all), m = stats(m_all), p = stats(p_all);
+  std::vector<double> a2_all = time_each(iterations / 4, [&](int i) {
+    ok = (*app)->audit().append({{"type", "bench"}, {"i", i}}).has_value() && ok;
+    ok = (*app)->audit().append({{"type", "bench"}, {"i", i}}).has_value() && ok;
+  });
+  std::vector<double> aqa_all = time_each(iterations / 4, [&](int i) {
+    ok = (*app)->audit().append({{"type", "bench"}, {"i", i}}).has_value() && ok;
+    ok = (*direct)->query(sql_for(i)).has_value() && ok;
+    ok = (*app)->audit().append({{"type", "bench"}, {"i", i}}).has_value() && ok;
+  });
+  std::vector<double> pqp_all = time_each(iterations / 4, [&](int i) {
+    ok = (*pre_app)->audit().append({{"type", "bench"}, {"i", i}}).has_value() && ok;
+    ok = (*direct)->query(sql_for(i)).has_value() && ok;
+    ok = (*pre_app)->audit().append({{"type", "bench"}, {"i", i}}).has_value() && ok;
+  });
+  const Stats d = stats(d_all), g = stats(g_all), a = stats(a_all), m = stats(m_all), p = stats(p_all),
+              in = stats(i_all);
   std::printf("bench_guard: %d iterations each, point SELECT over a unix socket, MariaDB %s\n", iterations,
               "(private sandbox)");
   std::printf("%-34s %10s %10s %10s\n", "path", "p50 µs", "p99 µs", "mean µs");
   std::printf("%-34s %10.1f %10.1f %10.1f\n", "direct (Connector/C, no guard)", d.p50, d.p99, d.mean);
   std::printf("%-34s %10.1f %10.1f %10.1f\n", "guard run_sql (2 durable records)", g.p50, g.p99, g.mean);
   std::printf("%-34s %10.1f %10.1f %10.1f\n", "guard run_sql, preallocated audit", p.p50, p.p99, p.mean);
+  std::printf("%-34s %10.1f %10.1f %10.1f\n", "guard run_sql, durability intent", in.p50, in.p99, in.mean);
   std::printf("%-34s %10.1f %10.1f %10.1f\n", "guard run_sql, audit on tmpfs", m.p50, m.p99, m.mean);
   std::printf("%-34s %10.1f %10.1f %10.1f\n", "one durable audit append alone", a.p50, a.p99, a.mean);
   std::printf("ratio guard/direct (p50): %.2fx on disk, %.2fx with the audit log on tmpfs\n", g.p50 / d.p50,
