@@ -96,8 +96,11 @@ void lex_sql(std::string_view sql, LexResult& out) {
   std::size_t i = 0;
   auto push = [&](TokenType t, std::size_t b, std::size_t e) {
     // Reserved or not is asked of a word many times while parsing: answer it once, here.
-    const bool reserved = t == TokenType::kWord && is_reserved_word(sql.substr(b, e - b));
-    out.tokens.push_back(Token{t, static_cast<uint32_t>(b), static_cast<uint32_t>(e), in_exec, reserved});
+    const bool word = t == TokenType::kWord;
+    const bool reserved = word && is_reserved_word(sql.substr(b, e - b));
+    const uint64_t key = word || t == TokenType::kOp ? word_key(sql.substr(b, e - b)) : 0;
+    out.tokens.push_back(
+        Token{t, static_cast<uint32_t>(b), static_cast<uint32_t>(e), in_exec, reserved, key});
   };
   // Scans a quoted run starting at the quote at `b`; returns one past the closing quote or 0.
   auto scan_quoted = [&](std::size_t b, char q, bool backslash) -> std::size_t {

@@ -36,6 +36,29 @@ struct Token {
   uint32_t end = 0;                    ///< byte offset one past the last byte
   bool in_executable_comment = false;  ///< came from inside /*! */ or /*M! */
   bool reserved = false;               ///< a kWord that is a MariaDB reserved word (sql_builtins.h)
+  uint64_t key = 0;                    ///< kWord of at most 8 bytes, or kOp: word_key(); else 0
+};
+
+/// A word of 1 to 8 bytes packed into one integer, ASCII letters lower-cased (byte i in bits
+/// 8i..8i+7): two such words are equal ignoring ASCII case exactly when their keys are equal (a
+/// word has no NUL byte, so the key also encodes the length). 0 for an empty or longer word.
+constexpr uint64_t word_key(std::string_view w) {
+  if (w.empty() || w.size() > 8) return 0;
+  uint64_t key = 0;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(w[i]);
+    if (c >= 'A' && c <= 'Z') c = static_cast<unsigned char>(c + 32);
+    key |= static_cast<uint64_t>(c) << (8 * i);
+  }
+  return key;
+}
+
+/// A keyword or operator the parser tries, as written in its source: a string literal, packed
+/// at compile time (consteval), so trying it on a token is one integer comparison.
+struct TokenText {
+  std::string_view text;
+  uint64_t key;
+  consteval TokenText(const char* s) : text(s), key(word_key(s)) {}  // NOLINT: implicit on purpose
 };
 
 /// Result of tokenising one input.

@@ -55,33 +55,39 @@ class Parser {
   const Token& cur() const { return t_[p_]; }
   const Token& peek(std::size_t k = 1) const { return t_[p_ + k < t_.size() ? p_ + k : t_.size() - 1]; }
   std::string_view text(const Token& t) const { return sql_.substr(t.begin, t.end - t.begin); }
-  bool is_kw(const Token& t, std::string_view kw) const {
-    return t.type == TT::kWord && iequals(text(t), kw);
+  bool is_kw(const Token& t, TokenText kw) const {
+    if (t.type != TT::kWord) return false;
+    return kw.key != 0 ? t.key == kw.key : iequals(text(t), kw.text);
   }
-  bool is_op(const Token& t, std::string_view op) const { return t.type == TT::kOp && text(t) == op; }
-  bool kw(std::string_view k) const { return is_kw(cur(), k); }
-  bool op(std::string_view o) const { return is_op(cur(), o); }
-  bool accept_kw(std::string_view k) {
+  // The same for a keyword known only at run time (from a table of them).
+  bool is_word(const Token& t, std::string_view w) const {
+    return t.type == TT::kWord && iequals(text(t), w);
+  }
+  // Operators are at most 3 bytes: the key decides.
+  bool is_op(const Token& t, TokenText op) const { return t.type == TT::kOp && t.key == op.key; }
+  bool kw(TokenText k) const { return is_kw(cur(), k); }
+  bool op(TokenText o) const { return is_op(cur(), o); }
+  bool accept_kw(TokenText k) {
     if (kw(k)) {
       ++p_;
       return true;
     }
     return false;
   }
-  bool accept_op(std::string_view o) {
+  bool accept_op(TokenText o) {
     if (op(o)) {
       ++p_;
       return true;
     }
     return false;
   }
-  bool expect_kw(std::string_view k) {
+  bool expect_kw(TokenText k) {
     if (accept_kw(k)) return true;
-    return fail(std::string("expected ") + std::string(k));
+    return fail(std::string("expected ") + std::string(k.text));
   }
-  bool expect_op(std::string_view o) {
+  bool expect_op(TokenText o) {
     if (accept_op(o)) return true;
-    return fail(std::string("expected '") + std::string(o) + "'");
+    return fail(std::string("expected '") + std::string(o.text) + "'");
   }
   bool at_end() const { return cur().type == TT::kEnd || op(";"); }
 
@@ -270,7 +276,7 @@ class Parser {
     if (next.type == TokenType::kEnd || is_op(next, ")") || is_op(next, ";")) return false;
     for (std::string_view w : {"UNION", "EXCEPT", "INTERSECT", "MINUS", "ORDER", "LIMIT", "OFFSET", "FETCH",
                                "INTO", "FOR", "LOCK", "PROCEDURE"}) {
-      if (is_kw(next, w)) return false;
+      if (is_word(next, w)) return false;
     }
     return true;
   }

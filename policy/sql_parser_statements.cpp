@@ -694,7 +694,7 @@ bool Parser::statement(bool allow_with) {
       {"IMPORT", K::kAlterOther},
   };
   for (const auto& ad : kAdmin) {
-    if (kw(ad.word)) {
+    if (is_word(cur(), ad.word)) {
       ++p_;
       a_.kind = ad.kind;
       a_.writes_data = ad.kind != K::kHelp && ad.kind != K::kGetDiagnostics && ad.kind != K::kChecksumTable &&

@@ -118,3 +118,38 @@ TEST(SqlLexerTest, Whitespace) {
 
 }  // namespace
 }  // namespace sqlguard::policy
+
+namespace sqlguard::policy {
+namespace {
+
+// The parser tries keywords and operators by key (TokenText): a key match must be exactly an
+// ASCII-case-insensitive text match, for every word and operator the lexer produces.
+TEST(SqlLexerTest, TokenKeysMatchExactlyWhatTheTextMatches) {
+  static_assert(word_key("SELECT") == word_key("select"));
+  static_assert(word_key("SeLeCt") == TokenText("SELECT").key);
+  static_assert(word_key("selects") != word_key("select"));
+  static_assert(word_key("sel") != word_key("select"));
+  static_assert(word_key("12345678") != 0 && word_key("123456789") == 0 && word_key("") == 0);
+  static_assert(word_key("<=>") == TokenText("<=>").key && word_key("<=") != word_key("<=>"));
+  const std::string sql(
+      "SELECT a, `b` FROM t WHERE x <=> 1 AND y->>'$.a' AND z := 2 OR DISTINCTROW Straight_Join "
+      "sElEcT dïstinct _utf8mb4 ABCDEFGH ABCDEFGHI @v");
+  const LexResult lexed = lex(sql);
+  ASSERT_TRUE(lexed.ok) << lexed.error;
+  for (const Token& a : lexed.tokens) {
+    const std::string_view at = std::string_view(sql).substr(a.begin, a.end - a.begin);
+    if (a.type == TokenType::kWord || a.type == TokenType::kOp) {
+      EXPECT_EQ(a.key, word_key(at)) << at;
+    } else {
+      EXPECT_EQ(a.key, 0u) << at;
+    }
+    for (const Token& b : lexed.tokens) {
+      if (a.key == 0 || b.key == 0) continue;
+      const std::string_view bt = std::string_view(sql).substr(b.begin, b.end - b.begin);
+      EXPECT_EQ(a.key == b.key, iequals(at, bt)) << at << " / " << bt;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sqlguard::policy
