@@ -125,15 +125,19 @@ describe('faults', () => {
     assert.equal(outcome.error_class, 'timeout', JSON.stringify(outcome));
   });
 
-  for (const durability of ['strict', 'intent']) test(`kill -9 under concurrent load (audit.durability: ${durability}), then restart: audit verify passes and every statement MariaDB received has its intent${durability === 'strict' ? ', every answered call its outcome' : ''}`, async () => {
-    const audit = path.join(db.dir, `audit-kill-${durability}`);
-    const generalLog = path.join(db.dir, `general-${durability}.log`);
+  // Preallocated segments (a small step, so the background thread refills several times under
+  // the load): the log a kill leaves ends in zeros, verifies as it is, and is sealed after restart.
+  for (const [durability, preallocate] of [['strict', 0], ['intent', 0], ['strict', 65536]]) test(`kill -9 under concurrent load (audit.durability: ${durability}${preallocate ? `, preallocate_bytes: ${preallocate}` : ''}), then restart: audit verify passes and every statement MariaDB received has its intent${durability === 'strict' ? ', every answered call its outcome' : ''}`, async () => {
+    const variant = `${durability}${preallocate ? '-preallocated' : ''}`;
+    const audit = path.join(db.dir, `audit-kill-${variant}`);
+    const generalLog = path.join(db.dir, `general-${variant}.log`);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/mcp`;
     const config = writeConfig(db, (c) => {
       c.http = { listen: '127.0.0.1', port, resource_url: url };
       c.audit.dir = audit;
       c.audit.durability = durability;
+      if (preallocate) c.audit.preallocate_bytes = preallocate;
       c.database.pool = { max_connections: 8, acquire_timeout_ms: 5000 };
       // Let analysts update orders directly (the demo holds updates for approval).
       c.policy.rules = c.policy.rules.filter((r) => r.action !== 'approve');
@@ -166,6 +170,13 @@ describe('faults', () => {
     stop = true;
     await Promise.allSettled(workers);
     assert.ok(answered.length > 20, `load before the kill: ${answered.length} calls answered`);
+    const segments = () => fs.readdirSync(audit).filter((f) => /^audit-\d{6}\.jsonl$/.test(f)).sort();
+    if (preallocate) {
+      const last = fs.readFileSync(path.join(audit, segments().at(-1)));
+      assert.equal(last.at(-1), 0, 'the killed log ends in its zero-filled space');
+      const crashed = await sqlguard(['audit', 'verify', audit]);
+      assert.equal(crashed.status, 0, 'the log a kill left verifies as it is: ' + crashed.stdout + crashed.stderr);
+    }
 
     // Restart on the same audit directory; it must accept new calls and verify.
     server = await startHttp(config, port);
@@ -181,6 +192,7 @@ describe('faults', () => {
     }
     const v = await sqlguard(['audit', 'verify', audit]);
     assert.equal(v.status, 0, v.stdout + v.stderr);
+    for (const f of segments()) assert.ok(!fs.readFileSync(path.join(audit, f)).includes(0), `${f} is sealed after a clean shutdown`);
 
     // Every agent statement MariaDB received carries a unique number n; each must have an intent.
     const intents = new Set(records(audit).filter((r) => r.type === 'call.intent').map((r) => r.statement.text));
@@ -203,7 +215,7 @@ describe('faults', () => {
       return !outcomes.has(callOf.get(text));
     });
     if (durability === 'strict') assert.deepEqual(withoutOutcome, [], 'answered calls without an outcome record');
-    console.log(`# kill -9 (${durability}): ${answered.length} calls answered before the kill, ${executed.length} statements received by MariaDB, ${intents.size} intent records, ${withoutOutcome.length} answered calls without outcome, verify: ${v.stdout.trim()}`);
+    console.log(`# kill -9 (${variant}): ${answered.length} calls answered before the kill, ${executed.length} statements received by MariaDB, ${intents.size} intent records, ${withoutOutcome.length} answered calls without outcome, verify: ${v.stdout.trim()}`);
   });
 
   test('audit directory full: every call is refused with a clear reason, /healthz says unhealthy, and it resumes when space returns with the chain intact', async (t) => {
