@@ -70,44 +70,37 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", config.error().message.c_str());
     return 1;
   }
-  auto app = sqlguard::server::App::create(*config);
-  if (!app) {
-    std::fprintf(stderr, "%s\n", app.error().message.c_str());
-    return 1;
-  }
+  // One pipeline per audit configuration, each with its own log. Exits on a failed start.
+  auto make_app = [&](const sqlguard::server::Config& c) {
+    auto made = sqlguard::server::App::create(c);
+    if (!made) {
+      std::fprintf(stderr, "%s\n", made.error().message.c_str());
+      std::exit(1);
+    }
+    return std::move(*made);
+  };
+  auto app = make_app(*config);
 
   // The same pipeline with its audit log on a RAM disk: separates the guard's own work from the
   // cost of fdatasync on this machine's disk.
   auto shm_config = *config;
   const fs::path shm_dir = fs::path("/dev/shm") / ("sg-bench-audit-" + std::to_string(::getpid()));
   shm_config.audit.log.dir = shm_dir;
-  auto shm_app = sqlguard::server::App::create(shm_config);
-  if (!shm_app) {
-    std::fprintf(stderr, "%s\n", shm_app.error().message.c_str());
-    return 1;
-  }
+  auto shm_app = make_app(shm_config);
 
   // The same on disk with preallocated segments (audit.preallocate_bytes 1 MiB): fdatasync then
   // flushes data without a file-size change.
   auto pre_config = *config;
   pre_config.audit.log.dir = config->audit.log.dir.parent_path() / "audit-preallocated";
   pre_config.audit.log.preallocate_bytes = 1 << 20;
-  auto pre_app = sqlguard::server::App::create(pre_config);
-  if (!pre_app) {
-    std::fprintf(stderr, "%s\n", pre_app.error().message.c_str());
-    return 1;
-  }
+  auto pre_app = make_app(pre_config);
 
   // And with audit.durability: intent (one durable record per call; the outcome is carried by
   // the next call's intent).
   auto int_config = *config;
   int_config.audit.log.dir = config->audit.log.dir.parent_path() / "audit-intent";
   int_config.audit.strict_durability = false;
-  auto int_app = sqlguard::server::App::create(int_config);
-  if (!int_app) {
-    std::fprintf(stderr, "%s\n", int_app.error().message.c_str());
-    return 1;
-  }
+  auto int_app = make_app(int_config);
 
   auto direct = sqlguard::db::MariaDbConnection::open(db->direct_endpoint(*config));
   if (!direct) {
@@ -126,10 +119,10 @@ int main(int argc, char** argv) {
   // Warm up both paths (connections, catalog cache, page cache).
   for (int i = 0; i < 200; ++i) {
     ok = ok && (*direct)->query(sql_for(i)).has_value();
-    ok = ok && (*app)->guard().run_sql(call, sql_for(i), std::nullopt).has_value();
-    ok = ok && (*shm_app)->guard().run_sql(call, sql_for(i), std::nullopt).has_value();
-    ok = ok && (*pre_app)->guard().run_sql(call, sql_for(i), std::nullopt).has_value();
-    ok = ok && (*int_app)->guard().run_sql(call, sql_for(i), std::nullopt).has_value();
+    ok = ok && app->guard().run_sql(call, sql_for(i), std::nullopt).has_value();
+    ok = ok && shm_app->guard().run_sql(call, sql_for(i), std::nullopt).has_value();
+    ok = ok && pre_app->guard().run_sql(call, sql_for(i), std::nullopt).has_value();
+    ok = ok && int_app->guard().run_sql(call, sql_for(i), std::nullopt).has_value();
   }
   if (!ok) {
     std::fprintf(stderr, "warm-up failed\n");
@@ -140,17 +133,17 @@ int main(int argc, char** argv) {
   for (int round = 0; round < 4; ++round) {
     auto d = time_each(iterations / 4, [&](int i) { ok = (*direct)->query(sql_for(i)).has_value() && ok; });
     auto g = time_each(iterations / 4, [&](int i) {
-      ok = (*app)->guard().run_sql(call, sql_for(i), std::nullopt).has_value() && ok;
+      ok = app->guard().run_sql(call, sql_for(i), std::nullopt).has_value() && ok;
     });
     auto m = time_each(iterations / 4, [&](int i) {
-      ok = (*shm_app)->guard().run_sql(call, sql_for(i), std::nullopt).has_value() && ok;
+      ok = shm_app->guard().run_sql(call, sql_for(i), std::nullopt).has_value() && ok;
     });
     auto p = time_each(iterations / 4, [&](int i) {
-      ok = (*pre_app)->guard().run_sql(call, sql_for(i), std::nullopt).has_value() && ok;
+      ok = pre_app->guard().run_sql(call, sql_for(i), std::nullopt).has_value() && ok;
     });
     p_all.insert(p_all.end(), p.begin(), p.end());
     auto in = time_each(iterations / 4, [&](int i) {
-      ok = (*int_app)->guard().run_sql(call, sql_for(i), std::nullopt).has_value() && ok;
+      ok = int_app->guard().run_sql(call, sql_for(i), std::nullopt).has_value() && ok;
     });
     i_all.insert(i_all.end(), in.begin(), in.end());
     d_all.insert(d_all.end(), d.begin(), d.end());
@@ -160,21 +153,21 @@ int main(int argc, char** argv) {
   // The guard's own CPU work without the durable audit append: the same pipeline, measured as
   // the difference of medians is dominated by fdatasync; report the audit append alone too.
   std::vector<double> a_all = time_each(iterations / 4, [&](int i) {
-    ok = (*app)->audit().append({{"type", "bench"}, {"i", i}}).has_value() && ok;
+    ok = app->audit().append({{"type", "bench"}, {"i", i}}).has_value() && ok;
   });
   std::vector<double> a2_all = time_each(iterations / 4, [&](int i) {
-    ok = (*app)->audit().append({{"type", "bench"}, {"i", i}}).has_value() && ok;
-    ok = (*app)->audit().append({{"type", "bench"}, {"i", i}}).has_value() && ok;
+    ok = app->audit().append({{"type", "bench"}, {"i", i}}).has_value() && ok;
+    ok = app->audit().append({{"type", "bench"}, {"i", i}}).has_value() && ok;
   });
   std::vector<double> aqa_all = time_each(iterations / 4, [&](int i) {
-    ok = (*app)->audit().append({{"type", "bench"}, {"i", i}}).has_value() && ok;
+    ok = app->audit().append({{"type", "bench"}, {"i", i}}).has_value() && ok;
     ok = (*direct)->query(sql_for(i)).has_value() && ok;
-    ok = (*app)->audit().append({{"type", "bench"}, {"i", i}}).has_value() && ok;
+    ok = app->audit().append({{"type", "bench"}, {"i", i}}).has_value() && ok;
   });
   std::vector<double> pqp_all = time_each(iterations / 4, [&](int i) {
-    ok = (*pre_app)->audit().append({{"type", "bench"}, {"i", i}}).has_value() && ok;
+    ok = pre_app->audit().append({{"type", "bench"}, {"i", i}}).has_value() && ok;
     ok = (*direct)->query(sql_for(i)).has_value() && ok;
-    ok = (*pre_app)->audit().append({{"type", "bench"}, {"i", i}}).has_value() && ok;
+    ok = pre_app->audit().append({{"type", "bench"}, {"i", i}}).has_value() && ok;
   });
   const Stats d = stats(d_all), g = stats(g_all), a = stats(a_all), m = stats(m_all), p = stats(p_all),
               in = stats(i_all);
@@ -192,8 +185,10 @@ int main(int argc, char** argv) {
   std::printf(
       "guard overhead p50: %.1f µs on disk (two fdatasync ≈ %.1f µs), %.1f µs with the audit log on tmpfs\n",
       g.p50 - d.p50, 2 * a.p50, m.p50 - d.p50);
-  app->reset();
-  shm_app->reset();
+  app.reset();
+  shm_app.reset();
+  pre_app.reset();
+  int_app.reset();
   direct->reset();
   fs::remove_all(shm_dir);
   return ok ? 0 : 1;

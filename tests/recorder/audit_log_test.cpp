@@ -58,6 +58,15 @@ std::vector<std::string> all_lines(const fs::path& dir) {
   return out;
 }
 
+// Polls (up to 5 s) until the log's segments hold `n` records.
+bool wait_lines(const fs::path& dir, size_t n) {
+  for (int i = 0; i < 500; ++i) {
+    if (all_lines(dir).size() == n) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
 nlohmann::json intent(int i) {
   return {{"type", "call.intent"},
           {"session", "s-1"},
@@ -249,12 +258,7 @@ TEST_F(AuditLogTest, AsyncAppendsReturnBeforeTheSyncAndAreGroupCommitted) {
   EXPECT_EQ(all_lines(options_.dir).size(), 21u);
   // With no durable append after it, an async record still reaches the disk on its own.
   ASSERT_TRUE(log->append_async(intent(100)).has_value());
-  bool on_disk = false;
-  for (int i = 0; i < 500 && !on_disk; ++i) {
-    on_disk = all_lines(options_.dir).size() == 22u;
-    if (!on_disk) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_TRUE(on_disk);
+  EXPECT_TRUE(wait_lines(options_.dir, 22)) << "on disk within 5 s";
   log.reset();
   auto report = verify();
   EXPECT_TRUE(report.ok()) << report.summary();
@@ -284,12 +288,7 @@ TEST_F(AuditLogTest, TheNextDurableAppendCarriesAnAsyncRecordInItsOwnSync) {
   ASSERT_TRUE(log->append_async(intent(2000)).has_value());
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(all_lines(options_.dir).size(), 21u) << "still waiting for a durable append to carry it";
-  bool on_disk = false;
-  for (int i = 0; i < 300 && !on_disk; ++i) {
-    on_disk = all_lines(options_.dir).size() == 22u;
-    if (!on_disk) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_TRUE(on_disk);
+  EXPECT_TRUE(wait_lines(options_.dir, 22)) << "on disk within 5 s";
   log.reset();
   auto report = verify();
   EXPECT_TRUE(report.ok()) << report.summary();

@@ -29,6 +29,12 @@ class ConfigTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   common::Result<Config> parse(const std::string& yaml) { return parse_config(yaml, "sqlguard.yaml", dir_); }
+  // minimal() with its audit section replaced, e.g. "audit: {dir: audit, durability: intent}".
+  common::Result<Config> parse_with_audit(const std::string& audit) {
+    std::string yaml = minimal();
+    yaml.replace(yaml.find("audit: {dir: audit}"), 19, audit);
+    return parse(yaml);
+  }
 
   static std::string minimal(const std::string& extra = "") {
     return "database: {socket: db.sock, user: agent, password_file: pw, database: shop}\n"
@@ -132,11 +138,7 @@ TEST_F(ConfigTest, RejectsBadMaskingTargetsAndAlgorithms) {
 }
 
 TEST_F(ConfigTest, AuditDurabilityIsStrictUnlessIntentIsChosen) {
-  auto with = [&](const std::string& audit) {
-    std::string yaml = minimal();
-    yaml.replace(yaml.find("audit: {dir: audit}"), 19, audit);
-    return parse(yaml);
-  };
+  auto with = [&](const std::string& audit) { return parse_with_audit(audit); };
   auto by_default = with("audit: {dir: audit}");
   ASSERT_TRUE(by_default.has_value()) << by_default.error().message;
   EXPECT_TRUE(by_default->audit.strict_durability);
@@ -154,11 +156,7 @@ TEST_F(ConfigTest, AuditDurabilityIsStrictUnlessIntentIsChosen) {
 }
 
 TEST_F(ConfigTest, AuditPreallocationIsOffUnlessSizedAndBounded) {
-  auto with = [&](const std::string& audit) {
-    std::string yaml = minimal();
-    yaml.replace(yaml.find("audit: {dir: audit}"), 19, audit);
-    return parse(yaml);
-  };
+  auto with = [&](const std::string& audit) { return parse_with_audit(audit); };
   auto by_default = with("audit: {dir: audit}");
   ASSERT_TRUE(by_default.has_value()) << by_default.error().message;
   EXPECT_EQ(by_default->audit.log.preallocate_bytes, 0u);
