@@ -725,9 +725,12 @@ common::Result<AppendReceipt> FileAuditLog::append_with(const nlohmann::json& ev
                               size_now >= last_checkpoint_size_.load() + options_.checkpoint_every_records;
   if (checkpoint_due || !durable) {
     std::lock_guard bg(bg_mu_);
+    // One wake-up per commit window: while a commit is already requested, the background
+    // thread will take this record too (a wake-up per record costs a context switch per call).
+    const bool wake = checkpoint_due || !flush_requested_;
     if (checkpoint_due) checkpoint_requested_ = true;
     if (!durable) flush_requested_ = true;
-    bg_cv_.notify_one();
+    if (wake) bg_cv_.notify_one();
   }
   return receipt;
 }
@@ -1036,14 +1039,11 @@ void FileAuditLog::background_loop() {
     if (flush_requested_) {
       // Give a durable append (the next call's intent) the chance to carry the asynchronous
       // records in its own fdatasync; commit them alone only if none comes in time.
+      // Sleeps through the window (flushes do not wake it); the commit below is a no-op when a
+      // durable append already carried the records.
       if (options_.async_commit_delay.count() > 0) {
         const auto deadline = std::chrono::steady_clock::now() + options_.async_commit_delay;
-        lock.unlock();
-        {
-          std::unique_lock mu_lock(mu_);
-          durable_cv_.wait_until(mu_lock, deadline, [&] { return pending_.empty() || !healthy_; });
-        }
-        lock.lock();
+        bg_cv_.wait_until(lock, deadline, [&] { return stop_ || recovery_wanted_.load(); });
       }
       flush_requested_ = false;
       lock.unlock();
