@@ -95,8 +95,15 @@ class Parser {
     if (!failed_) {
       failed_ = true;
       const Token& t = cur();
-      std::string near = t.type == TT::kEnd ? std::string("end of statement")
-                                            : "'" + std::string(text(t).substr(0, 40)) + "'";
+      // Appended piece by piece: GCC 12 misreads `"'" + std::string(...)` here (-Wrestrict).
+      std::string near;
+      if (t.type == TT::kEnd) {
+        near = "end of statement";
+      } else {
+        near.push_back('\'');
+        near.append(text(t).substr(0, 40));
+        near.push_back('\'');
+      }
       reason_ = std::move(what) + " near " + near + " at byte " + std::to_string(t.begin);
     }
     return false;

@@ -200,6 +200,8 @@ class FileAuditLog final : public AuditLog {
   // ---- preallocation; all but request_fill_locked by the owner of the files ----
   // Where zero-filled space for the current segment should end (0: preallocation is off).
   uint64_t fill_target() const;
+  // Less than half a step of zero-filled space is left (and the segment may still grow).
+  bool fill_wanted() const;
   // Writes zeros from fd_size_ up to fill_target(). Returns 0 or an errno value; on failure the
   // zeros are cut off again and the segment continues without preallocation (never a log failure).
   int fill_ahead();
@@ -904,9 +906,13 @@ int FileAuditLog::fill_ahead() {
   return e;
 }
 
+bool FileAuditLog::fill_wanted() const {
+  if (options_.preallocate_bytes == 0 || fill_failed_ || fd_ < 0) return false;
+  return fd_size_ < fill_target() && fd_size_ - fd_offset_ < options_.preallocate_bytes / 2;
+}
+
 void FileAuditLog::request_fill_locked() {
-  if (options_.preallocate_bytes == 0 || fill_failed_) return;
-  if (fd_size_ >= fill_target() || fd_size_ - fd_offset_ >= options_.preallocate_bytes / 2) return;
+  if (!fill_wanted()) return;
   {
     std::lock_guard bg(bg_mu_);  // lock order mu_ -> bg_mu_
     fill_requested_ = true;
@@ -917,7 +923,8 @@ void FileAuditLog::request_fill_locked() {
 void FileAuditLog::fill_in_background() {
   std::unique_lock lock(mu_);
   durable_cv_.wait(lock, [&] { return !flushing_; });
-  if (!healthy_) return;
+  // Asked again by a flush that ran before an earlier request was served: already done.
+  if (!healthy_ || !fill_wanted()) return;
   flushing_ = true;  // owns the files while it writes zeros ahead of the records
   lock.unlock();
   const uint32_t segment = fd_segment_;

@@ -762,11 +762,16 @@ TEST_F(AuditLogTest, OpenRefusesAnotherOrigin) {
 
 // ---- preallocated segments (audit.preallocate_bytes) ----------------------------------------
 
-// Polls until the background thread has filled the segment ahead (a zero tail is on disk).
-bool wait_filled(const fs::path& p) {
-  for (int i = 0; i < 1000; ++i) {
-    if (has_nul(p)) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+// Polls until the background thread has filled the segment ahead: a zero tail of at least
+// `bytes` whose size has stopped changing (the file grows page by page while zeros are written).
+bool wait_filled(const fs::path& p, uint64_t bytes = 64 << 10) {
+  uint64_t seen = 0;
+  for (int i = 0; i < 400; ++i) {
+    std::error_code ec;
+    const uint64_t size = fs::file_size(p, ec);
+    if (!ec && size >= bytes && size == seen && has_nul(p)) return true;
+    seen = ec ? 0 : size;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   return false;
 }
