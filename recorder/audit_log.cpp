@@ -20,8 +20,8 @@
 // Preallocation (options.preallocate_bytes > 0): the current segment keeps zero-filled space
 // ahead of the writer, so a batch overwrites zeros (pwrite at the writer's offset) and its
 // fdatasync has no file-size change to commit. The background thread fills the next step when
-// less than half a step is left; a batch that outruns it (a burst, a new segment) fills ahead
-// itself, in the same sync it pays anyway for growing the file. A segment is sealed (cut to its
+// less than half a step is left; a batch that outruns it (a burst, a new segment) simply grows
+// the file, as without preallocation. A segment is sealed (cut to its
 // records) before the next one is created and at a clean shutdown; opening the log cuts the
 // zero tail a crash left. A failed fill never fails the log: it is cut off again and the segment
 // continues without preallocation.
