@@ -115,8 +115,11 @@ common::Result<std::vector<StoredRecord>> read_records(const std::filesystem::pa
   for (const auto& seg : *segs) {
     auto content = read_file(seg.path);
     if (!content) return std::unexpected(content.error());
-    // Records end at the first NUL: a preallocated segment's zero-filled tail (log_files.h).
-    std::string_view rest = std::string_view(*content).substr(0, segment_layout(*content).records_end);
+    // In the last segment the records end at the first NUL: a preallocated segment's zero-filled
+    // tail (log_files.h). A sealed segment has none, so a NUL there is damage: its lines are kept
+    // (and fail to parse) rather than silently hiding the records after it.
+    std::string_view rest = *content;
+    if (&seg == &segs->back()) rest = rest.substr(0, segment_layout(rest).records_end);
     uint64_t line = 0;
     while (!rest.empty()) {
       size_t nl = rest.find('\n');

@@ -897,10 +897,16 @@ TEST_F(AuditLogTest, VerifyRefusesZerosInASealedSegment) {
     for (int i = 0; i < 8; ++i) ASSERT_TRUE(log->append(intent(i)).has_value());
   }
   ASSERT_GT(list_segments(options_.dir).value().size(), 2u);
-  {
-    std::ofstream out(options_.dir / segment_file_name(1), std::ios::app | std::ios::binary);
-    out << std::string(100, '\0');
-  }
+  const size_t records_before = read_records(options_.dir).value().size();
+  // Zeros written over the start of a sealed segment's second record's line.
+  const fs::path first = options_.dir / segment_file_name(1);
+  std::string content = read_file(first).value();
+  const size_t second = content.find('\n') + 1;
+  ASSERT_LT(second, content.size());
+  content.insert(second, std::string(100, '\0') + "\n");
+  { std::ofstream(first, std::ios::binary | std::ios::trunc) << content; }
+  // Readers do not stop at a NUL in a sealed segment: the records after it stay visible.
+  EXPECT_EQ(read_records(options_.dir).value().size(), records_before + 1);
   auto report = verify();
   EXPECT_FALSE(report.ok());
   EXPECT_NE(report.summary().find("NUL bytes in a segment that is not the last"), std::string::npos)
