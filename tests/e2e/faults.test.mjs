@@ -3,6 +3,8 @@
 //   succeed after reconnect, the audit log shows both;
 // - a statement over its timeout is cancelled server-side and its pooled connection (the only
 //   one) comes back healthy;
+// - a call the client cancels (notifications/cancelled, stdio and HTTP) is killed in MariaDB and
+//   its outcome record says `cancelled`;
 // - kill -9 of `serve --http` under concurrent load, then restart: `audit verify` passes and
 //   every statement MariaDB received (its general log) has an intent record;
 // - the audit directory full (a small tmpfs, when this machine lets us mount one): every call is
@@ -123,6 +125,64 @@ describe('faults', () => {
     }
     const outcome = records(path.join(db.dir, 'audit-timeout')).find((r) => r.type === 'call.outcome' && r.status === 'error');
     assert.equal(outcome.error_class, 'timeout', JSON.stringify(outcome));
+  });
+
+  // Cancellation (MCP 2025-11-25 §basic/utilities/cancellation): the SDK client aborts a call
+  // with an AbortSignal, which sends notifications/cancelled. The guard must kill the statement
+  // in MariaDB (KILL QUERY), not merely drop the answer, and the outcome record must say so.
+  for (const transport of ['stdio', 'http']) test(`a call the client cancels (${transport}) is killed in MariaDB and recorded as cancelled`, async () => {
+    const audit = path.join(db.dir, `audit-cancel-${transport}`);
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/mcp`;
+    const config = writeConfig(db, (c) => {
+      c.policy.defaults.timeout_ms = 120000;
+      c.database.pool = { max_connections: 1, acquire_timeout_ms: 5000 };
+      c.audit.dir = audit;
+      if (transport === 'http') c.http = { listen: '127.0.0.1', port, resource_url: url };
+    });
+    const tag = `cancel_${transport}_${Date.now()}`;
+    const sql = `${SLOW_SQL.replace('COUNT(*) AS n', `COUNT(*) AS ${tag}`)}`;
+    const running = () => Number(db.sql(`SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%${tag}%' AND INFO NOT LIKE '%PROCESSLIST%'`).trim());
+    let server;
+    let client;
+    if (transport === 'http') {
+      server = await startHttp(config, port);
+      ({ client } = await httpClient(url, 'faults-cancel'));
+    } else {
+      ({ client } = await connect(config, { clientName: 'faults-cancel' }));
+    }
+    try {
+      const abort = new AbortController();
+      const call = client.callTool({ name: 'run_sql', arguments: { sql } }, undefined, { signal: abort.signal, timeout: 120000 });
+      // Wait until MariaDB is running it.
+      for (let i = 0; i < 100 && running() === 0; i++) await sleep(50);
+      assert.equal(running(), 1, 'the statement reached MariaDB');
+      const t0 = Date.now();
+      abort.abort('the user pressed stop');
+      await assert.rejects(call, /abort|stop/i);
+      let left = running();
+      for (let i = 0; i < 100 && left !== 0; i++) { await sleep(50); left = running(); }
+      const elapsed = Date.now() - t0;
+      assert.equal(left, 0, 'the statement was killed in MariaDB');
+      // The only pooled connection serves the next call.
+      const ok = await client.callTool({ name: 'run_sql', arguments: { sql: 'SELECT COUNT(*) AS n FROM orders' } });
+      assert.ok(!ok.isError, text(ok));
+      assert.deepEqual(ok.structuredContent.rows, [[16]]);
+      console.log(`# cancel (${transport}): gone from MariaDB ${elapsed} ms after the abort`);
+    } finally {
+      await client.close();
+      if (server) {
+        server.proc.kill('SIGTERM');
+        await new Promise((r) => server.proc.on('close', r));
+      }
+    }
+    let outcome;
+    for (let i = 0; i < 50 && !outcome; i++) {
+      outcome = records(audit).find((r) => r.type === 'call.outcome' && r.status === 'error');
+      if (!outcome) await sleep(50);
+    }
+    assert.ok(outcome, 'the cancelled call has an outcome record');
+    assert.equal(outcome.error_class, 'cancelled', JSON.stringify(outcome));
   });
 
   // Preallocated segments (a small step, so the background thread refills several times under
